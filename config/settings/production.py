@@ -1,0 +1,29 @@
+from . import env
+from .base import *  # noqa: F403
+
+SECRET_KEY = env.required("DJANGO_SECRET_KEY")
+ALLOWED_HOSTS = env.listing("DJANGO_ALLOWED_HOSTS")
+if not ALLOWED_HOSTS:
+    env.required("DJANGO_ALLOWED_HOSTS")
+env.required("DATABASE_URL")
+
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.boolean("DJANGO_SECURE_SSL_REDIRECT", True)
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SECURE_HSTS_SECONDS = env.integer("DJANGO_SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = env.boolean("DJANGO_SECURE_HSTS_PRELOAD", False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "SAMEORIGIN"
+CSRF_TRUSTED_ORIGINS = env.listing("DJANGO_CSRF_TRUSTED_ORIGINS")
+
+# allauth keeps rate limits in the cache; several processes need a shared one.
+REDIS_CACHE_URL = env.text("REDIS_CACHE_URL") or env.text("CELERY_BROKER_URL")
+if REDIS_CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_CACHE_URL,
+        }
+    }

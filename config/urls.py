@@ -1,0 +1,38 @@
+from allauth.account.decorators import secure_admin_login
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.documents import urls as wagtaildocs_urls
+
+from lms import views as lms_views
+
+# One login for everybody: the Django admin and the Wagtail admin both use
+# allauth's login view, with its rate limits.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "しんか Shinka"
+
+urlpatterns = [
+    path("healthz", lms_views.healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("mypage/", include("lms.urls")),
+    path("learn/", include("courses.urls")),
+    path(
+        "admin/login/",
+        RedirectView.as_view(pattern_name="account_login", query_string=True),
+    ),
+    path("admin/", include(wagtailadmin_urls)),
+    path("django-admin/", admin.site.urls),
+    path("documents/", include(wagtaildocs_urls)),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Wagtail serves the learning pages (the catalogue is the site root); keep it last.
+urlpatterns.append(path("", include(wagtail_urls)))

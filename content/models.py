@@ -1,0 +1,38 @@
+from django.contrib.contenttypes.fields import GenericRelation
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel
+from wagtail.models import RevisionMixin
+from wagtail.search import index
+
+
+class GlossaryTerm(RevisionMixin, index.Indexed, models.Model):
+    """A term from the DX plan (DX, RPA, デジタルデバイド …), placed in modules by a block."""
+
+    term = models.CharField(_("term"), max_length=100, unique=True)
+    reading = models.CharField(
+        _("reading"), max_length=100, blank=True, help_text=_("Kana reading, for sorting.")
+    )
+    definition = models.TextField(_("definition"))
+    # Deleting a term deletes its revisions too.
+    _revisions = GenericRelation("wagtailcore.Revision", related_query_name="glossaryterm")
+
+    panels = [FieldPanel("term"), FieldPanel("reading"), FieldPanel("definition")]
+    search_fields = [
+        index.SearchField("term"),
+        index.SearchField("reading"),
+        index.SearchField("definition"),
+        index.AutocompleteField("term"),
+    ]
+
+    class Meta:
+        verbose_name = _("glossary term")
+        verbose_name_plural = _("glossary terms")
+        ordering = ["reading", "term"]
+
+    def __str__(self):
+        return self.term
+
+    @property
+    def revisions(self):
+        return self._revisions

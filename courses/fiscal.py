@@ -1,0 +1,27 @@
+"""Japanese fiscal years (年度): 1 April to 31 March, named by the starting year."""
+
+import datetime
+
+from django.utils import timezone
+
+FISCAL_YEAR_START_MONTH = 4
+
+
+def fiscal_year_of(day: datetime.date) -> int:
+    return day.year if day.month >= FISCAL_YEAR_START_MONTH else day.year - 1
+
+
+def fiscal_year_bounds(fiscal_year: int) -> tuple[datetime.date, datetime.date]:
+    return (
+        datetime.date(fiscal_year, FISCAL_YEAR_START_MONTH, 1),
+        datetime.date(fiscal_year + 1, FISCAL_YEAR_START_MONTH, 1) - datetime.timedelta(days=1),
+    )
+
+
+def local_today() -> datetime.date:
+    """Today in the site's time zone (Asia/Tokyo), not the server's UTC date."""
+    return timezone.localdate()
+
+
+def current_fiscal_year() -> int:
+    return fiscal_year_of(local_today())

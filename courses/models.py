@@ -1,0 +1,210 @@
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page
+from wagtail.search import index
+
+from content.blocks import BaseStreamBlock
+
+
+class StaffOnlyPageMixin:
+    """Learning pages are for signed-in staff only.
+
+    Enforced in code rather than by a page privacy setting an editor could remove.
+    """
+
+    def serve(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return super().serve(request, *args, **kwargs)
+
+
+class LearningHomePage(StaffOnlyPageMixin, Page):
+    """The top of the learning catalogue: lists the tracks."""
+
+    intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["courses.TrackPage"]
+    template = "courses/learning_home_page.html"
+
+    class Meta:
+        verbose_name = _("learning home page")
+
+    def get_context(self, request, *args, **kwargs):
+        # Selectors import these models, so they are imported here, at call time.
+        from .selectors import catalogue_for_learner
+
+        context = super().get_context(request, *args, **kwargs)
+        context["catalogue"] = catalogue_for_learner(home=self, user=request.user)
+        return context
+
+
+class TrackPage(StaffOnlyPageMixin, Page):
+    """A role-specific learning track (全職員向け基礎, 管理職向け …)."""
+
+    intro = models.TextField(_("introduction"), blank=True)
+    audience_note = models.CharField(
+        _("intended audience"),
+        max_length=200,
+        blank=True,
+        help_text=_("Shown to learners, e.g. 'All staff' or 'Counter staff'."),
+    )
+
+    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("audience_note")]
+    search_fields = [*Page.search_fields, index.SearchField("intro")]
+    parent_page_types = ["courses.LearningHomePage"]
+    subpage_types = ["courses.CoursePage"]
+    template = "courses/track_page.html"
+
+    class Meta:
+        verbose_name = _("track")
+        verbose_name_plural = _("tracks")
+
+    def get_context(self, request, *args, **kwargs):
+        from .selectors import track_outline_for_learner
+
+        context = super().get_context(request, *args, **kwargs)
+        context["outline"] = track_outline_for_learner(track=self, user=request.user)
+        return context
+
+
+class CoursePage(StaffOnlyPageMixin, Page):
+    summary = models.TextField(_("summary"), blank=True)
+    estimated_minutes = models.PositiveSmallIntegerField(_("estimated minutes"), default=30)
+    annual = models.BooleanField(
+        _("annual course"),
+        default=False,
+        help_text=_("Must be completed again every fiscal year (e.g. information security)."),
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("summary"),
+        FieldPanel("estimated_minutes"),
+        FieldPanel("annual"),
+    ]
+    search_fields = [*Page.search_fields, index.SearchField("summary")]
+    parent_page_types = ["courses.TrackPage"]
+    subpage_types = ["courses.ModulePage"]
+    template = "courses/course_page.html"
+
+    class Meta:
+        verbose_name = _("course")
+        verbose_name_plural = _("courses")
+
+    def get_context(self, request, *args, **kwargs):
+        from .selectors import course_context_for_learner
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(course_context_for_learner(course=self, user=request.user))
+        return context
+
+
+class ModulePage(StaffOnlyPageMixin, Page):
+    """One unit of study. Its id is stable, so completions survive edits and moves."""
+
+    summary = models.CharField(_("summary"), max_length=300, blank=True)
+    estimated_minutes = models.PositiveSmallIntegerField(_("estimated minutes"), default=10)
+    body = StreamField(BaseStreamBlock(), verbose_name=_("body"), blank=True)
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("summary"),
+        FieldPanel("estimated_minutes"),
+        FieldPanel("body"),
+    ]
+    search_fields = [*Page.search_fields, index.SearchField("summary")]
+    parent_page_types = ["courses.CoursePage"]
+    subpage_types = []
+    template = "courses/module_page.html"
+
+    class Meta:
+        verbose_name = _("module")
+        verbose_name_plural = _("modules")
+
+    def get_context(self, request, *args, **kwargs):
+        from .selectors import module_context_for_learner
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(module_context_for_learner(module=self, user=request.user))
+        return context
+
+
+class ModuleCompletion(models.Model):
+    """A learner finished a module.
+
+    ``cycle`` is the fiscal year for modules of annual courses and 0 otherwise,
+    so the database allows one completion per module, or one per module and
+    fiscal year where the course is annual.
+    """
+
+    ONCE = 0
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff member"),
+        on_delete=models.CASCADE,
+        related_name="module_completions",
+    )
+    module = models.ForeignKey(
+        ModulePage,
+        verbose_name=_("module"),
+        on_delete=models.CASCADE,
+        related_name="completions",
+    )
+    cycle = models.PositiveSmallIntegerField(_("fiscal year (annual courses) or 0"))
+    completed_at = models.DateTimeField(_("completed at"))
+
+    class Meta:
+        verbose_name = _("module completion")
+        verbose_name_plural = _("module completions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "module", "cycle"], name="module_completion_once_per_cycle"
+            ),
+        ]
+        indexes = [models.Index(fields=["module", "cycle"])]
+
+    def __str__(self):
+        return f"{self.user} — {self.module}"
+
+
+class CourseCompletion(models.Model):
+    """Stored when every module of a course is complete, so reports read one table."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff member"),
+        on_delete=models.CASCADE,
+        related_name="course_completions",
+    )
+    course = models.ForeignKey(
+        CoursePage,
+        verbose_name=_("course"),
+        on_delete=models.CASCADE,
+        related_name="completions",
+    )
+    cycle = models.PositiveSmallIntegerField(_("fiscal year (annual courses) or 0"))
+    completed_at = models.DateTimeField(_("completed at"))
+
+    class Meta:
+        verbose_name = _("course completion")
+        verbose_name_plural = _("course completions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "course", "cycle"], name="course_completion_once_per_cycle"
+            ),
+        ]
+        indexes = [models.Index(fields=["course", "cycle"])]
+
+    def __str__(self):
+        return f"{self.user} — {self.course}"
+
+
+def cycle_for(*, annual: bool, fiscal_year: int) -> int:
+    return fiscal_year if annual else ModuleCompletion.ONCE

@@ -1,0 +1,231 @@
+"""Reads of the learning catalogue and of a learner's progress.
+
+Every function here runs a fixed number of SQL queries, whatever the number of
+tracks, courses, modules or completions: pages are loaded per level of the
+tree in one query each and joined in Python through Wagtail's materialised
+``path``.
+"""
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+from wagtail.models import Page
+
+from .fiscal import fiscal_year_of, local_today
+from .models import (
+    CoursePage,
+    LearningHomePage,
+    ModuleCompletion,
+    ModulePage,
+    TrackPage,
+    cycle_for,
+)
+
+PAGE_LIST_FIELDS = ("id", "title", "slug", "path", "depth", "url_path", "live")
+
+
+def _parent_path(page_path: str) -> str:
+    return page_path[: -Page.steplen]
+
+
+@dataclass
+class ModuleProgress:
+    page: ModulePage
+    completed_at: datetime.datetime | None = None
+
+    @property
+    def completed(self) -> bool:
+        return self.completed_at is not None
+
+
+@dataclass
+class CourseProgress:
+    page: CoursePage
+    modules: list[ModuleProgress] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return len(self.modules)
+
+    @property
+    def done(self) -> int:
+        return sum(1 for module in self.modules if module.completed)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def completed(self) -> bool:
+        return self.total > 0 and self.done == self.total
+
+    @property
+    def next_module(self) -> ModuleProgress | None:
+        return next((module for module in self.modules if not module.completed), None)
+
+    @property
+    def last_completed_at(self) -> datetime.datetime | None:
+        return max((m.completed_at for m in self.modules if m.completed_at), default=None)
+
+
+@dataclass
+class TrackProgress:
+    page: TrackPage
+    courses: list[CourseProgress] = field(default_factory=list)
+    due_date: datetime.date | None = None
+    overdue: bool = False
+
+    @property
+    def total(self) -> int:
+        return sum(course.total for course in self.courses)
+
+    @property
+    def done(self) -> int:
+        return sum(course.done for course in self.courses)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def completed(self) -> bool:
+        return self.total > 0 and self.done == self.total
+
+    @property
+    def next_module(self) -> ModuleProgress | None:
+        return next((course.next_module for course in self.courses if course.next_module), None)
+
+
+def _completions_by_module(*, user, modules: Iterable[ModulePage], course_by_path, fiscal_year):
+    """Completion time of each module in its current cycle, for one learner."""
+    modules = list(modules)
+    if not user.is_authenticated or not modules:
+        return {}
+    expected_cycle = {
+        module.id: cycle_for(
+            annual=course_by_path[_parent_path(module.path)].annual, fiscal_year=fiscal_year
+        )
+        for module in modules
+    }
+    rows = ModuleCompletion.objects.filter(
+        user=user, module_id__in=expected_cycle.keys(), cycle__in=set(expected_cycle.values())
+    ).values_list("module_id", "cycle", "completed_at")
+    return {
+        module_id: completed_at
+        for module_id, cycle, completed_at in rows
+        if expected_cycle[module_id] == cycle
+    }
+
+
+def progress_for_tracks(
+    *, user, tracks: Iterable[TrackPage], today: datetime.date | None = None
+) -> dict[int, TrackProgress]:
+    """Progress of one learner through the live courses and modules of ``tracks``.
+
+    Three queries: courses, modules, the learner's completions.
+    """
+    tracks = list(tracks)
+    today = today or local_today()
+    fiscal_year = fiscal_year_of(today)
+    result = {track.id: TrackProgress(page=track) for track in tracks}
+    if not tracks:
+        return result
+    track_by_path = {track.path: track for track in tracks}
+    courses = list(CoursePage.objects.live().filter(_under(track_by_path)).order_by("path"))
+    course_by_path = {course.path: course for course in courses}
+    modules = list(
+        ModulePage.objects.live()
+        .filter(_under(course_by_path))
+        .defer_streamfields()
+        .only(*PAGE_LIST_FIELDS)
+        .order_by("path")
+    )
+    completed_at = _completions_by_module(
+        user=user, modules=modules, course_by_path=course_by_path, fiscal_year=fiscal_year
+    )
+    course_progress = {course.path: CourseProgress(page=course) for course in courses}
+    for course in courses:
+        parent = track_by_path.get(_parent_path(course.path))
+        if parent is not None:
+            result[parent.id].courses.append(course_progress[course.path])
+    for module in modules:
+        progress = course_progress.get(_parent_path(module.path))
+        if progress is not None:
+            progress.modules.append(ModuleProgress(module, completed_at.get(module.id)))
+    return result
+
+
+def _under(pages_by_path: dict[str, Page]) -> Q:
+    """Pages below any of the given pages (Wagtail paths are fixed-width steps).
+
+    The page tree is locked (track → course → module), so a course below a
+    track is its child and a module below a course is its child.
+    """
+    condition = Q(pk__in=[])
+    for path in pages_by_path:
+        condition |= Q(path__startswith=path)
+    return condition
+
+
+def course_progress_for_learner(*, course: CoursePage, user, today=None) -> CourseProgress:
+    """Two queries: the course's live modules and the learner's completions."""
+    today = today or local_today()
+    modules = list(
+        ModulePage.objects.live()
+        .child_of(course)
+        .defer_streamfields()
+        .only(*PAGE_LIST_FIELDS)
+        .order_by("path")
+    )
+    completed_at = _completions_by_module(
+        user=user,
+        modules=modules,
+        course_by_path={course.path: course},
+        fiscal_year=fiscal_year_of(today),
+    )
+    return CourseProgress(
+        page=course, modules=[ModuleProgress(m, completed_at.get(m.id)) for m in modules]
+    )
+
+
+def catalogue_for_learner(*, home: LearningHomePage, user) -> list[TrackProgress]:
+    tracks = list(TrackPage.objects.live().child_of(home).order_by("path"))
+    return list(progress_for_tracks(user=user, tracks=tracks).values())
+
+
+def track_outline_for_learner(*, track: TrackPage, user) -> TrackProgress:
+    return progress_for_tracks(user=user, tracks=[track])[track.id]
+
+
+def course_context_for_learner(*, course: CoursePage, user) -> dict:
+    """The course's track and the learner's progress: three queries."""
+    return {
+        "track": TrackPage.objects.only(*PAGE_LIST_FIELDS).get(path=_parent_path(course.path)),
+        "outline": course_progress_for_learner(course=course, user=user),
+    }
+
+
+def module_context_for_learner(*, module: ModulePage, user) -> dict:
+    """Course, track, previous/next modules and the learner's progress for a module page.
+
+    Four queries: course, track, sibling modules, completions.
+    """
+    course = CoursePage.objects.get(path=_parent_path(module.path))
+    track = TrackPage.objects.only(*PAGE_LIST_FIELDS).get(path=_parent_path(course.path))
+    progress = course_progress_for_learner(course=course, user=user)
+    ids = [item.page.id for item in progress.modules]
+    index = ids.index(module.id) if module.id in ids else None
+    current = progress.modules[index] if index is not None else ModuleProgress(module)
+    return {
+        "course": course,
+        "track": track,
+        "course_progress": progress,
+        "module_progress": current,
+        "position": (index + 1) if index is not None else None,
+        "previous_module": progress.modules[index - 1].page if index else None,
+        "next_module": (
+            progress.modules[index + 1].page if index is not None and index + 1 < len(ids) else None
+        ),
+    }

@@ -1,0 +1,108 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    AuditEvent,
+    Department,
+    Membership,
+    Organization,
+    Position,
+    TrackAssignment,
+    User,
+)
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["department", "position"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ["staff_number"]
+    list_display = ["staff_number", "family_name", "given_name", "email", "is_active"]
+    list_filter = ["is_active", "is_staff", "groups"]
+    search_fields = ["staff_number", "family_name", "given_name", "family_name_kana", "email"]
+    inlines = [MembershipInline]
+    fieldsets = [
+        (None, {"fields": ["staff_number", "password"]}),
+        (
+            _("Personal info"),
+            {
+                "fields": [
+                    "family_name",
+                    "given_name",
+                    "family_name_kana",
+                    "given_name_kana",
+                    "email",
+                ]
+            },
+        ),
+        (
+            _("Roles and permissions"),
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups"]},
+        ),
+        (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": [
+                    "staff_number",
+                    "family_name",
+                    "given_name",
+                    "email",
+                    "password1",
+                    "password2",
+                ],
+            },
+        ),
+    ]
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["code", "name"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "level", "parent", "organization"]
+    list_filter = ["organization", "level"]
+    search_fields = ["name", "code"]
+    list_select_related = ["parent", "organization"]
+
+
+@admin.register(Position)
+class PositionAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "rank"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(TrackAssignment)
+class TrackAssignmentAdmin(admin.ModelAdmin):
+    list_display = ["track", "fiscal_year", "due_date", "applies_to_all"]
+    list_filter = ["fiscal_year", "organization"]
+    filter_horizontal = ["departments", "positions"]
+    list_select_related = ["track"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ["occurred_at", "actor", "action", "subject", "ip_address"]
+    list_filter = ["action"]
+    list_select_related = ["actor", "subject"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

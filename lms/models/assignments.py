@@ -1,0 +1,70 @@
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from courses.fiscal import fiscal_year_bounds
+
+
+class TrackAssignmentQuerySet(models.QuerySet):
+    def for_fiscal_year(self, fiscal_year: int):
+        return self.filter(fiscal_year=fiscal_year)
+
+
+class TrackAssignment(models.Model):
+    """Who must take a track in a fiscal year (年度), and by when.
+
+    Audience rules: ``applies_to_all`` covers everyone in the organisation.
+    Otherwise departments (each with its sub-departments) and positions
+    narrow it: with only departments, anyone posted there; with only
+    positions, anyone holding one; with both, a post that matches both.
+    Posts are read from dated memberships, so transfers change assignments.
+    """
+
+    organization = models.ForeignKey(
+        "lms.Organization",
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="track_assignments",
+    )
+    track = models.ForeignKey(
+        "courses.TrackPage",
+        verbose_name=_("track"),
+        on_delete=models.CASCADE,
+        related_name="assignments",
+    )
+    fiscal_year = models.PositiveSmallIntegerField(
+        _("fiscal year"), help_text=_("The year in which the fiscal year starts (April).")
+    )
+    due_date = models.DateField(_("due date"))
+    applies_to_all = models.BooleanField(_("all staff"), default=False)
+    departments = models.ManyToManyField(
+        "lms.Department",
+        verbose_name=_("departments"),
+        blank=True,
+        help_text=_("Includes their sub-departments."),
+    )
+    positions = models.ManyToManyField("lms.Position", verbose_name=_("positions"), blank=True)
+
+    objects = TrackAssignmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("track assignment")
+        verbose_name_plural = _("track assignments")
+        ordering = ["-fiscal_year", "due_date"]
+        indexes = [models.Index(fields=["organization", "fiscal_year"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(fiscal_year__gte=2000, fiscal_year__lte=2200),
+                name="track_assignment_fiscal_year_sane",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.track} ({self.fiscal_year})"
+
+    def clean(self):
+        super().clean()
+        start, end = fiscal_year_bounds(self.fiscal_year)
+        if self.due_date and not (start <= self.due_date <= end):
+            raise ValidationError({"due_date": _("The due date must fall within the fiscal year.")})

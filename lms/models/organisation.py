@@ -1,0 +1,156 @@
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Organization(models.Model):
+    """A municipality. One by default; several when a prefecture hosts its towns."""
+
+    code = models.CharField(
+        _("code"), max_length=16, unique=True, help_text=_("e.g. the local government code.")
+    )
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class Department(models.Model):
+    """A node of the department tree: 部 → 課 → 係.
+
+    ``path`` is the chain of codes from the root ("/SOMU/KIKAKU/"), kept so a
+    subtree is one ``path__startswith`` lookup, in SQL, at any depth.
+    """
+
+    class Level(models.TextChoices):
+        DIVISION = "bu", _("Division (部)")
+        SECTION = "ka", _("Section (課)")
+        UNIT = "kakari", _("Unit (係)")
+
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="departments",
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent department"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    code = models.CharField(_("code"), max_length=32)
+    name = models.CharField(_("name"), max_length=100)
+    level = models.CharField(_("level"), max_length=8, choices=Level, default=Level.SECTION)
+    path = models.CharField(_("path"), max_length=500, editable=False, db_index=True)
+    sort_order = models.PositiveIntegerField(_("sort order"), default=0)
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["organization", "sort_order", "path"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "code"], name="department_code_unique_per_org"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        old_path = self.path
+        self.path = f"{self.parent.path if self.parent else '/'}{self.code}/"
+        super().save(*args, **kwargs)
+        if old_path and old_path != self.path:
+            # A moved or re-coded department carries its subtree with it.
+            for child in self.children.all():
+                child.save()
+
+
+class Position(models.Model):
+    """A post (職位). ``rank`` orders them; managers are rank ≥ MANAGER_RANK."""
+
+    MANAGER_RANK = 60
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=64)
+    rank = models.PositiveSmallIntegerField(
+        _("rank"), help_text=_("Higher is more senior. Section chief (課長) and above: 60 or more.")
+    )
+
+    class Meta:
+        verbose_name = _("position")
+        verbose_name_plural = _("positions")
+        ordering = ["rank", "code"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_manager(self) -> bool:
+        return self.rank >= self.MANAGER_RANK
+
+
+class MembershipQuerySet(models.QuerySet):
+    def active_on(self, date: datetime.date):
+        return self.filter(
+            Q(valid_from__lte=date), Q(valid_to__isnull=True) | Q(valid_to__gte=date)
+        )
+
+
+class Membership(models.Model):
+    """A dated post: who belonged to which department in which position, when.
+
+    Transfers close one membership and open another, so history stays true.
+    Concurrent posts (兼務) are further memberships with ``is_primary=False``.
+    ``valid_to`` is inclusive; empty means "until further notice".
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff member"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
+        related_name="memberships",
+    )
+    position = models.ForeignKey(
+        Position, verbose_name=_("position"), on_delete=models.PROTECT, related_name="memberships"
+    )
+    is_primary = models.BooleanField(
+        _("primary post"), default=True, help_text=_("Untick for a concurrent post (兼務).")
+    )
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["user", "-valid_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="membership_valid_to_after_valid_from",
+            ),
+        ]
+        indexes = [models.Index(fields=["department", "valid_from", "valid_to"])]
+
+    def __str__(self):
+        return f"{self.user} — {self.department} / {self.position}"

@@ -1,0 +1,95 @@
+import unicodedata
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+def normalize_staff_number(value: str) -> str:
+    """Staff numbers arrive from Excel with full-width digits; NFKC makes them one form."""
+    return unicodedata.normalize("NFKC", value or "").strip()
+
+
+class StaffUserManager(UserManager):
+    use_in_migrations = True
+
+    def _create_user_object(self, staff_number, email, password, **extra_fields):
+        if not staff_number:
+            raise ValueError("A staff number is required.")
+        email = self.normalize_email(email)
+        user = self.model(
+            staff_number=normalize_staff_number(staff_number), email=email, **extra_fields
+        )
+        user.password = ""
+        if password is not None:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        return user
+
+    def _create_user(self, staff_number, email, password, **extra_fields):
+        user = self._create_user_object(staff_number, email, password, **extra_fields)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, staff_number, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(staff_number, email, password, **extra_fields)
+
+    def create_superuser(self, staff_number, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(staff_number, email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A member of staff. Accounts are created by HR, never by sign-up.
+
+    Japanese names are stored as family name + given name (姓・名) with their
+    kana readings, instead of Django's first/last name, which do not fit.
+    """
+
+    username = None
+    first_name = None
+    last_name = None
+
+    staff_number = models.CharField(
+        _("staff number"),
+        max_length=32,
+        unique=True,
+        help_text=_("The number HR gives each member of staff (職員番号)."),
+        error_messages={"unique": _("A member of staff with this staff number already exists.")},
+    )
+    family_name = models.CharField(_("family name"), max_length=64)
+    given_name = models.CharField(_("given name"), max_length=64, blank=True)
+    family_name_kana = models.CharField(_("family name (kana)"), max_length=64, blank=True)
+    given_name_kana = models.CharField(_("given name (kana)"), max_length=64, blank=True)
+    email = models.EmailField(_("email address"), unique=True)
+
+    USERNAME_FIELD = "staff_number"
+    REQUIRED_FIELDS = ["email", "family_name"]
+
+    objects = StaffUserManager()
+
+    class Meta:
+        verbose_name = _("staff member")
+        verbose_name_plural = _("staff members")
+        ordering = ["staff_number"]
+
+    def __str__(self):
+        return f"{self.get_full_name()} ({self.staff_number})"
+
+    def clean(self):
+        super().clean()
+        self.staff_number = normalize_staff_number(self.staff_number)
+
+    def get_full_name(self) -> str:
+        return f"{self.family_name} {self.given_name}".strip()
+
+    def get_short_name(self) -> str:
+        return self.family_name
+
+    @property
+    def full_name_kana(self) -> str:
+        return f"{self.family_name_kana} {self.given_name_kana}".strip()

@@ -1,0 +1,75 @@
+from http import HTTPStatus
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from courses.fiscal import local_today
+
+from .models import AuditEvent
+from .permissions import can_view_progress_of
+from .selectors import mypage_for_user
+from .services import audit_record
+
+
+@login_required
+@never_cache
+def mypage(request):
+    page = mypage_for_user(user=request.user)
+    return render(request, "lms/mypage.html", {"page": page, "subject": request.user})
+
+
+@login_required
+@never_cache
+def person_progress(request, user_id: int):
+    """A person's progress, for the people allowed to see it; 404 for everyone else.
+
+    404 rather than 403, so that the existence of staff numbers does not leak.
+    """
+    subject = get_object_or_404(get_user_model(), pk=user_id, is_active=True)
+    today = local_today()
+    if not can_view_progress_of(request.user, subject, day=today):
+        raise Http404
+    if subject.pk == request.user.pk:
+        return redirect("lms:mypage")
+    audit_record(
+        request=request,
+        action=AuditEvent.Action.PERSON_PROGRESS_VIEWED,
+        subject=subject,
+        staff_number=subject.staff_number,
+    )
+    page = mypage_for_user(user=subject, today=today)
+    return render(request, "lms/mypage.html", {"page": page, "subject": subject})
+
+
+@require_GET
+@never_cache
+def healthz(request):
+    """Liveness for load balancers and monitoring: 503 when the database is unreachable."""
+    status = {"database": "ok", "broker": _broker_status()}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception as error:  # noqa: BLE001 - any failure means "database down"
+        status["database"] = f"error: {error.__class__.__name__}"
+    healthy = status["database"] == "ok"
+    status["status"] = "ok" if healthy else "error"
+    return JsonResponse(status, status=HTTPStatus.OK if healthy else HTTPStatus.SERVICE_UNAVAILABLE)
+
+
+def _broker_status() -> str:
+    if not settings.CELERY_BROKER_URL:
+        return "not configured (tasks run in the web process)"
+    from config.celery import app  # noqa: PLC0415 - lms must not import config at import time
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=1)
+    except Exception as error:  # noqa: BLE001 - report any broker failure
+        return f"error: {error.__class__.__name__}"
+    return "ok"
