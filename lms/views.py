@@ -1,5 +1,6 @@
 from http import HTTPStatus
 
+from celery import current_app
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -65,10 +66,8 @@ def healthz(request):
 def _broker_status() -> str:
     if not settings.CELERY_BROKER_URL:
         return "not configured (tasks run in the web process)"
-    from config.celery import app  # noqa: PLC0415 - lms must not import config at import time
-
     try:
-        with app.connection_for_write() as conn:
+        with current_app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
             conn.ensure_connection(max_retries=1, timeout=1)
     except Exception as error:  # noqa: BLE001 - report any broker failure
         return f"error: {error.__class__.__name__}"

@@ -1,0 +1,96 @@
+import datetime
+
+import pytest
+from django.contrib.auth.models import Group
+from wagtail.models import Page, Site
+
+from courses.factories import (
+    CoursePageFactory,
+    LearningHomePageFactory,
+    ModulePageFactory,
+    TrackPageFactory,
+)
+from lms.factories import (
+    DepartmentFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    PositionFactory,
+    UserFactory,
+)
+from lms.roles import Role
+
+PASSWORD = "correct-horse-battery"
+TODAY = datetime.date(2026, 11, 28)
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def learning_home(db):
+    """A learning home page that is the default site's root, as in production."""
+    home = LearningHomePageFactory(parent=Page.get_first_root_node())
+    site = Site.objects.get(is_default_site=True)
+    site.root_page = home
+    site.save()
+    return home
+
+
+@pytest.fixture
+def make_course(learning_home):
+    """Build track → course → n modules; returns (track, course, [modules])."""
+
+    def make(*, modules=3, annual=False, track=None):
+        track = track or TrackPageFactory(parent=learning_home)
+        course = CoursePageFactory(parent=track, annual=annual)
+        return track, course, [ModulePageFactory(parent=course) for _ in range(modules)]
+
+    return make
+
+
+@pytest.fixture
+def organization(db):
+    return OrganizationFactory(code="TEST", name="テスト町")
+
+
+@pytest.fixture
+def departments(organization):
+    """総務課 (with 人事係) and 住民課 (with 窓口係) in one town."""
+    somu = DepartmentFactory(organization=organization, code="SOMU", name="総務課")
+    jumin = DepartmentFactory(organization=organization, code="JUMIN", name="住民課")
+    return {
+        "somu": somu,
+        "jinji": DepartmentFactory(
+            organization=organization, parent=somu, code="JINJI", name="人事係"
+        ),
+        "jumin": jumin,
+        "mado": DepartmentFactory(
+            organization=organization, parent=jumin, code="MADO", name="窓口係"
+        ),
+    }
+
+
+@pytest.fixture
+def positions(db):
+    return {
+        "shuji": PositionFactory(code="SHUJI", name="主事", rank=20),
+        "kacho": PositionFactory(code="KACHO", name="課長", rank=60),
+    }
+
+
+@pytest.fixture
+def make_staff(departments, positions):
+    """A member of staff posted in a department, holding the given roles."""
+
+    def make(department="mado", position="shuji", roles=(), **fields):
+        user = UserFactory(**fields)
+        MembershipFactory(
+            user=user, department=departments[department], position=positions[position]
+        )
+        groups = [Role.STAFF, *roles]
+        user.groups.add(*(Group.objects.get_or_create(name=role)[0] for role in groups))
+        return user
+
+    return make

@@ -1,0 +1,137 @@
+from http import HTTPStatus
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from courses.factories import ModulePageFactory
+from courses.models import ModuleCompletion
+from courses.services import module_complete
+from lms.factories import UserFactory
+
+
+@pytest.fixture
+def learner(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def learner_client(client, learner):
+    client.force_login(learner)
+    return client
+
+
+def test_learning_pages_require_sign_in(client, make_course):
+    track, course, (module, *_) = make_course()
+
+    for page in (track.get_parent(), track, course, module):
+        response = client.get(page.url)
+        assert response.status_code == HTTPStatus.FOUND
+        assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_module_page_shows_body_navigation_and_complete_button(learner_client, make_course):
+    _, course, (first, second, third) = make_course()
+    second.body = [
+        ("markdown", "## 見出し\n\n<script>alert(1)</script>本文"),
+        ("callout", {"kind": "caution", "text": "<p>個人情報は入力しません。</p>"}),
+    ]
+    second.save_revision().publish()
+
+    response = learner_client.get(second.url)
+
+    html = response.content.decode()
+    assert response.status_code == HTTPStatus.OK
+    assert "<h2>見出し</h2>" in html
+    assert "<script>alert" not in html
+    assert "個人情報は入力しません。" in html
+    assert f'href="{first.url}" rel="prev"' in html
+    assert f'href="{third.url}" rel="next"' in html
+    assert reverse("courses:module_complete", args=[second.id]) in html
+
+
+def test_marking_a_module_complete_moves_on_to_the_next(learner_client, learner, make_course):
+    _, _, (first, second, _) = make_course()
+    url = reverse("courses:module_complete", args=[first.id])
+
+    response = learner_client.post(url)
+    again = learner_client.post(url)
+
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"] == second.url
+    assert again.status_code == HTTPStatus.FOUND
+    assert ModuleCompletion.objects.filter(user=learner, module=first).count() == 1
+
+
+def test_completing_needs_post(learner_client, make_course):
+    _, _, (module, *_) = make_course()
+
+    response = learner_client.get(reverse("courses:module_complete", args=[module.id]))
+
+    assert response.status_code == HTTPStatus.METHOD_NOT_ALLOWED
+    assert not ModuleCompletion.objects.exists()
+
+
+def test_completing_a_missing_or_draft_module_is_not_found(learner_client, make_course):
+    _, _, (module, *_) = make_course()
+    module.unpublish()
+
+    assert (
+        learner_client.post(reverse("courses:module_complete", args=[module.id])).status_code
+        == HTTPStatus.NOT_FOUND
+    )
+    assert (
+        learner_client.post(reverse("courses:module_complete", args=[999999])).status_code
+        == HTTPStatus.NOT_FOUND
+    )
+
+
+def test_anonymous_completion_is_sent_to_sign_in(client, make_course):
+    _, _, (module, *_) = make_course()
+
+    response = client.post(reverse("courses:module_complete", args=[module.id]))
+
+    assert response.status_code == HTTPStatus.FOUND
+    assert not ModuleCompletion.objects.exists()
+
+
+def _grow(course, learner, *, modules, other_learners):
+    """Add modules to the course, and completions by the learner and by others."""
+    new_modules = [ModulePageFactory(parent=course) for _ in range(modules)]
+    for module in new_modules:
+        module_complete(user=learner, module=module)
+    for _ in range(other_learners):
+        other = UserFactory()
+        for module in new_modules:
+            module_complete(user=other, module=module)
+
+
+def _count_queries(client, url):
+    client.get(url)  # warm per-process caches (site root paths, content types)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == HTTPStatus.OK
+    return len(queries)
+
+
+@pytest.mark.parametrize("page_name", ["home", "track", "course", "module"])
+def test_learning_pages_run_a_fixed_number_of_queries(
+    learner_client, learner, make_course, page_name, django_assert_max_num_queries
+):
+    track, course, modules = make_course(modules=2)
+    module_complete(user=learner, module=modules[0])
+    page = {"home": track.get_parent(), "track": track, "course": course, "module": modules[0]}[
+        page_name
+    ]
+    small = _count_queries(learner_client, page.url)
+
+    _grow(course, learner, modules=12, other_learners=5)
+    make_course(modules=6, track=track)
+    large = _count_queries(learner_client, page.url)
+
+    assert large == small
+    # Wagtail's routing walks one query per tree level (at most four) before our
+    # selectors run; the bound covers that, the session and the user's permissions.
+    with django_assert_max_num_queries(20):
+        learner_client.get(page.url)
