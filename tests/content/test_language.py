@@ -1,0 +1,24 @@
+from django.urls import reverse
+
+
+def test_pages_are_japanese_even_for_an_english_browser(client, db):
+    response = client.get(reverse("account_login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+
+    assert response["Content-Language"] == "ja"
+    assert "ログイン" in response.content.decode()
+
+
+def test_staff_can_switch_to_english_and_back(client, db):
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    english = client.get(reverse("account_login")).content.decode()
+    client.post(reverse("set_language"), {"language": "ja", "next": "/"})
+    japanese = client.get(reverse("account_login")).content.decode()
+
+    assert '<html lang="en">' in english and "Sign in" in english
+    assert '<html lang="ja">' in japanese and "ログイン" in japanese
+
+
+def test_an_unknown_language_cookie_falls_back_to_japanese(client, db, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "xx"
+
+    assert client.get(reverse("account_login"))["Content-Language"] == "ja"
