@@ -1,13 +1,15 @@
+from django import forms
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
-from content.blocks import BaseStreamBlock
+from .blocks import ModuleStreamBlock
 
 
 class StaffOnlyPageMixin:
@@ -81,12 +83,20 @@ class CoursePage(StaffOnlyPageMixin, Page):
         default=False,
         help_text=_("Must be completed again every fiscal year (e.g. information security)."),
     )
+    skill_areas = ParentalManyToManyField(
+        "assessments.SkillArea",
+        verbose_name=_("skill areas"),
+        blank=True,
+        related_name="courses",
+        help_text=_("Areas this course builds; learners below the target level are pointed here."),
+    )
 
     content_panels = [
         *Page.content_panels,
         FieldPanel("summary"),
         FieldPanel("estimated_minutes"),
         FieldPanel("annual"),
+        FieldPanel("skill_areas", widget=forms.CheckboxSelectMultiple),
     ]
     search_fields = [*Page.search_fields, index.SearchField("summary")]
     parent_page_types = ["courses.TrackPage"]
@@ -110,7 +120,7 @@ class ModulePage(StaffOnlyPageMixin, Page):
 
     summary = models.CharField(_("summary"), max_length=300, blank=True)
     estimated_minutes = models.PositiveSmallIntegerField(_("estimated minutes"), default=10)
-    body = StreamField(BaseStreamBlock(), verbose_name=_("body"), blank=True)
+    body = StreamField(ModuleStreamBlock(), verbose_name=_("body"), blank=True)
 
     content_panels = [
         *Page.content_panels,
@@ -159,6 +169,14 @@ class ModuleCompletion(models.Model):
     )
     cycle = models.PositiveSmallIntegerField(_("fiscal year (annual courses) or 0"))
     completed_at = models.DateTimeField(_("completed at"))
+    via_attempt = models.ForeignKey(
+        "assessments.Attempt",
+        verbose_name=_("passed quiz attempt"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("module completion")

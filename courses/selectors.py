@@ -13,8 +13,13 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 from wagtail.models import Page
 
+from assessments.models import Quiz
+from assessments.selectors import quiz_statuses
+
+from .blocks import quiz_ids_in
 from .fiscal import fiscal_year_of, local_today
 from .models import (
+    CourseCompletion,
     CoursePage,
     LearningHomePage,
     ModuleCompletion,
@@ -210,7 +215,7 @@ def course_context_for_learner(*, course: CoursePage, user) -> dict:
 def module_context_for_learner(*, module: ModulePage, user) -> dict:
     """Course, track, previous/next modules and the learner's progress for a module page.
 
-    Four queries: course, track, sibling modules, completions.
+    Six queries: course, track, sibling modules, completions, quizzes, attempts.
     """
     course = CoursePage.objects.get(path=_parent_path(module.path))
     track = TrackPage.objects.only(*PAGE_LIST_FIELDS).get(path=_parent_path(course.path))
@@ -218,7 +223,10 @@ def module_context_for_learner(*, module: ModulePage, user) -> dict:
     ids = [item.page.id for item in progress.modules]
     index = ids.index(module.id) if module.id in ids else None
     current = progress.modules[index] if index is not None else ModuleProgress(module)
+    quizzes = list(Quiz.objects.filter(pk__in=quiz_ids_in(module.body)))
     return {
+        "quiz_statuses": quiz_statuses(user=user, quizzes=quizzes),
+        "has_quiz": bool(quizzes),
         "course": course,
         "track": track,
         "course_progress": progress,
@@ -229,3 +237,22 @@ def module_context_for_learner(*, module: ModulePage, user) -> dict:
             progress.modules[index + 1].page if index is not None and index + 1 < len(ids) else None
         ),
     }
+
+
+def courses_for_areas(*, user, area_ids, today=None, limit: int = 6) -> list[CoursePage]:
+    """Live courses that build any of ``area_ids`` and the learner has not completed. Two queries."""
+    if not area_ids:
+        return []
+    fiscal_year = fiscal_year_of(today or local_today())
+    completed = {
+        (course_id, cycle)
+        for course_id, cycle in CourseCompletion.objects.filter(user=user).values_list(
+            "course_id", "cycle"
+        )
+    }
+    courses = CoursePage.objects.live().filter(skill_areas__in=area_ids).distinct().order_by("path")
+    return [
+        course
+        for course in courses
+        if (course.id, cycle_for(annual=course.annual, fiscal_year=fiscal_year)) not in completed
+    ][:limit]

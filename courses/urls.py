@@ -10,4 +10,24 @@ urlpatterns = [
         views.module_complete_view,
         name="module_complete",
     ),
+    path(
+        "modules/<int:module_id>/quizzes/<int:quiz_id>/start/",
+        views.ModuleQuizStartView.as_view(),
+        name="module_quiz_start",
+    ),
+    path(
+        "modules/<int:module_id>/attempts/<uuid:token>/",
+        views.ModuleQuizTakeView.as_view(),
+        name="module_quiz_take",
+    ),
+    path(
+        "modules/<int:module_id>/attempts/<uuid:token>/submit/",
+        views.ModuleQuizSubmitView.as_view(),
+        name="module_quiz_submit",
+    ),
+    path(
+        "modules/<int:module_id>/attempts/<uuid:token>/result/",
+        views.ModuleQuizResultView.as_view(),
+        name="module_quiz_result",
+    ),
 ]

@@ -1,9 +1,21 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from assessments.models import Quiz
+from assessments.views import (
+    AttemptFlowMixin,
+    AttemptResultView,
+    AttemptSubmitView,
+    AttemptTakeView,
+    QuizStartView,
+)
+
+from .blocks import quiz_ids_in
 from .models import ModulePage
 from .selectors import module_context_for_learner
 from .services import CompletionError, module_complete
@@ -16,7 +28,7 @@ def module_complete_view(request, module_id: int):
 
     Only ever for ``request.user``: no user id is read from the request.
     """
-    module = get_object_or_404(ModulePage.objects.live().defer_streamfields(), pk=module_id)
+    module = get_object_or_404(ModulePage.objects.live(), pk=module_id)
     try:
         result = module_complete(user=request.user, module=module)
     except CompletionError as error:
@@ -37,3 +49,64 @@ def module_complete_view(request, module_id: int):
     context = module_context_for_learner(module=module, user=request.user)
     target = context["next_module"] or context["course"]
     return redirect(target.url)
+
+
+class ModuleQuizMixin(AttemptFlowMixin):
+    """A quiz placed in a module: its attempts belong to the module, and passing completes it."""
+
+    def get_module(self, module_id) -> ModulePage:
+        if not hasattr(self, "_module"):
+            self._module = get_object_or_404(ModulePage.objects.live(), pk=module_id)
+        return self._module
+
+    def attempt_context(self, **kwargs) -> str:
+        return f"module:{self.get_module(kwargs['module_id']).id}"
+
+    def urls(self, attempt, **kwargs) -> dict[str, str]:
+        module = self.get_module(kwargs["module_id"])
+        args = [module.id, attempt.token]
+        return {
+            "take": reverse("courses:module_quiz_take", args=args),
+            "submit": reverse("courses:module_quiz_submit", args=args),
+            "result": reverse("courses:module_quiz_result", args=args),
+            "back": module.url,
+        }
+
+
+class ModuleQuizStartView(ModuleQuizMixin, QuizStartView):
+    def get_quiz(self, **kwargs) -> Quiz:
+        module = self.get_module(kwargs["module_id"])
+        if kwargs["quiz_id"] not in quiz_ids_in(module.body):
+            raise Http404
+        return get_object_or_404(Quiz, pk=kwargs["quiz_id"])
+
+    def failure_url(self, **kwargs) -> str:
+        return self.get_module(kwargs["module_id"]).url
+
+
+class ModuleQuizTakeView(ModuleQuizMixin, AttemptTakeView):
+    pass
+
+
+class ModuleQuizSubmitView(ModuleQuizMixin, AttemptSubmitView):
+    def after_scored(self, result, **kwargs) -> None:
+        if not result.attempt.passed:
+            return
+        module = self.get_module(kwargs["module_id"])
+        completion = module_complete(
+            user=self.request.user, module=module, via_attempt=result.attempt
+        )
+        if completion.course_completed_now:
+            messages.success(
+                self.request,
+                _("You have completed the course “%(course)s”. Well done!")
+                % {"course": completion.course_completion.course.title},
+            )
+        elif completion.created:
+            messages.success(
+                self.request, _("“%(module)s” is complete.") % {"module": module.title}
+            )
+
+
+class ModuleQuizResultView(ModuleQuizMixin, AttemptResultView):
+    pass

@@ -3,9 +3,16 @@
 import datetime
 from dataclasses import dataclass, field
 
+from assessments.models import Quiz
+from assessments.selectors import QuizStatus, SkillProfile, quiz_statuses, skill_profile
 from courses.fiscal import fiscal_year_of, local_today
 from courses.models import TrackPage
-from courses.selectors import ModuleProgress, TrackProgress, progress_for_tracks
+from courses.selectors import (
+    ModuleProgress,
+    TrackProgress,
+    courses_for_areas,
+    progress_for_tracks,
+)
 
 from .models import Membership, TrackAssignment
 
@@ -130,3 +137,28 @@ def _resume_point(tracks: list[TrackProgress]) -> Resume | None:
         if track.due_date and track.next_module:
             return Resume(module=track.next_module, track=track)
     return None
+
+
+# Staff are expected to reach this level in every area; below it, courses are suggested.
+SKILL_TARGET_LEVEL = 2
+
+
+@dataclass
+class SkillsPage:
+    profile: SkillProfile
+    skill_checks: dict[int, QuizStatus]
+    suggested_courses: list
+
+
+def skills_page_for_user(*, user) -> SkillsPage:
+    """My skills: levels with evidence, self-ratings, history, skill checks, what to study next."""
+    profile = skill_profile(user=user)
+    below_target = [
+        area_id for area_id, level in profile.levels_by_area().items() if level < SKILL_TARGET_LEVEL
+    ]
+    checks = list(Quiz.objects.filter(kind=Quiz.Kind.SKILL_CHECK).order_by("title"))
+    return SkillsPage(
+        profile=profile,
+        skill_checks=quiz_statuses(user=user, quizzes=checks),
+        suggested_courses=courses_for_areas(user=user, area_ids=below_target),
+    )

@@ -1,10 +1,36 @@
 from django.urls import path
 
+from assessments import views as assessment_views
+
 from . import views
 
 app_name = "lms"
 
+SKILL_CHECK_FLOW = {"url_namespace": "lms", "back_url_name": "lms:skills"}
+
 urlpatterns = [
     path("", views.mypage, name="mypage"),
     path("people/<int:user_id>/", views.person_progress, name="person_progress"),
+    path("skills/", views.skills, name="skills"),
+    # Standalone skill checks (スキル診断); module quizzes are mounted by courses.
+    path(
+        "skills/checks/<int:quiz_id>/start/",
+        assessment_views.QuizStartView.as_view(**SKILL_CHECK_FLOW),
+        name="skill_check_start",
+    ),
+    path(
+        "skills/attempts/<uuid:token>/",
+        assessment_views.AttemptTakeView.as_view(**SKILL_CHECK_FLOW),
+        name="attempt_take",
+    ),
+    path(
+        "skills/attempts/<uuid:token>/submit/",
+        assessment_views.AttemptSubmitView.as_view(**SKILL_CHECK_FLOW),
+        name="attempt_submit",
+    ),
+    path(
+        "skills/attempts/<uuid:token>/result/",
+        assessment_views.AttemptResultView.as_view(**SKILL_CHECK_FLOW),
+        name="attempt_result",
+    ),
 ]

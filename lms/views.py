@@ -2,19 +2,25 @@ from http import HTTPStatus
 
 from celery import current_app
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from assessments.levels import level_guide
+from assessments.models import SelfAssessment
+from assessments.services import INVALID_RATING, AssessmentError, self_assessment_record
 from courses.fiscal import local_today
 
+from .charts import skill_chart
 from .models import AuditEvent
 from .permissions import can_view_progress_of
-from .selectors import mypage_for_user
+from .selectors import mypage_for_user, skills_page_for_user
 from .services import audit_record
 
 
@@ -72,3 +78,36 @@ def _broker_status() -> str:
     except Exception as error:  # noqa: BLE001 - report any broker failure
         return f"error: {error.__class__.__name__}"
     return "ok"
+
+
+@login_required
+@never_cache
+def skills(request):
+    """My skills (習熟度): measured levels with evidence, self-assessment, history, next steps."""
+    if request.method == "POST":
+        try:
+            ratings = {
+                int(key.removeprefix("rating-")): int(value)
+                for key, value in request.POST.items()
+                if key.startswith("rating-") and value
+            }
+            saved = self_assessment_record(user=request.user, ratings=ratings)
+        except (ValueError, AssessmentError):
+            messages.error(request, str(INVALID_RATING))
+        else:
+            messages.success(
+                request,
+                _("Your self-assessment has been saved.") if saved else _("No changes to save."),
+            )
+        return redirect("lms:skills")
+    page = skills_page_for_user(user=request.user)
+    return render(
+        request,
+        "lms/skills.html",
+        {
+            "page": page,
+            "level_guide": level_guide(),
+            "ratings": SelfAssessment.Rating,
+            "chart": skill_chart(page.profile),
+        },
+    )

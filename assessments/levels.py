@@ -1,0 +1,31 @@
+"""Skill levels: DigComp 2.2's four proficiency bands, plus "not assessed"."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Level(models.IntegerChoices):
+    UNASSESSED = 0, _("Not assessed")
+    FOUNDATION = 1, _("Foundation")
+    INTERMEDIATE = 2, _("Intermediate")
+    ADVANCED = 3, _("Advanced")
+    SPECIALISED = 4, _("Highly specialised")
+
+
+DESCRIPTORS = {
+    Level.UNASSESSED: _("No skill check or quiz evidence yet."),
+    Level.FOUNDATION: _("Knows the basic terms and rules, and follows them with some guidance."),
+    Level.INTERMEDIATE: _("Applies the knowledge in own work and handles typical cases alone."),
+    Level.ADVANCED: _("Handles unusual cases and can guide colleagues."),
+    Level.SPECIALISED: _("Solves complex problems and leads improvement across the organisation."),
+}
+
+TESTED_LEVELS = (Level.FOUNDATION, Level.INTERMEDIATE, Level.ADVANCED, Level.SPECIALISED)
+
+
+def level_guide() -> list[dict]:
+    """Each level with its label and descriptor, for learners."""
+    return [
+        {"value": level.value, "label": level.label, "descriptor": DESCRIPTORS[level]}
+        for level in Level
+    ]

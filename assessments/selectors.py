@@ -1,0 +1,237 @@
+"""Reads of skills, quizzes and attempts, with fixed query counts."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from .levels import DESCRIPTORS, Level
+from .models import (
+    Attempt,
+    AttemptQuestion,
+    Choice,
+    Quiz,
+    Response,
+    SelfAssessment,
+    SkillArea,
+    SkillResult,
+)
+from .scoring import Tally
+
+
+def skill_tallies(*, user, area_ids=None) -> dict[int, dict[int, Tally]]:
+    """Per area and level, how many questions the learner answered and got right.
+
+    Each question counts once, with the learner's latest answer, so retaking a
+    quiz shows growth without inflating the evidence. A category's tally is
+    the sum of its sub-items'. One query.
+    """
+    rows = (
+        Response.objects.filter(
+            attempt_question__attempt__user=user,
+            attempt_question__attempt__status=Attempt.Status.SUBMITTED,
+        )
+        .order_by("attempt_question__question_id", "-attempt_question__attempt__submitted_at")
+        .values_list(
+            "attempt_question__question_id",
+            "attempt_question__area_id",
+            "attempt_question__area__parent_id",
+            "attempt_question__level",
+            "is_correct",
+        )
+    )
+    seen = set()
+    tallies: dict[int, dict[int, Tally]] = defaultdict(dict)
+    for question_id, area_id, parent_id, level, is_correct in rows:
+        if question_id in seen:
+            continue
+        seen.add(question_id)
+        for target in (area_id, parent_id):
+            if target is not None and (area_ids is None or target in area_ids):
+                tallies[target][level] = tallies[target].get(level, Tally()).add(is_correct)
+    return tallies
+
+
+def current_skill_results(*, user) -> dict[int, SkillResult]:
+    """The latest result per area. One query."""
+    latest: dict[int, SkillResult] = {}
+    for result in SkillResult.objects.filter(user=user).order_by("area_id", "-assessed_at", "-id"):
+        latest.setdefault(result.area_id, result)
+    return latest
+
+
+def current_self_ratings(*, user) -> dict[int, int]:
+    latest: dict[int, int] = {}
+    for area_id, rating in (
+        SelfAssessment.objects.filter(user=user)
+        .order_by("area_id", "-assessed_at", "-id")
+        .values_list("area_id", "rating")
+    ):
+        latest.setdefault(area_id, rating)
+    return latest
+
+
+@dataclass
+class AreaSkill:
+    area: SkillArea
+    level: int = Level.UNASSESSED
+    evidence: str = ""
+    self_rating: int | None = None
+    children: list["AreaSkill"] = field(default_factory=list)
+
+    @property
+    def level_label(self) -> str:
+        return Level(self.level).label
+
+    @property
+    def descriptor(self) -> str:
+        return DESCRIPTORS[Level(self.level)]
+
+
+@dataclass
+class SkillProfile:
+    categories: list[AreaSkill]
+    history: list[SkillResult]
+
+    def levels_by_area(self) -> dict[int, int]:
+        return {
+            skill.area.id: skill.level
+            for category in self.categories
+            for skill in (category, *category.children)
+        }
+
+
+def skill_profile(*, user, history_limit: int = 30) -> SkillProfile:
+    """Current level, evidence and self-rating per area, and recent history. Four queries."""
+    areas = list(SkillArea.objects.order_by("sort_order", "code"))
+    results = current_skill_results(user=user)
+    ratings = current_self_ratings(user=user)
+
+    def skill(area):
+        result = results.get(area.id)
+        return AreaSkill(
+            area=area,
+            level=result.level if result else Level.UNASSESSED,
+            evidence=result.evidence if result else "",
+            self_rating=ratings.get(area.id),
+        )
+
+    categories = [skill(area) for area in areas if area.parent_id is None]
+    by_id = {category.area.id: category for category in categories}
+    for area in areas:
+        if area.parent_id in by_id:
+            by_id[area.parent_id].children.append(skill(area))
+    history = list(
+        SkillResult.objects.filter(user=user, area__parent__isnull=True)
+        .select_related("area")
+        .order_by("-assessed_at", "-id")[:history_limit]
+    )
+    return SkillProfile(categories=categories, history=history)
+
+
+@dataclass
+class QuestionView:
+    attempt_question: AttemptQuestion
+    text: str
+    kind: str
+    choices: list[Choice]
+    selected: set[int] = field(default_factory=set)
+    correct: set[int] = field(default_factory=set)
+    explanation: str = ""
+    is_correct: bool | None = None
+
+    @property
+    def number(self) -> int:
+        return self.attempt_question.position
+
+    @property
+    def field_name(self) -> str:
+        return f"q{self.attempt_question.question_id}"
+
+    @property
+    def multiple(self) -> bool:
+        return self.kind == "multiple"
+
+
+def attempt_for_taking(*, attempt: Attempt, selected=None) -> list[QuestionView]:
+    """Questions and choices in the attempt's order, WITHOUT answer keys or explanations.
+
+    Three queries: attempt questions with their question texts, choices.
+    """
+    selected = selected or {}
+    attempt_questions = list(attempt.questions.select_related("question"))
+    choices = _choices_for(attempt_questions)
+    return [
+        QuestionView(
+            attempt_question=aq,
+            text=aq.question.text,
+            kind=aq.kind,
+            choices=[choices[cid] for cid in aq.choice_order if cid in choices],
+            selected=set(selected.get(aq.question_id, [])),
+        )
+        for aq in attempt_questions
+    ]
+
+
+def attempt_review(*, attempt: Attempt) -> list[QuestionView]:
+    """A scored attempt with answers, the key and explanations. Only after submission."""
+    if attempt.status == Attempt.Status.IN_PROGRESS:
+        raise ValueError("An attempt in progress has no review: the key stays on the server.")
+    attempt_questions = list(attempt.questions.select_related("question", "response"))
+    choices = _choices_for(attempt_questions)
+    views = []
+    for aq in attempt_questions:
+        response = getattr(aq, "response", None)
+        views.append(
+            QuestionView(
+                attempt_question=aq,
+                text=aq.question.text,
+                kind=aq.kind,
+                choices=[choices[cid] for cid in aq.choice_order if cid in choices],
+                selected=set(response.selected_choice_ids) if response else set(),
+                correct=set(aq.correct_choice_ids),
+                explanation=aq.question.explanation,
+                is_correct=response.is_correct if response else None,
+            )
+        )
+    return views
+
+
+def _choices_for(attempt_questions) -> dict[int, Choice]:
+    ids = [cid for aq in attempt_questions for cid in aq.choice_order]
+    return {choice.id: choice for choice in Choice.objects.filter(pk__in=ids).only("id", "text")}
+
+
+@dataclass
+class QuizStatus:
+    quiz: Quiz
+    attempts_used: int = 0
+    open_attempt: Attempt | None = None
+    best: Attempt | None = None
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.best and self.best.passed)
+
+    @property
+    def attempts_left(self) -> int | None:
+        if not self.quiz.attempt_limit:
+            return None
+        return max(0, self.quiz.attempt_limit - self.attempts_used)
+
+
+def quiz_statuses(*, user, quizzes) -> dict[int, QuizStatus]:
+    """Per quiz: attempts used, the open attempt, the best scored attempt. One query."""
+    statuses = {quiz.id: QuizStatus(quiz=quiz) for quiz in quizzes}
+    if not statuses or not user.is_authenticated:
+        return statuses
+    for attempt in Attempt.objects.filter(user=user, quiz_id__in=statuses).order_by("number"):
+        status = statuses[attempt.quiz_id]
+        status.attempts_used += 1
+        if attempt.status == Attempt.Status.IN_PROGRESS:
+            status.open_attempt = attempt
+        elif attempt.status == Attempt.Status.SUBMITTED and (
+            status.best is None
+            or (attempt.passed, attempt.correct_count)
+            > (status.best.passed, status.best.correct_count)
+        ):
+            status.best = attempt
+    return statuses

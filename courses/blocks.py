@@ -1,0 +1,37 @@
+from django.utils.translation import gettext_lazy as _
+from wagtail import blocks
+from wagtail.snippets.blocks import SnippetChooserBlock
+
+from content.blocks import BaseStreamBlock
+
+
+class QuizBlock(blocks.StructBlock):
+    """Places a quiz in a module. Passing it completes the module."""
+
+    quiz = SnippetChooserBlock("assessments.Quiz", label=_("quiz"))
+
+    def get_context(self, value, parent_context=None):
+        context = super().get_context(value, parent_context=parent_context)
+        statuses = (parent_context or {}).get("quiz_statuses") or {}
+        quiz = value.get("quiz")
+        context["status"] = statuses.get(quiz.id) if quiz else None
+        return context
+
+    class Meta:
+        icon = "tasks"
+        label = _("Quiz")
+        template = "courses/blocks/quiz.html"
+        description = _("A quiz from the question banks; passing it completes the module.")
+
+
+class ModuleStreamBlock(BaseStreamBlock):
+    quiz = QuizBlock()
+
+
+def quiz_ids_in(body) -> list[int]:
+    """Ids of the quizzes placed in a module body, read from the raw JSON (no query)."""
+    return [
+        block["value"]["quiz"]
+        for block in body.raw_data
+        if block.get("type") == "quiz" and block.get("value", {}).get("quiz")
+    ]
