@@ -60,20 +60,30 @@ class Tally:
 
 @dataclass(frozen=True)
 class LevelDecision:
+    """A level and the tallies it was decided on: ``[[level, answered, correct], …]``.
+
+    The evidence is stored as data and put into words when shown, in the
+    reader's language.
+    """
+
     level: int
-    evidence: tuple[str, ...]
+    evidence: list[list[int]]
 
     @property
     def explanation(self) -> str:
-        return " / ".join(self.evidence)
+        return explain(self.evidence)
 
 
-def describe_tally(level: int, tally: Tally) -> str:
+def describe_tally(level: int, answered: int, correct: int) -> str:
     return _("Level %(level)s: %(correct)s of %(answered)s level-%(level)s questions correct") % {
         "level": level,
-        "answered": tally.answered,
-        "correct": tally.correct,
+        "answered": answered,
+        "correct": correct,
     }
+
+
+def explain(evidence) -> str:
+    return " / ".join(describe_tally(*row) for row in evidence or [])
 
 
 def decide_level(
@@ -84,13 +94,13 @@ def decide_level(
 ) -> LevelDecision:
     """The highest level L such that every level 1..L is met, with the evidence."""
     level = 0
-    evidence: list[str] = []
+    evidence: list[list[int]] = []
     for candidate in range(1, MAX_LEVEL + 1):
         tally = tallies.get(candidate, Tally())
         if tally.answered == 0:
             break
-        evidence.append(describe_tally(candidate, tally))
+        evidence.append([candidate, tally.answered, tally.correct])
         if tally.answered < min_questions or Fraction(tally.correct, tally.answered) < pass_ratio:
             break
         level = candidate
-    return LevelDecision(level=level, evidence=tuple(evidence))
+    return LevelDecision(level=level, evidence=evidence)

@@ -14,7 +14,7 @@ from .models import (
     SkillArea,
     SkillResult,
 )
-from .scoring import Tally
+from .scoring import Tally, explain
 
 
 def skill_tallies(*, user, area_ids=None) -> dict[int, dict[int, Tally]]:
@@ -73,13 +73,17 @@ def current_self_ratings(*, user) -> dict[int, int]:
 class AreaSkill:
     area: SkillArea
     level: int = Level.UNASSESSED
-    evidence: str = ""
+    evidence: list = field(default_factory=list)
     self_rating: int | None = None
     children: list["AreaSkill"] = field(default_factory=list)
 
     @property
     def level_label(self) -> str:
         return Level(self.level).label
+
+    @property
+    def evidence_text(self) -> str:
+        return explain(self.evidence)
 
     @property
     def descriptor(self) -> str:
@@ -110,7 +114,7 @@ def skill_profile(*, user, history_limit: int = 30) -> SkillProfile:
         return AreaSkill(
             area=area,
             level=result.level if result else Level.UNASSESSED,
-            evidence=result.evidence if result else "",
+            evidence=result.evidence if result else [],
             self_rating=ratings.get(area.id),
         )
 

@@ -260,14 +260,14 @@ def skill_levels_refresh(*, user, area_ids, attempt=None, now=None) -> list[Skil
     for area_id in sorted(affected):
         decision = scoring.decide_level(tallies.get(area_id, {}))
         latest = current.get(area_id)
-        if latest and (latest.level, latest.evidence) == (decision.level, decision.explanation):
+        if latest and (latest.level, latest.evidence) == (decision.level, decision.evidence):
             continue
         new_results.append(
             SkillResult(
                 user=user,
                 area_id=area_id,
                 level=decision.level,
-                evidence=decision.explanation,
+                evidence=decision.evidence,
                 assessed_at=now,
                 attempt=attempt,
             )

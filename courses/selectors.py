@@ -240,7 +240,10 @@ def module_context_for_learner(*, module: ModulePage, user) -> dict:
 
 
 def courses_for_areas(*, user, area_ids, today=None, limit: int = 6) -> list[CoursePage]:
-    """Live courses that build any of ``area_ids`` and the learner has not completed. Two queries."""
+    """Live courses building any of ``area_ids`` that the learner has not completed.
+
+    Two queries.
+    """
     if not area_ids:
         return []
     fiscal_year = fiscal_year_of(today or local_today())

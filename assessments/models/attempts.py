@@ -100,6 +100,9 @@ class AttemptQuestion(models.Model):
             models.UniqueConstraint(fields=["attempt", "question"], name="attempt_question_once"),
         ]
 
+    def __str__(self):
+        return f"{self.attempt} Q{self.position}"
+
 
 class Response(models.Model):
     """The learner's answer to one question of a submitted attempt."""
@@ -113,3 +116,6 @@ class Response(models.Model):
     class Meta:
         verbose_name = _("response")
         verbose_name_plural = _("responses")
+
+    def __str__(self):
+        return f"{self.attempt_question}: {'✓' if self.is_correct else '✗'}"

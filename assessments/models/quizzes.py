@@ -81,7 +81,10 @@ class QuizQuestion(Orderable):
 
 
 class QuizDrawRule(Orderable):
-    """Draw ``count`` active questions of ``level`` from ``area`` (a category includes its sub-items)."""
+    """Draw ``count`` active questions of ``level`` from ``area``.
+
+    A category includes the questions of its sub-items.
+    """
 
     quiz = ParentalKey(Quiz, on_delete=models.CASCADE, related_name="draw_rules")
     area = models.ForeignKey(

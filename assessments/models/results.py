@@ -3,6 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ..levels import Level
+from ..scoring import explain
 
 
 class SkillResult(models.Model):
@@ -18,7 +19,9 @@ class SkillResult(models.Model):
         "assessments.SkillArea", verbose_name=_("skill area"), on_delete=models.PROTECT
     )
     level = models.PositiveSmallIntegerField(_("level"), choices=Level)
-    evidence = models.TextField(_("evidence"))
+    evidence = models.JSONField(
+        _("evidence"), default=list, help_text=_("[[level, answered, correct], …]")
+    )
     assessed_at = models.DateTimeField(_("assessed at"), db_index=True)
     attempt = models.ForeignKey(
         "assessments.Attempt",
@@ -37,6 +40,10 @@ class SkillResult(models.Model):
 
     def __str__(self):
         return f"{self.user} — {self.area}: {self.get_level_display()}"
+
+    @property
+    def evidence_text(self) -> str:
+        return explain(self.evidence)
 
 
 class SelfAssessment(models.Model):
@@ -64,3 +71,6 @@ class SelfAssessment(models.Model):
         verbose_name = _("self-assessment")
         verbose_name_plural = _("self-assessments")
         ordering = ["user", "area", "-assessed_at", "-id"]
+
+    def __str__(self):
+        return f"{self.user} — {self.area}: {self.rating}"

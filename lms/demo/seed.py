@@ -7,6 +7,7 @@ never overwrites what an author or HR has changed since.
 
 import datetime
 import itertools
+import random
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,20 @@ from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Page, Site
 
+from assessments.models import (
+    Attempt,
+    Choice,
+    Question,
+    QuestionBank,
+    Quiz,
+    QuizDrawRule,
+    QuizQuestion,
+    SkillArea,
+)
+from assessments.scoring import choice_set_error
+from assessments.services import attempt_start, attempt_submit
 from content.models import GlossaryTerm
+from courses.blocks import quiz_ids_in
 from courses.fiscal import fiscal_year_bounds, fiscal_year_of, local_today
 from courses.models import CoursePage, LearningHomePage, ModulePage, TrackPage
 from courses.services import module_complete
@@ -133,7 +147,9 @@ def seed_demo(*, today: datetime.date | None = None) -> SeedReport:
     _seed_glossary(report)
     tracks = _seed_curriculum(report)
     _seed_assignments(organization, tracks, departments, positions, today, report)
+    quizzes = _seed_questions_and_quizzes(tracks, report)
     _seed_progress(users, tracks, today, report)
+    _seed_skill_checks(users, quizzes, report)
     return report
 
 
@@ -387,10 +403,109 @@ def _seed_assignments(organization, tracks, departments, positions, today, repor
         report.count("assignments", created)
 
 
+def _seed_questions_and_quizzes(tracks, report) -> dict[str, Quiz]:
+    """Question banks from questions.toml; each course bank becomes a quiz in the
+    course's last module; two skill checks draw from all banks."""
+    areas = {area.code: area for area in SkillArea.objects.all()}
+    quizzes: dict[str, Quiz] = {}
+    for bank_data in _load_toml("questions.toml")["bank"]:
+        bank, created = QuestionBank.objects.get_or_create(
+            slug=bank_data["slug"], defaults={"title": bank_data["title"]}
+        )
+        report.count("question banks", created)
+        questions = [_question(bank, data, areas, report) for data in bank_data["question"]]
+        if "course" in bank_data:
+            track_slug, course_slug = bank_data["course"].split("/")
+            course = CoursePage.objects.child_of(tracks[track_slug][0]).get(slug=course_slug)
+            quizzes[bank_data["slug"]] = _course_quiz(course, questions, report)
+    for key, title, levels, minutes in SKILL_CHECKS:
+        quiz, created = Quiz.objects.get_or_create(
+            title=title,
+            defaults={
+                "kind": Quiz.Kind.SKILL_CHECK,
+                "introduction": SKILL_CHECK_INTRO,
+                "pass_mark_percent": 0,
+                "time_limit_minutes": minutes,
+            },
+        )
+        if created:
+            QuizDrawRule.objects.bulk_create(
+                QuizDrawRule(quiz=quiz, area=area, level=level, count=3, sort_order=index)
+                for index, (area, level) in enumerate(
+                    (area, level)
+                    for area in areas.values()
+                    if area.parent_id is None
+                    for level in levels
+                )
+            )
+        report.count("quizzes", created)
+        quizzes[key] = quiz
+    return quizzes
+
+
+SKILL_CHECKS = [
+    ("check-basic", "DX リテラシー スキル診断（基礎・中級）", (1, 2), 40),
+    ("check-advanced", "DX リテラシー スキル診断（上級）", (3,), 25),
+]
+SKILL_CHECK_INTRO = (
+    "DX リテラシー標準の 6 つの分野から出題します。合否はありません。"
+    "結果は「マイスキル」に分野ごとの習熟度として記録され、何度でも受け直せます。"
+)
+
+
+def _question(bank, data, areas, report) -> Question:
+    question, created = Question.objects.get_or_create(
+        bank=bank,
+        text=data["text"],
+        defaults={
+            "area": areas[data["area"]],
+            "level": data["level"],
+            "kind": data["kind"],
+            "explanation": data["explanation"],
+        },
+    )
+    if created:
+        error = choice_set_error(data["kind"], [c["correct"] for c in data["choices"]])
+        if error:
+            raise ValueError(f"{bank.slug}: {data['text'][:30]}…: {error}")
+        Choice.objects.bulk_create(
+            Choice(question=question, text=c["text"], is_correct=c["correct"], sort_order=i)
+            for i, c in enumerate(data["choices"])
+        )
+    report.count("questions", created)
+    return question
+
+
+def _course_quiz(course: CoursePage, questions: list[Question], report) -> Quiz:
+    quiz, created = Quiz.objects.get_or_create(
+        title=f"確認テスト：{course.title}",
+        defaults={
+            "introduction": "コースの内容を確認するテストです。70% 以上の正解で合格となり、このモジュールが完了します。",
+            "attempt_limit": 3,
+        },
+    )
+    report.count("quizzes", created)
+    if created:
+        QuizQuestion.objects.bulk_create(
+            QuizQuestion(quiz=quiz, question=q, sort_order=i) for i, q in enumerate(questions)
+        )
+        course.skill_areas.set({q.area.parent_id for q in questions})
+        course.save_revision().publish()
+    last_module = ModulePage.objects.child_of(course).order_by("path").last()
+    if quiz.id not in quiz_ids_in(last_module.body):
+        last_module.body.append(("quiz", {"quiz": quiz}))
+        last_module.save_revision().publish()
+    return quiz
+
+
 def _seed_progress(users, tracks, today, report) -> None:
-    """Give some staff partial progress: a deterministic spread, not random."""
+    """Give some staff partial progress: a deterministic spread, not random.
+
+    Modules with a quiz are completed the real way: an attempt answered correctly.
+    """
     basics, _ = tracks["dx-basics"]
     modules = list(ModulePage.objects.live().descendant_of(basics).order_by("path"))
+    quizzes = Quiz.objects.in_bulk([qid for m in modules for qid in quiz_ids_in(m.body)])
     now = timezone.now()
     for index, user in enumerate(users):
         if user.staff_number == "1001":
@@ -399,8 +514,58 @@ def _seed_progress(users, tracks, today, report) -> None:
             done = (index * 5) % (len(modules) + 1)
         for step, module in enumerate(modules[:done]):
             at = now - datetime.timedelta(days=(done - step) * 3, hours=index)
-            result = module_complete(user=user, module=module, at=at)
+            attempt = None
+            for quiz_id in quiz_ids_in(module.body):
+                attempt = _passed_attempt(user, quizzes[quiz_id], module, at)
+            result = module_complete(user=user, module=module, at=at, via_attempt=attempt)
             report.count("module completions", result.created)
+
+
+def _passed_attempt(user, quiz, module, at) -> Attempt:
+    existing = Attempt.objects.filter(user=user, quiz=quiz, passed=True).first()
+    if existing:
+        return existing
+    attempt = attempt_start(
+        user=user, quiz=quiz, context=f"module:{module.id}", now=at, rng=random.Random(user.pk)
+    )
+    answers = {aq.question_id: aq.correct_choice_ids for aq in attempt.questions.all()}
+    return attempt_submit(
+        user=user, token=attempt.token, answers=answers, now=at + datetime.timedelta(minutes=8)
+    ).attempt
+
+
+def _seed_skill_checks(users, quizzes, report) -> None:
+    """Skill-check attempts with a realistic spread of ability; some staff took it twice
+    and improved, so history shows growth (進化)."""
+    basic, advanced = quizzes["check-basic"], quizzes["check-advanced"]
+    now = timezone.now()
+    for index, user in enumerate(users):
+        if Attempt.objects.filter(user=user, quiz__kind=Quiz.Kind.SKILL_CHECK).exists():
+            continue
+        if index % 7 == 6:
+            continue  # a few staff have not taken it yet
+        rng = random.Random(f"shinka-demo-{user.staff_number}")
+        ability = 0.45 + (index * 37 % 50) / 100
+        sittings = [(basic, ability, 90)]
+        if index % 3 == 0:
+            sittings.append((basic, min(ability + 0.2, 0.98), 10))
+        if ability > 0.8:
+            sittings.append((advanced, ability - 0.1, 5))
+        for quiz, skill, days_ago in sittings:
+            at = now - datetime.timedelta(days=days_ago, hours=index)
+            attempt = attempt_start(user=user, quiz=quiz, now=at, rng=rng)
+            answers = {}
+            for aq in attempt.questions.all():
+                chance = skill - 0.12 * (aq.level - 1)
+                wrong = [c for c in aq.choice_order if c not in aq.correct_choice_ids]
+                answers[aq.question_id] = (
+                    aq.correct_choice_ids if rng.random() < chance else wrong[:1]
+                )
+            attempt_submit(
+                user=user, token=attempt.token, answers=answers,
+                now=at + datetime.timedelta(minutes=25),
+            )
+            report.count("skill-check attempts", True)
 
 
 def _load_toml(name: str) -> dict:

@@ -1,0 +1,252 @@
+import datetime
+import random
+
+import pytest
+from django.utils import timezone
+
+from assessments.factories import QuestionFactory, QuizDrawRuleFactory, QuizFactory
+from assessments.models import Attempt, Response, SelfAssessment, SkillArea, SkillResult
+from assessments.services import (
+    AssessmentError,
+    attempt_start,
+    attempt_submit,
+    self_assessment_record,
+)
+from lms.factories import UserFactory
+from tests.assessments.conftest import key_of, wrong_answers
+
+
+def test_a_perfect_submission_passes(learner, quiz):
+    attempt = attempt_start(user=learner, quiz=quiz)
+
+    result = attempt_submit(user=learner, token=attempt.token, answers=key_of(attempt))
+
+    assert result.scored_now
+    assert (result.attempt.correct_count, result.attempt.question_count) == (3, 3)
+    assert result.attempt.passed is True
+    assert Response.objects.filter(attempt_question__attempt=attempt).count() == 3
+
+
+def test_partial_answers_to_a_multiple_choice_question_score_nothing(learner, quiz):
+    attempt = attempt_start(user=learner, quiz=quiz)
+    answers = key_of(attempt)
+    multiple = next(aq for aq in attempt.questions.all() if aq.kind == "multiple")
+    answers[multiple.question_id] = answers[multiple.question_id][:1]
+
+    result = attempt_submit(user=learner, token=attempt.token, answers=answers)
+
+    assert result.attempt.correct_count == 2
+    assert result.attempt.passed is False  # 67 % < 70 %
+
+
+def test_unanswered_questions_count_as_wrong(learner, quiz):
+    attempt = attempt_start(user=learner, quiz=quiz)
+
+    result = attempt_submit(user=learner, token=attempt.token, answers={})
+
+    assert (result.attempt.correct_count, result.attempt.passed) == (0, False)
+
+
+def test_a_second_submission_of_the_same_attempt_is_not_scored_again(learner, quiz):
+    attempt = attempt_start(user=learner, quiz=quiz)
+    first = attempt_submit(user=learner, token=attempt.token, answers=key_of(attempt))
+
+    second = attempt_submit(user=learner, token=attempt.token, answers=wrong_answers(attempt))
+
+    assert second.scored_now is False
+    assert second.attempt.correct_count == first.attempt.correct_count == 3
+    assert Response.objects.filter(attempt_question__attempt=attempt).count() == 3
+
+
+def test_starting_twice_resumes_the_open_attempt(learner, quiz):
+    first = attempt_start(user=learner, quiz=quiz)
+    second = attempt_start(user=learner, quiz=quiz)
+
+    assert first.pk == second.pk
+    assert Attempt.objects.count() == 1
+
+
+def test_answers_for_questions_outside_the_attempt_are_rejected(learner, quiz):
+    attempt = attempt_start(user=learner, quiz=quiz)
+    stranger = QuestionFactory()
+    answers = {**key_of(attempt), stranger.id: [stranger.choices.first().id]}
+
+    with pytest.raises(AssessmentError, match="このテストに含まれない問題"):
+        attempt_submit(user=learner, token=attempt.token, answers=answers)
+    attempt.refresh_from_db()
+    assert attempt.status == Attempt.Status.IN_PROGRESS  # nothing saved; may submit again
+
+
+def test_a_choice_of_another_question_is_rejected(learner, quiz):
+    attempt = attempt_start(user=learner, quiz=quiz)
+    first, second, _ = attempt.questions.all()
+    answers = {first.question_id: [second.choice_order[0]]}
+
+    with pytest.raises(AssessmentError, match="別の問題の選択肢"):
+        attempt_submit(user=learner, token=attempt.token, answers=answers)
+    assert not Response.objects.exists()
+
+
+def test_two_choices_for_a_single_choice_question_are_rejected(learner, quiz):
+    attempt = attempt_start(user=learner, quiz=quiz)
+    single = next(aq for aq in attempt.questions.all() if aq.kind == "single")
+
+    with pytest.raises(AssessmentError):
+        attempt_submit(
+            user=learner, token=attempt.token, answers={single.question_id: single.choice_order[:2]}
+        )
+
+
+def test_another_learners_token_is_not_found(learner, quiz):
+    attempt = attempt_start(user=learner, quiz=quiz)
+
+    with pytest.raises(Attempt.DoesNotExist):
+        attempt_submit(user=UserFactory(), token=attempt.token, answers=key_of(attempt))
+
+
+def test_attempt_limit_holds(learner, quiz):
+    quiz.attempt_limit = 2
+    quiz.save()
+    for _ in range(2):
+        attempt = attempt_start(user=learner, quiz=quiz)
+        attempt_submit(user=learner, token=attempt.token, answers={})
+
+    with pytest.raises(AssessmentError, match="2 回"):
+        attempt_start(user=learner, quiz=quiz)
+
+
+def test_answers_after_the_time_limit_are_not_scored(learner, quiz):
+    quiz.time_limit_minutes = 10
+    quiz.save()
+    start = timezone.now()
+    attempt = attempt_start(user=learner, quiz=quiz, now=start)
+
+    result = attempt_submit(
+        user=learner,
+        token=attempt.token,
+        answers=key_of(attempt),
+        now=start + datetime.timedelta(minutes=10, seconds=31),
+    )
+
+    assert result.late
+    assert result.attempt.status == Attempt.Status.EXPIRED
+    assert result.attempt.passed is False
+    assert not Response.objects.exists()
+
+
+def test_answers_within_the_grace_period_are_scored(learner, quiz):
+    quiz.time_limit_minutes = 10
+    quiz.save()
+    start = timezone.now()
+    attempt = attempt_start(user=learner, quiz=quiz, now=start)
+
+    result = attempt_submit(
+        user=learner,
+        token=attempt.token,
+        answers=key_of(attempt),
+        now=start + datetime.timedelta(minutes=10, seconds=29),
+    )
+
+    assert result.attempt.passed is True
+
+
+def test_an_expired_open_attempt_is_closed_when_a_new_one_starts(learner, quiz):
+    quiz.time_limit_minutes = 5
+    quiz.save()
+    start = timezone.now()
+    old = attempt_start(user=learner, quiz=quiz, now=start)
+
+    new = attempt_start(user=learner, quiz=quiz, now=start + datetime.timedelta(hours=1))
+
+    old.refresh_from_db()
+    assert old.status == Attempt.Status.EXPIRED
+    assert new.pk != old.pk and new.number == 2
+
+
+def test_the_key_is_copied_so_later_edits_do_not_change_scoring(learner, quiz):
+    attempt = attempt_start(user=learner, quiz=quiz)
+    answers = key_of(attempt)
+    for question in quiz.fixed_questions.all():
+        question.question.choices.update(is_correct=False)
+
+    result = attempt_submit(user=learner, token=attempt.token, answers=answers)
+
+    assert result.attempt.correct_count == 3
+
+
+def test_random_draw_takes_questions_of_the_area_and_level(learner):
+    security = SkillArea.objects.get(code="caution-security")
+    moral = SkillArea.objects.get(code="caution-moral")
+    matching = [QuestionFactory(area=security, level=2) for _ in range(3)]
+    matching.append(QuestionFactory(area=moral, level=2))
+    QuestionFactory(area=security, level=1)
+    QuestionFactory(area=SkillArea.objects.get(code="tech-ai"), level=2)
+    QuestionFactory(area=security, level=2, active=False)
+    rule = QuizDrawRuleFactory(level=2, count=3)
+
+    attempt = attempt_start(user=learner, quiz=rule.quiz, rng=random.Random(7))
+
+    drawn = set(attempt.questions.values_list("question_id", flat=True))
+    assert len(drawn) == 3
+    assert drawn <= {q.id for q in matching}
+
+
+def test_an_empty_quiz_cannot_be_started(learner):
+    with pytest.raises(AssessmentError):
+        attempt_start(user=learner, quiz=QuizFactory())
+
+
+def _answer(learner, quiz, *, right: int):
+    attempt = attempt_start(user=learner, quiz=quiz)
+    key, wrong = key_of(attempt), wrong_answers(attempt)
+    ids = [aq.question_id for aq in attempt.questions.all()]
+    answers = {qid: key[qid] if index < right else wrong[qid] for index, qid in enumerate(ids)}
+    return attempt_submit(user=learner, token=attempt.token, answers=answers)
+
+
+def test_levels_are_recorded_with_evidence_and_history_is_appended(learner):
+    security = SkillArea.objects.get(code="caution-security")
+    level1 = QuizFactory(questions=[QuestionFactory(area=security, level=1) for _ in range(3)])
+    level2 = QuizFactory(questions=[QuestionFactory(area=security, level=2) for _ in range(5)])
+
+    _answer(learner, level1, right=3)
+    _answer(learner, level2, right=4)
+
+    latest = SkillResult.objects.filter(user=learner, area=security).first()
+    assert latest.level == 2
+    assert [2, 5, 4] in latest.evidence
+    assert "レベル2: レベル2の問題 5問中4問正解" in latest.evidence_text
+    category = SkillResult.objects.filter(user=learner, area=security.parent).first()
+    assert category.level == 2
+    assert SkillResult.objects.filter(user=learner, area=security).count() == 2
+
+
+def test_a_retake_counts_each_question_once_with_the_latest_answer(learner):
+    security = SkillArea.objects.get(code="caution-security")
+    quiz = QuizFactory(questions=[QuestionFactory(area=security, level=1) for _ in range(3)])
+
+    _answer(learner, quiz, right=3)
+    _answer(learner, quiz, right=1)
+
+    latest = SkillResult.objects.filter(user=learner, area=security).first()
+    assert latest.level == 0
+    assert latest.evidence == [[1, 3, 1]]
+
+
+def test_self_assessment_is_stored_apart_and_never_changes_the_level(learner):
+    area = SkillArea.objects.get(code="caution")
+
+    assert self_assessment_record(user=learner, ratings={area.id: 4}) == 1
+    assert self_assessment_record(user=learner, ratings={area.id: 4}) == 0
+
+    assert SelfAssessment.objects.filter(user=learner).count() == 1
+    assert not SkillResult.objects.filter(user=learner).exists()
+
+
+@pytest.mark.parametrize("ratings", [{999999: 2}, {"area": 5}])
+def test_self_assessment_rejects_unknown_areas_and_ratings(learner, ratings):
+    area = SkillArea.objects.get(code="caution")
+    ratings = {area.id if key == "area" else key: value for key, value in ratings.items()}
+
+    with pytest.raises(AssessmentError):
+        self_assessment_record(user=learner, ratings=ratings)
