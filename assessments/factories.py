@@ -35,7 +35,10 @@ class QuestionFactory(DjangoModelFactory):
         count = 2 if self.kind == Question.Kind.TRUE_FALSE else kwargs.get("count", 4)
         for index in range(count):
             Choice.objects.create(
-                question=self, text=f"選択肢{index + 1}", is_correct=index in correct, sort_order=index
+                question=self,
+                text=f"選択肢{index + 1}",
+                is_correct=index in correct,
+                sort_order=index,
             )
 
 

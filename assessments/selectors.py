@@ -3,6 +3,8 @@
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db import connection
+
 from .levels import DESCRIPTORS, Level
 from .models import (
     Attempt,
@@ -239,3 +241,69 @@ def quiz_statuses(*, user, quizzes) -> dict[int, QuizStatus]:
         ):
             status.best = attempt
     return statuses
+
+
+@dataclass(frozen=True)
+class QuestionStatistics:
+    """Item analysis for one question (after Moodle's quiz statistics).
+
+    ``facility``: share of answers that were right. ``discrimination``: share
+    right among the top 27 % of attempts (by score on their quiz) minus the
+    share among the bottom 27 %; low or negative values flag a question that
+    strong learners get wrong as often as weak ones.
+    """
+
+    question_id: int
+    answered: int
+    facility: float
+    discrimination: float | None
+
+
+ITEM_ANALYSIS_SQL = """
+WITH ranked AS (
+    SELECT a.id AS attempt_id,
+           PERCENT_RANK() OVER (
+               PARTITION BY a.quiz_id
+               ORDER BY CAST(a.correct_count AS REAL) / a.question_count
+           ) AS standing
+    FROM {attempt} a
+    WHERE a.status = %s AND a.question_count > 0
+), marks AS (
+    SELECT aq.question_id,
+           CASE WHEN r.is_correct THEN 1.0 ELSE 0.0 END AS mark,
+           ranked.standing
+    FROM {response} r
+    JOIN {attempt_question} aq ON aq.id = r.attempt_question_id
+    JOIN ranked ON ranked.attempt_id = aq.attempt_id
+)
+SELECT question_id,
+       COUNT(*) AS answered,
+       AVG(mark) AS facility,
+       AVG(CASE WHEN standing >= 0.73 THEN mark END) AS upper_group,
+       AVG(CASE WHEN standing <= 0.27 THEN mark END) AS lower_group
+FROM marks
+GROUP BY question_id
+"""
+
+
+def question_statistics() -> dict[int, QuestionStatistics]:
+    """Facility and discrimination of every answered question, aggregated in SQL. One query."""
+    sql = ITEM_ANALYSIS_SQL.format(
+        attempt=Attempt._meta.db_table,
+        response=Response._meta.db_table,
+        attempt_question=AttemptQuestion._meta.db_table,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [Attempt.Status.SUBMITTED])
+        rows = cursor.fetchall()
+    return {
+        question_id: QuestionStatistics(
+            question_id=question_id,
+            answered=answered,
+            facility=float(facility),
+            discrimination=(
+                float(upper) - float(lower) if upper is not None and lower is not None else None
+            ),
+        )
+        for question_id, answered, facility, upper, lower in rows
+    }

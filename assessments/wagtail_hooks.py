@@ -1,7 +1,11 @@
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from . import admin_views
 from .models import Question, QuestionBank, Quiz, SkillArea
 
 
@@ -43,3 +47,20 @@ class AssessmentViewSetGroup(SnippetViewSetGroup):
 
 
 register_snippet(AssessmentViewSetGroup)
+
+
+@hooks.register("register_admin_urls")
+def register_item_analysis_url():
+    return [path("question-statistics/", admin_views.item_analysis, name="question_statistics")]
+
+
+class ItemAnalysisMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm("assessments.change_question")
+
+
+@hooks.register("register_reports_menu_item")
+def register_item_analysis_menu_item():
+    return ItemAnalysisMenuItem(
+        _("Question statistics"), reverse("question_statistics"), icon_name="tasks", order=700
+    )

@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.db import models
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel
@@ -13,15 +14,24 @@ from .blocks import ModuleStreamBlock
 
 
 class StaffOnlyPageMixin:
-    """Learning pages are for signed-in staff only.
+    """Learning pages are for signed-in staff only, and only while their ancestors are live.
 
-    Enforced in code rather than by a page privacy setting an editor could remove.
+    Enforced in code rather than by a page privacy setting an editor could
+    remove. Wagtail itself serves a live page below an unpublished one; a
+    module of a withdrawn course must not be reachable.
     """
 
     def serve(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
+        if has_unpublished_ancestor(self):
+            raise Http404
         return super().serve(request, *args, **kwargs)
+
+
+def has_unpublished_ancestor(page: Page) -> bool:
+    """One query. The tree root (depth 1) is never live and does not count."""
+    return Page.objects.ancestor_of(page).filter(depth__gt=1, live=False).exists()
 
 
 class LearningHomePage(StaffOnlyPageMixin, Page):

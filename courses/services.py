@@ -9,7 +9,14 @@ from django.utils.translation import gettext_lazy as _
 
 from .blocks import quiz_ids_in
 from .fiscal import fiscal_year_of
-from .models import CourseCompletion, CoursePage, ModuleCompletion, ModulePage, cycle_for
+from .models import (
+    CourseCompletion,
+    CoursePage,
+    ModuleCompletion,
+    ModulePage,
+    cycle_for,
+    has_unpublished_ancestor,
+)
 
 MODULE_NOT_AVAILABLE = _("This module is not published, so it cannot be completed.")
 QUIZ_REQUIRED = _("This module is completed by passing its quiz.")
@@ -37,7 +44,7 @@ def module_complete(
     The cycle is the fiscal year of ``at`` (Asia/Tokyo) for annual courses.
     A module with a quiz is completed only through a passed attempt of that quiz.
     """
-    if not module.live:
+    if not module.live or has_unpublished_ancestor(module):
         raise CompletionError(MODULE_NOT_AVAILABLE)
     quiz_ids = quiz_ids_in(module.body)
     if quiz_ids and not (

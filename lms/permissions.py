@@ -1,8 +1,11 @@
 """Who may see whose data. Every view that shows a person's data asks here.
 
 The rules (DESIGN §3): everyone sees their own; a department head sees the
-members of the departments they head (with sub-departments) as of today; HR
+members of the department they head (with sub-departments) as of today; HR
 and site administrators see everyone in their organisations.
+
+A department head heads the department of their primary post (本務) only: a
+concurrent post (兼務) elsewhere is a member's seat, not a head's.
 """
 
 import datetime
@@ -23,17 +26,19 @@ def can_view_progress_of(viewer, subject, *, day: datetime.date) -> bool:
     viewer_posts = list(
         Membership.objects.active_on(day)
         .filter(user=viewer)
-        .values_list("department__organization_id", "department__path")
+        .values_list("department__organization_id", "department__path", "is_primary")
     )
     if not viewer_posts:
         return False
     subject_posts = Membership.objects.active_on(day).filter(user=subject)
     if user_has_role(viewer, Role.HR) or user_has_role(viewer, Role.ADMIN):
-        organizations = {organization_id for organization_id, _ in viewer_posts}
+        organizations = {organization_id for organization_id, _, _ in viewer_posts}
         return subject_posts.filter(department__organization_id__in=organizations).exists()
     if user_has_role(viewer, Role.DEPT_HEAD):
         headed = Q(pk__in=[])
-        for organization_id, path in viewer_posts:
+        for organization_id, path, is_primary in viewer_posts:
+            if not is_primary:
+                continue
             headed |= Q(
                 department__organization_id=organization_id, department__path__startswith=path
             )

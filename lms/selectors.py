@@ -108,7 +108,8 @@ def mypage_for_user(*, user, today: datetime.date | None = None) -> MyPage:
         item = progress[track.id]
         if track.id in due:
             item.due_date = due[track.id]
-            item.overdue = item.due_date < today and not item.completed
+            # A track with nothing published yet cannot be overdue.
+            item.overdue = item.due_date < today and item.done < item.total
             page.assigned.append(item)
         else:
             page.optional.append(item)

@@ -33,17 +33,38 @@ def _start_production(**environment):
 
 
 def test_production_refuses_to_start_without_a_secret_key():
-    result = _start_production(DJANGO_ALLOWED_HOSTS="lms.example.jp", DATABASE_URL="sqlite:///x")
+    environment = {k: v for k, v in PRODUCTION_ENVIRONMENT.items() if k != "DJANGO_SECRET_KEY"}
+    result = _start_production(**environment)
 
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
 
 
+PRODUCTION_ENVIRONMENT = {
+    "DJANGO_SECRET_KEY": "x" * 50,
+    "DJANGO_ALLOWED_HOSTS": "lms.example.jp",
+    "DATABASE_URL": "sqlite:///x",
+    "WAGTAILADMIN_BASE_URL": "https://lms.example.jp",
+    "REDIS_CACHE_URL": "redis://127.0.0.1:6379/1",
+}
+
+
 def test_production_starts_with_its_environment():
-    result = _start_production(
-        DJANGO_SECRET_KEY="x" * 50,
-        DJANGO_ALLOWED_HOSTS="lms.example.jp",
-        DATABASE_URL="sqlite:///x",
-    )
+    result = _start_production(**PRODUCTION_ENVIRONMENT)
 
     assert result.returncode == 0, result.stderr
+
+
+def test_demo_accounts_are_never_loaded_in_production():
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    env.update(PRODUCTION_ENVIRONMENT, DJANGO_SETTINGS_MODULE="config.settings.production")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "seed_demo"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+
+    assert result.returncode != 0
+    assert "seed_demo" not in result.stdout and "demo-admin" not in result.stdout

@@ -48,7 +48,7 @@ class Attempt(models.Model):
     deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     correct_count = models.PositiveSmallIntegerField(_("correct answers"), default=0)
-    question_count = models.PositiveSmallIntegerField(_("questions"), default=0)
+    question_count = models.PositiveSmallIntegerField(_("number of questions"), default=0)
     passed = models.BooleanField(_("passed"), default=False)
 
     class Meta:

@@ -95,6 +95,16 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 ACCOUNT_SESSION_REMEMBER = False
+# Town-hall staff reach the server from a few shared NAT addresses: limit
+# failed logins per account (key) and keep the per-address limits high enough
+# that a hundred colleagues mistyping once are not all locked out.
+ACCOUNT_RATE_LIMITS = {
+    "login": "600/m/ip",
+    "login_failed": "200/m/ip,5/5m/key",
+    "reset_password": "20/m/ip,5/m/key",
+}
+# Behind the town's reverse proxy, the client address is in X-Forwarded-For.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.integer("ALLAUTH_TRUSTED_PROXY_COUNT", 0)
 ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = (
     "allauth.account.forms.EmailAwarePasswordResetTokenGenerator"
 )
@@ -124,6 +134,8 @@ WAGTAILADMIN_BASE_URL = env.text("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000
 WAGTAILADMIN_LOGIN_URL = "account_login"
 # Closed municipal networks (LGWAN) reach no outside host.
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+# Password resets go through allauth (its rate limits), not Wagtail's own form.
+WAGTAIL_PASSWORD_RESET_ENABLED = False
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "mp4", "pdf", "pptx", "txt", "webm", "xlsx", "zip"]
@@ -159,7 +171,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
-SHINKA_ORGANIZATION_NAME = env.text("SHINKA_ORGANIZATION_NAME", "鏡野町")
+# `seed_demo` creates accounts with published passwords: never in production.
+SHINKA_DEMO_ALLOWED = True
 
 LOGGING = {
     "version": 1,

@@ -6,6 +6,9 @@ ALLOWED_HOSTS = env.listing("DJANGO_ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
     env.required("DJANGO_ALLOWED_HOSTS")
 env.required("DATABASE_URL")
+WAGTAILADMIN_BASE_URL = env.required("WAGTAILADMIN_BASE_URL")
+EMAIL_BACKEND = env.text("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+SHINKA_DEMO_ALLOWED = False
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.boolean("DJANGO_SECURE_SSL_REDIRECT", True)
@@ -18,12 +21,11 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "SAMEORIGIN"
 CSRF_TRUSTED_ORIGINS = env.listing("DJANGO_CSRF_TRUSTED_ORIGINS")
 
-# allauth keeps rate limits in the cache; several processes need a shared one.
-REDIS_CACHE_URL = env.text("REDIS_CACHE_URL") or env.text("CELERY_BROKER_URL")
-if REDIS_CACHE_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_CACHE_URL,
-        }
+# allauth keeps rate limits in the cache, so every web process must share one.
+# Use a Redis database of its own: clearing the cache must not drop queued tasks.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env.required("REDIS_CACHE_URL"),
     }
+}

@@ -562,7 +562,9 @@ def _seed_skill_checks(users, quizzes, report) -> None:
                     aq.correct_choice_ids if rng.random() < chance else wrong[:1]
                 )
             attempt_submit(
-                user=user, token=attempt.token, answers=answers,
+                user=user,
+                token=attempt.token,
+                answers=answers,
                 now=at + datetime.timedelta(minutes=25),
             )
             report.count("skill-check attempts", True)

@@ -65,6 +65,10 @@ class TrackAssignment(models.Model):
 
     def clean(self):
         super().clean()
+        if self.fiscal_year is None or self.due_date is None:
+            return  # the missing field has its own error
+        if not 2000 <= self.fiscal_year <= 2200:
+            raise ValidationError({"fiscal_year": _("Enter a fiscal year such as 2026.")})
         start, end = fiscal_year_bounds(self.fiscal_year)
-        if self.due_date and not (start <= self.due_date <= end):
+        if not (start <= self.due_date <= end):
             raise ValidationError({"due_date": _("The due date must fall within the fiscal year.")})

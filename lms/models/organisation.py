@@ -1,9 +1,11 @@
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Organization(models.Model):
@@ -51,7 +53,9 @@ class Department(models.Model):
     )
     code = models.CharField(_("code"), max_length=32)
     name = models.CharField(_("name"), max_length=100)
-    level = models.CharField(_("level"), max_length=8, choices=Level, default=Level.SECTION)
+    level = models.CharField(
+        pgettext_lazy("department", "level"), max_length=8, choices=Level, default=Level.SECTION
+    )
     path = models.CharField(_("path"), max_length=500, editable=False, db_index=True)
     sort_order = models.PositiveIntegerField(_("sort order"), default=0)
 
@@ -67,6 +71,20 @@ class Department(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        super().clean()
+        ancestor = self.parent
+        while ancestor is not None:
+            if ancestor.pk == self.pk and self.pk is not None:
+                raise ValidationError(
+                    {"parent": _("A department cannot be placed under itself or its own units.")}
+                )
+            ancestor = ancestor.parent
+        if self.parent and self.parent.organization_id != self.organization_id:
+            raise ValidationError(
+                {"parent": _("The parent department must belong to the same organisation.")}
+            )
 
     def save(self, *args, **kwargs):
         old_path = self.path

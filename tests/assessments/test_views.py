@@ -40,7 +40,10 @@ def test_module_page_offers_the_quiz_instead_of_the_complete_button(signed_in, m
 
     html = signed_in.get(module.url).content.decode()
 
-    assert reverse("courses:module_quiz_start", args=[module.id, module.body[1].value["quiz"].id]) in html
+    assert (
+        reverse("courses:module_quiz_start", args=[module.id, module.body[1].value["quiz"].id])
+        in html
+    )
     assert reverse("courses:module_complete", args=[module.id]) not in html
 
 
@@ -168,7 +171,7 @@ def test_skill_check_flow_shows_a_level_with_evidence(signed_in, skill_check):
     signed_in.post(reverse("lms:attempt_submit", args=[attempt.token]), data)
     html = signed_in.get(reverse("lms:skills")).content.decode()
 
-    assert "<svg" in html and "role=\"img\"" in html
+    assert "<svg" in html and 'role="img"' in html
     assert "3問中3問正解" in html
 
 

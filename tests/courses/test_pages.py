@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from courses.factories import ModulePageFactory
-from courses.models import ModuleCompletion
+from courses.models import ModuleCompletion, ModulePage
 from courses.services import module_complete
 from lms.factories import UserFactory
 
@@ -135,3 +135,40 @@ def test_learning_pages_run_a_fixed_number_of_queries(
     # selectors run; the bound covers that, the session and the user's permissions.
     with django_assert_max_num_queries(20):
         learner_client.get(page.url)
+
+
+def test_preview_of_a_new_module_renders(make_course, rf, learner):
+    _, course, _ = make_course(modules=1)
+    page = ModulePage(title="新しいモジュール", slug="new", body=[("markdown", "## 下書き")])
+    # What Wagtail's "preview on create" does before rendering an unsaved page.
+    page.depth = course.depth + 1
+    page.path = ModulePage._get_children_path_interval(course.path)[1]
+    page.set_url_path(course)
+
+    response = page.make_preview_request()
+
+    assert response.status_code == HTTPStatus.OK
+    assert "下書き" in response.content.decode()
+
+
+def test_modules_of_an_unpublished_course_are_neither_shown_nor_completable(
+    learner_client, learner, make_course
+):
+    _, course, (module, *_) = make_course()
+    course.unpublish()
+
+    assert learner_client.get(module.url).status_code == HTTPStatus.NOT_FOUND
+    response = learner_client.post(reverse("courses:module_complete", args=[module.id]))
+    assert not ModuleCompletion.objects.filter(user=learner).exists()
+    assert response.status_code == HTTPStatus.FOUND
+
+
+def test_documents_need_sign_in(client, db):
+    from django.core.files.base import ContentFile
+    from wagtail.documents.models import Document
+
+    document = Document.objects.create(
+        title="手順書", file=ContentFile(b"%PDF-1.4", name="manual.pdf")
+    )
+
+    assert client.get(document.url).status_code == HTTPStatus.FOUND

@@ -80,3 +80,18 @@ def test_unknown_person_is_not_found(client, people):
 
     assert client.get(reverse("lms:person_progress", args=[999999])).status_code == 404
     assert not AuditEvent.objects.exists()
+
+
+def test_a_department_heads_concurrent_post_does_not_widen_what_they_see(
+    client, people, departments, positions
+):
+    from lms.factories import MembershipFactory
+
+    head = people["jumin_head"]
+    MembershipFactory(
+        user=head, department=departments["jinji"], position=positions["shuji"], is_primary=False
+    )
+    client.force_login(head)
+
+    assert client.get(progress_url(people["somu_staff"])).status_code == HTTPStatus.NOT_FOUND
+    assert client.get(progress_url(people["staff"])).status_code == HTTPStatus.OK

@@ -84,6 +84,8 @@ def test_django_admin_login_goes_through_allauth(client, db):
 def test_sign_out_needs_post_and_ends_the_session(client, staff):
     client.force_login(staff)
 
+    client.get(reverse("account_logout"))  # shows a confirmation; does not sign out
+    assert client.session["_auth_user_id"] == str(staff.pk)
     response = client.post(reverse("account_logout"))
 
     assert response.status_code == HTTPStatus.FOUND

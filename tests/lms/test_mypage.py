@@ -147,3 +147,20 @@ def test_mypage_runs_a_fixed_number_of_queries(
     assert large == small
     with django_assert_max_num_queries(16):
         client.get(reverse("lms:mypage"))
+
+
+def test_a_required_track_with_nothing_published_is_not_overdue(setup, make_course, learning_home):
+    from courses.factories import TrackPageFactory
+
+    empty = TrackPageFactory(parent=learning_home)
+    TrackAssignmentFactory(
+        organization=setup["organization"],
+        track=empty,
+        applies_to_all=True,
+        due_date=datetime.date(2026, 5, 1),
+    )
+
+    page = mypage_for_user(user=setup["learner"], today=DAY)
+
+    track = next(t for t in page.assigned if t.page.id == empty.id)
+    assert track.overdue is False

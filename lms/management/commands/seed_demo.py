@@ -1,4 +1,5 @@
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from lms.demo.seed import seed_demo
@@ -8,6 +9,10 @@ class Command(BaseCommand):
     help = "Load the demo town (鏡野町): departments, staff, curriculum, progress. Idempotent."
 
     def handle(self, *args, **options):
+        if not settings.SHINKA_DEMO_ALLOWED:
+            raise CommandError(
+                _("The demo town has published passwords and is not loaded in production.")
+            )
         report = seed_demo()
         for kind, count in report.created.items():
             self.stdout.write(f"  {kind}: +{count}")

@@ -1,0 +1,32 @@
+"""Item analysis in the Wagtail admin: which questions need fixing."""
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from .models import Question
+from .selectors import question_statistics
+
+LOW_DISCRIMINATION = 0.2
+EXTREME_FACILITY = (0.2, 0.95)
+
+
+def item_analysis(request):
+    if not request.user.has_perm("assessments.change_question"):
+        raise PermissionDenied
+    statistics = question_statistics()
+    questions = Question.objects.select_related("bank", "area").order_by("bank__title", "id")
+    rows = []
+    for question in questions:
+        stats = statistics.get(question.id)
+        flags = []
+        if stats and stats.discrimination is not None and stats.discrimination < LOW_DISCRIMINATION:
+            flags.append(_("Low discrimination"))
+        if stats and not EXTREME_FACILITY[0] <= stats.facility <= EXTREME_FACILITY[1]:
+            flags.append(_("Very easy or very hard"))
+        rows.append({"question": question, "stats": stats, "flags": flags})
+    return render(
+        request,
+        "assessments/admin/item_analysis.html",
+        {"rows": rows, "header_title": _("Question statistics")},
+    )
