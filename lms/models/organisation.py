@@ -72,6 +72,15 @@ class Department(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        old_path = self.path
+        self.path = f"{self.parent.path if self.parent else '/'}{self.code}/"
+        super().save(*args, **kwargs)
+        if old_path and old_path != self.path:
+            # A moved or re-coded department carries its subtree with it.
+            for child in self.children.all():
+                child.save()
+
     def clean(self):
         super().clean()
         ancestor = self.parent
@@ -85,15 +94,6 @@ class Department(models.Model):
             raise ValidationError(
                 {"parent": _("The parent department must belong to the same organisation.")}
             )
-
-    def save(self, *args, **kwargs):
-        old_path = self.path
-        self.path = f"{self.parent.path if self.parent else '/'}{self.code}/"
-        super().save(*args, **kwargs)
-        if old_path and old_path != self.path:
-            # A moved or re-coded department carries its subtree with it.
-            for child in self.children.all():
-                child.save()
 
 
 class Position(models.Model):

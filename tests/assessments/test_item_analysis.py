@@ -32,7 +32,8 @@ def answered_quiz(db):
         attempt = attempt_start(user=learner, quiz=quiz)
         key, wrong = key_of(attempt), wrong_answers(attempt)
         answers = {
-            q.id: key[q.id] if right else wrong[q.id] for q, right in zip(questions, pattern)
+            q.id: key[q.id] if right else wrong[q.id]
+            for q, right in zip(questions, pattern, strict=True)
         }
         attempt_submit(user=learner, token=attempt.token, answers=answers)
     return questions
