@@ -44,3 +44,26 @@ def can_view_progress_of(viewer, subject, *, day: datetime.date) -> bool:
             )
         return subject_posts.filter(headed).exists()
     return False
+
+
+def can_view_skills_of(viewer, subject, *, day: datetime.date) -> bool:
+    """Measured skill levels: the person, IT policy and site administrators of their town.
+
+    HR tracks completion, not skills; department heads see completion only.
+    """
+    if not viewer.is_authenticated or not viewer.is_active:
+        return False
+    if viewer.pk == subject.pk or viewer.is_superuser:
+        return True
+    if not (user_has_role(viewer, Role.IT_POLICY) or user_has_role(viewer, Role.ADMIN)):
+        return False
+    organizations = set(
+        Membership.objects.active_on(day)
+        .filter(user=viewer)
+        .values_list("department__organization_id", flat=True)
+    )
+    return (
+        Membership.objects.active_on(day)
+        .filter(user=subject, department__organization_id__in=organizations)
+        .exists()
+    )

@@ -11,6 +11,7 @@ SKILL_CHECK_FLOW = {"url_namespace": "lms", "back_url_name": "lms:skills"}
 urlpatterns = [
     path("", views.mypage, name="mypage"),
     path("people/<int:user_id>/", views.person_progress, name="person_progress"),
+    path("people/<int:user_id>/skills/", views.person_skills, name="person_skills"),
     path("skills/", views.skills, name="skills"),
     # Standalone skill checks (スキル診断); module quizzes are mounted by courses.
     path(

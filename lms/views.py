@@ -19,7 +19,7 @@ from courses.fiscal import local_today
 
 from .charts import skill_chart
 from .models import AuditEvent
-from .permissions import can_view_progress_of
+from .permissions import can_view_progress_of, can_view_skills_of
 from .selectors import mypage_for_user, skills_page_for_user
 from .services import audit_record
 
@@ -106,8 +106,37 @@ def skills(request):
         "lms/skills.html",
         {
             "page": page,
+            "subject": request.user,
             "level_guide": level_guide(),
             "ratings": SelfAssessment.Rating,
+            "chart": skill_chart(page.profile),
+        },
+    )
+
+
+@login_required
+@never_cache
+def person_skills(request, user_id: int):
+    """A person's measured skill levels, for IT policy and administrators; 404 otherwise."""
+    subject = get_object_or_404(get_user_model(), pk=user_id, is_active=True)
+    if not can_view_skills_of(request.user, subject, day=local_today()):
+        raise Http404
+    if subject.pk == request.user.pk:
+        return redirect("lms:skills")
+    audit_record(
+        request=request,
+        action=AuditEvent.Action.PERSON_SKILLS_VIEWED,
+        subject=subject,
+        staff_number=subject.staff_number,
+    )
+    page = skills_page_for_user(user=subject)
+    return render(
+        request,
+        "lms/skills.html",
+        {
+            "page": page,
+            "subject": subject,
+            "level_guide": level_guide(),
             "chart": skill_chart(page.profile),
         },
     )

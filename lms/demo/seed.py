@@ -545,18 +545,18 @@ def _seed_skill_checks(users, quizzes, report) -> None:
         if index % 7 == 6:
             continue  # a few staff have not taken it yet
         rng = random.Random(f"shinka-demo-{user.staff_number}")
-        ability = 0.45 + (index * 37 % 50) / 100
+        ability = 0.62 + (index * 37 % 38) / 100  # 0.62 … 0.99, spread over the staff
         sittings = [(basic, ability, 90)]
         if index % 3 == 0:
-            sittings.append((basic, min(ability + 0.2, 0.98), 10))
-        if ability > 0.8:
-            sittings.append((advanced, ability - 0.1, 5))
+            sittings.append((basic, min(ability + 0.15, 0.99), 10))
+        if ability > 0.85:
+            sittings.append((advanced, ability, 5))
         for quiz, skill, days_ago in sittings:
             at = now - datetime.timedelta(days=days_ago, hours=index)
             attempt = attempt_start(user=user, quiz=quiz, now=at, rng=rng)
             answers = {}
             for aq in attempt.questions.all():
-                chance = skill - 0.12 * (aq.level - 1)
+                chance = skill - 0.08 * (aq.level - 1)
                 wrong = [c for c in aq.choice_order if c not in aq.correct_choice_ids]
                 answers[aq.question_id] = (
                     aq.correct_choice_ids if rng.random() < chance else wrong[:1]

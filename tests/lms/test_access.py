@@ -95,3 +95,22 @@ def test_a_department_heads_concurrent_post_does_not_widen_what_they_see(
 
     assert client.get(progress_url(people["somu_staff"])).status_code == HTTPStatus.NOT_FOUND
     assert client.get(progress_url(people["staff"])).status_code == HTTPStatus.OK
+
+
+def skills_url(user):
+    return reverse("lms:person_skills", args=[user.pk])
+
+
+@pytest.mark.parametrize(
+    ("viewer", "allowed"),
+    [("staff", False), ("jumin_head", False), ("hr", False), ("it_policy", True)],
+)
+def test_skill_levels_are_for_it_policy_only(client, people, viewer, allowed):
+    client.force_login(people[viewer])
+
+    response = client.get(skills_url(people["colleague"]))
+
+    assert response.status_code == (HTTPStatus.OK if allowed else HTTPStatus.NOT_FOUND)
+    assert (
+        AuditEvent.objects.filter(action=AuditEvent.Action.PERSON_SKILLS_VIEWED).exists() is allowed
+    )
