@@ -8,6 +8,7 @@ from .models import (
     Membership,
     Organization,
     Position,
+    ReportRun,
     TrackAssignment,
     User,
 )
@@ -105,4 +106,14 @@ class AuditEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReportRun)
+class ReportRunAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "organization", "status", "trigger", "row_count", "created_at"]
+    list_filter = ["kind", "status", "fiscal_year"]
+    readonly_fields = [f.name for f in ReportRun._meta.fields]
+
+    def has_add_permission(self, request):
         return False

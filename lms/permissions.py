@@ -67,3 +67,55 @@ def can_view_skills_of(viewer, subject, *, day: datetime.date) -> bool:
         .filter(user=subject, department__organization_id__in=organizations)
         .exists()
     )
+
+
+def _in_organization(user, organization_id: int, day: datetime.date) -> bool:
+    return (
+        user.is_superuser
+        or Membership.objects.active_on(day)
+        .filter(user=user, department__organization_id=organization_id)
+        .exists()
+    )
+
+
+REPORT_ROLES = {"hr_completion": Role.HR, "dx_candidates": Role.IT_POLICY}
+
+
+def can_use_report_kind(user, kind: str) -> bool:
+    """HR's completion reports are for HR; candidate reports for IT policy; admins both."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user_has_role(user, Role.ADMIN) or user_has_role(user, REPORT_ROLES[kind])
+
+
+def can_view_report(user, run, *, day: datetime.date) -> bool:
+    return can_use_report_kind(user, run.kind) and _in_organization(user, run.organization_id, day)
+
+
+def can_view_skill_overview(user) -> bool:
+    return user.is_authenticated and (
+        user_has_role(user, Role.IT_POLICY) or user_has_role(user, Role.ADMIN)
+    )
+
+
+def headed_department(user, *, day: datetime.date):
+    """The department a department head heads: that of their primary post, or None."""
+    if not user_has_role(user, Role.DEPT_HEAD):
+        return None
+    membership = (
+        Membership.objects.active_on(day)
+        .filter(user=user, is_primary=True)
+        .select_related("department")
+        .first()
+    )
+    return membership.department if membership else None
+
+
+def can_view_department(user, department, *, day: datetime.date) -> bool:
+    """HR and admins: any department of their town. Heads: their own, with its units."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user_has_role(user, Role.HR) or user_has_role(user, Role.ADMIN):
+        return _in_organization(user, department.organization_id, day)
+    headed = headed_department(user, day=day)
+    return headed is not None and department.path.startswith(headed.path)

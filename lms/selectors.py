@@ -14,7 +14,7 @@ from courses.selectors import (
     progress_for_tracks,
 )
 
-from .models import Membership, TrackAssignment
+from .models import LeaderNomination, Membership, Notice, TrackAssignment
 
 
 def memberships_on(*, user, day: datetime.date) -> list[Membership]:
@@ -90,6 +90,7 @@ class MyPage:
     assigned: list[TrackProgress] = field(default_factory=list)
     optional: list[TrackProgress] = field(default_factory=list)
     resume: Resume | None = None
+    notices: list[Notice] = field(default_factory=list)
 
     @property
     def overdue_count(self) -> int:
@@ -115,6 +116,7 @@ def mypage_for_user(*, user, today: datetime.date | None = None) -> MyPage:
             page.optional.append(item)
     page.assigned.sort(key=lambda item: (item.completed, item.due_date))
     page.resume = _resume_point(page.assigned + page.optional)
+    page.notices = list(Notice.objects.filter(user=user).order_by("-created_at")[:5])
     return page
 
 
@@ -149,6 +151,7 @@ class SkillsPage:
     profile: SkillProfile
     skill_checks: dict[int, QuizStatus]
     suggested_courses: list
+    volunteered: bool
 
 
 def skills_page_for_user(*, user) -> SkillsPage:
@@ -162,4 +165,7 @@ def skills_page_for_user(*, user) -> SkillsPage:
         profile=profile,
         skill_checks=quiz_statuses(user=user, quizzes=checks),
         suggested_courses=courses_for_areas(user=user, area_ids=below_target),
+        volunteered=LeaderNomination.objects.filter(
+            user=user, kind=LeaderNomination.Kind.SELF, fiscal_year=fiscal_year_of(local_today())
+        ).exists(),
     )

@@ -1,8 +1,26 @@
 """Writes for people and organisation. Each service owns its transaction."""
 
-from django.db import transaction
+import datetime
+import logging
+import shutil
+from dataclasses import dataclass
 
-from .models import AuditEvent
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from courses.fiscal import fiscal_year_of
+
+from .models import AuditEvent, LeaderNomination, Notice, ReportRun
+from .reports.build import attach, build_files, sha256_of
+from .roles import Role
+
+logger = logging.getLogger(__name__)
 
 
 def client_ip(request) -> str | None:
@@ -18,3 +36,202 @@ def audit_record(*, request, action: str, subject=None, **detail) -> AuditEvent:
         detail=detail,
         ip_address=client_ip(request),
     )
+
+
+# --- Reports --------------------------------------------------------------
+
+REPORT_ALREADY_REQUESTED = gettext_lazy(
+    "This report is already being prepared. You will be notified when it is ready."
+)
+REPORT_QUEUED = gettext_lazy(
+    "The report has been requested. You will be notified when it is ready."
+)
+REPORT_QUEUE_DOWN = gettext_lazy(
+    "The report has been recorded but the job queue cannot be reached right now. "
+    "It will start automatically when the queue is back; there is no need to ask again."
+)
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    run: ReportRun
+    created: bool
+
+
+def _history(run: ReportRun, status: str, note: str = "") -> None:
+    run.history = [*run.history, {"status": status, "at": timezone.now().isoformat(), "note": note}]
+
+
+@transaction.atomic
+def report_request(
+    *, organization, kind: str, as_of: datetime.date, trigger: str, requested_by=None
+) -> ReportRequest:
+    """Ask for a report. Idempotent per (organisation, kind, fiscal year, as-of date).
+
+    A new or failed run is queued and the job is published after commit; a
+    run that is queued, building or done is returned as it is.
+    """
+    fiscal_year = fiscal_year_of(as_of)
+    run, created = ReportRun.objects.select_for_update().get_or_create(
+        organization=organization,
+        kind=kind,
+        fiscal_year=fiscal_year,
+        as_of=as_of,
+        defaults={"trigger": trigger, "requested_by": requested_by},
+    )
+    if created:
+        _history(run, ReportRun.Status.QUEUED, trigger)
+        run.save(update_fields=["history"])
+    elif run.status == ReportRun.Status.FAILED:
+        run.status = ReportRun.Status.QUEUED
+        run.error = ""
+        _history(run, ReportRun.Status.QUEUED, "requested again after failure")
+        run.save(update_fields=["status", "error", "history"])
+        created = True
+    if created:
+        transaction.on_commit(lambda: report_enqueue(run_id=run.pk))
+    return ReportRequest(run=run, created=created)
+
+
+def report_enqueue(*, run_id: int) -> bool:
+    """Publish the build job. A dead broker is not an error here: the row stays
+    queued and the sweeper publishes it later. Returns whether it was published."""
+    from .tasks import build_report
+
+    try:
+        build_report.apply_async(args=[run_id], retry=False)
+    except Exception:  # noqa: BLE001 - kombu raises many kinds; the sweeper retries
+        logger.warning("Could not publish report %s; the sweeper will retry.", run_id)
+        with transaction.atomic():
+            run = ReportRun.objects.select_for_update().get(pk=run_id)
+            if run.status == ReportRun.Status.QUEUED and not run.waiting_for_queue:
+                _history(run, ReportRun.Status.QUEUED, ReportRun.PUBLISH_FAILED)
+                run.save(update_fields=["history"])
+        return False
+    return True
+
+
+def report_build(*, run_id: int, progress=None) -> ReportRun:
+    """Build a queued run's files and notify its recipients. Safe to call again.
+
+    The run is claimed with a conditional UPDATE, so two workers never build the
+    same run; files are written to a temporary folder and attached only when
+    complete, so a failure publishes no partial file.
+    """
+    claimed = ReportRun.objects.filter(
+        pk=run_id, status__in=[ReportRun.Status.QUEUED, ReportRun.Status.BUILDING]
+    ).update(status=ReportRun.Status.BUILDING)
+    run = ReportRun.objects.select_related("organization").get(pk=run_id)
+    if not claimed:
+        return run
+    _history(run, ReportRun.Status.BUILDING)
+    run.save(update_fields=["history"])
+    built = build_files(run, progress=progress)
+    with transaction.atomic():
+        stem = f"{run.kind}-{run.fiscal_year}-{run.as_of:%Y%m%d}-{run.pk}"
+        attach(run.xlsx_file, built["xlsx"], f"{stem}.xlsx")
+        attach(run.csv_file, built["csv"], f"{stem}.csv")
+        run.sha256 = sha256_of(built["xlsx"])
+        run.row_count = built["rows"]
+        run.summary = built["summary"]
+        run.criteria = built.get("criteria", {})
+        run.status = ReportRun.Status.READY
+        run.finished_at = timezone.now()
+        _history(run, ReportRun.Status.READY, f"{run.row_count} rows")
+        run.save()
+    shutil.rmtree(built["xlsx"].parent, ignore_errors=True)
+    report_notify(run=run)
+    return run
+
+
+@transaction.atomic
+def report_fail(*, run_id: int, error: str) -> None:
+    run = ReportRun.objects.select_for_update().get(pk=run_id)
+    run.status = ReportRun.Status.FAILED
+    run.error = error[:2000]
+    _history(run, ReportRun.Status.FAILED, error[:200])
+    run.save(update_fields=["status", "error", "history"])
+
+
+REPORT_RECIPIENT_ROLES = {
+    ReportRun.Kind.HR_COMPLETION: Role.HR,
+    ReportRun.Kind.DX_CANDIDATES: Role.IT_POLICY,
+}
+
+
+def report_recipients(run: ReportRun):
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=REPORT_RECIPIENT_ROLES[run.kind])
+        .filter(memberships__department__organization=run.organization)
+        .distinct()
+    )
+
+
+def report_notify(*, run: ReportRun) -> int:
+    """In-app notice and an e-mail with a link (gateways strip attachments). Once per run."""
+    with transaction.atomic():
+        if not ReportRun.objects.filter(pk=run.pk, status=ReportRun.Status.READY).update(
+            status=ReportRun.Status.DELIVERED
+        ):
+            return 0
+        recipients = list(report_recipients(run))
+        link = reverse("lms:report_detail", args=[run.pk])
+        message = _("The report “%(report)s” is ready.") % {"report": str(run)}
+        Notice.objects.bulk_create(Notice(user=u, message=message, link=link) for u in recipients)
+        run.status = ReportRun.Status.DELIVERED
+        _history(run, ReportRun.Status.DELIVERED, f"{len(recipients)} recipients")
+        run.save(update_fields=["history"])
+    url = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + link
+    for user in recipients:
+        if user.email:
+            send_mail(
+                subject=f"[しんか] {message}",
+                message=_("%(message)s\n\nOpen it here (sign-in required):\n%(url)s\n")
+                % {"message": message, "url": url},
+                from_email=None,
+                recipient_list=[user.email],
+                fail_silently=True,
+            )
+    return len(recipients)
+
+
+def report_sweep(*, older_than: datetime.timedelta = datetime.timedelta(minutes=5)) -> int:
+    """Re-publish runs left queued (e.g. the broker was down when they were requested)."""
+    stale = ReportRun.objects.filter(
+        status=ReportRun.Status.QUEUED, created_at__lt=timezone.now() - older_than
+    ).values_list("pk", flat=True)
+    return sum(report_enqueue(run_id=run_id) for run_id in stale)
+
+
+# --- Nominations ----------------------------------------------------------
+
+
+@transaction.atomic
+def leader_volunteer(*, user, volunteer: bool, fiscal_year: int) -> None:
+    """Staff opt in (手挙げ) or out as DX promotion leader candidates for the year."""
+    existing = LeaderNomination.objects.filter(
+        user=user, kind=LeaderNomination.Kind.SELF, fiscal_year=fiscal_year
+    )
+    if volunteer:
+        LeaderNomination.objects.get_or_create(
+            user=user, kind=LeaderNomination.Kind.SELF, fiscal_year=fiscal_year
+        )
+    else:
+        existing.delete()
+
+
+@transaction.atomic
+def leader_endorse(*, head, member, endorse: bool, fiscal_year: int) -> None:
+    """A department head endorses (所属長推薦) a member of their department."""
+    if endorse:
+        LeaderNomination.objects.get_or_create(
+            user=member,
+            kind=LeaderNomination.Kind.ENDORSEMENT,
+            fiscal_year=fiscal_year,
+            defaults={"endorsed_by": head},
+        )
+    else:
+        LeaderNomination.objects.filter(
+            user=member, kind=LeaderNomination.Kind.ENDORSEMENT, fiscal_year=fiscal_year
+        ).delete()

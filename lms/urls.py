@@ -2,7 +2,7 @@ from django.urls import path
 
 from assessments import views as assessment_views
 
-from . import views
+from . import dashboards, views
 
 app_name = "lms"
 
@@ -13,6 +13,27 @@ urlpatterns = [
     path("people/<int:user_id>/", views.person_progress, name="person_progress"),
     path("people/<int:user_id>/skills/", views.person_skills, name="person_skills"),
     path("skills/", views.skills, name="skills"),
+    path("skills/volunteer/", views.volunteer, name="volunteer"),
+    path("dashboards/hr/", dashboards.hr_dashboard, name="hr_dashboard"),
+    path(
+        "dashboards/departments/<int:department_id>/",
+        dashboards.department_dashboard,
+        name="department_dashboard",
+    ),
+    path(
+        "dashboards/departments/<int:department_id>/endorse/<int:user_id>/",
+        dashboards.endorse,
+        name="endorse",
+    ),
+    path("dashboards/it-policy/", dashboards.it_dashboard, name="it_dashboard"),
+    path("dashboards/it-policy/criteria/", dashboards.leader_criteria, name="leader_criteria"),
+    path("reports/request/", dashboards.report_request_view, name="report_request"),
+    path("reports/<int:run_id>/", dashboards.report_detail, name="report_detail"),
+    path(
+        "reports/<int:run_id>/download/<str:file_format>/",
+        dashboards.report_download,
+        name="report_download",
+    ),
     # Standalone skill checks (スキル診断); module quizzes are mounted by courses.
     path(
         "skills/checks/<int:quiz_id>/start/",

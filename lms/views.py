@@ -10,18 +10,18 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from assessments.levels import level_guide
 from assessments.models import SelfAssessment
 from assessments.services import INVALID_RATING, AssessmentError, self_assessment_record
-from courses.fiscal import local_today
+from courses.fiscal import current_fiscal_year, local_today
 
 from .charts import skill_chart
 from .models import AuditEvent
 from .permissions import can_view_progress_of, can_view_skills_of
 from .selectors import mypage_for_user, skills_page_for_user
-from .services import audit_record
+from .services import audit_record, leader_volunteer
 
 
 @login_required
@@ -140,3 +140,18 @@ def person_skills(request, user_id: int):
             "chart": skill_chart(page.profile),
         },
     )
+
+
+@login_required
+@require_POST
+def volunteer(request):
+    """Staff put themselves forward (手挙げ) as DX promotion leader candidates, or withdraw."""
+    wants = request.POST.get("volunteer") == "1"
+    leader_volunteer(user=request.user, volunteer=wants, fiscal_year=current_fiscal_year())
+    messages.success(
+        request,
+        _("Thank you for volunteering as a DX promotion leader.")
+        if wants
+        else _("You have withdrawn as a volunteer."),
+    )
+    return redirect("lms:skills")

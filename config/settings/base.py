@@ -1,5 +1,7 @@
 """Settings shared by every environment. Values that vary come from ``env``."""
 
+from celery.schedules import crontab
+
 from . import env
 from .paths import BASE_DIR
 
@@ -63,6 +65,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "lms.context_processors.navigation",
             ],
         },
     },
@@ -122,8 +125,17 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "static"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = BASE_DIR / "media"
+PRIVATE_ROOT = BASE_DIR / "var" / "private"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Personal-data reports: never under MEDIA_ROOT, served only by a checked view.
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": env.text("SHINKA_PRIVATE_ROOT") or str(PRIVATE_ROOT),
+            "base_url": None,
+        },
+    },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
@@ -170,6 +182,26 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Redis redelivers an unacknowledged task only after this; keep countdowns shorter.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing must fail fast when the broker is down: the request answers at
+# once and the run stays queued for the sweeper.
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_BEAT_SCHEDULE = {
+    "hr-completion-nightly": {
+        "task": "lms.schedule_report",
+        "schedule": crontab(hour=2, minute=0),
+        "args": ["hr_completion"],
+    },
+    "dx-candidates-monthly": {
+        "task": "lms.schedule_report",
+        "schedule": crontab(day_of_month=1, hour=3, minute=0),
+        "args": ["dx_candidates"],
+    },
+    "overdue-reminders-weekly": {
+        "task": "lms.send_reminders",
+        "schedule": crontab(day_of_week="mon", hour=8, minute=0),
+    },
+    "sweep-queued-reports": {"task": "lms.sweep_reports", "schedule": crontab(minute="*/10")},
+}
 
 # `seed_demo` creates accounts with published passwords: never in production.
 SHINKA_DEMO_ALLOWED = True

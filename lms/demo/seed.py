@@ -35,8 +35,17 @@ from courses.fiscal import fiscal_year_bounds, fiscal_year_of, local_today
 from courses.models import CoursePage, LearningHomePage, ModulePage, TrackPage
 from courses.services import module_complete
 
-from ..models import Department, Membership, Organization, Position, TrackAssignment, User
+from ..models import (
+    Department,
+    Membership,
+    Organization,
+    Position,
+    ReportRun,
+    TrackAssignment,
+    User,
+)
 from ..roles import Role
+from ..services import leader_endorse, leader_volunteer, report_request
 
 CURRICULUM_DIR = Path(__file__).resolve().parent / "curriculum"
 
@@ -150,6 +159,12 @@ def seed_demo(*, today: datetime.date | None = None) -> SeedReport:
     quizzes = _seed_questions_and_quizzes(tracks, report)
     _seed_progress(users, tracks, today, report)
     _seed_skill_checks(users, quizzes, report)
+    _seed_leader_interest(users, today)
+    for kind in ReportRun.Kind.values:
+        # Built at once when no broker is configured (make run), else by the worker.
+        report_request(
+            organization=organization, kind=kind, as_of=today, trigger=ReportRun.Trigger.COMMAND
+        )
     return report
 
 
@@ -568,6 +583,19 @@ def _seed_skill_checks(users, quizzes, report) -> None:
                 now=at + datetime.timedelta(minutes=25),
             )
             report.count("skill-check attempts", True)
+
+
+def _seed_leader_interest(users, today) -> None:
+    """A few volunteers (手挙げ) and one endorsement by the 住民税務課 head."""
+    fiscal_year = fiscal_year_of(today)
+    by_number = {user.staff_number: user for user in users}
+    for number in ("5001", "1103", "1110"):
+        if number in by_number:
+            leader_volunteer(user=by_number[number], volunteer=True, fiscal_year=fiscal_year)
+    if "1108" in by_number:
+        leader_endorse(
+            head=by_number["2001"], member=by_number["1108"], endorse=True, fiscal_year=fiscal_year
+        )
 
 
 def _load_toml(name: str) -> dict:

@@ -2,13 +2,19 @@ from .assignments import TrackAssignment
 from .audit import AuditEvent
 from .organisation import Department, Membership, Organization, Position
 from .people import User
+from .reports import LeaderCriteria, LeaderNomination, Notice, ReminderLog, ReportRun
 
 __all__ = [
     "AuditEvent",
     "Department",
+    "LeaderCriteria",
+    "LeaderNomination",
     "Membership",
+    "Notice",
     "Organization",
     "Position",
+    "ReminderLog",
+    "ReportRun",
     "TrackAssignment",
     "User",
 ]

@@ -9,6 +9,7 @@ class AuditEvent(models.Model):
     class Action(models.TextChoices):
         PERSON_PROGRESS_VIEWED = "person_progress_viewed", _("Viewed a person's progress")
         PERSON_SKILLS_VIEWED = "person_skills_viewed", _("Viewed a person's skill levels")
+        REPORT_DOWNLOADED = "report_downloaded", _("Downloaded a report")
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -1,0 +1,294 @@
+"""Dashboards and report downloads for HR, department heads and IT policy.
+
+Organisation-wide figures come from the latest finished report (built by a
+Celery job), so these pages run a fixed number of queries at any size; a
+department's page computes its own members live.
+"""
+
+from collections import defaultdict
+from http import HTTPStatus
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from courses.fiscal import fiscal_year_of, local_today
+
+from .charts import completion_chart
+from .forms import LeaderCriteriaForm
+from .models import AuditEvent, Department, LeaderNomination, Membership, ReportRun
+from .permissions import (
+    can_use_report_kind,
+    can_view_department,
+    can_view_report,
+    can_view_skill_overview,
+    headed_department,
+)
+from .reports.candidates import leader_criteria_for
+from .reports.completion import completion_summary, person_course_rows
+from .reports.writers import transcode_to_cp932
+from .services import (
+    REPORT_ALREADY_REQUESTED,
+    REPORT_QUEUE_DOWN,
+    REPORT_QUEUED,
+    audit_record,
+    leader_endorse,
+    report_request,
+)
+
+DASHBOARD_FOR_KIND = {
+    ReportRun.Kind.HR_COMPLETION: "lms:hr_dashboard",
+    ReportRun.Kind.DX_CANDIDATES: "lms:it_dashboard",
+}
+
+
+def _organization(user, day):
+    membership = (
+        Membership.objects.active_on(day)
+        .filter(user=user)
+        .select_related("department__organization")
+        .order_by("-is_primary")
+        .first()
+    )
+    if membership is None:
+        raise Http404
+    return membership.department.organization
+
+
+def _latest_run(organization, kind):
+    return (
+        ReportRun.objects.filter(
+            organization=organization,
+            kind=kind,
+            status__in=[ReportRun.Status.READY, ReportRun.Status.DELIVERED],
+        )
+        .order_by("-as_of", "-created_at")
+        .first()
+    )
+
+
+def _history(organization, kinds):
+    return list(
+        ReportRun.objects.filter(organization=organization, kind__in=kinds)
+        .select_related("requested_by")
+        .order_by("-created_at")[:10]
+    )
+
+
+@login_required
+@never_cache
+def hr_dashboard(request):
+    today = local_today()
+    if not can_use_report_kind(request.user, ReportRun.Kind.HR_COMPLETION):
+        headed = headed_department(request.user, day=today)
+        if headed is None:
+            raise PermissionDenied
+        return redirect("lms:department_dashboard", department_id=headed.id)
+    organization = _organization(request.user, today)
+    run = _latest_run(organization, ReportRun.Kind.HR_COMPLETION)
+    departments = run.summary.get("departments", []) if run else []
+    return render(
+        request,
+        "lms/dashboards/hr.html",
+        {
+            "run": run,
+            "departments": departments,
+            "total": run.summary.get("total") if run else None,
+            "chart": completion_chart(departments),
+            "history": _history(organization, [ReportRun.Kind.HR_COMPLETION]),
+            "today": today,
+        },
+    )
+
+
+@login_required
+@never_cache
+def department_dashboard(request, department_id: int):
+    today = local_today()
+    department = get_object_or_404(
+        Department.objects.select_related("organization"), pk=department_id
+    )
+    if not can_view_department(request.user, department, day=today):
+        raise Http404
+    rows = list(
+        person_course_rows(organization=department.organization, as_of=today, department=department)
+    )
+    people = defaultdict(list)
+    for row in rows:
+        people[row.user_id].append(row)
+    fiscal_year = fiscal_year_of(today)
+    nominations = defaultdict(set)
+    for user_id, kind in LeaderNomination.objects.filter(
+        fiscal_year=fiscal_year, user_id__in=list(people)
+    ).values_list("user_id", "kind"):
+        nominations[user_id].add(kind)
+    headed = headed_department(request.user, day=today)
+    can_endorse = headed is not None and department.path.startswith(headed.path)
+    members = [
+        {
+            "user_id": user_id,
+            "staff_number": person_rows[0].staff_number,
+            "name": person_rows[0].name,
+            "department": person_rows[0].department.name,
+            "position": person_rows[0].position.name,
+            "assigned": len(person_rows),
+            "completed": sum(1 for r in person_rows if r.status == "completed"),
+            "overdue": [r for r in person_rows if r.overdue],
+            "volunteered": LeaderNomination.Kind.SELF in nominations[user_id],
+            "endorsed": LeaderNomination.Kind.ENDORSEMENT in nominations[user_id],
+        }
+        for user_id, person_rows in people.items()
+    ]
+    members.sort(key=lambda m: (-len(m["overdue"]), m["staff_number"]))
+    return render(
+        request,
+        "lms/dashboards/department.html",
+        {
+            "department": department,
+            "members": members,
+            "total": completion_summary(rows).total,
+            "can_endorse": can_endorse,
+            "today": today,
+        },
+    )
+
+
+@login_required
+@require_POST
+def endorse(request, department_id: int, user_id: int):
+    today = local_today()
+    department = get_object_or_404(Department, pk=department_id)
+    headed = headed_department(request.user, day=today)
+    member = get_object_or_404(get_user_model(), pk=user_id, is_active=True)
+    in_department = (
+        Membership.objects.active_on(today)
+        .filter(user=member, is_primary=True, department__path__startswith=department.path)
+        .exists()
+    )
+    if headed is None or not department.path.startswith(headed.path) or not in_department:
+        raise Http404
+    leader_endorse(
+        head=request.user,
+        member=member,
+        endorse=request.POST.get("endorse") == "1",
+        fiscal_year=fiscal_year_of(today),
+    )
+    messages.success(request, _("The endorsement has been saved."))
+    return redirect("lms:department_dashboard", department_id=department.id)
+
+
+@login_required
+@never_cache
+def it_dashboard(request):
+    if not can_view_skill_overview(request.user):
+        raise PermissionDenied
+    today = local_today()
+    organization = _organization(request.user, today)
+    run = _latest_run(organization, ReportRun.Kind.DX_CANDIDATES)
+    summary = run.summary if run else {}
+    return render(
+        request,
+        "lms/dashboards/it_policy.html",
+        {
+            "run": run,
+            "candidates": summary.get("candidates", []),
+            "uncovered": summary.get("uncovered", []),
+            "heatmap": summary.get("heatmap"),
+            "criteria": leader_criteria_for(organization),
+            "history": _history(organization, [ReportRun.Kind.DX_CANDIDATES]),
+        },
+    )
+
+
+@login_required
+@never_cache
+def leader_criteria(request):
+    if not can_view_skill_overview(request.user):
+        raise PermissionDenied
+    organization = _organization(request.user, local_today())
+    criteria = leader_criteria_for(organization)
+    form = LeaderCriteriaForm(request.POST or None, instance=criteria)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(
+            request,
+            _("The criteria have been saved. Request a new candidate report to apply them."),
+        )
+        return redirect("lms:it_dashboard")
+    status = HTTPStatus.BAD_REQUEST if request.method == "POST" else HTTPStatus.OK
+    return render(request, "lms/dashboards/criteria.html", {"form": form}, status=status)
+
+
+@login_required
+@require_POST
+def report_request_view(request):
+    kind = request.POST.get("kind", "")
+    if kind not in ReportRun.Kind.values or not can_use_report_kind(request.user, kind):
+        raise PermissionDenied
+    today = local_today()
+    result = report_request(
+        organization=_organization(request.user, today),
+        kind=kind,
+        as_of=today,
+        trigger=ReportRun.Trigger.DASHBOARD,
+        requested_by=request.user,
+    )
+    result.run.refresh_from_db()
+    if not result.created:
+        if result.run.is_finished:
+            messages.info(request, _("Today's report is already available below."))
+        else:
+            messages.info(request, str(REPORT_ALREADY_REQUESTED))
+    elif result.run.waiting_for_queue:
+        messages.warning(request, str(REPORT_QUEUE_DOWN))
+    else:
+        messages.success(request, str(REPORT_QUEUED))
+    return redirect(DASHBOARD_FOR_KIND[kind])
+
+
+@login_required
+@never_cache
+def report_detail(request, run_id: int):
+    run = get_object_or_404(ReportRun.objects.select_related("organization"), pk=run_id)
+    if not can_view_report(request.user, run, day=local_today()):
+        raise Http404
+    return render(request, "lms/dashboards/report_detail.html", {"run": run})
+
+
+@login_required
+@never_cache
+def report_download(request, run_id: int, file_format: str):
+    run = get_object_or_404(ReportRun, pk=run_id)
+    if not can_view_report(request.user, run, day=local_today()):
+        raise Http404
+    field = {"xlsx": run.xlsx_file, "csv": run.csv_file}.get(file_format)
+    if not run.is_finished or not field:
+        raise Http404
+    encoding = (
+        "cp932" if request.GET.get("encoding") == "cp932" and file_format == "csv" else "utf-8"
+    )
+    audit_record(
+        request=request,
+        action=AuditEvent.Action.REPORT_DOWNLOADED,
+        report_id=run.pk,
+        kind=run.kind,
+        file_format=file_format,
+        encoding=encoding,
+    )
+    filename = f"{run.kind}_{run.fiscal_year}_{run.as_of:%Y%m%d}.{file_format}"
+    if encoding == "cp932":
+        handle = field.open("rb")
+        response = StreamingHttpResponse(
+            transcode_to_cp932(handle), content_type="text/csv; charset=cp932"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    else:
+        response = FileResponse(field.open("rb"), as_attachment=True, filename=filename)
+    response["Cache-Control"] = "no-store"
+    return response

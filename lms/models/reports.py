@@ -1,0 +1,217 @@
+import datetime
+
+from django.conf import settings
+from django.core.files.storage import storages
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+def private_storage():
+    # Reports hold personal data: they live outside MEDIA_ROOT and are only
+    # served by a view that checks permissions and writes an audit event.
+    return storages["private"]
+
+
+class ReportRun(models.Model):
+    """One report, built by a Celery job. The row is the source of truth for the job.
+
+    Idempotent: one run per (kind, fiscal year, as-of date, scope); asking for
+    the same report again returns the existing run (a failed one is retried).
+    """
+
+    class Kind(models.TextChoices):
+        HR_COMPLETION = "hr_completion", _("Completion by department (HR)")
+        DX_CANDIDATES = "dx_candidates", _("DX promotion leader candidates (IT policy)")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        BUILDING = "building", _("Building")
+        READY = "ready", _("Ready")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
+
+    class Trigger(models.TextChoices):
+        DASHBOARD = "dashboard", _("Requested on the dashboard")
+        SCHEDULE = "schedule", _("Schedule")
+        COMMAND = "command", _("Management command")
+
+    organization = models.ForeignKey(
+        "lms.Organization", verbose_name=_("organisation"), on_delete=models.CASCADE
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind)
+    fiscal_year = models.PositiveSmallIntegerField(_("fiscal year"))
+    as_of = models.DateField(_("as of"))
+    status = models.CharField(_("status"), max_length=12, choices=Status, default=Status.QUEUED)
+    trigger = models.CharField(_("trigger"), max_length=12, choices=Trigger)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    xlsx_file = models.FileField(
+        _("Excel file"), storage=private_storage, upload_to="reports/%Y/", blank=True
+    )
+    csv_file = models.FileField(
+        _("CSV file"), storage=private_storage, upload_to="reports/%Y/", blank=True
+    )
+    sha256 = models.CharField(_("SHA-256 of the Excel file"), max_length=64, blank=True)
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+    criteria = models.JSONField(
+        _("criteria snapshot"), default=dict, blank=True, help_text=_("For candidate reports.")
+    )
+    error = models.TextField(_("error"), blank=True)
+    history = models.JSONField(_("status history"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "kind", "fiscal_year", "as_of"],
+                name="report_run_once_per_scope",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.fiscal_year} ({self.as_of})"
+
+    PUBLISH_FAILED = "publish failed"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.READY, self.Status.DELIVERED)
+
+    @property
+    def waiting_for_queue(self) -> bool:
+        """Queued, but the job could not be published yet (broker down); the sweeper will."""
+        return (
+            self.status == self.Status.QUEUED
+            and bool(self.history)
+            and self.history[-1].get("note") == self.PUBLISH_FAILED
+        )
+
+
+class Notice(models.Model):
+    """An in-app notice (お知らせ) shown on マイページ, e.g. "your report is ready"."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices"
+    )
+    message = models.CharField(_("message"), max_length=300)
+    link = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self):
+        return self.message
+
+
+class LeaderCriteria(models.Model):
+    """How DX promotion leader candidates are chosen; edited by IT policy. One per organisation.
+
+    Defaults: level 2 (中級) or more in 留意点 (security) and データ; the leader
+    track is not required; self-nomination and endorsement each add points.
+    """
+
+    organization = models.OneToOneField(
+        "lms.Organization", on_delete=models.CASCADE, related_name="leader_criteria"
+    )
+    minimum_levels = models.JSONField(
+        _("minimum levels"),
+        default=dict,
+        blank=True,
+        help_text=_("Skill area code → minimum level, e.g. {'caution': 2}."),
+    )
+    required_track = models.ForeignKey(
+        "courses.TrackPage",
+        verbose_name=_("required track"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    weight_level = models.PositiveSmallIntegerField(
+        _("points per level above the minimum"), default=2
+    )
+    weight_self_nomination = models.PositiveSmallIntegerField(
+        _("points for volunteering"), default=3
+    )
+    weight_endorsement = models.PositiveSmallIntegerField(_("points for endorsement"), default=5)
+    weight_authored = models.PositiveSmallIntegerField(_("points per module authored"), default=1)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("DX leader criteria")
+        verbose_name_plural = _("DX leader criteria")
+
+    def __str__(self):
+        return str(self.organization)
+
+
+class LeaderNomination(models.Model):
+    """A volunteer (手挙げ, by the person) or an endorsement (所属長推薦, by their head)."""
+
+    class Kind(models.TextChoices):
+        SELF = "self", _("Volunteered")
+        ENDORSEMENT = "endorsement", _("Endorsed by the department head")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="leader_nominations"
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind)
+    fiscal_year = models.PositiveSmallIntegerField(_("fiscal year"))
+    endorsed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("leader nomination")
+        verbose_name_plural = _("leader nominations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind", "fiscal_year"], name="leader_nomination_once_a_year"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} ({self.get_kind_display()})"
+
+
+class ReminderLog(models.Model):
+    """A reminder e-mail sent: at most one per person and ISO week."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    week = models.CharField(_("ISO week"), max_length=8)  # e.g. "2026-W48"
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "week"], name="reminder_once_a_week"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} {self.week}"
+
+
+def iso_week(day: datetime.date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"

@@ -1,0 +1,164 @@
+"""Build report files for a ReportRun: streamed rows → XLSX + CSV on private storage."""
+
+import hashlib
+import tempfile
+from pathlib import Path
+
+from django.core.files import File
+
+from ..models import Department, Position, ReportRun
+from .candidates import candidate_to_dict, dx_candidates
+from .completion import Curriculum, completion_summary, person_course_rows
+from .writers import CsvReport, Percent, XlsxReport
+
+PERSON_HEADERS = [
+    "職員番号", "氏名", "所属", "職位", "トラック", "コース", "状況", "期限", "修了日時",
+    "完了モジュール", "モジュール数", "期限超過",
+]  # fmt: skip
+TALLY_HEADERS = ["対象", "修了", "受講中", "未着手", "期限超過", "修了率"]
+
+
+def build_files(run: ReportRun, *, progress=None) -> dict:
+    """Write the run's XLSX and CSV to a temporary folder; return paths, rows and summary."""
+    builder = {
+        ReportRun.Kind.HR_COMPLETION: _build_completion,
+        ReportRun.Kind.DX_CANDIDATES: _build_candidates,
+    }[run.kind]
+    folder = Path(tempfile.mkdtemp(prefix="shinka-report-"))
+    return builder(run, folder, progress or (lambda done: None))
+
+
+def _build_completion(run: ReportRun, folder: Path, progress) -> dict:
+    curriculum = Curriculum.load()
+    xlsx = _xlsx_with_sheets(
+        [
+            ("所属別", ["所属", "階層", "コース", *TALLY_HEADERS], [24, 8, 36, 8, 8, 8, 8, 8, 8]),
+            ("職位別", ["職位", *TALLY_HEADERS], [20, 8, 8, 8, 8, 8, 8]),
+            ("個人別", PERSON_HEADERS, [10, 14, 18, 14, 24, 36, 10, 12, 18, 8, 8, 8]),
+        ]
+    )
+    csv_path = folder / "completion.csv"
+    rows = 0
+    summary_rows = []
+
+    def stream():
+        nonlocal rows
+        for row in person_course_rows(
+            organization=run.organization, as_of=run.as_of, curriculum=curriculum
+        ):
+            rows += 1
+            if rows % 500 == 0:
+                progress(rows)
+            values = [
+                row.staff_number, row.name, row.department.name, row.position.name,
+                row.track.title, row.course.title, row.status_label, row.due_date,
+                row.completed_at, row.modules_done, row.modules_total,
+                "期限超過" if row.overdue else "",
+            ]  # fmt: skip
+            xlsx.append("個人別", values)
+            csv_report.append(values)
+            yield row
+
+    with csv_path.open("w", encoding="utf-8", newline="") as csv_stream:
+        csv_report = CsvReport(csv_stream, PERSON_HEADERS)
+        summary = completion_summary(stream())
+    departments = list(Department.objects.filter(organization=run.organization))
+    rolled = summary.rolled_up(departments)
+    for department in departments:
+        tally = rolled[department.id]
+        if not tally.assigned:
+            continue
+        xlsx.append(
+            "所属別",
+            [department.name, department.get_level_display(), "（全コース）", *_tally(tally)],
+        )
+        for course_id, course in curriculum.courses.items():
+            own = summary.by_department_course.get((department.id, course_id))
+            if own and own.assigned:
+                xlsx.append(
+                    "所属別",
+                    [department.name, department.get_level_display(), course.title, *_tally(own)],
+                )
+        summary_rows.append({"id": department.id, "name": department.name, "path": department.path,
+                             "level": department.level, **tally.as_dict()})  # fmt: skip
+    positions = Position.objects.in_bulk(list(summary.by_position))
+    for position_id, tally in sorted(
+        summary.by_position.items(), key=lambda i: positions[i[0]].rank
+    ):
+        xlsx.append("職位別", [positions[position_id].name, *_tally(tally)])
+    xlsx_path = folder / "completion.xlsx"
+    xlsx.save(xlsx_path)
+    progress(rows)
+    return {
+        "xlsx": xlsx_path,
+        "csv": csv_path,
+        "rows": rows,
+        "summary": {"departments": summary_rows, "total": summary.total.as_dict()},
+    }
+
+
+def _tally(tally) -> list:
+    return [tally.assigned, tally.completed, tally.in_progress, tally.not_started, tally.overdue,
+            Percent(tally.rate)]  # fmt: skip
+
+
+def _build_candidates(run: ReportRun, folder: Path, progress) -> dict:
+    report = dx_candidates(organization=run.organization, as_of=run.as_of)
+    candidates, uncovered, snapshot = report.candidates, report.uncovered, report.criteria
+    headers = ["順位", "所属", "職員番号", "氏名", "職位", "点数", "理由"]
+    xlsx = _xlsx_with_sheets(
+        [
+            ("候補者", headers, [6, 18, 10, 14, 14, 8, 70]),
+            ("候補者のいない所属", ["所属"], [30]),
+            ("選定基準", ["項目", "値"], [30, 50]),
+        ]
+    )
+    csv_path = folder / "candidates.csv"
+    with csv_path.open("w", encoding="utf-8", newline="") as csv_stream:
+        csv_report = CsvReport(csv_stream, headers)
+        rank, department_id = 0, None
+        for candidate in candidates:
+            rank = rank + 1 if candidate.department_id == department_id else 1
+            department_id = candidate.department_id
+            values = [rank, candidate.department, candidate.staff_number, candidate.name,
+                      candidate.position, candidate.score, candidate.reasons_text]  # fmt: skip
+            xlsx.append("候補者", values)
+            csv_report.append(values)
+    for section in uncovered:
+        xlsx.append("候補者のいない所属", [section["name"]])
+    for key, value in snapshot.items():
+        xlsx.append("選定基準", [key, str(value)])
+    xlsx_path = folder / "candidates.xlsx"
+    xlsx.save(xlsx_path)
+    progress(len(candidates))
+    return {
+        "xlsx": xlsx_path,
+        "csv": csv_path,
+        "rows": len(candidates),
+        "summary": {
+            "candidates": [candidate_to_dict(c) for c in candidates],
+            "uncovered": uncovered,
+            "heatmap": report.heatmap,
+        },
+        "criteria": snapshot,
+    }
+
+
+def _xlsx_with_sheets(sheets):
+    report = XlsxReport()
+    for title, headers, widths in sheets:
+        report.add_sheet(title, headers, widths)
+    return report
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def attach(field, path: Path, name: str) -> None:
+    with path.open("rb") as stream:
+        field.save(name, File(stream), save=False)
