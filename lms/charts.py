@@ -38,7 +38,6 @@ class CompletionBar:
     rate: float
     y: int
     width: int
-    indent: int
 
 
 @dataclass(frozen=True)
@@ -58,11 +57,10 @@ def completion_chart(departments: list[dict]) -> CompletionChart:
         depth = row["path"].count("/") - 2
         bars.append(
             CompletionBar(
-                label=row["name"],
+                label=("└ " if depth else "") + row["name"],
                 rate=row["rate"],
                 y=TOP + index * (BAR_HEIGHT + GAP),
                 width=round(row["rate"] * SCALE_WIDTH),
-                indent=depth * 14,
             )
         )
     return CompletionChart(

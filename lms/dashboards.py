@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -290,5 +291,5 @@ def report_download(request, run_id: int, file_format: str):
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
     else:
         response = FileResponse(field.open("rb"), as_attachment=True, filename=filename)
-    response["Cache-Control"] = "no-store"
+    patch_cache_control(response, no_store=True, private=True)
     return response

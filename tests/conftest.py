@@ -63,11 +63,11 @@ def departments(organization):
     return {
         "somu": somu,
         "jinji": DepartmentFactory(
-            organization=organization, parent=somu, code="JINJI", name="人事係"
+            organization=organization, parent=somu, code="JINJI", name="人事係", level="kakari"
         ),
         "jumin": jumin,
         "mado": DepartmentFactory(
-            organization=organization, parent=jumin, code="MADO", name="窓口係"
+            organization=organization, parent=jumin, code="MADO", name="窓口係", level="kakari"
         ),
     }
 

@@ -1,0 +1,97 @@
+"""Report jobs on a real Celery worker, with Redis as the broker and PostgreSQL."""
+
+import datetime
+import time
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.db import OperationalError
+
+from config.celery import app
+from lms.models import ReportRun
+from lms.reports import build as report_build_module
+from lms.roles import Role
+from lms.services import report_request
+from lms.tasks import schedule_report
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+AS_OF = datetime.date(2026, 11, 28)
+
+
+@pytest.fixture
+def worker(postgres, redis_broker):
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30) as worker:
+        yield worker
+
+
+@pytest.fixture
+def town(make_staff, make_course, organization):
+    from lms.factories import TrackAssignmentFactory
+
+    track, _, _ = make_course(modules=2)
+    TrackAssignmentFactory(organization=organization, track=track, applies_to_all=True)
+    make_staff("mado")
+    make_staff("jinji", roles=[Role.HR])
+    return organization
+
+
+def wait_for(run_id, *statuses, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run = ReportRun.objects.get(pk=run_id)
+        if run.status in statuses:
+            return run
+        time.sleep(0.2)
+    raise AssertionError(f"report {run_id} stayed {run.status}: {run.history}")
+
+
+def test_a_real_worker_builds_and_delivers_a_report(worker, town):
+    run = report_request(
+        organization=town, kind="hr_completion", as_of=AS_OF, trigger="command"
+    ).run
+
+    run = wait_for(run.pk, ReportRun.Status.DELIVERED, ReportRun.Status.FAILED)
+
+    assert run.status == ReportRun.Status.DELIVERED
+    assert run.row_count == 2 and run.xlsx_file and run.sha256
+
+
+def test_a_job_that_fails_once_is_retried_and_the_report_is_made_once(worker, town, monkeypatch):
+    real_build = report_build_module.build_files
+    failures = []
+
+    def flaky(run, **kwargs):
+        if not failures:
+            failures.append(run.pk)
+            raise OperationalError("database went away")
+        return real_build(run, **kwargs)
+
+    monkeypatch.setattr("lms.services.build_files", flaky)
+    run = report_request(
+        organization=town, kind="hr_completion", as_of=AS_OF, trigger="command"
+    ).run
+
+    run = wait_for(run.pk, ReportRun.Status.DELIVERED, ReportRun.Status.FAILED)
+
+    assert run.status == ReportRun.Status.DELIVERED and failures == [run.pk]
+    statuses = [step["status"] for step in run.history]
+    assert statuses.count("building") == 2 and statuses.count("ready") == 1
+
+
+def test_duplicate_triggers_make_one_run(worker, town):
+    # Two beats, or a beat and a person, ask for the same report at once.
+    schedule_report.delay("hr_completion")
+    schedule_report.delay("hr_completion")
+
+    deadline = time.monotonic() + 30
+    while not ReportRun.objects.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    run = wait_for(ReportRun.objects.get().pk, ReportRun.Status.DELIVERED)
+
+    # The solo worker runs tasks in order: both triggers ran before the build finished.
+    assert ReportRun.objects.count() == 1
+    assert [step["status"] for step in run.history].count("building") == 1

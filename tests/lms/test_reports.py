@@ -1,0 +1,217 @@
+"""HR completion and DX-leader candidate reports: figures checked cell by cell."""
+
+import datetime
+import io
+
+import openpyxl
+import pytest
+from django.core import mail
+
+from assessments.models import SkillArea, SkillResult
+from courses.services import module_complete
+from lms.factories import MembershipFactory, TrackAssignmentFactory, UserFactory
+from lms.models import LeaderNomination, Notice, ReportRun
+from lms.reports.candidates import dx_candidates, leader_criteria_for
+from lms.reports.completion import completion_summary, person_course_rows
+from lms.reports.writers import csv_text, safe_cell, transcode_to_cp932
+from lms.roles import Role
+from lms.services import report_build, report_request
+
+AS_OF = datetime.date(2026, 11, 28)
+DUE = datetime.date(2026, 9, 30)
+
+
+@pytest.fixture
+def town(make_course, make_staff, organization, departments, positions):
+    """A hand-built town: one required track of two courses (2 + 1 modules).
+
+    - a (窓口係 主事): both courses complete
+    - b (窓口係 主事): one module of course 1
+    - c (人事係 主事): nothing
+    - d (住民課 課長): course 2 only
+    - e: moved from 人事係 to 窓口係 on 1 April, nothing done
+    """
+    track, course1, modules1 = make_course(modules=2)
+    _, course2, modules2 = make_course(modules=1, track=track)
+    TrackAssignmentFactory(
+        organization=organization, track=track, applies_to_all=True, due_date=DUE
+    )
+    people = {
+        "a": make_staff("mado", staff_number="A1"),
+        "b": make_staff("mado", staff_number="B2"),
+        "c": make_staff("jinji", staff_number="C3"),
+        "d": make_staff("jumin", "kacho", staff_number="D4"),
+    }
+    e = UserFactory(staff_number="E5")
+    MembershipFactory(
+        user=e,
+        department=departments["jinji"],
+        position=positions["shuji"],
+        valid_from=datetime.date(2020, 4, 1),
+        valid_to=datetime.date(2026, 3, 31),
+    )
+    MembershipFactory(user=e, department=departments["mado"], position=positions["shuji"],
+                      valid_from=datetime.date(2026, 4, 1))  # fmt: skip
+    people["e"] = e
+    for module in [*modules1, *modules2]:
+        module_complete(user=people["a"], module=module)
+    module_complete(user=people["b"], module=modules1[0])
+    module_complete(user=people["d"], module=modules2[0])
+    return {"people": people, "courses": (course1, course2), "track": track}
+
+
+def test_person_rows_follow_the_rules(town, organization):
+    rows = list(person_course_rows(organization=organization, as_of=AS_OF))
+    table = {(r.staff_number, r.course.id): (r.status, r.overdue, r.department.code) for r in rows}
+    c1, c2 = (c.id for c in town["courses"])
+
+    assert len(rows) == 10  # five people × two courses
+    assert table[("A1", c1)] == ("completed", False, "MADO")
+    assert table[("B2", c1)] == ("in_progress", True, "MADO")
+    assert table[("B2", c2)] == ("not_started", True, "MADO")
+    assert table[("C3", c1)] == ("not_started", True, "JINJI")
+    assert table[("D4", c2)] == ("completed", False, "JUMIN")
+    assert table[("E5", c1)] == ("not_started", True, "MADO")  # counted where posted on the day
+
+
+def test_membership_is_taken_as_of_the_report_date(town, organization):
+    rows = list(person_course_rows(organization=organization, as_of=datetime.date(2026, 3, 31)))
+
+    # 31 March is fiscal 2025: no assignment for that year, so no rows at all.
+    assert rows == []
+
+
+def test_department_tallies_roll_up_units_into_sections(town, organization, departments):
+    summary = completion_summary(person_course_rows(organization=organization, as_of=AS_OF))
+    rolled = summary.rolled_up(list(departments.values()))
+
+    mado, jumin = rolled[departments["mado"].id], rolled[departments["jumin"].id]
+    assert (mado.assigned, mado.completed, mado.in_progress, mado.not_started, mado.overdue) == (
+        6,
+        2,
+        1,
+        3,
+        4,
+    )
+    assert (jumin.assigned, jumin.completed, jumin.overdue) == (8, 3, 5)  # 課長 + 窓口係
+    assert rolled[departments["somu"].id].assigned == 2  # 人事係 rolled into 総務課
+    assert summary.total.rate == pytest.approx(3 / 10)
+
+
+def test_position_tallies(town, organization, positions):
+    summary = completion_summary(person_course_rows(organization=organization, as_of=AS_OF))
+
+    assert summary.by_position[positions["kacho"].id].as_dict() == {
+        "assigned": 2, "completed": 1, "in_progress": 0, "not_started": 1, "overdue": 1, "rate": 0.5,
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("=SUM(A1)", "'=SUM(A1)"), ("+1", "'+1"), ("-1", "'-1"), ("@x", "'@x"), ("\tx", "'\tx"),
+     ("普通", "普通"), (-1, -1)],
+)  # fmt: skip
+def test_formula_injection_is_neutralised(value, expected):
+    assert safe_cell(value) == expected
+    assert csv_text(value) == str(expected)
+
+
+def test_cp932_download_keeps_japanese_and_replaces_what_it_cannot_hold():
+    stored = io.BytesIO("\ufeff氏名\r\n髙橋 﨑 ①\r\n𠮷田\r\n".encode())
+
+    converted = b"".join(transcode_to_cp932(stored))
+
+    assert converted.decode("cp932") == "氏名\r\n髙橋 﨑 ①\r\n?田\r\n"
+
+
+@pytest.fixture
+def hr_people(make_staff):
+    return [make_staff("jinji", roles=[Role.HR], email="hr@example.jp")]
+
+
+@pytest.mark.usefixtures("town", "hr_people")
+def test_a_report_is_built_once_delivered_and_readable(
+    organization, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        first = report_request(
+            organization=organization, kind="hr_completion", as_of=AS_OF, trigger="command"
+        )
+        again = report_request(
+            organization=organization, kind="hr_completion", as_of=AS_OF, trigger="command"
+        )
+    assert first.created and not again.created and first.run.pk == again.run.pk
+
+    run = report_build(run_id=first.run.pk)
+    report_build(run_id=first.run.pk)  # a redelivered job does nothing
+
+    run.refresh_from_db()
+    assert run.status == ReportRun.Status.DELIVERED
+    assert run.row_count == 12  # the five of the town and the HR officer, two courses each
+    assert [step["status"] for step in run.history] == ["queued", "building", "ready", "delivered"]
+    workbook = openpyxl.load_workbook(run.xlsx_file.path)
+    assert workbook.sheetnames == ["所属別", "職位別", "個人別"]
+    assert workbook["個人別"].max_row == 13
+    assert workbook["個人別"]["A1"].value == "職員番号"
+    assert run.csv_file.open("rb").read(3) == b"\xef\xbb\xbf"
+    assert Notice.objects.filter(link__endswith=f"/reports/{run.pk}/").count() == 1
+    assert len(mail.outbox) == 1 and not mail.outbox[0].attachments
+    assert f"/reports/{run.pk}/" in mail.outbox[0].body
+    assert run.summary["total"]["assigned"] == 12
+
+
+def test_a_failed_report_can_be_requested_again(organization, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        run = report_request(
+            organization=organization, kind="hr_completion", as_of=AS_OF, trigger="command"
+        ).run
+    ReportRun.objects.filter(pk=run.pk).update(status=ReportRun.Status.FAILED, error="x")
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        again = report_request(
+            organization=organization, kind="hr_completion", as_of=AS_OF, trigger="command"
+        )
+
+    assert again.created and len(callbacks) == 1
+    assert ReportRun.objects.get().status == ReportRun.Status.QUEUED
+
+
+def _level(user, code, level):
+    SkillResult.objects.create(
+        user=user, area=SkillArea.objects.get(code=code), level=level, evidence=[[level, 3, 3]],
+        assessed_at=datetime.datetime(2026, 10, 1, tzinfo=datetime.UTC),
+    )  # fmt: skip
+
+
+def test_candidates_meet_the_minimums_and_are_ranked_with_reasons(town, organization):
+    a, b, c, d = (town["people"][k] for k in "abcd")
+    for user, caution, data in ((a, 3, 2), (b, 2, 2), (c, 1, 3), (d, 2, 3)):
+        _level(user, "caution", caution)
+        _level(user, "data", data)
+    LeaderNomination.objects.create(user=b, kind="self", fiscal_year=2026)
+    LeaderNomination.objects.create(user=b, kind="endorsement", fiscal_year=2026, endorsed_by=d)
+
+    report = dx_candidates(organization=organization, as_of=AS_OF)
+
+    ranked = [(cand.staff_number, cand.score) for cand in report.candidates]
+    # 窓口係: b 0 + 3 (volunteered) + 5 (endorsed) = 8 beats a (1 level above × 2);
+    # 住民課: d (data 3: 2 points). c misses the security minimum.
+    assert ranked == [("D4", 2), ("B2", 8), ("A1", 2)]  # by department, then points
+    b_reasons = next(cand for cand in report.candidates if cand.staff_number == "B2").reasons
+    assert "本人希望あり" in b_reasons and "所属長推薦あり" in b_reasons
+    assert {d["name"] for d in report.uncovered} == {"総務課"}
+    assert report.criteria["minimum_levels"] == {"caution": 2, "data": 2}
+
+
+def test_a_required_track_limits_the_candidates(town, organization):
+    for user in town["people"].values():
+        _level(user, "caution", 2)
+        _level(user, "data", 2)
+    criteria = leader_criteria_for(organization)
+    criteria.required_track = town["track"]
+    criteria.save()
+
+    report = dx_candidates(organization=organization, as_of=AS_OF)
+
+    assert [cand.staff_number for cand in report.candidates] == ["A1"]
+    assert any("修了" in reason for reason in report.candidates[0].reasons)
