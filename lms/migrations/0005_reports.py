@@ -74,7 +74,7 @@ class Migration(migrations.Migration):
             name='ReminderLog',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('week', models.CharField(max_length=8, verbose_name='ISO week')),
+                ('week', models.CharField(max_length=12, verbose_name='ISO week')),
                 ('sent_at', models.DateTimeField(auto_now_add=True, verbose_name='sent at')),
                 ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],

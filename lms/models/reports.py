@@ -200,7 +200,8 @@ class ReminderLog(models.Model):
     """A reminder e-mail sent: at most one per person and ISO week."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    week = models.CharField(_("ISO week"), max_length=8)  # e.g. "2026-W48"
+    # "2026-W48" for staff, "2026-W48H" for a head's summary
+    week = models.CharField(_("ISO week"), max_length=12)
     sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
 
     class Meta:
