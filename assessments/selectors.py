@@ -224,15 +224,15 @@ class QuizStatus:
         return max(0, self.quiz.attempt_limit - self.attempts_used)
 
 
-def quiz_statuses(*, user, quizzes) -> dict[int, QuizStatus]:
-    """Per quiz: attempts used, the open attempt, the best scored attempt. One query."""
+def quiz_statuses(*, user, quizzes, context: str | None = None) -> dict[int, QuizStatus]:
+    """Per quiz: attempts used, the open attempt (in ``context``, if given), the best. One query."""
     statuses = {quiz.id: QuizStatus(quiz=quiz) for quiz in quizzes}
     if not statuses or not user.is_authenticated:
         return statuses
     for attempt in Attempt.objects.filter(user=user, quiz_id__in=statuses).order_by("number"):
         status = statuses[attempt.quiz_id]
         status.attempts_used += 1
-        if attempt.status == Attempt.Status.IN_PROGRESS:
+        if attempt.status == Attempt.Status.IN_PROGRESS and context in (None, attempt.context):
             status.open_attempt = attempt
         elif attempt.status == Attempt.Status.SUBMITTED and (
             status.best is None

@@ -83,7 +83,7 @@ def attempt_start(
     now = now or timezone.now()
     rng = rng or random.SystemRandom()
     open_attempt = Attempt.objects.filter(
-        user=user, quiz=quiz, status=Attempt.Status.IN_PROGRESS
+        user=user, quiz=quiz, context=context, status=Attempt.Status.IN_PROGRESS
     ).first()
     if open_attempt:
         if not _past_deadline(open_attempt, now):
@@ -112,7 +112,7 @@ def attempt_start(
     except IntegrityError:
         # A concurrent request took this attempt number first; use its attempt.
         concurrent = Attempt.objects.filter(
-            user=user, quiz=quiz, status=Attempt.Status.IN_PROGRESS
+            user=user, quiz=quiz, context=context, status=Attempt.Status.IN_PROGRESS
         ).first()
         if concurrent is None:
             raise AssessmentError(ATTEMPT_LIMIT_REACHED % {"limit": quiz.attempt_limit}) from None
@@ -202,10 +202,11 @@ def attempt_submit(
     attempt = Attempt.objects.select_related("quiz").get(token=token, user=user)
     if attempt.status != Attempt.Status.IN_PROGRESS:
         return SubmitResult(attempt, scored_now=False)
+    if _past_deadline(attempt, now):
+        # Whatever was sent, it came too late: close the attempt, score nothing.
+        return SubmitResult(attempt, scored_now=_close_as_expired(attempt, now))
     attempt_questions = list(attempt.questions.all())
     validate_answers(attempt_questions, answers)
-    if _past_deadline(attempt, now):
-        return SubmitResult(attempt, scored_now=_close_as_expired(attempt, now))
     claimed = Attempt.objects.filter(pk=attempt.pk, status=Attempt.Status.IN_PROGRESS).update(
         status=Attempt.Status.SUBMITTED, submitted_at=now
     )

@@ -225,7 +225,7 @@ def module_context_for_learner(*, module: ModulePage, user) -> dict:
     current = progress.modules[index] if index is not None else ModuleProgress(module)
     quizzes = list(Quiz.objects.filter(pk__in=quiz_ids_in(module.body)))
     return {
-        "quiz_statuses": quiz_statuses(user=user, quizzes=quizzes),
+        "quiz_statuses": quiz_statuses(user=user, quizzes=quizzes, context=f"module:{module.id}"),
         "has_quiz": bool(quizzes),
         "course": course,
         "track": track,

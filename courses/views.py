@@ -16,7 +16,7 @@ from assessments.views import (
 )
 
 from .blocks import quiz_ids_in
-from .models import ModulePage
+from .models import ModulePage, has_unpublished_ancestor
 from .selectors import module_context_for_learner
 from .services import CompletionError, module_complete
 
@@ -56,7 +56,10 @@ class ModuleQuizMixin(AttemptFlowMixin):
 
     def get_module(self, module_id) -> ModulePage:
         if not hasattr(self, "_module"):
-            self._module = get_object_or_404(ModulePage.objects.live(), pk=module_id)
+            module = get_object_or_404(ModulePage.objects.live(), pk=module_id)
+            if has_unpublished_ancestor(module):
+                raise Http404
+            self._module = module
         return self._module
 
     def attempt_context(self, **kwargs) -> str:
@@ -93,9 +96,13 @@ class ModuleQuizSubmitView(ModuleQuizMixin, AttemptSubmitView):
         if not result.attempt.passed:
             return
         module = self.get_module(kwargs["module_id"])
-        completion = module_complete(
-            user=self.request.user, module=module, via_attempt=result.attempt
-        )
+        try:
+            completion = module_complete(
+                user=self.request.user, module=module, via_attempt=result.attempt
+            )
+        except CompletionError as error:
+            messages.error(self.request, str(error))
+            return
         if completion.course_completed_now:
             messages.success(
                 self.request,

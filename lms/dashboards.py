@@ -30,6 +30,7 @@ from .permissions import (
     can_view_report,
     can_view_skill_overview,
     headed_department,
+    heads,
 )
 from .reports.candidates import leader_criteria_for
 from .reports.completion import completion_summary, person_course_rows
@@ -129,8 +130,7 @@ def department_dashboard(request, department_id: int):
         fiscal_year=fiscal_year, user_id__in=list(people)
     ).values_list("user_id", "kind"):
         nominations[user_id].add(kind)
-    headed = headed_department(request.user, day=today)
-    can_endorse = headed is not None and department.path.startswith(headed.path)
+    can_endorse = heads(request.user, department, day=today)
     members = [
         {
             "user_id": user_id,
@@ -165,14 +165,18 @@ def department_dashboard(request, department_id: int):
 def endorse(request, department_id: int, user_id: int):
     today = local_today()
     department = get_object_or_404(Department, pk=department_id)
-    headed = headed_department(request.user, day=today)
     member = get_object_or_404(get_user_model(), pk=user_id, is_active=True)
     in_department = (
         Membership.objects.active_on(today)
-        .filter(user=member, is_primary=True, department__path__startswith=department.path)
+        .filter(
+            user=member,
+            is_primary=True,
+            department__organization_id=department.organization_id,
+            department__path__startswith=department.path,
+        )
         .exists()
     )
-    if headed is None or not department.path.startswith(headed.path) or not in_department:
+    if not heads(request.user, department, day=today) or not in_department:
         raise Http404
     leader_endorse(
         head=request.user,

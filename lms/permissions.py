@@ -111,11 +111,20 @@ def headed_department(user, *, day: datetime.date):
     return membership.department if membership else None
 
 
+def heads(user, department, *, day: datetime.date) -> bool:
+    """Whether ``user`` heads ``department`` or a department above it, in the same town."""
+    headed = headed_department(user, day=day)
+    return (
+        headed is not None
+        and headed.organization_id == department.organization_id
+        and department.path.startswith(headed.path)
+    )
+
+
 def can_view_department(user, department, *, day: datetime.date) -> bool:
     """HR and admins: any department of their town. Heads: their own, with its units."""
     if not user.is_authenticated or not user.is_active:
         return False
     if user_has_role(user, Role.HR) or user_has_role(user, Role.ADMIN):
         return _in_organization(user, department.organization_id, day)
-    headed = headed_department(user, day=day)
-    return headed is not None and department.path.startswith(headed.path)
+    return heads(user, department, day=day)

@@ -64,12 +64,18 @@ def _history(run: ReportRun, status: str, note: str = "") -> None:
 
 @transaction.atomic
 def report_request(
-    *, organization, kind: str, as_of: datetime.date, trigger: str, requested_by=None
+    *,
+    organization,
+    kind: str,
+    as_of: datetime.date,
+    trigger: str,
+    requested_by=None,
+    publish: bool = True,
 ) -> ReportRequest:
     """Ask for a report. Idempotent per (organisation, kind, fiscal year, as-of date).
 
-    A new or failed run is queued and the job is published after commit; a
-    run that is queued, building or done is returned as it is.
+    A new or failed run is queued and (with ``publish``) the job is published
+    after commit; a run that is queued, building or done is returned as it is.
     """
     fiscal_year = fiscal_year_of(as_of)
     run, created = ReportRun.objects.select_for_update().get_or_create(
@@ -85,10 +91,11 @@ def report_request(
     elif run.status == ReportRun.Status.FAILED:
         run.status = ReportRun.Status.QUEUED
         run.error = ""
+        run.queued_at = timezone.now()
         _history(run, ReportRun.Status.QUEUED, "requested again after failure")
-        run.save(update_fields=["status", "error", "history"])
+        run.save(update_fields=["status", "error", "queued_at", "history"])
         created = True
-    if created:
+    if created and publish:
         transaction.on_commit(lambda: report_enqueue(run_id=run.pk))
     return ReportRequest(run=run, created=created)
 
@@ -111,37 +118,60 @@ def report_enqueue(*, run_id: int) -> bool:
     return True
 
 
+# A build still marked "building" after this long was abandoned (worker killed,
+# database lost); the sweeper queues it again. Longer than the task time limit.
+BUILD_ABANDONED_AFTER = datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+
+
 def report_build(*, run_id: int, progress=None) -> ReportRun:
     """Build a queued run's files and notify its recipients. Safe to call again.
 
-    The run is claimed with a conditional UPDATE, so two workers never build the
-    same run; files are written to a temporary folder and attached only when
+    The run is claimed with a conditional UPDATE (queued → building), so a
+    duplicate message, a second beat or a sweeper never builds the same run
+    twice; files are written to a temporary folder and attached only when
     complete, so a failure publishes no partial file.
     """
-    claimed = ReportRun.objects.filter(
-        pk=run_id, status__in=[ReportRun.Status.QUEUED, ReportRun.Status.BUILDING]
-    ).update(status=ReportRun.Status.BUILDING)
+    claimed = ReportRun.objects.filter(pk=run_id, status=ReportRun.Status.QUEUED).update(
+        status=ReportRun.Status.BUILDING, started_at=timezone.now()
+    )
     run = ReportRun.objects.select_related("organization").get(pk=run_id)
     if not claimed:
         return run
     _history(run, ReportRun.Status.BUILDING)
     run.save(update_fields=["history"])
     built = build_files(run, progress=progress)
-    with transaction.atomic():
-        stem = f"{run.kind}-{run.fiscal_year}-{run.as_of:%Y%m%d}-{run.pk}"
-        attach(run.xlsx_file, built["xlsx"], f"{stem}.xlsx")
-        attach(run.csv_file, built["csv"], f"{stem}.csv")
-        run.sha256 = sha256_of(built["xlsx"])
-        run.row_count = built["rows"]
-        run.summary = built["summary"]
-        run.criteria = built.get("criteria", {})
-        run.status = ReportRun.Status.READY
-        run.finished_at = timezone.now()
-        _history(run, ReportRun.Status.READY, f"{run.row_count} rows")
-        run.save()
-    shutil.rmtree(built["xlsx"].parent, ignore_errors=True)
+    try:
+        with transaction.atomic():
+            if not ReportRun.objects.filter(pk=run.pk, status=ReportRun.Status.BUILDING).exists():
+                return run  # requeued as abandoned meanwhile; the newer build publishes
+            stem = f"{run.kind}-{run.fiscal_year}-{run.as_of:%Y%m%d}-{run.pk}"
+            attach(run.xlsx_file, built["xlsx"], f"{stem}.xlsx")
+            attach(run.csv_file, built["csv"], f"{stem}.csv")
+            run.sha256 = sha256_of(built["xlsx"])
+            run.row_count = built["rows"]
+            run.summary = built["summary"]
+            run.criteria = built.get("criteria", {})
+            run.status = ReportRun.Status.READY
+            run.finished_at = timezone.now()
+            _history(run, ReportRun.Status.READY, f"{run.row_count} rows")
+            run.save()
+    finally:
+        shutil.rmtree(built["xlsx"].parent, ignore_errors=True)
     report_notify(run=run)
     return run
+
+
+@transaction.atomic
+def report_requeue(*, run_id: int, note: str) -> bool:
+    """Put a run that failed part-way back in the queue (for a retry or the sweeper)."""
+    run = ReportRun.objects.select_for_update().get(pk=run_id)
+    if run.status != ReportRun.Status.BUILDING:
+        return False
+    run.status = ReportRun.Status.QUEUED
+    run.queued_at = timezone.now()
+    _history(run, ReportRun.Status.QUEUED, note)
+    run.save(update_fields=["status", "queued_at", "history"])
+    return True
 
 
 @transaction.atomic
@@ -196,12 +226,27 @@ def report_notify(*, run: ReportRun) -> int:
     return len(recipients)
 
 
-def report_sweep(*, older_than: datetime.timedelta = datetime.timedelta(minutes=5)) -> int:
-    """Re-publish runs left queued (e.g. the broker was down when they were requested)."""
-    stale = ReportRun.objects.filter(
-        status=ReportRun.Status.QUEUED, created_at__lt=timezone.now() - older_than
-    ).values_list("pk", flat=True)
-    return sum(report_enqueue(run_id=run_id) for run_id in stale)
+def report_sweep(*, now: datetime.datetime | None = None) -> int:
+    """Publish runs whose job never reached the queue, and requeue abandoned builds.
+
+    A run waiting for a broker that was down is published at once; a run
+    queued for a long time is published again (a duplicate message finds it
+    claimed and does nothing); a build abandoned by a killed worker is queued again.
+    """
+    now = now or timezone.now()
+    due = [
+        run_id
+        for run_id in ReportRun.objects.filter(
+            status=ReportRun.Status.BUILDING, started_at__lt=now - BUILD_ABANDONED_AFTER
+        ).values_list("pk", flat=True)
+        if report_requeue(run_id=run_id, note="abandoned build")
+    ]
+    due += [
+        run.pk
+        for run in ReportRun.objects.filter(status=ReportRun.Status.QUEUED).exclude(pk__in=due)
+        if run.waiting_for_queue or run.queued_at < now - BUILD_ABANDONED_AFTER
+    ]
+    return sum(report_enqueue(run_id=run_id) for run_id in due)
 
 
 # --- Nominations ----------------------------------------------------------

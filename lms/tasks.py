@@ -26,13 +26,18 @@ logger = logging.getLogger(__name__)
     max_retries=5,
 )
 def build_report(self, run_id: int) -> str:
-    from .services import report_build, report_fail
+    from .services import report_build, report_fail, report_requeue
 
     try:
         return report_build(run_id=run_id).status
     except self.autoretry_for:
         if self.request.retries >= self.max_retries:
             report_fail(run_id=run_id, error="The database or storage stayed unavailable.")
+        else:
+            try:
+                report_requeue(run_id=run_id, note=f"retry {self.request.retries + 1}")
+            except DatabaseError:
+                pass  # the database is down: the sweeper requeues the abandoned build
         raise
     except Exception as error:
         report_fail(run_id=run_id, error=f"{error.__class__.__name__}: {error}")

@@ -62,7 +62,7 @@ class Attempt(models.Model):
             ),
             # A second tab resumes the open attempt instead of starting another.
             models.UniqueConstraint(
-                fields=["user", "quiz"],
+                fields=["user", "quiz", "context"],
                 condition=Q(status="in_progress"),
                 name="attempt_one_open_per_quiz",
             ),

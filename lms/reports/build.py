@@ -64,6 +64,7 @@ def _build_completion(run: ReportRun, folder: Path, progress) -> dict:
         summary = completion_summary(stream())
     departments = list(Department.objects.filter(organization=run.organization))
     rolled = summary.rolled_up(departments)
+    rolled_courses = summary.rolled_up_by_course(departments)
     for department in departments:
         tally = rolled[department.id]
         if not tally.assigned:
@@ -73,7 +74,7 @@ def _build_completion(run: ReportRun, folder: Path, progress) -> dict:
             [department.name, department.get_level_display(), "（全コース）", *_tally(tally)],
         )
         for course_id, course in curriculum.courses.items():
-            own = summary.by_department_course.get((department.id, course_id))
+            own = rolled_courses.get((department.id, course_id))
             if own and own.assigned:
                 xlsx.append(
                     "所属別",

@@ -133,15 +133,26 @@ class CompletionSummary:
 
     def rolled_up(self, departments: list[Department]) -> dict[int, Tally]:
         """Each department's tally including its sub-departments (部 → 課 → 係)."""
-        result = {d.id: Tally() for d in departments}
-        for department in departments:
-            own = self.by_department.get(department.id)
-            if own is None:
-                continue
-            for ancestor in departments:
-                if department.path.startswith(ancestor.path):
-                    result[ancestor.id].merge(own)
-        return result
+        rolled = _roll_up(
+            {(d_id, None): tally for d_id, tally in self.by_department.items()}, departments
+        )
+        return {department.id: rolled[(department.id, None)] for department in departments}
+
+    def rolled_up_by_course(self, departments: list[Department]) -> dict[tuple[int, int], Tally]:
+        """Per department and course, including sub-departments."""
+        return _roll_up(self.by_department_course, departments)
+
+
+def _roll_up(own: dict[tuple, Tally], departments: list[Department]) -> dict[tuple, Tally]:
+    ancestors = {
+        department.id: [a.id for a in departments if department.path.startswith(a.path)]
+        for department in departments
+    }
+    result: dict[tuple, Tally] = defaultdict(Tally)
+    for (department_id, key), tally in own.items():
+        for ancestor_id in ancestors.get(department_id, []):
+            result[(ancestor_id, key)].merge(tally)
+    return result
 
 
 def person_course_rows(

@@ -250,3 +250,17 @@ def test_self_assessment_rejects_unknown_areas_and_ratings(learner, ratings):
 
     with pytest.raises(AssessmentError):
         self_assessment_record(user=learner, ratings=ratings)
+
+
+def test_a_late_tampered_submission_is_still_closed_as_time_ran_out(learner, quiz):
+    quiz.time_limit_minutes = 1
+    quiz.save()
+    start = timezone.now()
+    attempt = attempt_start(user=learner, quiz=quiz, now=start)
+
+    result = attempt_submit(
+        user=learner, token=attempt.token, answers={999999: [1]},
+        now=start + datetime.timedelta(minutes=5),
+    )  # fmt: skip
+
+    assert result.late and result.attempt.status == Attempt.Status.EXPIRED

@@ -223,3 +223,32 @@ def test_quiz_and_skill_pages_run_a_fixed_number_of_queries(
     result = reverse("lms:attempt_result", args=[done.token])
     with django_assert_max_num_queries(12):
         signed_in.get(result)
+
+
+def test_the_same_quiz_in_two_modules_has_an_attempt_in_each(signed_in, make_course, quiz):
+    _, _, (first, second) = make_course(modules=2)
+    for module in (first, second):
+        module.body = [("quiz", {"quiz": quiz})]
+        module.save_revision().publish()
+    _start(signed_in, first, quiz)
+
+    attempt, take_url = _start(signed_in, second, quiz)
+
+    assert attempt.context == f"module:{second.id}"
+    assert signed_in.get(take_url).status_code == HTTPStatus.OK
+    assert Attempt.objects.count() == 2
+
+
+def test_a_quiz_of_a_withdrawn_course_cannot_be_submitted(signed_in, module_with_quiz, quiz):
+    module, _ = module_with_quiz
+    attempt, _ = _start(signed_in, module, quiz)
+    module.get_parent().specific.unpublish()
+    data = {f"q{qid}": choices for qid, choices in key_of(attempt).items()}
+
+    response = signed_in.post(
+        reverse("courses:module_quiz_submit", args=[module.id, attempt.token]), data
+    )
+
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    attempt.refresh_from_db()
+    assert attempt.status == Attempt.Status.IN_PROGRESS

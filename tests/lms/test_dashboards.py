@@ -276,3 +276,17 @@ def test_celery_is_configured_for_reliable_jobs():
     assert {entry["task"] for entry in schedule.values()} >= {
         "lms.schedule_report", "lms.send_reminders", "lms.sweep_reports"
     }  # fmt: skip
+
+
+def test_a_head_never_sees_a_department_of_another_town(client, roles, departments):
+    from lms.factories import DepartmentFactory, MembershipFactory, UserFactory
+
+    elsewhere = DepartmentFactory(code="SOMU")  # same code, another town
+    outsider = UserFactory()
+    MembershipFactory(user=outsider, department=elsewhere)
+    client.force_login(roles["somu_head"])
+
+    assert client.get(reverse("lms:department_dashboard", args=[elsewhere.id])).status_code == 404
+    endorse = reverse("lms:endorse", args=[elsewhere.id, outsider.id])
+    assert client.post(endorse, {"endorse": "1"}).status_code == 404
+    assert not LeaderNomination.objects.exists()

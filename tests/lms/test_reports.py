@@ -221,3 +221,54 @@ def test_a_required_track_limits_the_candidates(town, organization):
 
     assert [cand.staff_number for cand in report.candidates] == ["A1"]
     assert any("修了" in reason for reason in report.candidates[0].reasons)
+
+
+def test_course_rows_roll_up_like_department_rows(town, organization, departments):
+    summary = completion_summary(person_course_rows(organization=organization, as_of=AS_OF))
+    by_course = summary.rolled_up_by_course(list(departments.values()))
+    course1 = town["courses"][0]
+
+    # 住民課: its 課長 and the three people of 窓口係.
+    assert by_course[(departments["jumin"].id, course1.id)].assigned == 4
+
+
+def test_a_run_being_built_is_not_built_again(
+    town, organization, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        run = report_request(
+            organization=organization, kind="hr_completion", as_of=AS_OF, trigger="command"
+        ).run
+    ReportRun.objects.filter(pk=run.pk).update(status=ReportRun.Status.BUILDING)
+
+    report_build(run_id=run.pk)
+
+    run.refresh_from_db()
+    assert run.status == ReportRun.Status.BUILDING and not run.xlsx_file
+
+
+def test_the_sweeper_requeues_abandoned_builds_but_leaves_fresh_ones(
+    town, organization, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.utils import timezone
+
+    from lms import services
+    from lms.services import report_sweep
+
+    published = []
+    monkeypatch.setattr(services, "report_enqueue", lambda run_id: published.append(run_id) or True)
+    with django_capture_on_commit_callbacks(execute=False):
+        run = report_request(
+            organization=organization, kind="hr_completion", as_of=AS_OF, trigger="command"
+        ).run
+
+    assert report_sweep() == 0  # freshly queued: its message is on its way
+
+    ReportRun.objects.filter(pk=run.pk).update(
+        status=ReportRun.Status.BUILDING,
+        started_at=timezone.now() - datetime.timedelta(hours=2),
+    )
+    assert report_sweep() == 1
+    run.refresh_from_db()
+    assert run.status == ReportRun.Status.QUEUED and published == [run.pk]
+    assert run.history[-1]["note"] == "abandoned build"

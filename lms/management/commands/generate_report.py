@@ -30,10 +30,15 @@ class Command(BaseCommand):
         if not organizations:
             raise CommandError(_("No organisation found."))
         for org in organizations:
+            # Built here, in this process: the job is not also published to a worker.
             run = report_request(
-                organization=org, kind=kind, as_of=as_of, trigger=ReportRun.Trigger.COMMAND
+                organization=org,
+                kind=kind,
+                as_of=as_of,
+                trigger=ReportRun.Trigger.COMMAND,
+                publish=False,
             ).run
-            run = report_build(run_id=run.pk, progress=self._progress) or run
+            report_build(run_id=run.pk, progress=self._progress)
             run.refresh_from_db()
             sys.stdout.write("\n")
             if not run.xlsx_file:
