@@ -102,6 +102,7 @@ def hr_dashboard(request):
             "run": run,
             "departments": departments,
             "total": run.summary.get("total") if run else None,
+            "overdue_people": run.summary.get("overdue_people", []) if run else [],
             "chart": completion_chart(departments),
             "history": _history(organization, [ReportRun.Kind.HR_COMPLETION]),
             "today": today,

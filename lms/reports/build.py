@@ -94,7 +94,11 @@ def _build_completion(run: ReportRun, folder: Path, progress) -> dict:
         "xlsx": xlsx_path,
         "csv": csv_path,
         "rows": rows,
-        "summary": {"departments": summary_rows, "total": summary.total.as_dict()},
+        "summary": {
+            "departments": summary_rows,
+            "total": summary.total.as_dict(),
+            "overdue_people": summary.overdue_people(),
+        },
     }
 
 

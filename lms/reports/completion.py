@@ -9,6 +9,7 @@ are joined in Python with other user-ordered streams, so memory stays flat.
 """
 
 import datetime
+import heapq
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -115,14 +116,50 @@ class Tally:
         }
 
 
+OVERDUE_LIST_LENGTH = 200
+
+
 @dataclass
 class CompletionSummary:
     by_department_course: dict[tuple[int, int], Tally] = field(default_factory=dict)
     by_department: dict[int, Tally] = field(default_factory=dict)  # own members only
     by_position: dict[int, Tally] = field(default_factory=dict)
     total: Tally = field(default_factory=Tally)
+    # The people with the most overdue courses; a bounded heap, so memory stays flat.
+    most_overdue: list[tuple] = field(default_factory=list)
+    _current: list = field(default_factory=list)
 
     def add(self, row: PersonCourseRow) -> None:
+        if self._current and self._current[0].user_id != row.user_id:
+            self._close_person()
+        self._current.append(row)
+        self._tally(row)
+
+    def finish(self) -> "CompletionSummary":
+        self._close_person()
+        self.most_overdue.sort(reverse=True)
+        return self
+
+    def _close_person(self) -> None:
+        overdue = [row for row in self._current if row.overdue]
+        if overdue:
+            first = overdue[0]
+            entry = (len(overdue), -first.user_id, first.staff_number, first.name,
+                     first.department.name, first.department.id)  # fmt: skip
+            if len(self.most_overdue) < OVERDUE_LIST_LENGTH:
+                heapq.heappush(self.most_overdue, entry)
+            else:
+                heapq.heappushpop(self.most_overdue, entry)
+        self._current = []
+
+    def overdue_people(self) -> list[dict]:
+        return [
+            {"overdue": count, "user_id": -negative_id, "staff_number": number, "name": name,
+             "department": department, "department_id": department_id}
+            for count, negative_id, number, name, department, department_id in self.most_overdue
+        ]  # fmt: skip
+
+    def _tally(self, row: PersonCourseRow) -> None:
         for mapping, key in (
             (self.by_department_course, (row.department.id, row.course.id)),
             (self.by_department, row.department.id),
@@ -265,7 +302,8 @@ def _module_progress(curriculum: Curriculum, fiscal_year: int, user_filter: Q):
 
 
 def completion_summary(rows) -> CompletionSummary:
+    """Tallies of rows streamed in user order (as ``person_course_rows`` yields them)."""
     summary = CompletionSummary()
     for row in rows:
         summary.add(row)
-    return summary
+    return summary.finish()

@@ -272,3 +272,16 @@ def test_the_sweeper_requeues_abandoned_builds_but_leaves_fresh_ones(
     run.refresh_from_db()
     assert run.status == ReportRun.Status.QUEUED and published == [run.pk]
     assert run.history[-1]["note"] == "abandoned build"
+
+
+def test_the_most_overdue_people_are_listed_first(town, organization):
+    summary = completion_summary(person_course_rows(organization=organization, as_of=AS_OF))
+
+    people = summary.overdue_people()
+    assert [(p["staff_number"], p["overdue"]) for p in people[:3]] == [
+        ("B2", 2),
+        ("C3", 2),
+        ("E5", 2),
+    ]
+    assert ("D4", 1) in [(p["staff_number"], p["overdue"]) for p in people]
+    assert "A1" not in [p["staff_number"] for p in people]
