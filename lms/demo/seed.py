@@ -44,6 +44,7 @@ from ..models import (
     TrackAssignment,
     User,
 )
+from ..authoring import authoring_setup, track_editor_assign
 from ..roles import Role
 from ..services import leader_endorse, leader_volunteer, report_request
 
@@ -160,6 +161,9 @@ def seed_demo(*, today: datetime.date | None = None) -> SeedReport:
     _seed_progress(users, tracks, today, report)
     _seed_skill_checks(users, quizzes, report)
     _seed_leader_interest(users, today)
+    authoring_setup(home=LearningHomePage.objects.first())
+    by_number = {user.staff_number: user for user in users}
+    track_editor_assign(track=tracks["dx-basics"][0], user=by_number["5001"])
     for kind in ReportRun.Kind.values:
         # Built at once when no broker is configured (make run), else by the worker.
         report_request(

@@ -10,6 +10,10 @@ class AuditEvent(models.Model):
         PERSON_PROGRESS_VIEWED = "person_progress_viewed", _("Viewed a person's progress")
         PERSON_SKILLS_VIEWED = "person_skills_viewed", _("Viewed a person's skill levels")
         REPORT_DOWNLOADED = "report_downloaded", _("Downloaded a report")
+        ROSTER_IMPORTED = "roster_imported", _("Imported the staff list")
+        ROSTER_EXPORTED = "roster_exported", _("Exported the staff list")
+        PERSON_DATA_EXPORTED = "person_data_exported", _("Exported all data held about a person")
+        PERSON_ANONYMISED = "person_anonymised", _("Anonymised a former member of staff")
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

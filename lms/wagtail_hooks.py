@@ -1,0 +1,83 @@
+"""研修管理 (training administration) in the Wagtail admin, for HR:
+departments, positions, track assignments, and the staff list import/export."""
+
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.admin.viewsets.model import ModelViewSet
+
+from . import admin_views
+from .models import Department, Position, TrackAssignment
+from .roles import Role, user_has_role
+
+TRAINING_MENU_HOOK = "register_training_admin_menu_item"
+
+
+class DepartmentViewSet(ModelViewSet):
+    model = Department
+    icon = "group"
+    form_fields = ["organization", "parent", "code", "name", "level", "sort_order"]
+    list_display = ["name", "code", "level", "parent", "organization"]
+    list_filter = ["organization", "level"]
+    search_fields = ["name", "code"]
+    list_export = ["code", "name", "level", "parent", "organization"]
+    export_filename = "departments"
+
+
+class PositionViewSet(ModelViewSet):
+    model = Position
+    icon = "tag"
+    form_fields = ["code", "name", "rank"]
+    list_display = ["name", "code", "rank"]
+    search_fields = ["name", "code"]
+    list_export = ["code", "name", "rank"]
+    export_filename = "positions"
+
+
+class TrackAssignmentViewSet(ModelViewSet):
+    model = TrackAssignment
+    icon = "date"
+    form_fields = [
+        "organization", "track", "fiscal_year", "due_date", "applies_to_all", "departments",
+        "positions",
+    ]  # fmt: skip
+    list_display = ["track", "fiscal_year", "due_date", "applies_to_all"]
+    list_filter = ["fiscal_year", "organization", "applies_to_all"]
+    list_export = ["track", "fiscal_year", "due_date", "applies_to_all"]
+    export_filename = "track_assignments"
+
+
+class TrainingAdminGroup(ViewSetGroup):
+    items = (DepartmentViewSet, PositionViewSet, TrackAssignmentViewSet)
+    menu_label = _("Training administration")
+    menu_name = "training-admin"
+    menu_icon = "group"
+    menu_order = 260
+    submenu_hook = TRAINING_MENU_HOOK
+
+
+@hooks.register("register_admin_viewset")
+def register_training_admin():
+    return TrainingAdminGroup()
+
+
+@hooks.register("register_admin_urls")
+def register_roster_urls():
+    return [
+        path("roster/import/", admin_views.roster_import, name="roster_import"),
+        path("roster/export/", admin_views.roster_export, name="roster_export"),
+    ]
+
+
+class HROnlyMenuItem(MenuItem):
+    def is_shown(self, request):
+        return user_has_role(request.user, Role.HR) or user_has_role(request.user, Role.ADMIN)
+
+
+@hooks.register(TRAINING_MENU_HOOK)
+def roster_import_menu_item():
+    return HROnlyMenuItem(
+        _("Import the staff list"), reverse("roster_import"), icon_name="upload", order=900
+    )
