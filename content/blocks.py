@@ -22,7 +22,9 @@ class MarkdownBlock(blocks.TextBlock):
     @cached_property
     def field(self):
         field = super().field
-        field.widget.attrs.update({"class": "shinka-markdown", "rows": 12})
+        field.widget.attrs.update(
+            {"class": "shinka-markdown", "rows": 12, "data-preview-label": _("Preview")}
+        )
         return field
 
     class Meta:

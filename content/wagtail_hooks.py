@@ -1,6 +1,13 @@
+from django.templatetags.static import static
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.ui.components import Component
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from . import views
 from .models import GlossaryTerm
 
 
@@ -14,3 +21,44 @@ class GlossaryTermViewSet(SnippetViewSet):
 
 
 register_snippet(GlossaryTermViewSet)
+
+
+@hooks.register("register_admin_urls")
+def register_authoring_urls():
+    return [
+        path("markdown-preview/", views.markdown_preview, name="markdown_preview"),
+        path("authoring-guide/", views.authoring_guide, name="authoring_guide"),
+    ]
+
+
+@hooks.register("insert_editor_js")
+def markdown_preview_js():
+    return format_html(
+        '<script src="{}" data-endpoint="{}"></script>',
+        static("content/js/markdown_preview.js"),
+        reverse("markdown_preview"),
+    )
+
+
+@hooks.register("insert_global_admin_css")
+def admin_css():
+    return format_html('<link rel="stylesheet" href="{}">', static("content/css/admin.css"))
+
+
+class AuthoringGuidePanel(Component):
+    name = "authoring_guide"
+    order = 50
+
+    def render_html(self, parent_context=None):
+        return format_html(
+            '<section class="panel w-mb-8"><h2>{}</h2>'
+            '<p><a class="button" href="{}">{}</a></p></section>',
+            _("Writing learning content"),
+            reverse("authoring_guide"),
+            _("Open the authoring guide"),
+        )
+
+
+@hooks.register("construct_homepage_panels")
+def add_authoring_guide_panel(request, panels):
+    panels.insert(0, AuthoringGuidePanel())

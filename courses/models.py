@@ -5,7 +5,7 @@ from django.db import models
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
-from wagtail.admin.panels import FieldPanel
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
@@ -131,12 +131,31 @@ class ModulePage(StaffOnlyPageMixin, Page):
     summary = models.CharField(_("summary"), max_length=300, blank=True)
     estimated_minutes = models.PositiveSmallIntegerField(_("estimated minutes"), default=10)
     body = StreamField(ModuleStreamBlock(), verbose_name=_("body"), blank=True)
+    last_reviewed_on = models.DateField(
+        _("last checked on"),
+        null=True,
+        blank=True,
+        help_text=_("The day someone last checked that the content is still correct (最終確認日)."),
+    )
+    content_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person in charge"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Who keeps this module up to date (担当者)."),
+    )
 
     content_panels = [
         *Page.content_panels,
         FieldPanel("summary"),
         FieldPanel("estimated_minutes"),
         FieldPanel("body"),
+        MultiFieldPanel(
+            [FieldPanel("last_reviewed_on"), FieldPanel("content_owner")],
+            heading=_("Content freshness"),
+        ),
     ]
     search_fields = [*Page.search_fields, index.SearchField("summary")]
     parent_page_types = ["courses.CoursePage"]

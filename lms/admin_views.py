@@ -24,7 +24,16 @@ from .roster import roster_apply, roster_plan
 from .services import audit_record
 
 UPLOAD_LIMIT = 5 * 1024 * 1024
-ROSTER_HEADERS = ["職員番号", "氏名", "氏名カナ", "所属", "職位", "メールアドレス", "兼務所属", "在籍"]
+ROSTER_HEADERS = [
+    "職員番号",
+    "氏名",
+    "氏名カナ",
+    "所属",
+    "職位",
+    "メールアドレス",
+    "兼務所属",
+    "在籍",
+]
 
 
 def _require_hr(request):
@@ -34,7 +43,9 @@ def _require_hr(request):
 
 def _organization(request):
     membership = (
-        Membership.objects.filter(user=request.user).select_related("department__organization").first()
+        Membership.objects.filter(user=request.user)
+        .select_related("department__organization")
+        .first()
     )
     if membership:
         return membership.department.organization
@@ -80,44 +91,72 @@ def roster_import(request):
             data = stream.read()
         as_of = datetime.date.fromisoformat(pending["as_of"])
         plan = roster_plan(
-            organization=organization, data=data, filename=pending["name"], as_of=as_of,
-            deactivate_missing=pending["deactivate_missing"], create_missing=pending["create_missing"],
-        )  # fmt: skip
+            organization=organization,
+            data=data,
+            filename=pending["name"],
+            as_of=as_of,
+            deactivate_missing=pending["deactivate_missing"],
+            create_missing=pending["create_missing"],
+        )
         if not plan.ok:
-            return render(request, "lms/admin/roster_import.html", {"plan": plan, "form": RosterUploadForm()}, status=400)
+            return render(
+                request,
+                "lms/admin/roster_import.html",
+                {"plan": plan, "form": RosterUploadForm()},
+                status=400,
+            )
         counts = roster_apply(organization=organization, plan=plan, as_of=as_of)
         storage.delete(pending["path"])
         request.session.pop("roster_pending", None)
-        audit_record(request=request, action=AuditEvent.Action.ROSTER_IMPORTED, file=pending["name"], **counts)
+        audit_record(
+            request=request,
+            action=AuditEvent.Action.ROSTER_IMPORTED,
+            file=pending["name"],
+            **counts,
+        )
         messages.success(
             request,
-            _("Roster imported: %(created)s created, %(updated)s updated, %(transferred)s transferred, "
-              "%(unchanged)s unchanged, %(deactivated)s deactivated.") % counts,
-        )  # fmt: skip
+            _(
+                "Roster imported: %(created)s created, %(updated)s updated, "
+                "%(transferred)s transferred, %(unchanged)s unchanged, "
+                "%(deactivated)s deactivated."
+            )
+            % counts,
+        )
         return redirect("roster_import")
-    form = RosterUploadForm(request.POST or None, request.FILES or None, initial={"as_of": local_today()})
+    form = RosterUploadForm(
+        request.POST or None, request.FILES or None, initial={"as_of": local_today()}
+    )
     context = {"form": form}
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         data = upload.read()
         plan = roster_plan(
-            organization=organization, data=data, filename=upload.name,
+            organization=organization,
+            data=data,
+            filename=upload.name,
             as_of=form.cleaned_data["as_of"],
             deactivate_missing=form.cleaned_data["deactivate_missing"],
             create_missing=form.cleaned_data["create_missing"],
-        )  # fmt: skip
+        )
         context["plan"] = plan
         if plan.ok:
             token = secrets.token_urlsafe(16)
             path = storage.save(f"roster/{token}.upload", ContentFile(data))
             request.session["roster_pending"] = {
-                "token": token, "path": path, "name": upload.name,
+                "token": token,
+                "path": path,
+                "name": upload.name,
                 "as_of": form.cleaned_data["as_of"].isoformat(),
                 "deactivate_missing": form.cleaned_data["deactivate_missing"],
                 "create_missing": form.cleaned_data["create_missing"],
-            }  # fmt: skip
+            }
             context["token"] = token
-    status = 400 if request.method == "POST" and ("plan" not in context or not context["plan"].ok) else 200
+    status = (
+        400
+        if request.method == "POST" and ("plan" not in context or not context["plan"].ok)
+        else 200
+    )
     return render(request, "lms/admin/roster_import.html", context, status=status)
 
 
@@ -138,13 +177,24 @@ def roster_export(request):
     rows = []
     for memberships in posts.values():
         primary, user = memberships[0], memberships[0].user
-        rows.append([
-            user.staff_number, user.get_full_name(), user.full_name_kana, primary.department.name,
-            primary.position.name, user.email,
-            "・".join(m.department.name for m in memberships[1:]),
-            "在籍" if user.is_active else "無効",
-        ])  # fmt: skip
-    audit_record(request=request, action=AuditEvent.Action.ROSTER_EXPORTED, format=file_format, rows=len(rows))
+        rows.append(
+            [
+                user.staff_number,
+                user.get_full_name(),
+                user.full_name_kana,
+                primary.department.name,
+                primary.position.name,
+                user.email,
+                "・".join(m.department.name for m in memberships[1:]),
+                "在籍" if user.is_active else "無効",
+            ]
+        )
+    audit_record(
+        request=request,
+        action=AuditEvent.Action.ROSTER_EXPORTED,
+        format=file_format,
+        rows=len(rows),
+    )
     buffer = io.BytesIO()
     if file_format == "xlsx":
         report = XlsxReport()

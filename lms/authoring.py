@@ -36,7 +36,9 @@ AUTHOR_COLLECTION_PERMISSIONS = (
 
 
 def _page_permission(page, group, kind):
-    permission = Permission.objects.get(content_type__app_label="wagtailcore", codename=f"{kind}_page")
+    permission = Permission.objects.get(
+        content_type__app_label="wagtailcore", codename=f"{kind}_page"
+    )
     GroupPagePermission.objects.get_or_create(group=group, page=page, permission=permission)
 
 

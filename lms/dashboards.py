@@ -105,6 +105,12 @@ def hr_dashboard(request):
             "overdue_people": run.summary.get("overdue_people", []) if run else [],
             "chart": completion_chart(departments),
             "history": _history(organization, [ReportRun.Kind.HR_COMPLETION]),
+            "former_staff": list(
+                get_user_model()
+                .objects.filter(is_active=False, memberships__department__organization=organization)
+                .distinct()
+                .order_by("staff_number")[:50]
+            ),
             "today": today,
         },
     )

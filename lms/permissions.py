@@ -32,8 +32,11 @@ def can_view_progress_of(viewer, subject, *, day: datetime.date) -> bool:
         return False
     subject_posts = Membership.objects.active_on(day).filter(user=subject)
     if user_has_role(viewer, Role.HR) or user_has_role(viewer, Role.ADMIN):
+        # HR keeps the records of former staff too (disclosure, anonymisation).
         organizations = {organization_id for organization_id, _, _ in viewer_posts}
-        return subject_posts.filter(department__organization_id__in=organizations).exists()
+        return Membership.objects.filter(
+            user=subject, department__organization_id__in=organizations
+        ).exists()
     if user_has_role(viewer, Role.DEPT_HEAD):
         headed = Q(pk__in=[])
         for organization_id, path, is_primary in viewer_posts:

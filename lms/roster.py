@@ -114,9 +114,11 @@ def read_table(data: bytes, filename: str = "") -> tuple[list[str], list[tuple[i
             continue
     else:
         raise RosterFileError(
-            _("The file is neither UTF-8 nor Shift_JIS (CP932) text. Save it from Excel as CSV "
-              "or as an Excel workbook (.xlsx) and try again.")
-        )  # fmt: skip
+            _(
+                "The file is neither UTF-8 nor Shift_JIS (CP932) text. Save it from Excel as CSV "
+                "or as an Excel workbook (.xlsx) and try again."
+            )
+        )
     rows = list(csv.reader(io.StringIO(text)))
     if not rows:
         raise RosterFileError(_("The file is empty."))
@@ -131,7 +133,9 @@ def _read_xlsx(data: bytes):
     try:
         sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
     except Exception as error:  # noqa: BLE001 - openpyxl raises many kinds for broken files
-        raise RosterFileError(_("The Excel file could not be read: %(error)s") % {"error": error}) from None
+        raise RosterFileError(
+            _("The Excel file could not be read: %(error)s") % {"error": error}
+        ) from None
     rows = list(sheet.iter_rows(values_only=True))
     if not rows:
         raise RosterFileError(_("The file is empty."))
@@ -211,16 +215,29 @@ def roster_plan(
         if len(matches) == 1:
             return matches[0]
         if len(matches) > 1:
-            plan.errors.append(RosterError(line, column, _(
-                "There are several departments called “%(name)s”. Give its code instead."
-            ) % {"name": text}))  # fmt: skip
+            plan.errors.append(
+                RosterError(
+                    line,
+                    column,
+                    _("There are several departments called “%(name)s”. Give its code instead.")
+                    % {"name": text},
+                )
+            )
             return None
         if create_missing:
             pending_departments.setdefault(text, line)
             return None
-        plan.errors.append(RosterError(line, column, _(
-            "Unknown department “%(name)s”. Check the name or code, or import with --create-missing."
-        ) % {"name": text}))  # fmt: skip
+        plan.errors.append(
+            RosterError(
+                line,
+                column,
+                _(
+                    "Unknown department “%(name)s”. "
+                    "Check the name or code, or import with --create-missing."
+                )
+                % {"name": text},
+            )
+        )
         return None
 
     for line, row in raw_rows:
@@ -229,9 +246,14 @@ def roster_plan(
             plan.errors.append(RosterError(line, "職員番号", _("The staff number is empty.")))
             continue
         if staff_number in seen_numbers:
-            plan.errors.append(RosterError(line, "職員番号", _(
-                "Staff number %(number)s also appears on line %(other)s."
-            ) % {"number": staff_number, "other": seen_numbers[staff_number]}))  # fmt: skip
+            plan.errors.append(
+                RosterError(
+                    line,
+                    "職員番号",
+                    _("Staff number %(number)s also appears on line %(other)s.")
+                    % {"number": staff_number, "other": seen_numbers[staff_number]},
+                )
+            )
             continue
         seen_numbers[staff_number] = line
         if "full_name" in columns:
@@ -245,19 +267,33 @@ def roster_plan(
         try:
             validate_email(email)
         except ValidationError:
-            plan.errors.append(RosterError(line, "メールアドレス", _(
-                "“%(email)s” is not a valid e-mail address."
-            ) % {"email": email}))  # fmt: skip
+            plan.errors.append(
+                RosterError(
+                    line,
+                    "メールアドレス",
+                    _("“%(email)s” is not a valid e-mail address.") % {"email": email},
+                )
+            )
         else:
             owner = emails.get(email.lower())
             if owner and owner != staff_number:
-                plan.errors.append(RosterError(line, "メールアドレス", _(
-                    "This e-mail address belongs to staff number %(number)s."
-                ) % {"number": owner}))  # fmt: skip
+                plan.errors.append(
+                    RosterError(
+                        line,
+                        "メールアドレス",
+                        _("This e-mail address belongs to staff number %(number)s.")
+                        % {"number": owner},
+                    )
+                )
             if email.lower() in seen_emails:
-                plan.errors.append(RosterError(line, "メールアドレス", _(
-                    "This e-mail address also appears on line %(other)s."
-                ) % {"other": seen_emails[email.lower()]}))  # fmt: skip
+                plan.errors.append(
+                    RosterError(
+                        line,
+                        "メールアドレス",
+                        _("This e-mail address also appears on line %(other)s.")
+                        % {"other": seen_emails[email.lower()]},
+                    )
+                )
             seen_emails[email.lower()] = line
         department_text = str(cell(row, "department"))
         department = find_department(department_text, line, "所属") if department_text else None
@@ -271,20 +307,37 @@ def roster_plan(
             elif create_missing:
                 pending_positions.setdefault(position_text, line)
             else:
-                plan.errors.append(RosterError(line, "職位", _(
-                    "Unknown position “%(name)s”. Check it, or import with --create-missing."
-                ) % {"name": position_text}))  # fmt: skip
+                plan.errors.append(
+                    RosterError(
+                        line,
+                        "職位",
+                        _("Unknown position “%(name)s”. Check it, or import with --create-missing.")
+                        % {"name": position_text},
+                    )
+                )
         concurrent = []
-        for text in filter(None, (t.strip() for t in LIST_SEPARATORS.split(str(cell(row, "concurrent"))))):
+        for text in filter(
+            None, (t.strip() for t in LIST_SEPARATORS.split(str(cell(row, "concurrent"))))
+        ):
             found = find_department(text, line, "兼務所属")
             if found:
                 concurrent.append(found)
-        plan.rows.append(RosterRow(
-            line=line, staff_number=staff_number, family_name=family, given_name=given,
-            family_name_kana=family_kana, given_name_kana=given_kana, email=email,
-            department=department, position=position, concurrent=concurrent,
-            department_text=department_text, position_text=position_text,
-        ))  # fmt: skip
+        plan.rows.append(
+            RosterRow(
+                line=line,
+                staff_number=staff_number,
+                family_name=family,
+                given_name=given,
+                family_name_kana=family_kana,
+                given_name_kana=given_kana,
+                email=email,
+                department=department,
+                position=position,
+                concurrent=concurrent,
+                department_text=department_text,
+                position_text=position_text,
+            )
+        )
     plan.new_departments = sorted(pending_departments)
     plan.new_positions = sorted(pending_positions)
     if plan.errors:
@@ -309,13 +362,24 @@ def _describe(plan: RosterPlan, organization, users, as_of, deactivate_missing) 
             plan.created.append(row.staff_number)
             continue
         fields_changed = (
-            (user.family_name, user.given_name, user.family_name_kana, user.given_name_kana,
-             user.email, user.is_active)
-            != (row.family_name, row.given_name, row.family_name_kana, row.given_name_kana,
-                row.email, True)
-        )  # fmt: skip
-        posts_changed = row.department is None or row.position is None or (
-            current.get(user.pk, set()) != _wanted(row)
+            user.family_name,
+            user.given_name,
+            user.family_name_kana,
+            user.given_name_kana,
+            user.email,
+            user.is_active,
+        ) != (
+            row.family_name,
+            row.given_name,
+            row.family_name_kana,
+            row.given_name_kana,
+            row.email,
+            True,
+        )
+        posts_changed = (
+            row.department is None
+            or row.position is None
+            or (current.get(user.pk, set()) != _wanted(row))
         )
         if posts_changed:
             plan.transferred.append(row.staff_number)
@@ -351,9 +415,10 @@ def roster_apply(*, organization, plan: RosterPlan, as_of: datetime.date) -> dic
         for name in plan.new_positions
     }
     User = get_user_model()
-    users = {u.staff_number: u for u in User.objects.filter(
-        staff_number__in=[row.staff_number for row in plan.rows]
-    )}  # fmt: skip
+    users = {
+        u.staff_number: u
+        for u in User.objects.filter(staff_number__in=[row.staff_number for row in plan.rows])
+    }
     for row in plan.rows:
         row.department = row.department or departments[row.department_text]
         row.position = row.position or positions[row.position_text]
@@ -377,9 +442,7 @@ def roster_apply(*, organization, plan: RosterPlan, as_of: datetime.date) -> dic
 def _set_posts(user, wanted: set[tuple], organization, as_of: datetime.date) -> None:
     """Close posts that are no longer wanted (the day before ``as_of``) and open new ones."""
     active = list(
-        Membership.objects.active_on(as_of).filter(
-            user=user, department__organization=organization
-        )
+        Membership.objects.active_on(as_of).filter(user=user, department__organization=organization)
     )
     have = set()
     for membership in active:
@@ -393,9 +456,12 @@ def _set_posts(user, wanted: set[tuple], organization, as_of: datetime.date) -> 
             membership.save(update_fields=["valid_to"])
     for department_id, position_id, is_primary in wanted - have:
         Membership.objects.create(
-            user=user, department_id=department_id, position_id=position_id,
-            is_primary=is_primary, valid_from=as_of,
-        )  # fmt: skip
+            user=user,
+            department_id=department_id,
+            position_id=position_id,
+            is_primary=is_primary,
+            valid_from=as_of,
+        )
 
 
 def _code_for(name: str) -> str:

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -20,6 +21,8 @@ from courses.fiscal import current_fiscal_year, local_today
 from .charts import skill_chart
 from .models import AuditEvent
 from .permissions import can_view_progress_of, can_view_skills_of
+from .privacy import PrivacyError, person_anonymise, person_data_export
+from .roles import Role, user_has_role
 from .selectors import mypage_for_user, skills_page_for_user
 from .services import audit_record, leader_volunteer
 
@@ -38,7 +41,7 @@ def person_progress(request, user_id: int):
 
     404 rather than 403, so that the existence of staff numbers does not leak.
     """
-    subject = get_object_or_404(get_user_model(), pk=user_id, is_active=True)
+    subject = get_object_or_404(get_user_model(), pk=user_id)
     today = local_today()
     if not can_view_progress_of(request.user, subject, day=today):
         raise Http404
@@ -51,7 +54,16 @@ def person_progress(request, user_id: int):
         staff_number=subject.staff_number,
     )
     page = mypage_for_user(user=subject, today=today)
-    return render(request, "lms/mypage.html", {"page": page, "subject": subject})
+    return render(
+        request,
+        "lms/mypage.html",
+        {
+            "page": page,
+            "subject": subject,
+            "hr_tools": user_has_role(request.user, Role.HR)
+            or user_has_role(request.user, Role.ADMIN),
+        },
+    )
 
 
 @require_GET
@@ -155,3 +167,49 @@ def volunteer(request):
         else _("You have withdrawn as a volunteer."),
     )
     return redirect("lms:skills")
+
+
+def _hr_subject(request, user_id):
+    subject = get_object_or_404(get_user_model(), pk=user_id)
+    if not (user_has_role(request.user, Role.HR) or user_has_role(request.user, Role.ADMIN)):
+        raise Http404
+    return subject
+
+
+@login_required
+@never_cache
+def person_export(request, user_id: int):
+    """開示請求: everything held about one person, as JSON. HR only; audited."""
+    subject = _hr_subject(request, user_id)
+    audit_record(
+        request=request,
+        action=AuditEvent.Action.PERSON_DATA_EXPORTED,
+        subject=subject,
+        staff_number=subject.staff_number,
+    )
+    response = JsonResponse(
+        person_data_export(user=subject), json_dumps_params={"ensure_ascii": False, "indent": 2}
+    )
+    response["Content-Disposition"] = f'attachment; filename="person-{subject.pk}.json"'
+    patch_cache_control(response, no_store=True, private=True)
+    return response
+
+
+@login_required
+@require_POST
+def person_anonymise_view(request, user_id: int):
+    subject = _hr_subject(request, user_id)
+    staff_number = subject.staff_number
+    try:
+        person_anonymise(user=subject)
+    except PrivacyError as error:
+        messages.error(request, str(error))
+        return redirect("lms:person_progress", user_id=subject.pk)
+    audit_record(
+        request=request,
+        action=AuditEvent.Action.PERSON_ANONYMISED,
+        subject=subject,
+        former_staff_number=staff_number,
+    )
+    messages.success(request, _("The former member of staff has been anonymised."))
+    return redirect("lms:hr_dashboard")

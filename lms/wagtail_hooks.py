@@ -40,9 +40,14 @@ class TrackAssignmentViewSet(ModelViewSet):
     model = TrackAssignment
     icon = "date"
     form_fields = [
-        "organization", "track", "fiscal_year", "due_date", "applies_to_all", "departments",
+        "organization",
+        "track",
+        "fiscal_year",
+        "due_date",
+        "applies_to_all",
+        "departments",
         "positions",
-    ]  # fmt: skip
+    ]
     list_display = ["track", "fiscal_year", "due_date", "applies_to_all"]
     list_filter = ["fiscal_year", "organization", "applies_to_all"]
     list_export = ["track", "fiscal_year", "due_date", "applies_to_all"]

@@ -205,6 +205,10 @@ CELERY_BEAT_SCHEDULE = {
 
 # `seed_demo` creates accounts with published passwords: never in production.
 SHINKA_DEMO_ALLOWED = True
+# How long after the last post a former member of staff stays identifiable.
+SHINKA_PERSONAL_DATA_RETENTION_DAYS = env.integer("SHINKA_PERSONAL_DATA_RETENTION_DAYS", 5 * 365)
+# Modules whose 最終確認日 is older than this are listed for review.
+SHINKA_CONTENT_REVIEW_DAYS = env.integer("SHINKA_CONTENT_REVIEW_DAYS", 365)
 
 LOGGING = {
     "version": 1,

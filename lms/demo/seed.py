@@ -35,6 +35,7 @@ from courses.fiscal import fiscal_year_bounds, fiscal_year_of, local_today
 from courses.models import CoursePage, LearningHomePage, ModulePage, TrackPage
 from courses.services import module_complete
 
+from ..authoring import authoring_setup, track_editor_assign
 from ..models import (
     Department,
     Membership,
@@ -44,7 +45,6 @@ from ..models import (
     TrackAssignment,
     User,
 )
-from ..authoring import authoring_setup, track_editor_assign
 from ..roles import Role
 from ..services import leader_endorse, leader_volunteer, report_request
 

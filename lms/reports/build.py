@@ -12,9 +12,19 @@ from .completion import Curriculum, completion_summary, person_course_rows
 from .writers import CsvReport, Percent, XlsxReport
 
 PERSON_HEADERS = [
-    "職員番号", "氏名", "所属", "職位", "トラック", "コース", "状況", "期限", "修了日時",
-    "完了モジュール", "モジュール数", "期限超過",
-]  # fmt: skip
+    "職員番号",
+    "氏名",
+    "所属",
+    "職位",
+    "トラック",
+    "コース",
+    "状況",
+    "期限",
+    "修了日時",
+    "完了モジュール",
+    "モジュール数",
+    "期限超過",
+]
 TALLY_HEADERS = ["対象", "修了", "受講中", "未着手", "期限超過", "修了率"]
 
 
@@ -50,11 +60,19 @@ def _build_completion(run: ReportRun, folder: Path, progress) -> dict:
             if rows % 500 == 0:
                 progress(rows)
             values = [
-                row.staff_number, row.name, row.department.name, row.position.name,
-                row.track.title, row.course.title, row.status_label, row.due_date,
-                row.completed_at, row.modules_done, row.modules_total,
+                row.staff_number,
+                row.name,
+                row.department.name,
+                row.position.name,
+                row.track.title,
+                row.course.title,
+                row.status_label,
+                row.due_date,
+                row.completed_at,
+                row.modules_done,
+                row.modules_total,
                 "期限超過" if row.overdue else "",
-            ]  # fmt: skip
+            ]
             xlsx.append("個人別", values)
             csv_report.append(values)
             yield row
@@ -80,8 +98,15 @@ def _build_completion(run: ReportRun, folder: Path, progress) -> dict:
                     "所属別",
                     [department.name, department.get_level_display(), course.title, *_tally(own)],
                 )
-        summary_rows.append({"id": department.id, "name": department.name, "path": department.path,
-                             "level": department.level, **tally.as_dict()})  # fmt: skip
+        summary_rows.append(
+            {
+                "id": department.id,
+                "name": department.name,
+                "path": department.path,
+                "level": department.level,
+                **tally.as_dict(),
+            }
+        )
     positions = Position.objects.in_bulk(list(summary.by_position))
     for position_id, tally in sorted(
         summary.by_position.items(), key=lambda i: positions[i[0]].rank
@@ -103,8 +128,14 @@ def _build_completion(run: ReportRun, folder: Path, progress) -> dict:
 
 
 def _tally(tally) -> list:
-    return [tally.assigned, tally.completed, tally.in_progress, tally.not_started, tally.overdue,
-            Percent(tally.rate)]  # fmt: skip
+    return [
+        tally.assigned,
+        tally.completed,
+        tally.in_progress,
+        tally.not_started,
+        tally.overdue,
+        Percent(tally.rate),
+    ]
 
 
 def _build_candidates(run: ReportRun, folder: Path, progress) -> dict:
@@ -125,8 +156,15 @@ def _build_candidates(run: ReportRun, folder: Path, progress) -> dict:
         for candidate in candidates:
             rank = rank + 1 if candidate.department_id == department_id else 1
             department_id = candidate.department_id
-            values = [rank, candidate.department, candidate.staff_number, candidate.name,
-                      candidate.position, candidate.score, candidate.reasons_text]  # fmt: skip
+            values = [
+                rank,
+                candidate.department,
+                candidate.staff_number,
+                candidate.name,
+                candidate.position,
+                candidate.score,
+                candidate.reasons_text,
+            ]
             xlsx.append("候補者", values)
             csv_report.append(values)
     for section in uncovered:

@@ -176,8 +176,14 @@ def _heatmap_rows(organization, counts, categories) -> dict:
             average = (
                 sum(level * n for level, n in enumerate(distribution)) / people if people else 0
             )
-            cells.append({"area": area.code, "people": people, "average": round(average, 2),
-                          "distribution": distribution})  # fmt: skip
+            cells.append(
+                {
+                    "area": area.code,
+                    "people": people,
+                    "average": round(average, 2),
+                    "distribution": distribution,
+                }
+            )
         rows.append({"department": section.name, "department_id": section.id, "cells": cells})
     return {"areas": [{"code": a.code, "name": a.name} for a in categories], "rows": rows}
 

@@ -144,8 +144,14 @@ class CompletionSummary:
         overdue = [row for row in self._current if row.overdue]
         if overdue:
             first = overdue[0]
-            entry = (len(overdue), -first.user_id, first.staff_number, first.name,
-                     first.department.name, first.department.id)  # fmt: skip
+            entry = (
+                len(overdue),
+                -first.user_id,
+                first.staff_number,
+                first.name,
+                first.department.name,
+                first.department.id,
+            )
             if len(self.most_overdue) < OVERDUE_LIST_LENGTH:
                 heapq.heappush(self.most_overdue, entry)
             else:
@@ -154,10 +160,16 @@ class CompletionSummary:
 
     def overdue_people(self) -> list[dict]:
         return [
-            {"overdue": count, "user_id": -negative_id, "staff_number": number, "name": name,
-             "department": department, "department_id": department_id}
+            {
+                "overdue": count,
+                "user_id": -negative_id,
+                "staff_number": number,
+                "name": name,
+                "department": department,
+                "department_id": department_id,
+            }
             for count, negative_id, number, name, department, department_id in self.most_overdue
-        ]  # fmt: skip
+        ]
 
     def _tally(self, row: PersonCourseRow) -> None:
         for mapping, key in (

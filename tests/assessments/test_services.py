@@ -259,8 +259,10 @@ def test_a_late_tampered_submission_is_still_closed_as_time_ran_out(learner, qui
     attempt = attempt_start(user=learner, quiz=quiz, now=start)
 
     result = attempt_submit(
-        user=learner, token=attempt.token, answers={999999: [1]},
+        user=learner,
+        token=attempt.token,
+        answers={999999: [1]},
         now=start + datetime.timedelta(minutes=5),
-    )  # fmt: skip
+    )
 
     assert result.late and result.attempt.status == Attempt.Status.EXPIRED

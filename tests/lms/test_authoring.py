@@ -21,17 +21,24 @@ def site(make_course, make_staff, learning_home):
     leader = make_staff(roles=[Role.DX_LEADER])
     track_editor_assign(track=track_a, user=leader)
     return {
-        "home": learning_home, "a": module_a, "b": module_b, "course_a": course_a,
-        "course_b": course_b, "leader": leader,
+        "home": learning_home,
+        "a": module_a,
+        "b": module_b,
+        "course_a": course_a,
+        "course_b": course_b,
+        "leader": leader,
         "reviewer": make_staff("somu", roles=[Role.IT_POLICY]),
-    }  # fmt: skip
+    }
 
 
 def edit_data(page, title, action=None):
     data = {
-        "title": title, "slug": page.slug, "summary": "", "estimated_minutes": "10",
+        "title": title,
+        "slug": page.slug,
+        "summary": "",
+        "estimated_minutes": "10",
         "body-count": "0",
-    }  # fmt: skip
+    }
     if action:
         data[action] = "1"
     return data
@@ -42,7 +49,9 @@ def test_a_leader_edits_their_own_track(client, site):
     module = site["a"]
 
     assert client.get(reverse("wagtailadmin_pages:edit", args=[module.id])).status_code == 200
-    response = client.post(reverse("wagtailadmin_pages:edit", args=[module.id]), edit_data(module, "改訂版"))
+    response = client.post(
+        reverse("wagtailadmin_pages:edit", args=[module.id]), edit_data(module, "改訂版")
+    )
 
     assert response.status_code == HTTPStatus.FOUND
     module.refresh_from_db()

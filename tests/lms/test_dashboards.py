@@ -29,9 +29,11 @@ def _today(time_machine):
 def roles(make_staff, make_course, organization):
     track, _, modules = make_course(modules=2)
     TrackAssignmentFactory(
-        organization=organization, track=track, applies_to_all=True,
+        organization=organization,
+        track=track,
+        applies_to_all=True,
         due_date=datetime.date(2026, 9, 30),
-    )  # fmt: skip
+    )
     return {
         "staff": make_staff("mado"),
         "jumin_head": make_staff("jumin", "kacho", roles=[Role.DEPT_HEAD]),
@@ -202,9 +204,15 @@ def test_it_policy_edits_the_criteria(client, roles, organization):
 
     response = client.post(
         reverse("lms:leader_criteria"),
-        {"minimum_caution": "3", "minimum_data": "", "weight_level": "2",
-         "weight_self_nomination": "3", "weight_endorsement": "5", "weight_authored": "1"},
-    )  # fmt: skip
+        {
+            "minimum_caution": "3",
+            "minimum_data": "",
+            "weight_level": "2",
+            "weight_self_nomination": "3",
+            "weight_endorsement": "5",
+            "weight_authored": "1",
+        },
+    )
 
     assert response.status_code == HTTPStatus.FOUND
     assert LeaderCriteria.objects.get(organization=organization).minimum_levels == {"caution": 3}
@@ -274,8 +282,10 @@ def test_celery_is_configured_for_reliable_jobs():
     assert celery_app.conf.task_serializer == "json"
     assert celery_app.conf.timezone == "Asia/Tokyo"
     assert {entry["task"] for entry in schedule.values()} >= {
-        "lms.schedule_report", "lms.send_reminders", "lms.sweep_reports"
-    }  # fmt: skip
+        "lms.schedule_report",
+        "lms.send_reminders",
+        "lms.sweep_reports",
+    }
 
 
 def test_a_head_never_sees_a_department_of_another_town(client, roles, departments):

@@ -50,8 +50,12 @@ def town(make_course, make_staff, organization, departments, positions):
         valid_from=datetime.date(2020, 4, 1),
         valid_to=datetime.date(2026, 3, 31),
     )
-    MembershipFactory(user=e, department=departments["mado"], position=positions["shuji"],
-                      valid_from=datetime.date(2026, 4, 1))  # fmt: skip
+    MembershipFactory(
+        user=e,
+        department=departments["mado"],
+        position=positions["shuji"],
+        valid_from=datetime.date(2026, 4, 1),
+    )
     people["e"] = e
     for module in [*modules1, *modules2]:
         module_complete(user=people["a"], module=module)
@@ -114,9 +118,16 @@ def test_position_tallies(town, organization, positions):
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("=SUM(A1)", "'=SUM(A1)"), ("+1", "'+1"), ("-1", "'-1"), ("@x", "'@x"), ("\tx", "'\tx"),
-     ("普通", "普通"), (-1, -1)],
-)  # fmt: skip
+    [
+        ("=SUM(A1)", "'=SUM(A1)"),
+        ("+1", "'+1"),
+        ("-1", "'-1"),
+        ("@x", "'@x"),
+        ("\tx", "'\tx"),
+        ("普通", "普通"),
+        (-1, -1),
+    ],
+)
 def test_formula_injection_is_neutralised(value, expected):
     assert safe_cell(value) == expected
     assert csv_text(value) == str(expected)
@@ -184,9 +195,12 @@ def test_a_failed_report_can_be_requested_again(organization, django_capture_on_
 
 def _level(user, code, level):
     SkillResult.objects.create(
-        user=user, area=SkillArea.objects.get(code=code), level=level, evidence=[[level, 3, 3]],
+        user=user,
+        area=SkillArea.objects.get(code=code),
+        level=level,
+        evidence=[[level, 3, 3]],
         assessed_at=datetime.datetime(2026, 10, 1, tzinfo=datetime.UTC),
-    )  # fmt: skip
+    )
 
 
 def test_candidates_meet_the_minimums_and_are_ranked_with_reasons(town, organization):

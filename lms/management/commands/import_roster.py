@@ -10,7 +10,9 @@ from lms.roster import roster_apply, roster_plan
 
 
 class Command(BaseCommand):
-    help = "Import HR's staff list (CSV in UTF-8 or CP932, or XLSX). Nothing is written on any error."
+    help = (
+        "Import HR's staff list (CSV in UTF-8 or CP932, or XLSX). Nothing is written on any error."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
@@ -30,23 +32,36 @@ class Command(BaseCommand):
         try:
             data = file.read_bytes()
         except OSError as error:
-            raise CommandError(_("The file could not be read: %(error)s") % {"error": error}) from None
+            raise CommandError(
+                _("The file could not be read: %(error)s") % {"error": error}
+            ) from None
         as_of = as_of or local_today()
         plan = roster_plan(
-            organization=organization, data=data, filename=file.name, as_of=as_of,
-            deactivate_missing=deactivate_missing, create_missing=create_missing,
-        )  # fmt: skip
+            organization=organization,
+            data=data,
+            filename=file.name,
+            as_of=as_of,
+            deactivate_missing=deactivate_missing,
+            create_missing=create_missing,
+        )
         if not plan.ok:
             for error in plan.errors:
                 self.stderr.write(str(error))
             raise CommandError(
                 _("%(count)s errors: nothing was imported.") % {"count": len(plan.errors)}
             )
-        counts = plan.counts() if dry_run else roster_apply(organization=organization, plan=plan, as_of=as_of)
+        counts = (
+            plan.counts()
+            if dry_run
+            else roster_apply(organization=organization, plan=plan, as_of=as_of)
+        )
         labels = {
-            "created": _("created"), "updated": _("updated"), "transferred": _("transferred"),
-            "unchanged": _("unchanged"), "deactivated": _("deactivated"),
-        }  # fmt: skip
+            "created": _("created"),
+            "updated": _("updated"),
+            "transferred": _("transferred"),
+            "unchanged": _("unchanged"),
+            "deactivated": _("deactivated"),
+        }
         for key, count in counts.items():
             self.stdout.write(f"{labels[key]}: {count}")
         if dry_run:

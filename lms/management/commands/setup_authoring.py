@@ -11,4 +11,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         for home in LearningHomePage.objects.all():
             workflow = authoring_setup(home=home)
-            self.stdout.write(_("%(home)s: workflow “%(workflow)s”") % {"home": home, "workflow": workflow})
+            self.stdout.write(
+                _("%(home)s: workflow “%(workflow)s”") % {"home": home, "workflow": workflow}
+            )

@@ -1,0 +1,72 @@
+"""Authoring aids in the Wagtail admin: the content freshness report and the guide."""
+
+import datetime
+
+from django.conf import settings
+from django.db.models import Q
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
+from wagtail.admin.views.reports import PageReportView
+
+from .models import ModulePage
+
+
+class StaleModulesReport(PageReportView):
+    """Modules nobody has checked within SHINKA_CONTENT_REVIEW_DAYS (or ever)."""
+
+    page_title = _("Modules to check")
+    header_icon = "time"
+    index_url_name = "stale_modules"
+    index_results_url_name = "stale_modules_results"
+
+    @cached_property
+    def columns(self):
+        return [
+            TitleColumn(
+                "title",
+                label=_("Module"),
+                get_url=lambda page: reverse("wagtailadmin_pages:edit", args=[page.id]),
+            ),
+            DateColumn("last_reviewed_on", label=_("Last checked on")),
+            Column("content_owner", label=_("Person in charge")),
+            DateColumn("last_published_at", label=_("Last published")),
+        ]
+
+    def get_queryset(self):
+        limit = timezone.localdate() - datetime.timedelta(days=settings.SHINKA_CONTENT_REVIEW_DAYS)
+        return (
+            ModulePage.objects.live()
+            .filter(Q(last_reviewed_on__isnull=True) | Q(last_reviewed_on__lt=limit))
+            .select_related("content_owner")
+            .defer_streamfields()
+            .order_by("last_reviewed_on", "path")
+        )
+
+
+class AuthorMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm("wagtailadmin.access_admin")
+
+
+@hooks.register("register_admin_urls")
+def register_report_urls():
+    return [
+        path("reports/stale-modules/", StaleModulesReport.as_view(), name="stale_modules"),
+        path(
+            "reports/stale-modules/results/",
+            StaleModulesReport.as_view(results_only=True),
+            name="stale_modules_results",
+        ),
+    ]
+
+
+@hooks.register("register_reports_menu_item")
+def register_stale_modules_menu_item():
+    return AuthorMenuItem(
+        _("Modules to check"), reverse("stale_modules"), icon_name="time", order=710
+    )
