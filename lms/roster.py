@@ -20,6 +20,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from .models import Department, Membership, Position
@@ -68,6 +69,7 @@ class RosterRow:
     department: Department | None
     position: Position | None
     concurrent: list[Department]
+    hired_on: datetime.date | None = None
     department_text: str = ""
     position_text: str = ""
 
@@ -322,6 +324,24 @@ def roster_plan(
             found = find_department(text, line, "兼務所属")
             if found:
                 concurrent.append(found)
+        hired_on = None
+        raw_hired = cell(row, "hired_on")
+        if isinstance(raw_hired, datetime.datetime):
+            hired_on = raw_hired.date()
+        elif isinstance(raw_hired, datetime.date):
+            hired_on = raw_hired
+        elif raw_hired:
+            try:
+                hired_on = datetime.date.fromisoformat(str(raw_hired).replace("/", "-"))
+            except ValueError:
+                plan.errors.append(
+                    RosterError(
+                        line,
+                        "採用日",
+                        _("“%(value)s” is not a date. Write it as 2026-04-01.")
+                        % {"value": raw_hired},
+                    )
+                )
         plan.rows.append(
             RosterRow(
                 line=line,
@@ -334,6 +354,7 @@ def roster_plan(
                 department=department,
                 position=position,
                 concurrent=concurrent,
+                hired_on=hired_on,
                 department_text=department_text,
                 position_text=position_text,
             )
@@ -348,9 +369,7 @@ def roster_plan(
 
 def _describe(plan: RosterPlan, organization, users, as_of, deactivate_missing) -> None:
     current = {}
-    for membership in Membership.objects.active_on(as_of).filter(
-        department__organization=organization
-    ):
+    for membership in _current_posts(as_of).filter(department__organization=organization):
         current.setdefault(membership.user_id, set()).add(
             (membership.department_id, membership.position_id, membership.is_primary)
         )
@@ -430,7 +449,11 @@ def roster_apply(*, organization, plan: RosterPlan, as_of: datetime.date) -> dic
             user.set_unusable_password()  # staff set it with "forgotten password"
         user.full_clean()
         user.save()
-        _set_posts(user, _wanted(row), organization, as_of)
+        # Someone hired after the effective date starts on their first day.
+        starts = as_of
+        if row.hired_on and row.hired_on > as_of and not _has_posts(user):
+            starts = row.hired_on
+        _set_posts(user, _wanted(row), organization, starts)
     if plan.deactivated:
         for user in User.objects.filter(staff_number__in=plan.deactivated):
             user.is_active = False  # their sessions stop working at once
@@ -439,11 +462,18 @@ def roster_apply(*, organization, plan: RosterPlan, as_of: datetime.date) -> dic
     return plan.counts()
 
 
+def _current_posts(as_of: datetime.date):
+    """Posts held on ``as_of`` or starting later (a new hire's first day)."""
+    return Membership.objects.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=as_of))
+
+
+def _has_posts(user) -> bool:
+    return Membership.objects.filter(user=user).exists()
+
+
 def _set_posts(user, wanted: set[tuple], organization, as_of: datetime.date) -> None:
     """Close posts that are no longer wanted (the day before ``as_of``) and open new ones."""
-    active = list(
-        Membership.objects.active_on(as_of).filter(user=user, department__organization=organization)
-    )
+    active = list(_current_posts(as_of).filter(user=user, department__organization=organization))
     have = set()
     for membership in active:
         key = (membership.department_id, membership.position_id, membership.is_primary)

@@ -75,3 +75,11 @@ def send_reminders() -> int:
     from .reminders import reminders_send
 
     return reminders_send()
+
+
+@shared_task(name="lms.publish_scheduled")
+def publish_scheduled() -> None:
+    """Publish (and expire) pages and snippets whose scheduled time has come."""
+    from django.core.management import call_command
+
+    call_command("publish_scheduled")

@@ -5,17 +5,31 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.views.generic import IndexView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from . import admin_views
 from .models import Department, Position, TrackAssignment
+from .reports.writers import safe_cell
 from .roles import Role, user_has_role
 
 TRAINING_MENU_HOOK = "register_training_admin_menu_item"
 
 
+class ExcelFriendlyIndexView(IndexView):
+    """Wagtail's listing export, fixed for Excel in Japanese offices: a BOM, and no formulas."""
+
+    def stream_csv(self, queryset):
+        yield "\ufeff"
+        yield from super().stream_csv(queryset)
+
+    def to_row_dict(self, item):
+        return {key: safe_cell(value) for key, value in super().to_row_dict(item).items()}
+
+
 class DepartmentViewSet(ModelViewSet):
+    index_view_class = ExcelFriendlyIndexView
     model = Department
     icon = "group"
     form_fields = ["organization", "parent", "code", "name", "level", "sort_order"]
@@ -27,6 +41,7 @@ class DepartmentViewSet(ModelViewSet):
 
 
 class PositionViewSet(ModelViewSet):
+    index_view_class = ExcelFriendlyIndexView
     model = Position
     icon = "tag"
     form_fields = ["code", "name", "rank"]
@@ -37,6 +52,7 @@ class PositionViewSet(ModelViewSet):
 
 
 class TrackAssignmentViewSet(ModelViewSet):
+    index_view_class = ExcelFriendlyIndexView
     model = TrackAssignment
     icon = "date"
     form_fields = [

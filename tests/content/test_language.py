@@ -22,3 +22,11 @@ def test_an_unknown_language_cookie_falls_back_to_japanese(client, db, settings)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "xx"
 
     assert client.get(reverse("account_login"))["Content-Language"] == "ja"
+
+
+def test_wagtail_admin_strings_that_wagtail_lacks_are_japanese():
+    from django.utils import translation
+
+    with translation.override("ja"):
+        assert translation.gettext("Bulk actions") == "一括操作"
+        assert translation.gettext("Sign in") == "ログイン"  # the project's own still wins

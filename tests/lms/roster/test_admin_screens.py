@@ -71,6 +71,8 @@ def test_hr_manages_departments_positions_and_assignments(hr, name):
     assert hr.get(reverse(f"{name}:add")).status_code == HTTPStatus.OK
     export = hr.get(reverse(f"{name}:index") + "?export=xlsx")
     assert export.status_code == HTTPStatus.OK
+    csv_export = hr.get(reverse(f"{name}:index") + "?export=csv")
+    assert b"".join(csv_export.streaming_content).startswith(b"\xef\xbb\xbf")
 
 
 def test_staff_cannot_manage_departments(client, make_staff):

@@ -210,3 +210,28 @@ def test_command_dry_run_prints_counts_and_writes_nothing(organization, departme
 
     assert "2" in out.getvalue()
     assert not User.objects.filter(staff_number="2001").exists()
+
+
+def test_a_new_hire_starts_on_the_hiring_date_and_reimporting_changes_nothing(
+    organization, departments, positions
+):
+    header = HEADER + ",採用日"
+    row = "3001,新人 花子,,窓口係,主事,new@town.example.jp,,2027/04/15"
+
+    apply(organization, csv_bytes(row, header=header))
+    counts = apply(organization, csv_bytes(row, header=header))
+
+    membership = Membership.objects.get(user__staff_number="3001")
+    assert membership.valid_from == datetime.date(2027, 4, 15)
+    assert counts["unchanged"] == 1
+
+
+def test_a_bad_hiring_date_is_an_error(organization, departments, positions):
+    result = plan(
+        organization,
+        csv_bytes(
+            "3001,新人 花子,,窓口係,主事,new@town.example.jp,,来年", header=HEADER + ",採用日"
+        ),
+    )
+
+    assert [(e.line, e.column) for e in result.errors] == [(2, "採用日")]
