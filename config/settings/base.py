@@ -48,7 +48,22 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "lms.middleware.SessionTimeoutMiddleware",
+    "lms.middleware.PersonalDataHeadersMiddleware",
 ]
+
+# Sessions end after 30 minutes idle or 12 hours in all (lms.middleware), and with the browser.
+SHINKA_SESSION_IDLE_MINUTES = env.integer("SHINKA_SESSION_IDLE_MINUTES", 30)
+SHINKA_SESSION_ABSOLUTE_HOURS = env.integer("SHINKA_SESSION_ABSOLUTE_HOURS", 12)
+SESSION_COOKIE_AGE = SHINKA_SESSION_ABSOLUTE_HOURS * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Wagtail's admin needs inline scripts and styles; nothing is loaded from elsewhere.
+SHINKA_CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; media-src 'self' blob:; font-src 'self' data:; "
+    "frame-src 'self'; frame-ancestors 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'"
+)
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

@@ -18,7 +18,12 @@ SECURE_HSTS_SECONDS = env.integer("DJANGO_SECURE_HSTS_SECONDS", 60 * 60 * 24 * 3
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env.boolean("DJANGO_SECURE_HSTS_PRELOAD", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Wagtail's live preview shows the page in a same-origin frame, so not DENY.
 X_FRAME_OPTIONS = "SAMEORIGIN"
+SILENCED_SYSTEM_CHECKS = [
+    "security.W019",  # X_FRAME_OPTIONS is SAMEORIGIN on purpose (Wagtail preview), see above
+    "security.W021",  # HSTS preload is the domain owner's decision (DJANGO_SECURE_HSTS_PRELOAD)
+]
 CSRF_TRUSTED_ORIGINS = env.listing("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 # allauth keeps rate limits in the cache, so every web process must share one.
