@@ -4,8 +4,13 @@ from wagtail.users.apps import WagtailUsersAppConfig
 
 
 class LmsConfig(AppConfig):
+    # Two configs live here (see StaffUsersAppConfig); this one is the app's own.
+    default = True
     name = "lms"
     verbose_name = _("People and organisation")
+
+    def ready(self):
+        from . import signals  # noqa: F401 - registers the audit receivers
 
 
 class StaffUsersAppConfig(WagtailUsersAppConfig):

@@ -2,6 +2,7 @@
 
 import datetime
 import logging
+import re
 import shutil
 from dataclasses import dataclass
 
@@ -24,18 +25,45 @@ logger = logging.getLogger(__name__)
 
 
 def client_ip(request) -> str | None:
+    if request is None:
+        return None
     return request.META.get("REMOTE_ADDR") or None
 
 
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+
+
+def _clean(value):
+    """Audit details never carry line breaks or control characters (no forged log lines)."""
+    if isinstance(value, str):
+        return CONTROL_CHARACTERS.sub("\N{SYMBOL FOR NEWLINE}", value)[:500]
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
 @transaction.atomic
-def audit_record(*, request, action: str, subject=None, **detail) -> AuditEvent:
+def audit_record(*, request=None, action: str, subject=None, actor=None, **detail) -> AuditEvent:
+    """Write one audit event. ``request`` gives the actor and address when there is one."""
+    if request is not None and actor is None and request.user.is_authenticated:
+        actor = request.user
     return AuditEvent.objects.create(
-        actor=request.user if request.user.is_authenticated else None,
+        actor=actor,
         action=action,
         subject=subject,
-        detail=detail,
-        ip_address=client_ip(request),
+        detail=_clean(detail),
+        ip_address=client_ip(request) if request is not None else None,
     )
+
+
+def audit_prune(*, now: datetime.datetime | None = None) -> int:
+    """Delete audit events older than SHINKA_AUDIT_RETENTION_DAYS. Returns how many."""
+    now = now or timezone.now()
+    limit = now - datetime.timedelta(days=settings.SHINKA_AUDIT_RETENTION_DAYS)
+    deleted, _counts = AuditEvent.objects.filter(occurred_at__lt=limit).delete()
+    return deleted
 
 
 # --- Reports --------------------------------------------------------------
@@ -155,6 +183,14 @@ def report_build(*, run_id: int, progress=None) -> ReportRun:
             run.finished_at = timezone.now()
             _history(run, ReportRun.Status.READY, f"{run.row_count} rows")
             run.save()
+            audit_record(
+                action=AuditEvent.Action.REPORT_GENERATED,
+                actor=run.requested_by,
+                report_id=run.pk,
+                kind=run.kind,
+                rows=run.row_count,
+                trigger=run.trigger,
+            )
     finally:
         shutil.rmtree(built["xlsx"].parent, ignore_errors=True)
     report_notify(run=run)

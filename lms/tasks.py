@@ -83,3 +83,10 @@ def publish_scheduled() -> None:
     from django.core.management import call_command
 
     call_command("publish_scheduled")
+
+
+@shared_task(name="lms.prune_audit")
+def prune_audit() -> int:
+    from .services import audit_prune
+
+    return audit_prune()

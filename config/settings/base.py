@@ -219,12 +219,15 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(day_of_week="mon", hour=8, minute=0),
     },
     "sweep-queued-reports": {"task": "lms.sweep_reports", "schedule": crontab(minute="*/10")},
+    "prune-audit-log": {"task": "lms.prune_audit", "schedule": crontab(hour=4, minute=30)},
     # Wagtail's scheduled publishing (公開予定日時) is a command that must run regularly.
     "publish-scheduled-pages": {"task": "lms.publish_scheduled", "schedule": crontab(minute="*/5")},
 }
 
 # `seed_demo` creates accounts with published passwords: never in production.
 SHINKA_DEMO_ALLOWED = True
+# Audit events are kept online this long, then deleted by the daily prune job.
+SHINKA_AUDIT_RETENTION_DAYS = env.integer("SHINKA_AUDIT_RETENTION_DAYS", 365)
 # How long after the last post a former member of staff stays identifiable.
 SHINKA_PERSONAL_DATA_RETENTION_DAYS = env.integer("SHINKA_PERSONAL_DATA_RETENTION_DAYS", 5 * 365)
 # Modules whose 最終確認日 is older than this are listed for review.

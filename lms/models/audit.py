@@ -7,6 +7,10 @@ class AuditEvent(models.Model):
     """Who looked at or took away whose personal data, when, and from where. Append-only."""
 
     class Action(models.TextChoices):
+        LOGIN_SUCCEEDED = "login_succeeded", _("Signed in")
+        LOGIN_FAILED = "login_failed", _("Failed to sign in")
+        ROLES_CHANGED = "roles_changed", _("Roles changed")
+        REPORT_GENERATED = "report_generated", _("Report generated")
         PERSON_PROGRESS_VIEWED = "person_progress_viewed", _("Viewed a person's progress")
         PERSON_SKILLS_VIEWED = "person_skills_viewed", _("Viewed a person's skill levels")
         REPORT_DOWNLOADED = "report_downloaded", _("Downloaded a report")

@@ -1,0 +1,40 @@
+"""Audit of sign-ins and role changes (framework signals, handled inside lms only)."""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.db.models.signals import m2m_changed
+from django.dispatch import receiver
+
+from .models import AuditEvent
+from .services import audit_record
+
+
+@receiver(user_logged_in)
+def record_login(sender, request, user, **kwargs):
+    audit_record(
+        request=request, action=AuditEvent.Action.LOGIN_SUCCEEDED, actor=user, subject=user
+    )
+
+
+@receiver(user_login_failed)
+def record_login_failure(sender, credentials, request=None, **kwargs):
+    # Never the password: only what was typed as the login name.
+    login = (
+        credentials.get("login") or credentials.get("username") or credentials.get("email") or ""
+    )
+    audit_record(request=request, action=AuditEvent.Action.LOGIN_FAILED, login=str(login))
+
+
+@receiver(m2m_changed, sender=get_user_model().groups.through)
+def record_role_change(sender, instance, action, pk_set, model, **kwargs):
+    if action not in ("post_add", "post_remove", "post_clear") or not isinstance(
+        instance, get_user_model()
+    ):
+        return
+    names = sorted(model.objects.filter(pk__in=pk_set or []).values_list("name", flat=True))
+    audit_record(
+        action=AuditEvent.Action.ROLES_CHANGED,
+        subject=instance,
+        change=action.removeprefix("post_"),
+        groups=names,
+    )

@@ -1,0 +1,55 @@
+import datetime
+
+from django.contrib.auth.models import Group
+from django.urls import reverse
+from django.utils import timezone
+
+from lms.factories import UserFactory
+from lms.models import AuditEvent
+from lms.services import audit_prune, audit_record
+from tests.conftest import PASSWORD
+
+
+def test_sign_ins_and_failures_are_audited_without_the_password(client, db):
+    user = UserFactory(staff_number="4321")
+
+    client.post(reverse("account_login"), {"login": "4321", "password": "wrong-secret"})
+    client.post(reverse("account_login"), {"login": "4321", "password": PASSWORD})
+
+    failed = AuditEvent.objects.get(action=AuditEvent.Action.LOGIN_FAILED)
+    assert failed.detail == {"login": "4321"} and "wrong-secret" not in str(failed.detail)
+    assert failed.ip_address == "127.0.0.1"
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.LOGIN_SUCCEEDED, actor=user).exists()
+
+
+def test_role_changes_are_audited(db):
+    user = UserFactory()
+    hr, _ = Group.objects.get_or_create(name="hr")
+
+    user.groups.add(hr)
+    user.groups.remove(hr)
+
+    changes = list(
+        AuditEvent.objects.filter(action=AuditEvent.Action.ROLES_CHANGED, subject=user)
+        .order_by("id")
+        .values_list("detail", flat=True)
+    )
+    assert changes == [{"change": "add", "groups": ["hr"]}, {"change": "remove", "groups": ["hr"]}]
+
+
+def test_audit_details_cannot_forge_log_lines(db):
+    event = audit_record(action=AuditEvent.Action.LOGIN_FAILED, login="x\nFAKE admin logged in\r")
+
+    assert "\n" not in event.detail["login"] and "\r" not in event.detail["login"]
+
+
+def test_old_audit_events_are_pruned_after_the_retention_period(db, settings):
+    settings.SHINKA_AUDIT_RETENTION_DAYS = 365
+    old = audit_record(action=AuditEvent.Action.LOGIN_FAILED, login="old")
+    AuditEvent.objects.filter(pk=old.pk).update(
+        occurred_at=timezone.now() - datetime.timedelta(days=400)
+    )
+    recent = audit_record(action=AuditEvent.Action.LOGIN_FAILED, login="recent")
+
+    assert audit_prune() == 1
+    assert list(AuditEvent.objects.values_list("pk", flat=True)) == [recent.pk]
