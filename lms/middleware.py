@@ -2,17 +2,25 @@
 
 import time
 
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import redirect
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy as _
+
+from .roles import user_has_role
 
 SESSION_STARTED = "shinka_session_started"
 SESSION_LAST_SEEN = "shinka_session_last_seen"
 # Writing "last seen" at most this often keeps pages free of a session write per request.
 LAST_SEEN_RESOLUTION = 60
+MFA_REQUIRED = _(
+    "Your role gives access to other people's data, so please set up two-factor "
+    "authentication with an authenticator app before you continue."
+)
 SESSION_ENDED = _("For your security you have been signed out. Please sign in again.")
 
 
@@ -61,3 +69,34 @@ class PersonalDataHeadersMiddleware:
             "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
         )
         return response
+
+
+class RequireMfaMiddleware:
+    """People in roles that reach other people's data must set up two-factor authentication.
+
+    Until they have, every page sends them to the setup page (sign-out still works).
+    """
+
+    EXEMPT_PREFIXES = ("/accounts/", "/static/", "/media/", "/healthz", "/i18n/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            settings.SHINKA_MFA_REQUIRED
+            and request.user.is_authenticated
+            and not request.path.startswith(self.EXEMPT_PREFIXES)
+            and _mfa_required_for(request.user)
+            and not Authenticator.objects.filter(
+                user=request.user, type=Authenticator.Type.TOTP
+            ).exists()
+        ):
+            messages.warning(request, str(MFA_REQUIRED))
+            return redirect("mfa_activate_totp")
+        return self.get_response(request)
+
+
+def _mfa_required_for(user) -> bool:
+    # user_has_role caches the user's groups for the request; superusers hold every role.
+    return any(user_has_role(user, role) for role in settings.SHINKA_MFA_REQUIRED_ROLES)

@@ -1,6 +1,8 @@
 import datetime
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.conf import settings
 from django.contrib.auth.models import Group
 from wagtail.models import Page, Site
 
@@ -84,13 +86,18 @@ def positions(db):
 def make_staff(departments, positions):
     """A member of staff posted in a department, holding the given roles."""
 
-    def make(department="mado", position="shuji", roles=(), **fields):
+    def make(department="mado", position="shuji", roles=(), mfa=True, **fields):
+        """People in roles that require two-factor authentication have it set up,
+        unless ``mfa=False`` (to test the requirement itself)."""
         user = UserFactory(**fields)
         MembershipFactory(
             user=user, department=departments[department], position=positions[position]
         )
         groups = [Role.STAFF, *roles]
         user.groups.add(*(Group.objects.get_or_create(name=role)[0] for role in groups))
+        needs_mfa = user.is_superuser or set(groups) & set(settings.SHINKA_MFA_REQUIRED_ROLES)
+        if mfa and needs_mfa:
+            TOTP.activate(user, generate_totp_secret())
         return user
 
     return make

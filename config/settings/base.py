@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "django_filters",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -49,6 +50,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "lms.middleware.SessionTimeoutMiddleware",
+    "lms.middleware.RequireMfaMiddleware",
     "lms.middleware.PersonalDataHeadersMiddleware",
 ]
 
@@ -123,6 +125,12 @@ ACCOUNT_RATE_LIMITS = {
 }
 # Behind the town's reverse proxy, the client address is in X-Forwarded-For.
 ALLAUTH_TRUSTED_PROXY_COUNT = env.integer("ALLAUTH_TRUSTED_PROXY_COUNT", 0)
+# Two-factor authentication (TOTP + recovery codes). Required for the roles that
+# see or change other people's data; staff may opt in (マイページ → 二段階認証).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "しんか Shinka"
+SHINKA_MFA_REQUIRED = env.boolean("SHINKA_MFA_REQUIRED", True)
+SHINKA_MFA_REQUIRED_ROLES = ["hr", "it_policy", "dx_leader", "admin", "dept_head"]
 ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = (
     "allauth.account.forms.EmailAwarePasswordResetTokenGenerator"
 )

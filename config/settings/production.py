@@ -9,6 +9,7 @@ env.required("DATABASE_URL")
 WAGTAILADMIN_BASE_URL = env.required("WAGTAILADMIN_BASE_URL")
 EMAIL_BACKEND = env.text("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 SHINKA_DEMO_ALLOWED = False
+SHINKA_MFA_REQUIRED = True
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.boolean("DJANGO_SECURE_SSL_REDIRECT", True)

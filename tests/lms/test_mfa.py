@@ -1,0 +1,76 @@
+"""Two-factor authentication: required for roles that reach other people's data."""
+
+from http import HTTPStatus
+
+import pytest
+from allauth.mfa.totp.internal.auth import (
+    TOTP,
+    format_hotp_value,
+    generate_totp_secret,
+    hotp_value,
+    yield_hotp_counters_from_time,
+)
+from django.urls import reverse
+
+from lms.roles import Role
+from tests.conftest import PASSWORD
+
+
+def current_code(secret: str) -> str:
+    return format_hotp_value(hotp_value(secret, next(yield_hotp_counters_from_time())))
+
+
+@pytest.mark.parametrize("role", [Role.HR, Role.IT_POLICY, Role.DX_LEADER, Role.DEPT_HEAD])
+def test_roles_with_access_to_others_must_set_up_two_factor_first(client, make_staff, role):
+    person = make_staff(roles=[role], mfa=False)
+    client.post(reverse("account_login"), {"login": person.staff_number, "password": PASSWORD})
+
+    response = client.get(reverse("lms:mypage"))
+
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"] == reverse("mfa_activate_totp")
+    # allauth asks for the password once more before a security change.
+    assert client.get(reverse("mfa_activate_totp"))["Location"].startswith(
+        reverse("account_reauthenticate")
+    )
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+    setup = client.get(reverse("mfa_activate_totp"))
+    assert setup.status_code == HTTPStatus.OK
+    assert "data:image/svg+xml" in setup.content.decode()  # the QR code, drawn on the server
+
+    TOTP.activate(person, generate_totp_secret())
+    assert client.get(reverse("lms:mypage")).status_code == HTTPStatus.OK
+
+
+def test_staff_may_go_without_two_factor(client, make_staff):
+    client.force_login(make_staff(mfa=False))
+
+    assert client.get(reverse("lms:mypage")).status_code == HTTPStatus.OK
+
+
+def test_sign_in_asks_for_the_code_and_accepts_the_right_one(client, make_staff):
+    hr = make_staff(roles=[Role.HR], mfa=False, staff_number="5555")
+    secret = generate_totp_secret()
+    TOTP.activate(hr, secret)
+
+    step_one = client.post(reverse("account_login"), {"login": "5555", "password": PASSWORD})
+    assert step_one["Location"] == reverse("mfa_authenticate")
+    assert "_auth_user_id" not in client.session
+
+    wrong = client.post(reverse("mfa_authenticate"), {"code": "000000"})
+    assert "_auth_user_id" not in client.session and wrong.status_code == HTTPStatus.OK
+
+    client.post(reverse("mfa_authenticate"), {"code": current_code(secret)})
+    assert client.session["_auth_user_id"] == str(hr.pk)
+    assert client.get(reverse("lms:hr_dashboard")).status_code == HTTPStatus.OK
+
+
+def test_the_admin_sign_in_goes_through_the_same_two_factor_step(client, make_staff):
+    admin = make_staff(roles=[Role.ADMIN], mfa=False, staff_number="6666", is_superuser=True)
+    secret = generate_totp_secret()
+    TOTP.activate(admin, secret)
+
+    login_page = client.get("/admin/")["Location"]
+    response = client.post(login_page, {"login": "6666", "password": PASSWORD})
+
+    assert response["Location"] == reverse("mfa_authenticate")
