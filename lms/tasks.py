@@ -28,6 +28,10 @@ logger = logging.getLogger(__name__)
 def build_report(self, run_id: int) -> str:
     from .services import report_build, report_fail, report_requeue
 
+    if (self.request.delivery_info or {}).get("redelivered"):
+        # The worker that had this message died mid-build (acks_late kept the
+        # message); its claim is void, so the run goes back to the queue state.
+        report_requeue(run_id=run_id, note="redelivered after a lost worker")
     try:
         return report_build(run_id=run_id).status
     except self.autoretry_for:

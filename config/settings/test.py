@@ -1,3 +1,6 @@
+import tempfile
+
+from . import env
 from .base import *  # noqa: F403
 
 SECRET_KEY = "test-only-key"
@@ -10,7 +13,11 @@ STORAGES = {
     **STORAGES,  # noqa: F405
     "private": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(BASE_DIR / "var" / "test-private")},  # noqa: F405
+        # A fresh folder per test run (worker processes started by tests get it passed in).
+        "OPTIONS": {
+            "location": env.text("SHINKA_PRIVATE_ROOT")
+            or tempfile.mkdtemp(prefix="shinka-test-private-")
+        },
     },
 }
 # Tests never run tasks eagerly by accident: with no broker configured they

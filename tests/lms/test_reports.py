@@ -299,3 +299,27 @@ def test_the_most_overdue_people_are_listed_first(town, organization):
     ]
     assert ("D4", 1) in [(p["staff_number"], p["overdue"]) for p in people]
     assert "A1" not in [p["staff_number"] for p in people]
+
+
+def test_a_redelivered_job_rebuilds_a_run_its_dead_worker_had_claimed(
+    town, organization, django_capture_on_commit_callbacks
+):
+    from lms.tasks import build_report
+
+    with django_capture_on_commit_callbacks(execute=False):
+        run = report_request(
+            organization=organization, kind="hr_completion", as_of=AS_OF, trigger="command"
+        ).run
+    ReportRun.objects.filter(pk=run.pk).update(
+        status=ReportRun.Status.BUILDING
+    )  # the dead worker's claim
+
+    build_report.push_request(delivery_info={"redelivered": True}, retries=0)
+    try:
+        build_report.run(run.pk)
+    finally:
+        build_report.pop_request()
+
+    run.refresh_from_db()
+    assert run.status == ReportRun.Status.DELIVERED
+    assert "redelivered after a lost worker" in [step["note"] for step in run.history]
