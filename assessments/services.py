@@ -91,6 +91,12 @@ def attempt_start(
         _close_as_expired(open_attempt, now)
     used = Attempt.objects.filter(user=user, quiz=quiz).count()
     if quiz.attempt_limit and used >= quiz.attempt_limit:
+        # A concurrent request (another tab) may have started it since we looked.
+        started_meanwhile = Attempt.objects.filter(
+            user=user, quiz=quiz, context=context, status=Attempt.Status.IN_PROGRESS
+        ).first()
+        if started_meanwhile:
+            return started_meanwhile
         raise AssessmentError(ATTEMPT_LIMIT_REACHED % {"limit": quiz.attempt_limit})
     questions = _questions_for(quiz, rng)
     if not questions:
