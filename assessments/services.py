@@ -288,6 +288,8 @@ def self_assessment_record(
 ) -> int:
     """Append the learner's own ratings (1–4) per area; unchanged ratings are skipped."""
     now = now or timezone.now()
+    if any(not 0 < area_id < 2**63 for area_id in ratings):
+        raise AssessmentError(INVALID_RATING)
     valid_ratings = set(SelfAssessment.Rating.values)
     areas = set(SkillArea.objects.filter(pk__in=ratings.keys()).values_list("pk", flat=True))
     if set(ratings) - areas or set(ratings.values()) - valid_ratings:

@@ -6,27 +6,27 @@ app_name = "courses"
 
 urlpatterns = [
     path(
-        "modules/<int:module_id>/complete/",
+        "modules/<id:module_id>/complete/",
         views.module_complete_view,
         name="module_complete",
     ),
     path(
-        "modules/<int:module_id>/quizzes/<int:quiz_id>/start/",
+        "modules/<id:module_id>/quizzes/<id:quiz_id>/start/",
         views.ModuleQuizStartView.as_view(),
         name="module_quiz_start",
     ),
     path(
-        "modules/<int:module_id>/attempts/<uuid:token>/",
+        "modules/<id:module_id>/attempts/<uuid:token>/",
         views.ModuleQuizTakeView.as_view(),
         name="module_quiz_take",
     ),
     path(
-        "modules/<int:module_id>/attempts/<uuid:token>/submit/",
+        "modules/<id:module_id>/attempts/<uuid:token>/submit/",
         views.ModuleQuizSubmitView.as_view(),
         name="module_quiz_submit",
     ),
     path(
-        "modules/<int:module_id>/attempts/<uuid:token>/result/",
+        "modules/<id:module_id>/attempts/<uuid:token>/result/",
         views.ModuleQuizResultView.as_view(),
         name="module_quiz_result",
     ),

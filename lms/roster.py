@@ -121,7 +121,12 @@ def read_table(data: bytes, filename: str = "") -> tuple[list[str], list[tuple[i
                 "or as an Excel workbook (.xlsx) and try again."
             )
         )
-    rows = list(csv.reader(io.StringIO(text)))
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error:
+        raise RosterFileError(
+            _("The file could not be read as CSV. Save it from Excel as CSV or as .xlsx.")
+        ) from None
     if not rows:
         raise RosterFileError(_("The file is empty."))
     return [cell.strip() for cell in rows[0]], [

@@ -114,3 +114,10 @@ def test_skill_levels_are_for_it_policy_only(client, people, viewer, allowed):
     assert (
         AuditEvent.objects.filter(action=AuditEvent.Action.PERSON_SKILLS_VIEWED).exists() is allowed
     )
+
+
+def test_a_huge_id_in_a_url_is_not_found_not_a_server_error(client, people):
+    client.force_login(people["hr"])
+
+    assert client.get("/mypage/people/99999999999999999999999/").status_code == 404
+    assert client.get("/learn/modules/99999999999999999999999/complete/").status_code == 404
