@@ -14,6 +14,7 @@ import datetime
 import io
 import re
 import unicodedata
+import zipfile
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
@@ -134,9 +135,21 @@ def read_table(data: bytes, filename: str = "") -> tuple[list[str], list[tuple[i
     ]
 
 
+XLSX_UNPACKED_LIMIT = 50 * 1024 * 1024
+
+
 def _read_xlsx(data: bytes):
     from openpyxl import load_workbook
 
+    # An .xlsx is a zip: refuse one that would unpack to far more than any staff list
+    # (a "zip bomb") before openpyxl opens it.
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile:
+        raise RosterFileError(_("The file is not a valid Excel workbook (.xlsx).")) from None
+    if unpacked > XLSX_UNPACKED_LIMIT:
+        raise RosterFileError(_("The Excel file is too large once unpacked."))
     try:
         sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
     except Exception as error:  # noqa: BLE001 - openpyxl raises many kinds for broken files

@@ -235,3 +235,25 @@ def test_a_bad_hiring_date_is_an_error(organization, departments, positions):
     )
 
     assert [(e.line, e.column) for e in result.errors] == [(2, "採用日")]
+
+
+def test_a_zip_bomb_named_xlsx_is_refused_before_opening(organization):
+    import zipfile as zf
+
+    data = io.BytesIO()
+    with zf.ZipFile(data, "w", zf.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"0" * (60 * 1024 * 1024))
+
+    result = roster_plan(
+        organization=organization, data=data.getvalue(), filename="r.xlsx", as_of=AS_OF
+    )
+
+    assert "大きすぎ" in str(result.errors[0])
+
+
+def test_a_renamed_file_is_not_taken_for_excel(organization):
+    result = roster_plan(
+        organization=organization, data=b"not a zip at all", filename="r.xlsx", as_of=AS_OF
+    )
+
+    assert "Excel" in str(result.errors[0])
