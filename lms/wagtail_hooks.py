@@ -10,7 +10,7 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from . import admin_views
-from .models import Department, Position, TrackAssignment
+from .models import AuditEvent, Department, Position, TrackAssignment
 from .reports.writers import safe_cell
 from .roles import Role, user_has_role
 
@@ -70,8 +70,35 @@ class TrackAssignmentViewSet(ModelViewSet):
     export_filename = "track_assignments"
 
 
+class DownloadLogViewSet(ModelViewSet):
+    """Who downloaded which personal-data report or roster, when, from where (read-only)."""
+
+    model = AuditEvent
+    icon = "history"
+    menu_label = _("Download log")
+    url_prefix = "download-log"
+    name = "download_log"
+    list_display = ["occurred_at", "actor", "action", "ip_address", "detail"]
+    list_filter = ["action"]
+    list_per_page = 50
+    inspect_view_enabled = True
+    # Read-only: HR holds only the "view" permission on audit events, so Wagtail
+    # offers no add, edit or delete; this form is never reachable.
+    form_fields = ["action"]
+
+    def get_queryset(self, request):
+        return AuditEvent.objects.filter(action__in=DOWNLOAD_ACTIONS).select_related("actor")
+
+
+DOWNLOAD_ACTIONS = [
+    AuditEvent.Action.REPORT_DOWNLOADED,
+    AuditEvent.Action.ROSTER_EXPORTED,
+    AuditEvent.Action.PERSON_DATA_EXPORTED,
+]
+
+
 class TrainingAdminGroup(ViewSetGroup):
-    items = (DepartmentViewSet, PositionViewSet, TrackAssignmentViewSet)
+    items = (DepartmentViewSet, PositionViewSet, TrackAssignmentViewSet, DownloadLogViewSet)
     menu_label = _("Training administration")
     menu_name = "training-admin"
     menu_icon = "group"

@@ -300,3 +300,18 @@ def test_a_head_never_sees_a_department_of_another_town(client, roles, departmen
     endorse = reverse("lms:endorse", args=[elsewhere.id, outsider.id])
     assert client.post(endorse, {"endorse": "1"}).status_code == 404
     assert not LeaderNomination.objects.exists()
+
+
+def test_two_beat_processes_over_three_days_make_one_report_a_day(roles, time_machine):
+    from lms.tasks import schedule_report
+
+    for day in (28, 29, 30):
+        time_machine.move_to(datetime.datetime(2026, 11, day, 2, 0, tzinfo=ZoneInfo("Asia/Tokyo")))
+        schedule_report.run("hr_completion")  # beat one
+        schedule_report.run("hr_completion")  # beat two, the same minute
+
+    assert sorted(ReportRun.objects.values_list("as_of", flat=True)) == [
+        datetime.date(2026, 11, 28),
+        datetime.date(2026, 11, 29),
+        datetime.date(2026, 11, 30),
+    ]

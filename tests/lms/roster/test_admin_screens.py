@@ -79,3 +79,22 @@ def test_staff_cannot_manage_departments(client, make_staff):
     client.force_login(make_staff())
 
     assert client.get(reverse("department:index")).status_code == HTTPStatus.FOUND
+
+
+def test_hr_reads_the_download_log_but_cannot_change_it(hr, make_staff):
+    hr.get(reverse("roster_export") + "?format=csv")
+
+    listing = hr.get(reverse("download_log:index"))
+
+    assert listing.status_code == HTTPStatus.OK
+    assert "roster_exported" in listing.content.decode() or "名簿" in listing.content.decode()
+    event = AuditEvent.objects.get(action="roster_exported")
+    assert hr.get(reverse("download_log:edit", args=[event.pk])).status_code != HTTPStatus.OK
+    assert hr.post(reverse("download_log:delete", args=[event.pk])).status_code != HTTPStatus.OK
+    assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_staff_cannot_read_the_download_log(client, make_staff):
+    client.force_login(make_staff())
+
+    assert client.get(reverse("download_log:index")).status_code == HTTPStatus.FOUND
