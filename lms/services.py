@@ -134,7 +134,10 @@ def report_enqueue(*, run_id: int) -> bool:
     from .tasks import build_report
 
     try:
-        build_report.apply_async(args=[run_id], retry=False)
+        # A connection of its own: a pooled one that failed while the broker was
+        # down would keep failing after the broker is back.
+        with build_report.app.connection_for_write() as connection:
+            build_report.apply_async(args=[run_id], retry=False, connection=connection)
     except Exception:  # noqa: BLE001 - kombu raises many kinds; the sweeper retries
         logger.warning("Could not publish report %s; the sweeper will retry.", run_id)
         with transaction.atomic():

@@ -23,7 +23,7 @@ pytestmark = [
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def start_worker(*, slow_seconds: float, name: str) -> subprocess.Popen:
+def start_worker(*, slow_seconds: float, name: str, broker_url: str = "") -> subprocess.Popen:
     database = connection.settings_dict
     env = {
         **os.environ,
@@ -31,7 +31,7 @@ def start_worker(*, slow_seconds: float, name: str) -> subprocess.Popen:
         "DATABASE_URL": (
             f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
         ),
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "CELERY_BROKER_URL": broker_url or settings.CELERY_BROKER_URL,
         "SHINKA_SLOW_BUILD_SECONDS": str(slow_seconds),
         "SHINKA_PRIVATE_ROOT": settings.STORAGES["private"]["OPTIONS"]["location"],
     }
@@ -112,3 +112,83 @@ def test_a_report_requested_in_a_transaction_that_rolls_back_never_runs(town):
 
 
 AS_OF = __import__("datetime").date(2026, 11, 28)
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    """A Redis server of the test's own, so the test can take it down and bring it back."""
+    import shutil
+    import socket
+
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("needs the redis-server program")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    def start():
+        server = subprocess.Popen(
+            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly",
+             "no", "--dir", str(tmp_path)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        wait_for(lambda: _answers(port), timeout=10)
+        return server
+
+    yield port, start
+
+
+def _answers(port) -> bool:
+    import redis
+
+    try:
+        return redis.Redis(port=port, socket_connect_timeout=0.2).ping()
+    except redis.RedisError:
+        return False
+
+
+def test_a_dead_broker_keeps_the_page_fast_and_the_report_arrives_once_it_is_back(
+    town, private_redis, client, make_staff
+):
+    from celery import current_app
+
+    from lms.services import report_sweep
+
+    port, start = private_redis
+    url = f"redis://127.0.0.1:{port}/0"
+    original = current_app.conf.broker_url
+    current_app.conf.broker_url = current_app.conf.broker_write_url = url
+    current_app.pool.force_close_all()
+    current_app._pool = None
+    try:
+        server = start()
+        server.terminate()
+        server.wait(timeout=10)  # the broker is down
+        client.force_login(make_staff("jinji", roles=[Role.HR]))
+
+        began = time.monotonic()
+        response = client.post("/mypage/reports/request/", {"kind": "hr_completion"})
+        elapsed = time.monotonic() - began
+
+        assert response.status_code == 302 and elapsed < 2
+        run = ReportRun.objects.get()
+        assert run.waiting_for_queue
+
+        server = start()  # the broker is back
+        worker = start_worker(slow_seconds=0, name="after-outage", broker_url=url)
+        try:
+            assert report_sweep() == 1
+            run = wait_for(
+                lambda: ReportRun.objects.filter(status=ReportRun.Status.DELIVERED).first()
+            )
+        finally:
+            stop(worker)
+            server.terminate()
+    finally:
+        current_app.conf.broker_url = current_app.conf.broker_write_url = original
+        current_app.pool.force_close_all()
+        current_app._pool = None
+
+    assert ReportRun.objects.count() == 1
+    assert [step["status"] for step in run.history].count("building") == 1
