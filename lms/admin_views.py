@@ -17,10 +17,11 @@ from django.utils.translation import gettext_lazy
 
 from courses.fiscal import local_today
 
-from .models import AuditEvent, Membership, Organization
+from .models import AuditEvent, Membership
+from .permissions import is_hr
 from .reports.writers import CsvReport, XlsxReport
-from .roles import Role, user_has_role
 from .roster import roster_apply, roster_plan
+from .selectors import organization_of
 from .services import audit_record
 
 UPLOAD_LIMIT = 5 * 1024 * 1024
@@ -37,19 +38,15 @@ ROSTER_HEADERS = [
 
 
 def _require_hr(request):
-    if not (user_has_role(request.user, Role.HR) or user_has_role(request.user, Role.ADMIN)):
+    if not is_hr(request.user):
         raise PermissionDenied
 
 
 def _organization(request):
-    membership = (
-        Membership.objects.filter(user=request.user)
-        .select_related("department__organization")
-        .first()
-    )
-    if membership:
-        return membership.department.organization
-    return Organization.objects.order_by("pk").first()
+    organization = organization_of(request.user, day=local_today())
+    if organization is None:
+        raise PermissionDenied
+    return organization
 
 
 class RosterUploadForm(forms.Form):

@@ -35,6 +35,7 @@ from .permissions import (
 from .reports.candidates import leader_criteria_for
 from .reports.completion import completion_summary, person_course_rows
 from .reports.writers import transcode_to_cp932
+from .selectors import organization_of
 from .services import (
     REPORT_ALREADY_REQUESTED,
     REPORT_QUEUE_DOWN,
@@ -51,16 +52,10 @@ DASHBOARD_FOR_KIND = {
 
 
 def _organization(user, day):
-    membership = (
-        Membership.objects.active_on(day)
-        .filter(user=user)
-        .select_related("department__organization")
-        .order_by("-is_primary")
-        .first()
-    )
-    if membership is None:
+    organization = organization_of(user, day=day)
+    if organization is None:
         raise Http404
-    return membership.department.organization
+    return organization
 
 
 def _latest_run(organization, kind):

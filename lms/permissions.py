@@ -16,6 +16,11 @@ from .models import Membership
 from .roles import Role, user_has_role
 
 
+def is_hr(user) -> bool:
+    """HR's powers (completion of everyone, roster, personal-data requests); admins too."""
+    return user_has_role(user, Role.HR) or user_has_role(user, Role.ADMIN)
+
+
 def can_view_progress_of(viewer, subject, *, day: datetime.date) -> bool:
     if not viewer.is_authenticated or not viewer.is_active:
         return False
@@ -31,7 +36,7 @@ def can_view_progress_of(viewer, subject, *, day: datetime.date) -> bool:
     if not viewer_posts:
         return False
     subject_posts = Membership.objects.active_on(day).filter(user=subject)
-    if user_has_role(viewer, Role.HR) or user_has_role(viewer, Role.ADMIN):
+    if is_hr(viewer):
         # HR keeps the records of former staff too (disclosure, anonymisation).
         organizations = {organization_id for organization_id, _, _ in viewer_posts}
         return Membership.objects.filter(
@@ -128,6 +133,6 @@ def can_view_department(user, department, *, day: datetime.date) -> bool:
     """HR and admins: any department of their town. Heads: their own, with its units."""
     if not user.is_authenticated or not user.is_active:
         return False
-    if user_has_role(user, Role.HR) or user_has_role(user, Role.ADMIN):
+    if is_hr(user):
         return _in_organization(user, department.organization_id, day)
     return heads(user, department, day=day)

@@ -21,7 +21,6 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from .models import Department, Membership, Position
@@ -387,7 +386,9 @@ def roster_plan(
 
 def _describe(plan: RosterPlan, organization, users, as_of, deactivate_missing) -> None:
     current = {}
-    for membership in _current_posts(as_of).filter(department__organization=organization):
+    for membership in Membership.objects.held_on_or_after(as_of).filter(
+        department__organization=organization
+    ):
         current.setdefault(membership.user_id, set()).add(
             (membership.department_id, membership.position_id, membership.is_primary)
         )
@@ -480,18 +481,17 @@ def roster_apply(*, organization, plan: RosterPlan, as_of: datetime.date) -> dic
     return plan.counts()
 
 
-def _current_posts(as_of: datetime.date):
-    """Posts held on ``as_of`` or starting later (a new hire's first day)."""
-    return Membership.objects.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=as_of))
-
-
 def _has_posts(user) -> bool:
     return Membership.objects.filter(user=user).exists()
 
 
 def _set_posts(user, wanted: set[tuple], organization, as_of: datetime.date) -> None:
     """Close posts that are no longer wanted (the day before ``as_of``) and open new ones."""
-    active = list(_current_posts(as_of).filter(user=user, department__organization=organization))
+    active = list(
+        Membership.objects.held_on_or_after(as_of).filter(
+            user=user, department__organization=organization
+        )
+    )
     have = set()
     for membership in active:
         key = (membership.department_id, membership.position_id, membership.is_primary)

@@ -27,6 +27,12 @@ def memberships_on(*, user, day: datetime.date) -> list[Membership]:
     )
 
 
+def organization_of(user, *, day: datetime.date):
+    """The organisation of the user's posts on ``day`` (the primary one first), or None."""
+    memberships = memberships_on(user=user, day=day)
+    return memberships[0].department.organization if memberships else None
+
+
 def assignment_applies(assignment: TrackAssignment, memberships: list[Membership]) -> bool:
     """Whether one of ``memberships`` falls in the assignment's audience.
 

@@ -20,9 +20,8 @@ from courses.fiscal import current_fiscal_year, local_today
 
 from .charts import skill_chart
 from .models import AuditEvent
-from .permissions import can_view_progress_of, can_view_skills_of
+from .permissions import can_view_progress_of, can_view_skills_of, is_hr
 from .privacy import PrivacyError, person_anonymise, person_data_export
-from .roles import Role, user_has_role
 from .selectors import mypage_for_user, skills_page_for_user
 from .services import audit_record, leader_volunteer
 
@@ -34,35 +33,31 @@ def mypage(request):
     return render(request, "lms/mypage.html", {"page": page, "subject": request.user})
 
 
+def _subject(request, user_id: int, *, allowed, **lookup):
+    """Another person the viewer may see, or 404 (never 403: ids do not leak who exists)."""
+    subject = get_object_or_404(get_user_model(), pk=user_id, **lookup)
+    if not allowed(request.user, subject, day=local_today()):
+        raise Http404
+    return subject
+
+
+def _audited_view(request, subject, action) -> None:
+    audit_record(request=request, action=action, subject=subject, staff_number=subject.staff_number)
+
+
 @login_required
 @never_cache
 def person_progress(request, user_id: int):
-    """A person's progress, for the people allowed to see it; 404 for everyone else.
-
-    404 rather than 403, so that the existence of staff numbers does not leak.
-    """
-    subject = get_object_or_404(get_user_model(), pk=user_id)
-    today = local_today()
-    if not can_view_progress_of(request.user, subject, day=today):
-        raise Http404
+    """A person's progress: their department head, HR (former staff too), administrators."""
+    subject = _subject(request, user_id, allowed=can_view_progress_of)
     if subject.pk == request.user.pk:
         return redirect("lms:mypage")
-    audit_record(
-        request=request,
-        action=AuditEvent.Action.PERSON_PROGRESS_VIEWED,
-        subject=subject,
-        staff_number=subject.staff_number,
-    )
-    page = mypage_for_user(user=subject, today=today)
+    _audited_view(request, subject, AuditEvent.Action.PERSON_PROGRESS_VIEWED)
+    page = mypage_for_user(user=subject, today=local_today())
     return render(
         request,
         "lms/mypage.html",
-        {
-            "page": page,
-            "subject": subject,
-            "hr_tools": user_has_role(request.user, Role.HR)
-            or user_has_role(request.user, Role.ADMIN),
-        },
+        {"page": page, "subject": subject, "hr_tools": is_hr(request.user)},
     )
 
 
@@ -112,13 +107,17 @@ def skills(request):
                 _("Your self-assessment has been saved.") if saved else _("No changes to save."),
             )
         return redirect("lms:skills")
-    page = skills_page_for_user(user=request.user)
+    return _skills_page(request, request.user)
+
+
+def _skills_page(request, subject):
+    page = skills_page_for_user(user=subject)
     return render(
         request,
         "lms/skills.html",
         {
             "page": page,
-            "subject": request.user,
+            "subject": subject,
             "level_guide": level_guide(),
             "ratings": SelfAssessment.Rating,
             "chart": skill_chart(page.profile),
@@ -130,28 +129,11 @@ def skills(request):
 @never_cache
 def person_skills(request, user_id: int):
     """A person's measured skill levels, for IT policy and administrators; 404 otherwise."""
-    subject = get_object_or_404(get_user_model(), pk=user_id, is_active=True)
-    if not can_view_skills_of(request.user, subject, day=local_today()):
-        raise Http404
+    subject = _subject(request, user_id, allowed=can_view_skills_of, is_active=True)
     if subject.pk == request.user.pk:
         return redirect("lms:skills")
-    audit_record(
-        request=request,
-        action=AuditEvent.Action.PERSON_SKILLS_VIEWED,
-        subject=subject,
-        staff_number=subject.staff_number,
-    )
-    page = skills_page_for_user(user=subject)
-    return render(
-        request,
-        "lms/skills.html",
-        {
-            "page": page,
-            "subject": subject,
-            "level_guide": level_guide(),
-            "chart": skill_chart(page.profile),
-        },
-    )
+    _audited_view(request, subject, AuditEvent.Action.PERSON_SKILLS_VIEWED)
+    return _skills_page(request, subject)
 
 
 @login_required
@@ -170,10 +152,14 @@ def volunteer(request):
 
 
 def _hr_subject(request, user_id):
-    subject = get_object_or_404(get_user_model(), pk=user_id)
-    if not (user_has_role(request.user, Role.HR) or user_has_role(request.user, Role.ADMIN)):
-        raise Http404
-    return subject
+    """Someone HR may act for: HR of the person's own town (former staff included)."""
+    return _subject(
+        request,
+        user_id,
+        allowed=lambda viewer, subject, day: (
+            is_hr(viewer) and can_view_progress_of(viewer, subject, day=day)
+        ),
+    )
 
 
 @login_required

@@ -11,8 +11,8 @@ from wagtail.admin.viewsets.model import ModelViewSet
 
 from . import admin_views
 from .models import AuditEvent, Department, Position, TrackAssignment
+from .permissions import is_hr
 from .reports.writers import safe_cell
-from .roles import Role, user_has_role
 
 TRAINING_MENU_HOOK = "register_training_admin_menu_item"
 
@@ -121,7 +121,7 @@ def register_roster_urls():
 
 class HROnlyMenuItem(MenuItem):
     def is_shown(self, request):
-        return user_has_role(request.user, Role.HR) or user_has_role(request.user, Role.ADMIN)
+        return is_hr(request.user)
 
 
 @hooks.register(TRAINING_MENU_HOOK)

@@ -126,6 +126,10 @@ class MembershipQuerySet(models.QuerySet):
             Q(valid_from__lte=date), Q(valid_to__isnull=True) | Q(valid_to__gte=date)
         )
 
+    def held_on_or_after(self, date: datetime.date):
+        """Posts held on ``date`` or starting later (a new hire's first day)."""
+        return self.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=date))
+
 
 class Membership(models.Model):
     """A dated post: who belonged to which department in which position, when.

@@ -2,12 +2,13 @@
 
 import hashlib
 import tempfile
+from dataclasses import asdict
 from pathlib import Path
 
 from django.core.files import File
 
 from ..models import Department, Position, ReportRun
-from .candidates import candidate_to_dict, dx_candidates
+from .candidates import dx_candidates
 from .completion import Curriculum, completion_summary, person_course_rows
 from .writers import CsvReport, Percent, XlsxReport
 
@@ -179,7 +180,7 @@ def _build_candidates(run: ReportRun, folder: Path, progress) -> dict:
         "csv": csv_path,
         "rows": len(candidates),
         "summary": {
-            "candidates": [candidate_to_dict(c) for c in candidates],
+            "candidates": [asdict(c) for c in candidates],
             "uncovered": uncovered,
             "heatmap": report.heatmap,
         },

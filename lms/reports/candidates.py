@@ -11,7 +11,7 @@ leader in every 所属.
 
 import datetime
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from django.db.models import Count
 from django.utils.translation import gettext as _
@@ -245,7 +245,3 @@ def _sections_without_candidates(organization, candidates) -> list[dict]:
         for d in departments
         if not any(path.startswith(d.path) for path in covered)
     ]
-
-
-def candidate_to_dict(candidate: Candidate) -> dict:
-    return asdict(candidate)

@@ -85,3 +85,16 @@ def test_hr_anonymises_a_former_member_from_their_page(client, make_staff, leave
     assert (
         AuditEvent.objects.get(action="person_anonymised").detail["former_staff_number"] == "9900"
     )
+
+
+def test_hr_of_another_town_cannot_export_or_anonymise(client, make_staff, positions):
+    from lms.factories import DepartmentFactory
+
+    elsewhere = UserFactory(is_active=False)
+    MembershipFactory(
+        user=elsewhere, department=DepartmentFactory(code="OTHER"), position=positions["shuji"]
+    )
+    client.force_login(make_staff("jinji", roles=[Role.HR]))
+
+    assert client.get(reverse("lms:person_export", args=[elsewhere.pk])).status_code == 404
+    assert client.post(reverse("lms:person_anonymise", args=[elsewhere.pk])).status_code == 404
