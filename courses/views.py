@@ -17,7 +17,6 @@ from assessments.views import (
 
 from .blocks import quiz_ids_in
 from .models import ModulePage, has_unpublished_ancestor
-from .selectors import module_context_for_learner
 from .services import CompletionError, module_complete
 
 
@@ -34,6 +33,13 @@ def module_complete_view(request, module_id: int):
     except CompletionError as error:
         messages.error(request, str(error))
         return redirect(module.url)
+    _announce(request, result, module)
+    following = module.get_next_siblings().live().type(ModulePage).first()
+    return redirect((following or module.get_parent()).url)
+
+
+def _announce(request, result, module) -> None:
+    """Tell the learner what their completion changed."""
     if result.course_completed_now:
         messages.success(
             request,
@@ -46,9 +52,6 @@ def module_complete_view(request, module_id: int):
         messages.info(
             request, _("You had already completed “%(module)s”.") % {"module": module.title}
         )
-    context = module_context_for_learner(module=module, user=request.user)
-    target = context["next_module"] or context["course"]
-    return redirect(target.url)
 
 
 class ModuleQuizMixin(AttemptFlowMixin):
@@ -103,16 +106,7 @@ class ModuleQuizSubmitView(ModuleQuizMixin, AttemptSubmitView):
         except CompletionError as error:
             messages.error(self.request, str(error))
             return
-        if completion.course_completed_now:
-            messages.success(
-                self.request,
-                _("You have completed the course “%(course)s”. Well done!")
-                % {"course": completion.course_completion.course.title},
-            )
-        elif completion.created:
-            messages.success(
-                self.request, _("“%(module)s” is complete.") % {"module": module.title}
-            )
+        _announce(self.request, completion, module)
 
 
 class ModuleQuizResultView(ModuleQuizMixin, AttemptResultView):
