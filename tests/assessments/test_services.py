@@ -115,11 +115,19 @@ def test_attempt_limit_holds(learner, quiz):
         attempt_start(user=learner, quiz=quiz)
 
 
-def test_answers_after_the_time_limit_are_not_scored(learner, quiz):
+START = timezone.now()
+
+
+@pytest.fixture
+def timed_attempt(learner, quiz):
+    """An attempt started at START on a quiz with a 10-minute limit."""
     quiz.time_limit_minutes = 10
     quiz.save()
-    start = timezone.now()
-    attempt = attempt_start(user=learner, quiz=quiz, now=start)
+    return attempt_start(user=learner, quiz=quiz, now=START)
+
+
+def test_answers_after_the_time_limit_are_not_scored(learner, timed_attempt):
+    attempt, start = timed_attempt, START
 
     result = attempt_submit(
         user=learner,
@@ -134,11 +142,8 @@ def test_answers_after_the_time_limit_are_not_scored(learner, quiz):
     assert not Response.objects.exists()
 
 
-def test_answers_within_the_grace_period_are_scored(learner, quiz):
-    quiz.time_limit_minutes = 10
-    quiz.save()
-    start = timezone.now()
-    attempt = attempt_start(user=learner, quiz=quiz, now=start)
+def test_answers_within_the_grace_period_are_scored(learner, timed_attempt):
+    attempt, start = timed_attempt, START
 
     result = attempt_submit(
         user=learner,
@@ -150,11 +155,8 @@ def test_answers_within_the_grace_period_are_scored(learner, quiz):
     assert result.attempt.passed is True
 
 
-def test_an_expired_open_attempt_is_closed_when_a_new_one_starts(learner, quiz):
-    quiz.time_limit_minutes = 5
-    quiz.save()
-    start = timezone.now()
-    old = attempt_start(user=learner, quiz=quiz, now=start)
+def test_an_expired_open_attempt_is_closed_when_a_new_one_starts(learner, quiz, timed_attempt):
+    old, start = timed_attempt, START
 
     new = attempt_start(user=learner, quiz=quiz, now=start + datetime.timedelta(hours=1))
 
@@ -252,17 +254,14 @@ def test_self_assessment_rejects_unknown_areas_and_ratings(learner, ratings):
         self_assessment_record(user=learner, ratings=ratings)
 
 
-def test_a_late_tampered_submission_is_still_closed_as_time_ran_out(learner, quiz):
-    quiz.time_limit_minutes = 1
-    quiz.save()
-    start = timezone.now()
-    attempt = attempt_start(user=learner, quiz=quiz, now=start)
+def test_a_late_tampered_submission_is_still_closed_as_time_ran_out(learner, timed_attempt):
+    attempt, start = timed_attempt, START
 
     result = attempt_submit(
         user=learner,
         token=attempt.token,
         answers={999999: [1]},
-        now=start + datetime.timedelta(minutes=5),
+        now=start + datetime.timedelta(minutes=15),
     )
 
     assert result.late and result.attempt.status == Attempt.Status.EXPIRED
