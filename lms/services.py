@@ -118,10 +118,10 @@ def report_request(
         run.save(update_fields=["history"])
     elif run.status == ReportRun.Status.FAILED:
         run.status = ReportRun.Status.QUEUED
-        run.error = ""
+        run.failure = run.error = ""
         run.queued_at = timezone.now()
         _history(run, ReportRun.Status.QUEUED, "requested again after failure")
-        run.save(update_fields=["status", "error", "queued_at", "history"])
+        run.save(update_fields=["status", "failure", "error", "queued_at", "history"])
         created = True
     if created and publish:
         transaction.on_commit(lambda: report_enqueue(run_id=run.pk))
@@ -214,12 +214,17 @@ def report_requeue(*, run_id: int, note: str) -> bool:
 
 
 @transaction.atomic
-def report_fail(*, run_id: int, error: str) -> None:
+def report_fail(*, run_id: int, failure: str, error: str = "") -> bool:
+    """Mark a run that is not finished as failed: why (shown to HR) and the technical detail."""
     run = ReportRun.objects.select_for_update().get(pk=run_id)
+    if run.status not in (ReportRun.Status.QUEUED, ReportRun.Status.BUILDING):
+        return False
     run.status = ReportRun.Status.FAILED
+    run.failure = failure
     run.error = error[:2000]
     _history(run, ReportRun.Status.FAILED, error[:200])
-    run.save(update_fields=["status", "error", "history"])
+    run.save(update_fields=["status", "failure", "error", "history"])
+    return True
 
 
 REPORT_RECIPIENT_ROLES = {

@@ -9,9 +9,14 @@ redelivery or a second beat never builds or sends twice.
 import logging
 
 from celery import shared_task
-from django.db import DatabaseError
+from django.conf import settings
+from django.db import DatabaseError, close_old_connections, connection
 
 logger = logging.getLogger(__name__)
+
+
+# Errors that say the database or the file storage is (for now) unreachable.
+UNAVAILABLE = (DatabaseError, OSError)
 
 
 @shared_task(
@@ -19,33 +24,66 @@ logger = logging.getLogger(__name__)
     bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
-    autoretry_for=(DatabaseError, OSError),
-    retry_backoff=5,
+    autoretry_for=UNAVAILABLE,
+    retry_backoff=settings.SHINKA_REPORT_RETRY_BACKOFF,
     retry_backoff_max=300,
     retry_jitter=True,
-    max_retries=5,
+    max_retries=settings.SHINKA_REPORT_RETRIES,
 )
 def build_report(self, run_id: int) -> str:
-    from .services import report_build, report_fail, report_requeue
+    from .models import ReportRun
+    from .services import report_build, report_requeue
 
-    if (self.request.delivery_info or {}).get("redelivered"):
-        # The worker that had this message died mid-build (acks_late kept the
-        # message); its claim is void, so the run goes back to the queue state.
-        report_requeue(run_id=run_id, note="redelivered after a lost worker")
     try:
+        if (self.request.delivery_info or {}).get("redelivered"):
+            # The worker that had this message died mid-build (acks_late kept the
+            # message); its claim is void, so the run goes back to the queue state.
+            report_requeue(run_id=run_id, note="redelivered after a lost worker")
+        elif self.request.retries:
+            # The previous attempt of this very job failed part-way, maybe without
+            # being able to write that down (database gone): take over its claim.
+            report_requeue(run_id=run_id, note=f"retry {self.request.retries}")
         return report_build(run_id=run_id).status
-    except self.autoretry_for:
+    except UNAVAILABLE as error:
         if self.request.retries >= self.max_retries:
-            report_fail(run_id=run_id, error="The database or storage stayed unavailable.")
-        else:
-            try:
-                report_requeue(run_id=run_id, note=f"retry {self.request.retries + 1}")
-            except DatabaseError:
-                pass  # the database is down: the sweeper requeues the abandoned build
-        raise
+            _record_failure(self, run_id, ReportRun.Failure.UNAVAILABLE, error)
+        raise  # autoretry_for schedules the next attempt, with back-off
     except Exception as error:
-        report_fail(run_id=run_id, error=f"{error.__class__.__name__}: {error}")
+        _record_failure(self, run_id, ReportRun.Failure.ERROR, error)
         raise
+
+
+def _record_failure(task, run_id: int, failure: str, error: Exception) -> None:
+    """Mark the run failed now, or, if the database is still away, as soon as it is back."""
+    from .services import report_fail
+
+    detail = f"{error.__class__.__name__}: {error}"
+    if not connection.in_atomic_block:
+        close_old_connections()  # a connection broken by the outage cannot be reused
+    try:
+        report_fail(run_id=run_id, failure=failure, error=detail)
+    except DatabaseError:
+        if task.request.is_eager:
+            raise  # in a web request (demo): nothing to defer to
+        logger.warning(
+            "Report %s failed; the failure is recorded once the database is back.", run_id
+        )
+        record_report_failure.apply_async(args=[run_id, failure, detail], countdown=1)
+
+
+@shared_task(
+    name="lms.record_report_failure",
+    acks_late=True,
+    autoretry_for=(DatabaseError,),
+    retry_backoff=settings.SHINKA_REPORT_RETRY_BACKOFF,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=None,  # the run must not stay "building" for ever
+)
+def record_report_failure(run_id: int, failure: str, detail: str) -> None:
+    from .services import report_fail
+
+    report_fail(run_id=run_id, failure=failure, error=detail)
 
 
 @shared_task(name="lms.schedule_report", acks_late=True)

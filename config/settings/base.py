@@ -223,6 +223,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing must fail fast when the broker is down: the request answers at
 # once and the run stays queued for the sweeper.
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
+# A report job that loses its database or storage is retried this many times,
+# with exponential back-off starting at this many seconds (capped at 5 minutes),
+# before the run is marked failed.
+SHINKA_REPORT_RETRIES = env.integer("SHINKA_REPORT_RETRIES", 5)
+SHINKA_REPORT_RETRY_BACKOFF = env.integer("SHINKA_REPORT_RETRY_BACKOFF", 5)
 CELERY_BEAT_SCHEDULE = {
     "hr-completion-nightly": {
         "task": "lms.schedule_report",

@@ -31,6 +31,22 @@ class ReportRun(models.Model):
         DELIVERED = "delivered", _("Delivered")
         FAILED = "failed", _("Failed")
 
+    class Failure(models.TextChoices):
+        UNAVAILABLE = (
+            "unavailable",
+            _(
+                "The database or file storage stayed unavailable while the report was being built. "
+                "Please request it again later; if it fails again, contact the administrator."
+            ),
+        )
+        ERROR = (
+            "error",
+            _(
+                "The report could not be built because of an error. "
+                "Please contact the system administrator."
+            ),
+        )
+
     class Trigger(models.TextChoices):
         DASHBOARD = "dashboard", _("Requested on the dashboard")
         SCHEDULE = "schedule", _("Schedule")
@@ -64,7 +80,8 @@ class ReportRun(models.Model):
     criteria = models.JSONField(
         _("criteria snapshot"), default=dict, blank=True, help_text=_("For candidate reports.")
     )
-    error = models.TextField(_("error"), blank=True)
+    failure = models.CharField(_("reason for failure"), max_length=12, choices=Failure, blank=True)
+    error = models.TextField(_("technical detail of the failure"), blank=True)
     history = models.JSONField(_("status history"), default=list, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     queued_at = models.DateTimeField(_("queued at"), default=timezone.now)

@@ -1,6 +1,7 @@
 """Build report files for a ReportRun: streamed rows → XLSX + CSV on private storage."""
 
 import hashlib
+import shutil
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
@@ -36,7 +37,11 @@ def build_files(run: ReportRun, *, progress=None) -> dict:
         ReportRun.Kind.DX_CANDIDATES: _build_candidates,
     }[run.kind]
     folder = Path(tempfile.mkdtemp(prefix="shinka-report-"))
-    return builder(run, folder, progress or (lambda done: None))
+    try:
+        return builder(run, folder, progress or (lambda done: None))
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)  # nothing half-written stays behind
+        raise
 
 
 def _build_completion(run: ReportRun, folder: Path, progress) -> dict:

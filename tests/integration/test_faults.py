@@ -23,17 +23,19 @@ pytestmark = [
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def start_worker(*, slow_seconds: float, name: str, broker_url: str = "") -> subprocess.Popen:
+def start_worker(
+    *, slow_seconds: float, name: str, broker_url: str = "", database_port=None, **extra_env
+) -> subprocess.Popen:
     database = connection.settings_dict
+    port = database_port or database["PORT"] or 5432
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": (
-            f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
-        ),
+        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{port}/{database['NAME']}",
         "CELERY_BROKER_URL": broker_url or settings.CELERY_BROKER_URL,
         "SHINKA_SLOW_BUILD_SECONDS": str(slow_seconds),
         "SHINKA_PRIVATE_ROOT": settings.STORAGES["private"]["OPTIONS"]["location"],
+        **extra_env,
     }
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "tests.integration.slow_worker", "worker",
@@ -189,3 +191,78 @@ def test_a_dead_broker_keeps_the_page_fast_and_the_report_arrives_once_it_is_bac
 
     assert ReportRun.objects.count() == 1
     assert [step["status"] for step in run.history].count("building") == 1
+
+
+@pytest.fixture
+def database_link():
+    """The worker reaches PostgreSQL through a proxy the test can cut; the test does not."""
+    from .tcp_proxy import CuttableProxy
+
+    database = connection.settings_dict
+    proxy = CuttableProxy(database["HOST"] or "127.0.0.1", int(database["PORT"] or 5432))
+    yield proxy
+    proxy.close()
+
+
+def files_of(run) -> list[Path]:
+    stem = f"{run.kind}-{run.fiscal_year}-{run.as_of:%Y%m%d}-{run.pk}"
+    return list(Path(settings.STORAGES["private"]["OPTIONS"]["location"]).rglob(f"{stem}*"))
+
+
+def test_a_report_survives_losing_the_database_mid_build(town, database_link, tmp_path):
+    worker = start_worker(
+        slow_seconds=3, name="db-outage", database_port=database_link.port,
+        SHINKA_REPORT_RETRIES="4", SHINKA_REPORT_RETRY_BACKOFF="1", TMPDIR=str(tmp_path),
+    )  # fmt: skip
+    try:
+        run = report_request(
+            organization=town, kind="hr_completion", as_of=AS_OF, trigger="command"
+        ).run
+        wait_for(lambda: ReportRun.objects.get(pk=run.pk).status == ReportRun.Status.BUILDING)
+        database_link.cut()  # the database goes away in the middle of the build
+        wait_for(lambda: database_link.refused >= 1)  # a retry found it still away
+        database_link.restore()
+        run = wait_for(
+            lambda: ReportRun.objects.filter(pk=run.pk, status=ReportRun.Status.DELIVERED).first(),
+            timeout=90,
+        )
+    finally:
+        stop(worker)
+
+    notes = [step["note"] for step in run.history]
+    assert any(note.startswith("retry ") for note in notes), run.history
+    assert [step["status"] for step in run.history].count("ready") == 1
+    assert not run.failure and len(files_of(run)) == 2  # one .xlsx, one .csv
+    assert not list(tmp_path.glob("shinka-report-*"))  # the broken attempt left nothing
+
+
+def test_a_report_whose_database_stays_away_ends_failed_with_a_reason_and_no_file(
+    town, database_link, tmp_path
+):
+    log = Path("/tmp/worker-db-gone.log")
+    worker = start_worker(
+        slow_seconds=2, name="db-gone", database_port=database_link.port,
+        SHINKA_REPORT_RETRIES="1", SHINKA_REPORT_RETRY_BACKOFF="1", TMPDIR=str(tmp_path),
+    )  # fmt: skip
+    try:
+        run = report_request(
+            organization=town, kind="hr_completion", as_of=AS_OF, trigger="command"
+        ).run
+        wait_for(lambda: ReportRun.objects.get(pk=run.pk).status == ReportRun.Status.BUILDING)
+        database_link.cut()
+        # Retries run out while the database is still away: the failure itself
+        # cannot be written, so it is handed to a job that waits for the database.
+        wait_for(lambda: "Task lms.record_report_failure[" in log.read_text(), timeout=60)
+        assert ReportRun.objects.get(pk=run.pk).status == ReportRun.Status.BUILDING
+        database_link.restore()
+        run = wait_for(
+            lambda: ReportRun.objects.filter(pk=run.pk, status=ReportRun.Status.FAILED).first(),
+            timeout=90,
+        )
+    finally:
+        stop(worker)
+
+    assert run.failure == ReportRun.Failure.UNAVAILABLE
+    assert run.error  # the technical detail, for the administrator
+    assert not run.xlsx_file and not files_of(run)
+    assert not list(tmp_path.glob("shinka-report-*"))

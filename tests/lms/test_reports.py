@@ -2,6 +2,7 @@
 
 import datetime
 import io
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -323,3 +324,151 @@ def test_a_redelivered_job_rebuilds_a_run_its_dead_worker_had_claimed(
     run.refresh_from_db()
     assert run.status == ReportRun.Status.DELIVERED
     assert "redelivered after a lost worker" in [step["note"] for step in run.history]
+
+
+def _queued(organization, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        return report_request(
+            organization=organization, kind="hr_completion", as_of=AS_OF, trigger="command"
+        ).run
+
+
+def _run_task(task, *args, retries):
+    task.push_request(retries=retries)
+    try:
+        return task.run(*args)
+    finally:
+        task.pop_request()
+
+
+def test_a_retry_takes_over_the_claim_its_failed_attempt_could_not_release(
+    town, organization, django_capture_on_commit_callbacks
+):
+    from lms.tasks import build_report
+
+    run = _queued(organization, django_capture_on_commit_callbacks)
+    # The first attempt claimed the run, then lost the database before it could
+    # write anything else down.
+    ReportRun.objects.filter(pk=run.pk).update(status=ReportRun.Status.BUILDING)
+
+    _run_task(build_report, run.pk, retries=1)
+
+    run.refresh_from_db()
+    assert run.status == ReportRun.Status.DELIVERED
+    assert "retry 1" in [step["note"] for step in run.history]
+
+
+def test_when_retries_run_out_the_run_fails_with_a_reason_and_no_file(
+    town, organization, django_capture_on_commit_callbacks, monkeypatch, settings
+):
+    from django.db import OperationalError
+
+    from lms.tasks import build_report
+
+    def database_gone(run, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr("lms.services.build_files", database_gone)
+    run = _queued(organization, django_capture_on_commit_callbacks)
+    private = Path(settings.STORAGES["private"]["OPTIONS"]["location"])
+    files_before = set(private.rglob("*"))
+
+    with pytest.raises(OperationalError):
+        _run_task(build_report, run.pk, retries=build_report.max_retries)
+
+    run.refresh_from_db()
+    assert run.status == ReportRun.Status.FAILED
+    assert run.failure == ReportRun.Failure.UNAVAILABLE
+    assert "server closed the connection" in run.error
+    assert not run.xlsx_file and not run.csv_file
+    assert set(private.rglob("*")) == files_before
+
+
+def test_an_attempt_with_retries_left_leaves_the_run_to_its_retry(
+    town, organization, django_capture_on_commit_callbacks, monkeypatch
+):
+    from django.db import OperationalError
+
+    from lms.tasks import build_report
+
+    def database_gone(run, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr("lms.services.build_files", database_gone)
+    monkeypatch.setattr(build_report, "retry", lambda exc, **kwargs: exc)
+    run = _queued(organization, django_capture_on_commit_callbacks)
+
+    with pytest.raises(OperationalError):
+        _run_task(build_report, run.pk, retries=0)
+
+    run.refresh_from_db()
+    assert run.status == ReportRun.Status.BUILDING and not run.failure
+
+
+def test_a_failure_the_database_cannot_take_is_recorded_once_it_is_back(
+    town, organization, django_capture_on_commit_callbacks, monkeypatch
+):
+    from django.db import OperationalError
+
+    from lms import services, tasks
+
+    def database_gone(run, **kwargs):
+        raise OperationalError("the database system is shutting down")
+
+    real_fail = services.report_fail
+
+    def fail_while_down(**kwargs):
+        raise OperationalError("connection refused")
+
+    deferred = []
+    monkeypatch.setattr("lms.services.build_files", database_gone)
+    monkeypatch.setattr("lms.services.report_fail", fail_while_down)
+    monkeypatch.setattr(
+        tasks.record_report_failure, "apply_async", lambda args, **kw: deferred.append(args)
+    )
+    run = _queued(organization, django_capture_on_commit_callbacks)
+
+    with pytest.raises(OperationalError):
+        _run_task(tasks.build_report, run.pk, retries=tasks.build_report.max_retries)
+
+    assert ReportRun.objects.get(pk=run.pk).status == ReportRun.Status.BUILDING
+    assert len(deferred) == 1
+    monkeypatch.setattr("lms.services.report_fail", real_fail)  # the database is back
+
+    tasks.record_report_failure(*deferred[0])
+
+    run.refresh_from_db()
+    assert (run.status, run.failure) == (ReportRun.Status.FAILED, ReportRun.Failure.UNAVAILABLE)
+
+
+def test_a_late_failure_never_overwrites_a_finished_report(
+    town, organization, django_capture_on_commit_callbacks
+):
+    from lms.services import report_fail
+
+    run = report_build(run_id=_queued(organization, django_capture_on_commit_callbacks).pk)
+    assert run.status == ReportRun.Status.DELIVERED
+
+    assert not report_fail(run_id=run.pk, failure=ReportRun.Failure.UNAVAILABLE, error="late")
+
+    run.refresh_from_db()
+    assert run.status == ReportRun.Status.DELIVERED and not run.failure
+
+
+def test_hr_reads_why_a_report_failed_in_japanese(client, organization, make_staff):
+    from django.urls import reverse
+
+    from lms.services import report_fail
+
+    hr = make_staff("jinji", roles=[Role.HR])
+    run = ReportRun.objects.create(
+        organization=organization, kind="hr_completion", fiscal_year=2026, as_of=AS_OF,
+        trigger="command", status=ReportRun.Status.BUILDING,
+    )  # fmt: skip
+    report_fail(run_id=run.pk, failure=ReportRun.Failure.UNAVAILABLE, error="OperationalError: x")
+    client.force_login(hr)
+
+    page = client.get(reverse("lms:report_detail", args=[run.pk])).content.decode()
+
+    assert "データベース" in page and "もう一度" in page
+    assert "OperationalError: x" in page
