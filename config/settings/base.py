@@ -178,6 +178,8 @@ WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "mp4", "pdf", "pptx", "txt", "webm", "xlsx", "zip"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 200 * 1024 * 1024
+# Uploads are checked by their first bytes too, not only by their extension.
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "content.documents.DocumentForm"
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 # Refuse "decompression bombs": an image this large is never a learning illustration.
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
