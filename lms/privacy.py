@@ -45,6 +45,7 @@ def person_data_export(*, user) -> dict:
             "family_name_kana": user.family_name_kana,
             "given_name_kana": user.given_name_kana,
             "email": user.email,
+            "interests": user.interests,
             "is_active": user.is_active,
             "date_joined": _iso(user.date_joined),
             "last_login": _iso(user.last_login),
@@ -155,6 +156,7 @@ def person_anonymise(*, user, today: datetime.date | None = None) -> None:
     user.family_name_kana = ""
     user.given_name_kana = ""
     user.email = f"anon-{user.pk}@invalid.example"
+    user.interests = ""
     user.set_unusable_password()
     user.save()
     user.groups.clear()

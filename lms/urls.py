@@ -14,6 +14,7 @@ urlpatterns = [
     path("people/<id:user_id>/skills/", views.person_skills, name="person_skills"),
     path("people/<id:user_id>/export/", views.person_export, name="person_export"),
     path("people/<id:user_id>/anonymise/", views.person_anonymise_view, name="person_anonymise"),
+    path("profile/", views.profile, name="profile"),
     path("skills/", views.skills, name="skills"),
     path("skills/volunteer/", views.volunteer, name="volunteer"),
     path("dashboards/hr/", dashboards.hr_dashboard, name="hr_dashboard"),

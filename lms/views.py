@@ -1,5 +1,6 @@
 from http import HTTPStatus
 
+from allauth.mfa.utils import is_mfa_enabled
 from celery import current_app
 from django.conf import settings
 from django.contrib import messages
@@ -19,6 +20,7 @@ from assessments.services import INVALID_RATING, AssessmentError, self_assessmen
 from courses.fiscal import current_fiscal_year, local_today
 
 from .charts import skill_chart
+from .forms import ProfileForm
 from .models import AuditEvent
 from .permissions import can_view_progress_of, can_view_skills_of, is_hr
 from .privacy import PrivacyError, person_anonymise, person_data_export
@@ -199,3 +201,27 @@ def person_anonymise_view(request, user_id: int):
     )
     messages.success(request, _("The former member of staff has been anonymised."))
     return redirect("lms:hr_dashboard")
+
+
+@login_required
+@never_cache
+def profile(request):
+    """プロフィール: what the roster holds (read only) and what staff write themselves."""
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST":
+        if form.is_valid():
+            form.save()
+            messages.success(request, _("Your profile has been saved."))
+            return redirect("lms:profile")
+        messages.error(request, _("Please correct the errors below."))
+    memberships = (
+        request.user.memberships.active_on(local_today())
+        .select_related("department", "position")
+        .order_by("-is_primary", "department__path")
+    )
+    return render(
+        request,
+        "lms/profile.html",
+        {"form": form, "memberships": memberships, "mfa_enabled": is_mfa_enabled(request.user)},
+        status=400 if form.errors else 200,
+    )

@@ -87,3 +87,36 @@ def test_report_request_survives_any_kind(browser, make_staff, kind):
     response = browser.post(reverse("lms:report_request"), {"kind": kind})
 
     assert response.status_code in (HTTPStatus.FOUND, HTTPStatus.FORBIDDEN)
+
+
+@FUZZ
+@given(data=st.dictionaries(form_text, form_text, max_size=4), interests=form_text)
+def test_profile_survives_any_form(browser, make_staff, data, interests):
+    person = make_staff()
+    browser.force_login(person)
+    before = (person.staff_number, person.email, person.family_name)
+
+    response = browser.post(reverse("lms:profile"), {**data, "interests": interests})
+
+    assert response.status_code in (HTTPStatus.FOUND, HTTPStatus.BAD_REQUEST)
+    person.refresh_from_db()
+    assert (person.staff_number, person.email, person.family_name) == before
+    assert len(person.interests) <= 400 and "\x00" not in person.interests
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"interests=%ED%A0%80",  # a lone surrogate, UTF-8 encoded
+        b"interests=%FF%FE%00",  # not UTF-8 at all
+        b"interests=" + b"%E3%81%82" * 100_000,  # far more than the field allows
+    ],
+)
+def test_profile_survives_bytes_no_browser_would_send(browser, make_staff, body):
+    browser.force_login(make_staff())
+
+    response = browser.post(
+        reverse("lms:profile"), body, content_type="application/x-www-form-urlencoded"
+    )
+
+    assert response.status_code in (HTTPStatus.FOUND, HTTPStatus.BAD_REQUEST)

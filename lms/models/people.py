@@ -66,6 +66,16 @@ class User(AbstractUser):
     family_name_kana = models.CharField(_("family name (kana)"), max_length=64, blank=True)
     given_name_kana = models.CharField(_("given name (kana)"), max_length=64, blank=True)
     email = models.EmailField(_("email address"), unique=True)
+    # What the person writes on their own profile page (the roster owns the rest).
+    interests = models.TextField(
+        _("DX interests and strengths"),
+        max_length=400,
+        blank=True,
+        help_text=_(
+            "For example tools you use, qualifications, or what you would like to improve "
+            "with digital tools. Your department head, HR and the IT policy division can read it."
+        ),
+    )
 
     USERNAME_FIELD = "staff_number"
     REQUIRED_FIELDS = ["email", "family_name"]

@@ -57,6 +57,8 @@ def test_only_hr_exports(client, make_staff, role):
 
 
 def test_anonymisation_waits_for_the_retention_period(leaver):
+    leaver.interests = "RPAの導入を担当しました。"
+    leaver.save()
     with pytest.raises(PrivacyError):
         person_anonymise(user=leaver, today=datetime.date(2024, 1, 1))
 
@@ -64,6 +66,7 @@ def test_anonymisation_waits_for_the_retention_period(leaver):
 
     leaver.refresh_from_db()
     assert leaver.family_name == "匿名化済み" and leaver.staff_number == f"anon-{leaver.pk}"
+    assert leaver.interests == ""  # free text may name the person
     assert leaver.memberships.exists()  # learning records and history stay for statistics
 
 
