@@ -1,5 +1,6 @@
 """Audit of sign-ins and role changes (framework signals, handled inside lms only)."""
 
+from allauth.mfa import signals as mfa_signals
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db.models.signals import m2m_changed
@@ -23,6 +24,25 @@ def record_login_failure(sender, credentials, request=None, **kwargs):
         credentials.get("login") or credentials.get("username") or credentials.get("email") or ""
     )
     audit_record(request=request, action=AuditEvent.Action.LOGIN_FAILED, login=str(login))
+
+
+def _record_mfa(action):
+    def record(sender, request, user, authenticator, **kwargs):
+        audit_record(
+            request=request, action=action, actor=user, subject=user, kind=authenticator.type
+        )
+
+    return record
+
+
+# Two-factor changes are security events: who, when, from where, which kind.
+for _signal, _action in (
+    (mfa_signals.authenticator_added, AuditEvent.Action.MFA_ADDED),
+    (mfa_signals.authenticator_removed, AuditEvent.Action.MFA_REMOVED),
+    (mfa_signals.authenticator_reset, AuditEvent.Action.MFA_RESET),
+    (mfa_signals.authentication_failed, AuditEvent.Action.MFA_FAILED),
+):
+    _signal.connect(_record_mfa(_action), weak=False, dispatch_uid=f"audit-{_action}")
 
 
 @receiver(m2m_changed, sender=get_user_model().groups.through)

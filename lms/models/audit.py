@@ -9,6 +9,10 @@ class AuditEvent(models.Model):
     class Action(models.TextChoices):
         LOGIN_SUCCEEDED = "login_succeeded", _("Signed in")
         LOGIN_FAILED = "login_failed", _("Failed to sign in")
+        MFA_ADDED = "mfa_added", _("Two-factor authentication set up")
+        MFA_REMOVED = "mfa_removed", _("Two-factor authentication removed")
+        MFA_RESET = "mfa_reset", _("Recovery codes regenerated")
+        MFA_FAILED = "mfa_failed", _("Wrong two-factor code")
         ROLES_CHANGED = "roles_changed", _("Roles changed")
         REPORT_GENERATED = "report_generated", _("Report generated")
         PERSON_PROGRESS_VIEWED = "person_progress_viewed", _("Viewed a person's progress")

@@ -150,3 +150,18 @@ def test_a_zip_that_would_unpack_past_the_limit_is_refused(author, monkeypatch):
 
     assert response.status_code == HTTPStatus.OK
     assert not Document.objects.exists()
+
+
+def test_a_document_over_the_size_limit_is_refused(author, settings):
+    from wagtail.documents.models import Document
+
+    settings.WAGTAILDOCS_MAX_UPLOAD_SIZE = 1_000
+    content = b"%PDF-1.7\n" + b"0" * 2_000
+
+    response = author.post(
+        reverse("wagtaildocs:add"),
+        {"title": "大きな資料", "file": SimpleUploadedFile("資料.pdf", content), "collection": 1},
+    )
+
+    assert response.status_code == HTTPStatus.OK
+    assert not Document.objects.exists()

@@ -169,6 +169,23 @@ def test_requesting_with_a_dead_broker_answers_at_once_and_the_sweeper_recovers(
     assert report_sweep() == 1 and len(published) == 1
 
 
+def test_asking_again_while_a_report_is_being_built_gives_one_job_and_says_so(
+    client, roles, monkeypatch, django_capture_on_commit_callbacks
+):
+    published = []
+    monkeypatch.setattr(build_report, "apply_async", lambda *a, **k: published.append(a))
+    client.force_login(roles["hr"])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("lms:report_request"), {"kind": "hr_completion"})
+    ReportRun.objects.update(status=ReportRun.Status.BUILDING)  # a worker is on it
+
+    with django_capture_on_commit_callbacks(execute=True):
+        again = client.post(reverse("lms:report_request"), {"kind": "hr_completion"}, follow=True)
+
+    assert ReportRun.objects.count() == 1 and len(published) == 1
+    assert "このレポートは作成中です" in again.content.decode()
+
+
 def test_staff_cannot_request_reports(client, roles):
     client.force_login(roles["staff"])
 

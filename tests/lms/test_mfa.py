@@ -74,3 +74,43 @@ def test_the_admin_sign_in_goes_through_the_same_two_factor_step(client, make_st
     response = client.post(login_page, {"login": "6666", "password": PASSWORD})
 
     assert response["Location"] == reverse("mfa_authenticate")
+
+
+def test_staff_opt_in_to_two_factor_and_every_change_is_audited(
+    client, make_staff, django_capture_on_commit_callbacks
+):
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY
+
+    from lms.models import AuditEvent
+
+    make_staff(staff_number="7777")
+    client.post(reverse("account_login"), {"login": "7777", "password": PASSWORD})
+    # Changing sign-in security asks for the password again (allauth).
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+    assert client.get(reverse("mfa_activate_totp")).status_code == HTTPStatus.OK
+    secret = client.session[SECRET_SESSION_KEY]
+
+    wrong = client.post(reverse("mfa_activate_totp"), {"code": "000000"})
+    assert wrong.status_code == HTTPStatus.OK and not Authenticator.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):  # allauth signals after commit
+        client.post(reverse("mfa_activate_totp"), {"code": current_code(secret)})
+    assert Authenticator.objects.filter(type=Authenticator.Type.TOTP).exists()
+
+    actions = list(AuditEvent.objects.values_list("action", flat=True))
+    assert AuditEvent.Action.MFA_ADDED in actions
+    event = AuditEvent.objects.filter(action=AuditEvent.Action.MFA_ADDED).first()
+    assert event.detail["kind"] in ("totp", "recovery_codes") and event.ip_address
+
+
+def test_a_wrong_code_at_sign_in_is_audited(client, make_staff):
+    from lms.models import AuditEvent
+
+    hr = make_staff(roles=[Role.HR], mfa=False, staff_number="5556")
+    TOTP.activate(hr, generate_totp_secret())
+    client.post(reverse("account_login"), {"login": "5556", "password": PASSWORD})
+
+    client.post(reverse("mfa_authenticate"), {"code": "000000"})
+
+    event = AuditEvent.objects.get(action=AuditEvent.Action.MFA_FAILED)
+    assert event.subject == hr and "000000" not in str(event.detail)

@@ -107,6 +107,37 @@ def test_one_account_is_limited_after_five_failures(client, db):
     assert "_auth_user_id" not in client.session
 
 
+def test_a_limited_account_can_sign_in_again_after_the_cool_off(client, db, time_machine):
+    user = UserFactory()
+    time_machine.move_to(at(9, 0))
+    for _ in range(5):
+        sign_in(client, user.staff_number, "wrong")
+    assert "_auth_user_id" not in sign_in(client, user.staff_number).wsgi_request.session
+
+    time_machine.move_to(at(9, 6))  # the five-minute window has passed
+    sign_in(client, user.staff_number)
+
+    assert client.session["_auth_user_id"] == str(user.pk)
+
+
+def test_deactivating_someone_ends_all_their_sessions_at_once(db):
+    from django.test import Client
+
+    user = UserFactory()
+    browsers = [Client(), Client()]  # signed in at a desk and on a shared PC
+    for browser in browsers:
+        sign_in(browser, user.staff_number)
+        assert browser.get(reverse("lms:mypage")).status_code == HTTPStatus.OK
+
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+
+    for browser in browsers:
+        response = browser.get(reverse("lms:mypage"))
+        assert response.status_code == HTTPStatus.FOUND
+        assert response["Location"].startswith(reverse("account_login"))
+
+
 def test_production_settings_pass_the_deployment_check():
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
     env.update(
