@@ -1,3 +1,5 @@
+import json
+
 from django.urls import reverse
 
 
@@ -30,3 +32,14 @@ def test_wagtail_admin_strings_that_wagtail_lacks_are_japanese():
     with translation.override("ja"):
         assert translation.gettext("Bulk actions") == "一括操作"
         assert translation.gettext("Sign in") == "ログイン"  # the project's own still wins
+
+
+def test_wagtail_admin_script_strings_that_wagtail_lacks_are_japanese(client, make_staff):
+    from lms.roles import Role
+
+    client.force_login(make_staff(roles=[Role.DX_LEADER]))
+
+    catalogue = client.get("/admin/jsi18n/").content.decode()  # JSON, non-ASCII escaped
+
+    assert json.dumps("すべて折りたたむ") in catalogue  # "Collapse all": Wagtail's ja lacks it
+    assert json.dumps("ブロックを挿入") in catalogue
