@@ -589,6 +589,13 @@ def _seed_skill_checks(users, quizzes, report) -> None:
             report.count("skill-check attempts", True)
 
 
+INTERESTS = {
+    "5001": "kintone で窓口の予約受付アプリを作りました。ほかの課の業務改善も手伝えます。",
+    "1103": "Excel のマクロで税の集計を自動化しています。RPA にも挑戦したいです。",
+    "1110": "マイナンバーカードの出張申請窓口を担当しました。高齢の方への説明が得意です。",
+}
+
+
 def _seed_leader_interest(users, today) -> None:
     """A few volunteers (手挙げ) and one endorsement by the 住民税務課 head."""
     fiscal_year = fiscal_year_of(today)
@@ -596,6 +603,9 @@ def _seed_leader_interest(users, today) -> None:
     for number in ("5001", "1103", "1110"):
         if number in by_number:
             leader_volunteer(user=by_number[number], volunteer=True, fiscal_year=fiscal_year)
+    # What volunteers wrote on their profile page (only where they have not written anything).
+    for number, text in INTERESTS.items():
+        User.objects.filter(staff_number=number, interests="").update(interests=text)
     if "1108" in by_number:
         leader_endorse(
             head=by_number["2001"], member=by_number["1108"], endorse=True, fiscal_year=fiscal_year
