@@ -209,16 +209,26 @@ def files_of(run) -> list[Path]:
     return list(Path(settings.STORAGES["private"]["OPTIONS"]["location"]).rglob(f"{stem}*"))
 
 
-def test_a_report_survives_losing_the_database_mid_build(town, database_link, tmp_path):
+def start_building_behind(database_link, town, tmp_path, *, name: str, retries: int):
+    """A worker reaching the database through the proxy, in the middle of building a report."""
     worker = start_worker(
-        slow_seconds=3, name="db-outage", database_port=database_link.port,
-        SHINKA_REPORT_RETRIES="4", SHINKA_REPORT_RETRY_BACKOFF="1", TMPDIR=str(tmp_path),
+        slow_seconds=3, name=name, database_port=database_link.port,
+        SHINKA_REPORT_RETRIES=str(retries), SHINKA_REPORT_RETRY_BACKOFF="1", TMPDIR=str(tmp_path),
     )  # fmt: skip
     try:
         run = report_request(
             organization=town, kind="hr_completion", as_of=AS_OF, trigger="command"
         ).run
         wait_for(lambda: ReportRun.objects.get(pk=run.pk).status == ReportRun.Status.BUILDING)
+    except BaseException:
+        stop(worker)
+        raise
+    return worker, run
+
+
+def test_a_report_survives_losing_the_database_mid_build(town, database_link, tmp_path):
+    worker, run = start_building_behind(database_link, town, tmp_path, name="db-outage", retries=4)
+    try:
         database_link.cut()  # the database goes away in the middle of the build
         wait_for(lambda: database_link.refused >= 1)  # a retry found it still away
         database_link.restore()
@@ -240,15 +250,8 @@ def test_a_report_whose_database_stays_away_ends_failed_with_a_reason_and_no_fil
     town, database_link, tmp_path
 ):
     log = Path("/tmp/worker-db-gone.log")
-    worker = start_worker(
-        slow_seconds=2, name="db-gone", database_port=database_link.port,
-        SHINKA_REPORT_RETRIES="1", SHINKA_REPORT_RETRY_BACKOFF="1", TMPDIR=str(tmp_path),
-    )  # fmt: skip
+    worker, run = start_building_behind(database_link, town, tmp_path, name="db-gone", retries=1)
     try:
-        run = report_request(
-            organization=town, kind="hr_completion", as_of=AS_OF, trigger="command"
-        ).run
-        wait_for(lambda: ReportRun.objects.get(pk=run.pk).status == ReportRun.Status.BUILDING)
         database_link.cut()
         # Retries run out while the database is still away: the failure itself
         # cannot be written, so it is handed to a job that waits for the database.
