@@ -62,6 +62,12 @@ def wait_for(predicate, timeout=60):
     raise AssertionError("timed out")
 
 
+def wait_for_status(run, status, timeout=90) -> ReportRun:
+    return wait_for(
+        lambda: ReportRun.objects.filter(pk=run.pk, status=status).first(), timeout=timeout
+    )
+
+
 @pytest.fixture
 def town(postgres, redis_broker, make_staff, make_course, organization):
     from lms.factories import TrackAssignmentFactory
@@ -84,10 +90,7 @@ def test_a_report_survives_a_worker_killed_mid_build(town):
         stop(first, signal.SIGKILL)
     second = start_worker(slow_seconds=0, name="survivor")
     try:
-        run = wait_for(
-            lambda: ReportRun.objects.filter(pk=run.pk, status=ReportRun.Status.DELIVERED).first(),
-            timeout=90,
-        )
+        run = wait_for_status(run, ReportRun.Status.DELIVERED)
     finally:
         stop(second)
 
@@ -232,10 +235,7 @@ def test_a_report_survives_losing_the_database_mid_build(town, database_link, tm
         database_link.cut()  # the database goes away in the middle of the build
         wait_for(lambda: database_link.refused >= 1)  # a retry found it still away
         database_link.restore()
-        run = wait_for(
-            lambda: ReportRun.objects.filter(pk=run.pk, status=ReportRun.Status.DELIVERED).first(),
-            timeout=90,
-        )
+        run = wait_for_status(run, ReportRun.Status.DELIVERED)
     finally:
         stop(worker)
 
@@ -258,10 +258,7 @@ def test_a_report_whose_database_stays_away_ends_failed_with_a_reason_and_no_fil
         wait_for(lambda: "Task lms.record_report_failure[" in log.read_text(), timeout=60)
         assert ReportRun.objects.get(pk=run.pk).status == ReportRun.Status.BUILDING
         database_link.restore()
-        run = wait_for(
-            lambda: ReportRun.objects.filter(pk=run.pk, status=ReportRun.Status.FAILED).first(),
-            timeout=90,
-        )
+        run = wait_for_status(run, ReportRun.Status.FAILED)
     finally:
         stop(worker)
 
