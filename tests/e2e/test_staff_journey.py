@@ -1,0 +1,67 @@
+import re
+
+import pytest
+
+from assessments.models import Attempt, SkillResult
+from assessments.scoring import explain
+from courses.models import ModuleCompletion
+
+expect = pytest.importorskip("playwright.sync_api").expect
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def test_staff_member_finishes_a_module_by_passing_its_quiz_and_sees_the_new_level(journey):
+    walk = journey("staff")
+    page = walk.page
+    walk.sign_in("1001", "demo-staff-1001")
+    expect(page.get_by_role("heading", level=1)).to_have_text("マイページ")
+    walk.check("mypage")
+
+    # 続きから: the module where she left off, reached with the keyboard.
+    resume = page.get_by_role("region", name="続きから学習する").get_by_role("link")
+    module_title = resume.inner_text()
+    resume.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text(module_title)
+    walk.check("module")
+
+    start = page.get_by_role("button", name="確認テストを始める")
+    start.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="回答を送信する")).to_be_visible()
+    walk.check("quiz")
+
+    # She knows the answers: tick the correct choices from the key copied into her attempt.
+    token = re.search(r"/attempts/([0-9a-f-]{36})/", page.url).group(1)
+    attempt = Attempt.objects.get(token=token)
+    for question in attempt.questions.all():
+        for choice_id in question.correct_choice_ids:
+            page.locator(f"#q{question.question_id}-{choice_id}").check()
+    page.get_by_role("button", name="回答を送信する").press("Enter")
+
+    expect(page.get_by_role("heading", level=1)).to_contain_text("結果")
+    expect(page.get_by_text("合格です")).to_be_visible()
+    expect(page.locator(".explanation").first).to_contain_text("解説")
+    walk.check("quiz-result")
+
+    page.get_by_role("link", name="戻る").click()
+    expect(page.get_by_role("status").filter(has_text="完了しました")).to_be_visible()
+    walk.check("module-complete")
+    assert ModuleCompletion.objects.filter(
+        user=attempt.user, module__title=module_title, via_attempt=attempt
+    ).exists()
+
+    page.get_by_role("navigation", name="メインメニュー").get_by_role(
+        "link", name="マイスキル"
+    ).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("マイスキル")
+    walk.check("skills")
+    results = SkillResult.objects.filter(attempt=attempt).select_related("area")
+    assert results, "passing the quiz records levels with evidence"
+    table = page.get_by_role("table", name="判定されたレベル、根拠と自己評価")
+    for result in results:
+        row = table.get_by_role("row").filter(
+            has=page.get_by_role("rowheader", name=result.area.name, exact=True)
+        )
+        expect(row).to_contain_text(f"{result.level} {result.get_level_display()}")
+        expect(row).to_contain_text(explain(result.evidence))
