@@ -73,7 +73,7 @@ def browser(monkeypatch):
     # server answers in its own threads; nothing here is shared with the loop.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM))
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--lang=ja"])
         yield browser
         browser.close()
 
@@ -119,6 +119,12 @@ class Journey:
     def check(self, label: str, *, exclude: list[str] | None = None):
         """axe-core on the page as it is now, then a screenshot named after the step."""
         self.page.wait_for_load_state("load")
+        # Colours are judged once short transitions (Wagtail's messages fading in) have
+        # ended; long decorative ones (the pulsing help badge) do not change them.
+        self.page.wait_for_function(
+            """() => document.getAnimations().every(a => a.playState !== "running"
+                     || a.effect.getComputedTiming().activeDuration > 2000)"""
+        )
         self.shots += 1
         self.page.screenshot(path=self.folder / f"{self.shots:02d}-{label}.png", full_page=True)
         axe_check(self.page, exclude=exclude)
@@ -135,8 +141,8 @@ class Journey:
         page.keyboard.type(staff_number)
         page.keyboard.press("Tab")
         page.keyboard.type(password)
-        page.keyboard.press("Enter")
-        page.wait_for_load_state("load")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
         if totp_secret:
             self.check("two-factor-code")
             enter_totp(page, totp_secret)
@@ -215,8 +221,8 @@ def totp_code(secret: str) -> str:
 def enter_totp(page, secret: str) -> None:
     code = page.get_by_label(re.compile("コード|Code"))
     code.fill(totp_code(secret))
-    code.press("Enter")
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        code.press("Enter")
 
 
 def give_authenticator(staff_number: str, secret: str) -> None:
