@@ -17,6 +17,14 @@ def test_staff_member_finishes_a_module_by_passing_its_quiz_and_sees_the_new_lev
     expect(page.get_by_role("heading", level=1)).to_have_text("マイページ")
     walk.check("mypage")
 
+    # The first Tab reaches the skip link; it takes keyboard users past the menu.
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="本文へスキップ")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("main")).to_be_focused()
+
     # 続きから: the module where she left off, reached with the keyboard.
     resume = page.get_by_role("region", name="続きから学習する").get_by_role("link")
     module_title = resume.inner_text()
