@@ -49,8 +49,13 @@ def test_hr_sets_up_two_factor_reads_completion_and_downloads_a_fresh_report(jou
     departments.get_by_role("link", name="住民税務課", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("住民税務課")
     walk.check("department")
+    member = page.get_by_role("table").get_by_role("rowheader").first.get_by_role("link")
+    name = member.inner_text()
+    member.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(name)
+    walk.check("person")
 
-    page.get_by_role("link", name="受講状況ダッシュボード").click()
+    page.get_by_role("link", name="受講状況", exact=True).click()
     request = page.get_by_role("button", name="本日分のレポートを作成する")
     request.focus()
     page.keyboard.press("Enter")
@@ -61,8 +66,11 @@ def test_hr_sets_up_two_factor_reads_completion_and_downloads_a_fresh_report(jou
     assert today.status == ReportRun.Status.DELIVERED
     history = page.get_by_role("table", name="レポートの履歴")
     newest = history.get_by_role("row").nth(1)
+    newest.get_by_role("rowheader").get_by_role("link").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("所属別受講状況（人事担当）")
+    walk.check("report")
     with page.expect_download() as download:
-        newest.get_by_role("link", name="Excel").click()
+        page.get_by_role("link", name="Excel（.xlsx）をダウンロード").click()
     workbook = openpyxl.load_workbook(io.BytesIO(download.value.path().read_bytes()))
     assert workbook.sheetnames == ["所属別", "職位別", "個人別"]
     assert workbook["個人別"].max_row == today.row_count + 1

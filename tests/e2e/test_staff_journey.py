@@ -44,8 +44,12 @@ def test_staff_member_finishes_a_module_by_passing_its_quiz_and_sees_the_new_lev
     attempt = Attempt.objects.get(token=token)
     for question in attempt.questions.all():
         for choice_id in question.correct_choice_ids:
-            page.locator(f"#q{question.question_id}-{choice_id}").check()
-    page.get_by_role("button", name="回答を送信する").press("Enter")
+            choice = page.locator(f"#q{question.question_id}-{choice_id}")
+            choice.focus()
+            page.keyboard.press("Space")
+            expect(choice).to_be_checked()
+    page.get_by_role("button", name="回答を送信する").focus()
+    page.keyboard.press("Enter")
 
     expect(page.get_by_role("heading", level=1)).to_contain_text("結果")
     expect(page.get_by_text("合格です")).to_be_visible()
@@ -55,6 +59,12 @@ def test_staff_member_finishes_a_module_by_passing_its_quiz_and_sees_the_new_lev
     page.get_by_role("link", name="戻る").click()
     expect(page.get_by_role("status").filter(has_text="完了しました")).to_be_visible()
     walk.check("module-complete")
+    course = page.get_by_role("navigation", name="パンくずリスト").get_by_role("link").nth(2)
+    course_title = course.inner_text()
+    course.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(course_title)
+    expect(page.get_by_role("listitem").filter(has_text=module_title)).to_contain_text("完了")
+    walk.check("course")
     assert ModuleCompletion.objects.filter(
         user=attempt.user, module__title=module_title, via_attempt=attempt
     ).exists()
