@@ -13,6 +13,14 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialize
 def test_staff_member_finishes_a_module_by_passing_its_quiz_and_sees_the_new_level(journey):
     walk = journey("staff")
     page = walk.page
+    # Sending the form empty: each field says what is missing, and says it to screen readers.
+    walk.goto("/accounts/login/", "sign-in-empty")
+    page.get_by_role("button", name="ログイン").press("Enter")
+    login = page.get_by_label("職員番号またはメールアドレス")
+    expect(login).to_have_accessible_description("この項目は必須です")
+    expect(login).to_have_attribute("aria-invalid", "true")
+    walk.check("sign-in-errors")
+
     walk.sign_in("1001", "demo-staff-1001")
     expect(page.get_by_role("heading", level=1)).to_have_text("マイページ")
     walk.check("mypage")
