@@ -9,6 +9,7 @@ Without Chromium, Playwright or axe-core the tests skip with the reason; with
 ``SHINKA_E2E=1`` (CI) a missing piece is a failure instead.
 """
 
+import io
 import os
 import re
 import shutil
@@ -66,7 +67,10 @@ def browser(monkeypatch):
         if os.environ.get("SHINKA_E2E") == "1":
             pytest.fail(reason)
         pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # Two shared CPU cores: let assertions wait as long as actions do.
+    expect.set_options(timeout=20_000)
 
     # Playwright's sync API keeps an asyncio loop running in this thread, which makes
     # Django refuse ORM calls from the test body (seeding, reading a TOTP secret). The
@@ -90,7 +94,7 @@ def eager_jobs():
 @pytest.fixture
 def demo_town(transactional_db, eager_jobs, tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
-    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    call_command("seed_demo", stdout=io.StringIO())
 
 
 class Journey:
@@ -110,7 +114,6 @@ class Journey:
         shutil.rmtree(self.folder, ignore_errors=True)
         self.folder.mkdir(parents=True)
         self.shots = 0
-        self.checked: list[str] = []
 
     def goto(self, path: str, label: str):
         self.page.goto(path)
@@ -128,7 +131,6 @@ class Journey:
         self.shots += 1
         self.page.screenshot(path=self.folder / f"{self.shots:02d}-{label}.png", full_page=True)
         axe_check(self.page, exclude=exclude)
-        self.checked.append(self.page.url)
 
     def check_admin(self, label: str):
         self.check(label, exclude=WAGTAIL_ADMIN_EXCLUSIONS)
