@@ -87,7 +87,8 @@ def test_hr_imports_a_roster_after_fixing_the_error_the_page_explains(journey):
         "link", name="管理画面"
     ).click()
     walk.check_admin("admin-dashboard")
-    page.goto("/admin/roster/import/")
+    page.get_by_role("button", name="研修管理").click()
+    page.get_by_role("link", name="職員名簿の取り込み").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("職員名簿の取り込み")
     walk.check_admin("roster-import")
 
