@@ -91,3 +91,19 @@ def test_staff_member_finishes_a_module_by_passing_its_quiz_and_sees_the_new_lev
         )
         expect(row).to_contain_text(f"{result.level} {result.get_level_display()}")
         expect(row).to_contain_text(explain(result.evidence))
+
+    # Her own rating, with the keyboard: arrow keys move within a group of radio buttons.
+    category = page.get_by_role("group").filter(has=page.get_by_role("radio")).first
+    category.get_by_role("radio").first.focus()
+    page.keyboard.press("Space")
+    page.keyboard.press("ArrowRight")
+    expect(category.get_by_role("radio").nth(1)).to_be_checked()
+    page.get_by_role("button", name="自己評価を保存する").press("Enter")
+    expect(page.get_by_role("status")).to_contain_text("自己評価を保存しました。")
+    walk.check("self-assessment-saved")
+
+    page.get_by_role("navigation", name="メインメニュー").get_by_role(
+        "link", name="研修一覧"
+    ).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("研修一覧")
+    walk.check("catalogue")
