@@ -35,7 +35,7 @@ def test_hr_sets_up_two_factor_reads_completion_and_downloads_a_fresh_report(jou
     with page.expect_navigation():
         page.get_by_label("パスワード").press("Enter")
     walk.check("two-factor-setup")
-    secret = page.locator("#authenticator_secret").input_value()
+    secret = page.locator("#authenticator_secret").inner_text()
     enter_totp(page, secret)
     walk.check("two-factor-done")
 
