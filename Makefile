@@ -4,7 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install migrate seed messages lint clean
+AXE := tests/e2e/node_modules/axe-core/axe.min.js
+
+.PHONY: run test e2e e2e-deps install migrate seed messages lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +30,17 @@ run: seed
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# Real-browser journeys: Chromium from the system (apt-get install -y chromium
+# fonts-noto-cjk) and axe-core from npm, installed next to the tests, never a CDN.
+$(AXE): tests/e2e/package.json tests/e2e/package-lock.json
+	npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error
+	touch $(AXE)
+
+e2e-deps: $(AXE)
+
+e2e: install e2e-deps
+	SHINKA_E2E=1 $(BIN)/pytest -m e2e $(PYTEST_ARGS)
+
 # Re-extract translatable strings after changing templates or code, then
 # translate the new entries in locale/ja and commit both .po and .mo
 # (the .mo is committed so a fresh machine needs no gettext tools).
@@ -39,4 +52,4 @@ lint: install
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) db.sqlite3 media
+	rm -rf $(VENV) db.sqlite3 media build tests/e2e/node_modules

@@ -22,8 +22,15 @@ class MarkdownBlock(blocks.TextBlock):
     @cached_property
     def field(self):
         field = super().field
+        # Wagtail renders a block that is a direct child of the stream without a <label>
+        # (the panel heading shows the block type), so the textarea needs its own name.
         field.widget.attrs.update(
-            {"class": "shinka-markdown", "rows": 12, "data-preview-label": _("Preview")}
+            {
+                "class": "shinka-markdown",
+                "rows": 12,
+                "aria-label": _("Markdown text"),
+                "data-preview-label": _("Preview"),
+            }
         )
         return field
 

@@ -137,6 +137,11 @@ def roster_import(request):
             create_missing=form.cleaned_data["create_missing"],
         )
         context["plan"] = plan
+        if not plan.ok:
+            # The list of problems describes the file field, for screen-reader users too.
+            form.fields["file"].widget.attrs.update(
+                {"aria-describedby": "roster-errors", "aria-invalid": "true"}
+            )
         if plan.ok:
             token = secrets.token_urlsafe(16)
             path = storage.save(f"roster/{token}.upload", ContentFile(data))

@@ -32,7 +32,7 @@ from .permissions import (
     headed_department,
     heads,
 )
-from .reports.candidates import leader_criteria_for
+from .reports.candidates import candidate_changes, leader_criteria_for
 from .reports.completion import completion_summary, person_course_rows
 from .reports.writers import transcode_to_cp932
 from .selectors import organization_of
@@ -58,16 +58,24 @@ def _organization(user, day):
     return organization
 
 
+def _finished_runs(organization, kind):
+    return ReportRun.objects.filter(
+        organization=organization,
+        kind=kind,
+        status__in=[ReportRun.Status.READY, ReportRun.Status.DELIVERED],
+    ).order_by("-as_of", "-created_at")
+
+
 def _latest_run(organization, kind):
-    return (
-        ReportRun.objects.filter(
-            organization=organization,
-            kind=kind,
-            status__in=[ReportRun.Status.READY, ReportRun.Status.DELIVERED],
-        )
-        .order_by("-as_of", "-created_at")
-        .first()
-    )
+    return _finished_runs(organization, kind).first()
+
+
+def _candidate_report(run) -> dict:
+    return {
+        "candidates": run.summary.get("candidates", []),
+        "criteria": run.criteria or {},
+        "areas": (run.summary.get("heatmap") or {}).get("areas", []),
+    }
 
 
 def _history(organization, kinds):
@@ -197,8 +205,15 @@ def it_dashboard(request):
         raise PermissionDenied
     today = local_today()
     organization = _organization(request.user, today)
-    run = _latest_run(organization, ReportRun.Kind.DX_CANDIDATES)
+    runs = list(_finished_runs(organization, ReportRun.Kind.DX_CANDIDATES)[:2])
+    run = runs[0] if runs else None
+    previous = runs[1] if len(runs) > 1 else None
     summary = run.summary if run else {}
+    changes = (
+        candidate_changes(previous=_candidate_report(previous), current=_candidate_report(run))
+        if previous
+        else None
+    )
     return render(
         request,
         "lms/dashboards/it_policy.html",
@@ -207,6 +222,8 @@ def it_dashboard(request):
             "candidates": summary.get("candidates", []),
             "uncovered": summary.get("uncovered", []),
             "heatmap": summary.get("heatmap"),
+            "previous": previous,
+            "changes": changes,
             "criteria": leader_criteria_for(organization),
             "history": _history(organization, [ReportRun.Kind.DX_CANDIDATES]),
         },

@@ -245,3 +245,70 @@ def _sections_without_candidates(organization, candidates) -> list[dict]:
         for d in departments
         if not any(path.startswith(d.path) for path in covered)
     ]
+
+
+@dataclass
+class CandidateChanges:
+    """What changed from one candidate report to the next: criteria and people."""
+
+    criteria: list[dict]
+    added: list[dict]
+    removed: list[dict]
+
+    def __bool__(self) -> bool:
+        return bool(self.criteria or self.added or self.removed)
+
+
+CRITERIA_WEIGHTS = (
+    "weight_level",
+    "weight_self_nomination",
+    "weight_endorsement",
+    "weight_authored",
+)
+
+
+def candidate_changes(*, previous: dict, current: dict) -> CandidateChanges:
+    """Compare two candidate reports, each ``{"candidates", "criteria", "areas"}`` as stored
+    with a run (summary candidates, criteria snapshot, heatmap areas). Pure: no queries."""
+    area_names = {area["code"]: area["name"] for area in [*previous["areas"], *current["areas"]]}
+
+    def level(value) -> str:
+        return f"{value} {Level(value).label}" if value else str(_("No minimum"))
+
+    criteria = []
+    before, after = previous["criteria"], current["criteria"]
+    before_minimums = before.get("minimum_levels", {})
+    after_minimums = after.get("minimum_levels", {})
+    for code in sorted(set(before_minimums) | set(after_minimums)):
+        if before_minimums.get(code) != after_minimums.get(code):
+            criteria.append(
+                {
+                    "label": _("Minimum level: %(area)s") % {"area": area_names.get(code, code)},
+                    "before": level(before_minimums.get(code)),
+                    "after": level(after_minimums.get(code)),
+                }
+            )
+    if before.get("required_track_id") != after.get("required_track_id"):
+        criteria.append(
+            {
+                "label": str(LeaderCriteria._meta.get_field("required_track").verbose_name),
+                "before": before.get("required_track") or "—",
+                "after": after.get("required_track") or "—",
+            }
+        )
+    for name in CRITERIA_WEIGHTS:
+        if before.get(name) != after.get(name):
+            criteria.append(
+                {
+                    "label": str(LeaderCriteria._meta.get_field(name).verbose_name),
+                    "before": before.get(name),
+                    "after": after.get(name),
+                }
+            )
+    previous_ids = {c["user_id"] for c in previous["candidates"]}
+    current_ids = {c["user_id"] for c in current["candidates"]}
+    return CandidateChanges(
+        criteria=criteria,
+        added=[c for c in current["candidates"] if c["user_id"] not in previous_ids],
+        removed=[c for c in previous["candidates"] if c["user_id"] not in current_ids],
+    )

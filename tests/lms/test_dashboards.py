@@ -15,6 +15,7 @@ from config.celery import app as celery_app
 from lms.factories import TrackAssignmentFactory
 from lms.models import AuditEvent, LeaderCriteria, LeaderNomination, ReminderLog, ReportRun
 from lms.reminders import reminders_send
+from lms.reports.candidates import leader_criteria_for
 from lms.roles import Role
 from lms.services import report_build, report_request, report_sweep
 from lms.tasks import build_report
@@ -255,6 +256,30 @@ def _queries(client, url):
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == HTTPStatus.OK
     return len(queries)
+
+
+def test_it_dashboard_lists_what_changed_since_the_previous_candidate_report(
+    client, roles, organization
+):
+    run = report_request(
+        organization=organization,
+        kind="dx_candidates",
+        as_of=datetime.date(2026, 11, 27),
+        trigger="command",
+    ).run
+    report_build(run_id=run.pk)
+    criteria = leader_criteria_for(organization)
+    criteria.minimum_levels = {**criteria.minimum_levels, "caution": 3}
+    criteria.weight_endorsement = 8
+    criteria.save()
+    built(organization, "dx_candidates")
+    client.force_login(roles["it_policy"])
+
+    html = client.get(reverse("lms:it_dashboard")).content.decode()
+
+    assert "2026年11月27日 時点のレポートからの変化" in html
+    assert '<th scope="row">必要なレベル：How（留意点）</th><td>2 中級</td><td>3 上級</td>' in html
+    assert "<td>5</td><td>8</td>" in html
 
 
 def test_dashboards_run_a_fixed_number_of_queries(

@@ -12,7 +12,7 @@ from assessments.models import SkillArea, SkillResult
 from courses.services import module_complete
 from lms.factories import MembershipFactory, TrackAssignmentFactory, UserFactory
 from lms.models import LeaderNomination, Notice, ReportRun
-from lms.reports.candidates import dx_candidates, leader_criteria_for
+from lms.reports.candidates import candidate_changes, dx_candidates, leader_criteria_for
 from lms.reports.completion import completion_summary, person_course_rows
 from lms.reports.writers import csv_text, safe_cell, transcode_to_cp932
 from lms.roles import Role
@@ -472,3 +472,48 @@ def test_hr_reads_why_a_report_failed_in_japanese(client, organization, make_sta
 
     assert "データベース" in page and "もう一度" in page
     assert "OperationalError: x" in page
+
+
+AREAS = [{"code": "data", "name": "What（データ）"}, {"code": "caution", "name": "How（留意点）"}]
+WEIGHTS = {
+    "weight_level": 2,
+    "weight_self_nomination": 3,
+    "weight_endorsement": 5,
+    "weight_authored": 1,
+}
+
+
+def candidate_report(minimums, *people, weight_level=2):
+    return {
+        "candidates": [
+            {"user_id": user_id, "name": name, "staff_number": str(1000 + user_id)}
+            for user_id, name in people
+        ],
+        "criteria": {
+            "minimum_levels": minimums,
+            "required_track_id": None,
+            **WEIGHTS,
+            "weight_level": weight_level,
+        },
+        "areas": AREAS,
+    }
+
+
+def test_candidate_changes_name_the_changed_criteria_and_the_people_in_and_out():
+    previous = candidate_report({"data": 2, "caution": 2}, (1, "山田"), (2, "佐藤"))
+    current = candidate_report({"data": 1, "caution": 2}, (2, "佐藤"), (3, "鈴木"), weight_level=3)
+
+    changes = candidate_changes(previous=previous, current=current)
+
+    assert [(c["label"], c["before"], c["after"]) for c in changes.criteria] == [
+        ("必要なレベル：What（データ）", "2 中級", "1 基礎"),
+        ("必要レベルを 1 上回るごとの点数", 2, 3),
+    ]
+    assert [c["name"] for c in changes.added] == ["鈴木"]
+    assert [c["name"] for c in changes.removed] == ["山田"]
+
+
+def test_candidate_changes_are_empty_when_nothing_changed():
+    report = candidate_report({"data": 2}, (1, "山田"))
+
+    assert not candidate_changes(previous=report, current=report)

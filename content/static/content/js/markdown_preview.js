@@ -16,6 +16,7 @@
     if (!preview) {
       preview = document.createElement("div");
       preview.className = "shinka-markdown-preview";
+      preview.setAttribute("role", "region");
       preview.setAttribute("aria-live", "polite");
       preview.setAttribute("aria-label", textarea.dataset.previewLabel || "Preview");
       textarea.parentNode.appendChild(preview);

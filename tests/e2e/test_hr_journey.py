@@ -1,0 +1,130 @@
+import datetime
+import io
+import re
+
+import openpyxl
+import pytest
+from django.contrib.auth import get_user_model
+
+from lms.models import ReportRun
+
+from .conftest import enter_totp, give_authenticator
+
+expect = pytest.importorskip("playwright.sync_api").expect
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+HEADER = "職員番号,氏名,氏名カナ,所属,職位,メールアドレス\n"
+NEWCOMER = "1201,岡田 遥,オカダ ハルカ,{department},主事,staff1201@town.kagamino.example.jp\n"
+
+
+def test_hr_sets_up_two_factor_reads_completion_and_downloads_a_fresh_report(journey):
+    # Last night's report exists; today's has not been made yet.
+    ReportRun.objects.filter(kind=ReportRun.Kind.HR_COMPLETION).update(
+        as_of=datetime.date.today() - datetime.timedelta(days=1)
+    )
+    walk = journey("hr")
+    page = walk.page
+    walk.sign_in("3001", "demo-hr-3001")
+
+    # HR sees other people's data: the first sign-in asks for an authenticator app.
+    expect(page.get_by_role("status")).to_contain_text("二段階認証")
+    # allauth asks for the password once more before any security change.
+    expect(page.get_by_role("heading", level=1)).to_have_text("アクセス確認")
+    walk.check("confirm-password")
+    page.get_by_label("パスワード").fill("demo-hr-3001")
+    with page.expect_navigation():
+        page.get_by_label("パスワード").press("Enter")
+    walk.check("two-factor-setup")
+    secret = page.locator("#authenticator_secret").inner_text()
+    enter_totp(page, secret)
+    walk.check("two-factor-done")
+
+    page.get_by_role("navigation", name="メインメニュー").get_by_role(
+        "link", name="受講状況"
+    ).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("受講状況ダッシュボード")
+    walk.check("completion-dashboard")
+
+    departments = page.get_by_role("table", name=re.compile("所属別の受講状況"))
+    departments.get_by_role("link", name="住民税務課", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("住民税務課")
+    walk.check("department")
+    member = page.get_by_role("table").get_by_role("rowheader").first.get_by_role("link")
+    name = member.inner_text()
+    member.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(name)
+    walk.check("person")
+
+    page.get_by_role("link", name="受講状況", exact=True).click()
+    request = page.get_by_role("button", name="本日分のレポートを作成する")
+    request.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_contain_text("レポートの作成を依頼しました。")
+    walk.check("report-requested")
+
+    today = ReportRun.objects.get(kind=ReportRun.Kind.HR_COMPLETION, as_of=datetime.date.today())
+    assert today.status == ReportRun.Status.DELIVERED
+    history = page.get_by_role("table", name="レポートの履歴")
+    newest = history.get_by_role("row").nth(1)
+    newest.get_by_role("rowheader").get_by_role("link").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("所属別受講状況（人事担当）")
+    walk.check("report")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Excel（.xlsx）をダウンロード").click()
+    workbook = openpyxl.load_workbook(io.BytesIO(download.value.path().read_bytes()))
+    assert workbook.sheetnames == ["所属別", "職位別", "個人別"]
+    assert workbook["個人別"].max_row == today.row_count + 1
+
+
+def test_hr_imports_a_roster_after_fixing_the_error_the_page_explains(journey):
+    secret = "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU"
+    give_authenticator("3001", secret)
+    walk = journey("hr-roster")
+    page = walk.page
+    walk.sign_in("3001", "demo-hr-3001", totp_secret=secret)
+
+    page.get_by_role("navigation", name="メインメニュー").get_by_role(
+        "link", name="管理画面"
+    ).click()
+    walk.check_admin("admin-dashboard")
+    page.get_by_role("button", name="研修管理").click()
+    page.get_by_role("link", name="職員名簿の取り込み").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("職員名簿の取り込み")
+    walk.check_admin("roster-import")
+
+    file_field = page.get_by_label("職員名簿（CSV または Excel）")
+    file_field.set_input_files(
+        files=[
+            {
+                "name": "meibo.csv",
+                "mimeType": "text/csv",
+                "buffer": (HEADER + NEWCOMER.format(department="住民課")).encode("utf-8-sig"),
+            }
+        ]
+    )
+    page.get_by_role("button", name="ファイルを確認する").click()
+    problem = "2 行目・所属：所属「住民課」が見つかりません。"
+    expect(page.get_by_role("alert")).to_contain_text(problem)
+    expect(page.get_by_role("alert")).to_contain_text("何も取り込んでいません。")
+    file_field = page.get_by_label("職員名簿（CSV または Excel）")
+    expect(file_field).to_have_accessible_description(re.compile(re.escape(problem)))
+    walk.check_admin("roster-error")
+    assert not get_user_model().objects.filter(staff_number="1201").exists()
+
+    file_field.set_input_files(
+        files=[
+            {
+                "name": "meibo.csv",
+                "mimeType": "text/csv",
+                "buffer": (HEADER + NEWCOMER.format(department="住民係")).encode("utf-8-sig"),
+            }
+        ]
+    )
+    page.get_by_role("button", name="ファイルを確認する").click()
+    expect(page.get_by_role("heading", name="変更内容の確認")).to_be_visible()
+    walk.check_admin("roster-preview")
+    page.get_by_role("button", name="この内容で取り込む").click()
+    expect(page.get_by_text("名簿を取り込みました：新規 1 人")).to_be_visible()
+    walk.check_admin("roster-imported")
+    newcomer = get_user_model().objects.get(staff_number="1201")
+    assert newcomer.memberships.get().department.name == "住民係"
