@@ -45,7 +45,7 @@ e2e: install e2e-deps
 # translate the new entries in locale/ja and commit both .po and .mo
 # (the .mo is committed so a fresh machine needs no gettext tools).
 messages: install
-	$(BIN)/python manage.py makemessages -l ja --ignore=.venv --ignore=tests --no-obsolete
+	$(BIN)/python manage.py makemessages -l ja --ignore=.venv --ignore=tests --ignore='*/demo/curriculum/*' --ignore=build --ignore=bench --no-obsolete
 	$(BIN)/python manage.py compilemessages -l ja --ignore=.venv
 
 lint: install

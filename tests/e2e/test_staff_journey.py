@@ -107,3 +107,16 @@ def test_staff_member_finishes_a_module_by_passing_its_quiz_and_sees_the_new_lev
     ).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("研修一覧")
     walk.check("catalogue")
+
+    # Her profile: the roster's data to read, and a note on her DX interests to write.
+    page.get_by_role("link", name=re.compile(r"（1001）")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("プロフィール")
+    walk.check("profile")
+    note = page.get_by_label("DXで関心のあること・得意なこと")
+    expect(note).to_have_accessible_description(re.compile("所属長・人事担当課・情報政策担当課"))
+    note.fill("あ" * 401)  # the browser holds her to the 400 characters the server allows
+    assert len(note.input_value()) == 400
+    note.fill("Excel の集計をマクロで自動化しました。")
+    page.get_by_role("button", name="保存").press("Enter")
+    expect(page.get_by_role("status")).to_contain_text("プロフィールを保存しました。")
+    assert attempt.user.__class__.objects.get(pk=attempt.user.pk).interests.startswith("Excel")
