@@ -37,7 +37,7 @@ def content_problem(name: str, upload) -> str | None:
     elif extension == "webm":
         ok = head.startswith(b"\x1a\x45\xdf\xa3")
     elif extension in ("txt", "csv"):
-        ok = b"\x00" not in head and _decodes(head)
+        ok = _is_text(head)
     elif extension == "zip" or extension in OFFICE_PARTS:
         return _zip_problem(extension, upload)
     else:
@@ -49,8 +49,16 @@ def content_problem(name: str, upload) -> str | None:
     }
 
 
-def _decodes(head: bytes) -> bool:
-    for encoding in ("utf-8-sig", "cp932"):
+def _is_text(head: bytes) -> bool:
+    """UTF-8, Shift_JIS (CP932), or UTF-16 with its byte-order mark (Excel's "Unicode text")."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        even = head[: len(head) // 2 * 2]
+        return _decodes(even, ("utf-16",)) and "\x00" not in even.decode("utf-16", "ignore")
+    return b"\x00" not in head and _decodes(head, ("utf-8-sig", "cp932"))
+
+
+def _decodes(head: bytes, encodings) -> bool:
+    for encoding in encodings:
         try:
             head.decode(encoding)
             return True

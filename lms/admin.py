@@ -1,3 +1,5 @@
+import allauth.mfa.admin  # registers allauth's admin first, so it can be replaced below
+from allauth.mfa.models import Authenticator
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
@@ -117,3 +119,32 @@ class ReportRunAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+class AuditedAuthenticatorAdmin(allauth.mfa.admin.AuthenticatorAdmin):
+    """Allauth's admin for two-factor devices; removing one (a lost phone) is audited."""
+
+    def _audit_removal(self, request, authenticator):
+        from .services import audit_record
+
+        audit_record(
+            request=request,
+            action=AuditEvent.Action.MFA_REMOVED,
+            actor=request.user,
+            subject=authenticator.user,
+            kind=authenticator.type,
+            via="admin",
+        )
+
+    def delete_model(self, request, obj):
+        self._audit_removal(request, obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for authenticator in queryset.select_related("user"):
+            self._audit_removal(request, authenticator)
+        super().delete_queryset(request, queryset)
+
+
+admin.site.unregister(Authenticator)
+admin.site.register(Authenticator, AuditedAuthenticatorAdmin)

@@ -61,6 +61,13 @@ CONTROL_CHARACTERS = dict.fromkeys(
 NULL_CHARACTER = _("The text contains a null character. Please remove it and try again.")
 
 
+class MultilineTextField(forms.CharField):
+    """Line breaks count as one character, as in the browser's own limit (CRLF → LF)."""
+
+    def to_python(self, value):
+        return super().to_python(value).replace("\r\n", "\n")
+
+
 class ProfileForm(forms.ModelForm):
     """What staff write about themselves; the roster (HR) owns names, posts and e-mail."""
 
@@ -68,6 +75,7 @@ class ProfileForm(forms.ModelForm):
         model = get_user_model()
         fields = ["interests"]
         widgets = {"interests": forms.Textarea(attrs={"rows": 5})}
+        field_classes = {"interests": MultilineTextField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -81,4 +89,4 @@ class ProfileForm(forms.ModelForm):
 
     def clean_interests(self):
         text = self.cleaned_data["interests"].translate(CONTROL_CHARACTERS)
-        return "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").split("\n")).strip()
+        return "\n".join(line.rstrip() for line in text.split("\n")).strip()

@@ -4,6 +4,7 @@ import datetime
 import logging
 import re
 import shutil
+import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -133,6 +134,14 @@ def report_enqueue(*, run_id: int) -> bool:
     queued and the sweeper publishes it later. Returns whether it was published."""
     from .tasks import build_report
 
+    if build_report.app.conf.task_always_eager:
+        # No worker (the demo): the job runs here and now, and records its own
+        # failure on the run; the page that asked still answers.
+        try:
+            build_report.apply_async(args=[run_id])
+        except Exception:  # noqa: BLE001 - shown on the run as its reason for failure
+            logger.exception("Report %s could not be built.", run_id)
+        return True
     try:
         # A connection of its own: a pooled one that failed while the broker was
         # down would keep failing after the broker is back.
@@ -154,16 +163,18 @@ def report_enqueue(*, run_id: int) -> bool:
 BUILD_ABANDONED_AFTER = datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
 
 
-def report_build(*, run_id: int, progress=None) -> ReportRun:
+def report_build(*, run_id: int, claim: str = "", progress=None) -> ReportRun:
     """Build a queued run's files and notify its recipients. Safe to call again.
 
-    The run is claimed with a conditional UPDATE (queued → building), so a
-    duplicate message, a second beat or a sweeper never builds the same run
-    twice; files are written to a temporary folder and attached only when
-    complete, so a failure publishes no partial file.
+    The run is claimed for one job with a conditional UPDATE (queued →
+    building), so a duplicate message, a second beat or a sweeper never builds
+    the same run twice; files are written to a temporary folder and attached
+    only when complete, and only while the claim still holds, so a failure or
+    a build that lost its claim publishes no file.
     """
+    claim = claim or uuid.uuid4().hex
     claimed = ReportRun.objects.filter(pk=run_id, status=ReportRun.Status.QUEUED).update(
-        status=ReportRun.Status.BUILDING, started_at=timezone.now()
+        status=ReportRun.Status.BUILDING, started_at=timezone.now(), claim=claim
     )
     run = ReportRun.objects.select_related("organization").get(pk=run_id)
     if not claimed:
@@ -173,7 +184,10 @@ def report_build(*, run_id: int, progress=None) -> ReportRun:
     built = build_files(run, progress=progress)
     try:
         with transaction.atomic():
-            if not ReportRun.objects.filter(pk=run.pk, status=ReportRun.Status.BUILDING).exists():
+            holding = ReportRun.objects.select_for_update().filter(
+                pk=run.pk, status=ReportRun.Status.BUILDING, claim=claim
+            )
+            if not holding.exists():
                 return run  # requeued as abandoned meanwhile; the newer build publishes
             stem = f"{run.kind}-{run.fiscal_year}-{run.as_of:%Y%m%d}-{run.pk}"
             attach(run.xlsx_file, built["xlsx"], f"{stem}.xlsx")
@@ -201,29 +215,41 @@ def report_build(*, run_id: int, progress=None) -> ReportRun:
 
 
 @transaction.atomic
-def report_requeue(*, run_id: int, note: str) -> bool:
-    """Put a run that failed part-way back in the queue (for a retry or the sweeper)."""
+def report_requeue(*, run_id: int, note: str, claim: str | None = None) -> bool:
+    """Put a run that failed part-way back in the queue.
+
+    With ``claim`` (a retry or redelivery of the job that claimed it) only that
+    job's own build is requeued; without (the sweeper) any abandoned build is.
+    """
     run = ReportRun.objects.select_for_update().get(pk=run_id)
-    if run.status != ReportRun.Status.BUILDING:
+    if run.status != ReportRun.Status.BUILDING or claim not in (None, run.claim):
         return False
     run.status = ReportRun.Status.QUEUED
+    run.claim = ""
     run.queued_at = timezone.now()
     _history(run, ReportRun.Status.QUEUED, note)
-    run.save(update_fields=["status", "queued_at", "history"])
+    run.save(update_fields=["status", "claim", "queued_at", "history"])
     return True
 
 
 @transaction.atomic
-def report_fail(*, run_id: int, failure: str, error: str = "") -> bool:
-    """Mark a run that is not finished as failed: why (shown to HR) and the technical detail."""
+def report_fail(*, run_id: int, failure: str, error: str = "", claim: str | None = None) -> bool:
+    """Mark a run that is not finished as failed: why (shown to HR) and the technical detail.
+
+    With ``claim``, only while that job's build is the current one: a late
+    failure never overrides a newer build that took over.
+    """
     run = ReportRun.objects.select_for_update().get(pk=run_id)
     if run.status not in (ReportRun.Status.QUEUED, ReportRun.Status.BUILDING):
+        return False
+    if claim is not None and run.claim != claim:
         return False
     run.status = ReportRun.Status.FAILED
     run.failure = failure
     run.error = error[:2000]
-    _history(run, ReportRun.Status.FAILED, error[:200])
-    run.save(update_fields=["status", "failure", "error", "history"])
+    run.claim = ""
+    _history(run, ReportRun.Status.FAILED, failure)  # the detail may name hosts: admins only
+    run.save(update_fields=["status", "failure", "error", "claim", "history"])
     return True
 
 

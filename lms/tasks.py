@@ -10,7 +10,13 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections, connection
+from django.db import (
+    DatabaseError,
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    connection,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -34,18 +40,22 @@ def build_report(self, run_id: int) -> str:
     from .models import ReportRun
     from .services import report_build, report_requeue
 
+    # The job's id stays the same through its retries and redeliveries: it is
+    # the claim on the run, so this job only ever takes over its own build.
+    claim = self.request.id
     try:
         if (self.request.delivery_info or {}).get("redelivered"):
             # The worker that had this message died mid-build (acks_late kept the
             # message); its claim is void, so the run goes back to the queue state.
-            report_requeue(run_id=run_id, note="redelivered after a lost worker")
+            report_requeue(run_id=run_id, note="redelivered after a lost worker", claim=claim)
         elif self.request.retries:
-            # The previous attempt of this very job failed part-way, maybe without
+            # The previous attempt of this job failed part-way, maybe without
             # being able to write that down (database gone): take over its claim.
-            report_requeue(run_id=run_id, note=f"retry {self.request.retries}")
-        return report_build(run_id=run_id).status
+            report_requeue(run_id=run_id, note=f"retry {self.request.retries}", claim=claim)
+        return report_build(run_id=run_id, claim=claim).status
     except UNAVAILABLE as error:
-        if self.request.retries >= self.max_retries:
+        # Without a worker (the demo) there is nobody to retry later: fail now.
+        if self.request.is_eager or self.request.retries >= self.max_retries:
             _record_failure(self, run_id, ReportRun.Failure.UNAVAILABLE, error)
         raise  # autoretry_for schedules the next attempt, with back-off
     except Exception as error:
@@ -58,32 +68,34 @@ def _record_failure(task, run_id: int, failure: str, error: Exception) -> None:
     from .services import report_fail
 
     detail = f"{error.__class__.__name__}: {error}"
+    claim = task.request.id
     if not connection.in_atomic_block:
         close_old_connections()  # a connection broken by the outage cannot be reused
     try:
-        report_fail(run_id=run_id, failure=failure, error=detail)
+        report_fail(run_id=run_id, failure=failure, error=detail, claim=claim)
     except DatabaseError:
         if task.request.is_eager:
             raise  # in a web request (demo): nothing to defer to
         logger.warning(
             "Report %s failed; the failure is recorded once the database is back.", run_id
         )
-        record_report_failure.apply_async(args=[run_id, failure, detail], countdown=1)
+        record_report_failure.apply_async(args=[run_id, failure, detail, claim], countdown=1)
 
 
 @shared_task(
     name="lms.record_report_failure",
     acks_late=True,
-    autoretry_for=(DatabaseError,),
+    autoretry_for=(OperationalError, InterfaceError),  # the database is away, not wrong
     retry_backoff=settings.SHINKA_REPORT_RETRY_BACKOFF,
     retry_backoff_max=300,
     retry_jitter=True,
-    max_retries=None,  # the run must not stay "building" for ever
+    max_retries=400,  # at most five minutes apart: more than a day
 )
-def record_report_failure(run_id: int, failure: str, detail: str) -> None:
+def record_report_failure(run_id: int, failure: str, detail: str, claim: str) -> None:
+    """Record a build's failure once the database is back, unless a newer build took over."""
     from .services import report_fail
 
-    report_fail(run_id=run_id, failure=failure, error=detail)
+    report_fail(run_id=run_id, failure=failure, error=detail, claim=claim)
 
 
 @shared_task(name="lms.schedule_report", acks_late=True)

@@ -101,3 +101,14 @@ def make_staff(departments, positions):
         return user
 
     return make
+
+
+@pytest.fixture
+def eager_jobs():
+    """Report jobs run in the web process, as with `make run` (no broker)."""
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous

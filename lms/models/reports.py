@@ -80,6 +80,9 @@ class ReportRun(models.Model):
     criteria = models.JSONField(
         _("criteria snapshot"), default=dict, blank=True, help_text=_("For candidate reports.")
     )
+    # Which job is building the run (the Celery task id; a retry or a redelivery
+    # of the same job keeps it), so that no other job takes over or fails the build.
+    claim = models.CharField(_("claimed by job"), max_length=64, blank=True)
     failure = models.CharField(_("reason for failure"), max_length=12, choices=Failure, blank=True)
     error = models.TextField(_("technical detail of the failure"), blank=True)
     history = models.JSONField(_("status history"), default=list, blank=True)

@@ -74,6 +74,7 @@ DOCX = _zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:docum
         ("申請様式.docx", DOCX),
         ("名簿例.csv", "職員番号,氏名\n1001,山田 太郎\n".encode("cp932")),
         ("説明.txt", "マイナンバーカードの説明です。\n".encode()),
+        ("名簿.txt", "職員番号\t氏名\r\n1001\t山田 太郎\r\n".encode("utf-16")),  # Excel "Unicode"
         ("動画.mp4", b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 32),
     ],
 )
@@ -99,6 +100,7 @@ def test_documents_whose_content_matches_their_extension_are_accepted(author, na
         ("申請様式.docx", _zip({"readme.txt": b"not a word document"})),
         ("集計.xlsx", b"<html><script>alert(1)</script></html>"),
         ("説明.txt", b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00"),
+        ("説明.csv", b"\xff\xfe" + b"\x00" * 64),  # a byte-order mark in front of zeros
         ("動画.mp4", b"%PDF-1.7 not a video"),
         ("資料.zip", b"PK but not really a zip"),
     ],

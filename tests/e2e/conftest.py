@@ -23,8 +23,6 @@ from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from config.celery import app as celery_app
-
 E2E_DIR = Path(__file__).resolve().parent
 REPO_DIR = E2E_DIR.parents[1]
 AXE_SCRIPT = E2E_DIR / "node_modules" / "axe-core" / "axe.min.js"
@@ -80,15 +78,6 @@ def browser(monkeypatch):
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--lang=ja"])
         yield browser
         browser.close()
-
-
-@pytest.fixture
-def eager_jobs():
-    """Report jobs run in the web process, as with `make run` (no broker)."""
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = previous
 
 
 @pytest.fixture

@@ -48,6 +48,7 @@ class CuttableProxy:
             except OSError:
                 _close(client)
                 continue
+            server.settimeout(None)  # an idle connection stays open until the test cuts it
             with self._lock:
                 self._open.update((client, server))
             for source, sink in ((client, server), (server, client)):

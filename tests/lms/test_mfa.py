@@ -114,3 +114,50 @@ def test_a_wrong_code_at_sign_in_is_audited(client, make_staff):
 
     event = AuditEvent.objects.get(action=AuditEvent.Action.MFA_FAILED)
     assert event.subject == hr and "000000" not in str(event.detail)
+
+
+def _signed_in_with_totp(client, make_staff, number):
+    person = make_staff(staff_number=number, mfa=False)
+    secret = generate_totp_secret()
+    TOTP.activate(person, secret)
+    client.post(reverse("account_login"), {"login": number, "password": PASSWORD})
+    client.post(reverse("mfa_authenticate"), {"code": current_code(secret)})
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+    return person
+
+
+def test_removing_two_factor_and_new_recovery_codes_are_audited(
+    client, make_staff, django_capture_on_commit_callbacks
+):
+    from allauth.mfa.models import Authenticator
+
+    from lms.models import AuditEvent
+
+    person = _signed_in_with_totp(client, make_staff, "7778")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("mfa_generate_recovery_codes"))
+        client.post(reverse("mfa_deactivate_totp"))
+
+    assert not Authenticator.objects.filter(user=person, type=Authenticator.Type.TOTP).exists()
+    actions = set(AuditEvent.objects.filter(subject=person).values_list("action", flat=True))
+    assert {AuditEvent.Action.MFA_RESET, AuditEvent.Action.MFA_REMOVED} <= actions
+
+
+def test_an_administrator_removing_someones_device_is_audited(client, make_staff):
+    from allauth.mfa.models import Authenticator
+
+    from lms.models import AuditEvent
+
+    lost_phone = make_staff(roles=[Role.HR], staff_number="7779")
+    admin = make_staff(roles=[Role.ADMIN], is_superuser=True, is_staff=True)
+    device = Authenticator.objects.get(user=lost_phone, type=Authenticator.Type.TOTP)
+    client.force_login(admin)
+
+    response = client.post(
+        reverse("admin:mfa_authenticator_delete", args=[device.pk]), {"post": "yes"}
+    )
+
+    assert response.status_code == HTTPStatus.FOUND
+    assert not Authenticator.objects.filter(pk=device.pk).exists()
+    event = AuditEvent.objects.get(action=AuditEvent.Action.MFA_REMOVED)
+    assert (event.actor, event.subject, event.detail["via"]) == (admin, lost_phone, "admin")

@@ -68,26 +68,36 @@ def test_bad_text_is_refused_with_a_message_tied_to_the_field_and_nothing_saved(
     assert staff.interests == "前の内容"
 
 
+def test_line_breaks_count_once_as_in_the_browser(client, staff):
+    text = "\r\n".join(["あ" * 39] * 10)  # 390 characters and 9 line breaks: 399 in the box
+
+    response = client.post(URL, {"interests": text})
+
+    assert response.status_code == HTTPStatus.FOUND
+    staff.refresh_from_db()
+    assert len(staff.interests) == 399
+
+
 def test_the_people_allowed_to_see_a_person_read_their_interests(client, make_staff, staff):
     staff.interests = "RPAで申請受付を自動化したい"
     staff.save()
     head = make_staff("jumin", "kacho", roles=[Role.DEPT_HEAD])
+    hr = make_staff("jinji", roles=[Role.HR])
     it_policy = make_staff("somu", roles=[Role.IT_POLICY])
     colleague = make_staff("mado")
+    other_head = make_staff("somu", "kacho", roles=[Role.DEPT_HEAD])
 
-    client.force_login(head)
-    assert (
-        "RPAで申請受付"
-        in client.get(reverse("lms:person_progress", args=[staff.pk])).content.decode()
-    )
-    client.force_login(it_policy)
-    assert (
-        "RPAで申請受付"
-        in client.get(reverse("lms:person_skills", args=[staff.pk])).content.decode()
-    )
-    client.force_login(colleague)
-    for name in ("lms:person_progress", "lms:person_skills"):
-        assert client.get(reverse(name, args=[staff.pk])).status_code == HTTPStatus.NOT_FOUND
+    def page(name):
+        return client.get(reverse(name, args=[staff.pk]))
+
+    for reader, name in ((head, "lms:person_progress"), (hr, "lms:person_progress"),
+                         (it_policy, "lms:person_skills")):  # fmt: skip
+        client.force_login(reader)
+        assert "RPAで申請受付" in page(name).content.decode()
+    for outsider in (colleague, other_head):
+        client.force_login(outsider)
+        for name in ("lms:person_progress", "lms:person_skills"):
+            assert page(name).status_code == HTTPStatus.NOT_FOUND
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(client, db):

@@ -312,10 +312,10 @@ def test_a_redelivered_job_rebuilds_a_run_its_dead_worker_had_claimed(
             organization=organization, kind="hr_completion", as_of=AS_OF, trigger="command"
         ).run
     ReportRun.objects.filter(pk=run.pk).update(
-        status=ReportRun.Status.BUILDING
-    )  # the dead worker's claim
+        status=ReportRun.Status.BUILDING, claim="job-1"
+    )  # the dead worker's claim: the same job, redelivered
 
-    build_report.push_request(delivery_info={"redelivered": True}, retries=0)
+    build_report.push_request(id="job-1", delivery_info={"redelivered": True}, retries=0)
     try:
         build_report.run(run.pk)
     finally:
@@ -333,8 +333,8 @@ def _queued(organization, django_capture_on_commit_callbacks):
         ).run
 
 
-def _run_task(task, *args, retries):
-    task.push_request(retries=retries)
+def _run_task(task, *args, retries, job="job-1"):
+    task.push_request(id=job, retries=retries)
     try:
         return task.run(*args)
     finally:
@@ -349,13 +349,66 @@ def test_a_retry_takes_over_the_claim_its_failed_attempt_could_not_release(
     run = _queued(organization, django_capture_on_commit_callbacks)
     # The first attempt claimed the run, then lost the database before it could
     # write anything else down.
-    ReportRun.objects.filter(pk=run.pk).update(status=ReportRun.Status.BUILDING)
+    ReportRun.objects.filter(pk=run.pk).update(status=ReportRun.Status.BUILDING, claim="job-1")
 
     _run_task(build_report, run.pk, retries=1)
 
     run.refresh_from_db()
     assert run.status == ReportRun.Status.DELIVERED
     assert "retry 1" in [step["note"] for step in run.history]
+
+
+def test_a_retry_never_takes_over_a_build_another_job_holds(
+    town, organization, django_capture_on_commit_callbacks
+):
+    from lms.tasks import build_report
+
+    run = _queued(organization, django_capture_on_commit_callbacks)
+    # A duplicate job (a second message from the sweeper) retries while the
+    # job that claimed the run is still building it.
+    ReportRun.objects.filter(pk=run.pk).update(status=ReportRun.Status.BUILDING, claim="job-1")
+
+    _run_task(build_report, run.pk, retries=1, job="duplicate")
+
+    run.refresh_from_db()
+    assert (run.status, run.claim) == (ReportRun.Status.BUILDING, "job-1")
+    assert not run.xlsx_file
+
+
+def test_a_late_failure_never_fails_a_newer_build(
+    town, organization, django_capture_on_commit_callbacks
+):
+    from lms.tasks import record_report_failure
+
+    run = _queued(organization, django_capture_on_commit_callbacks)
+    # The database was away for long; the sweeper requeued the run and another
+    # job is building it when the first job's failure can finally be written.
+    ReportRun.objects.filter(pk=run.pk).update(status=ReportRun.Status.BUILDING, claim="newer")
+
+    record_report_failure(run.pk, ReportRun.Failure.UNAVAILABLE, "OperationalError", "job-1")
+
+    run.refresh_from_db()
+    assert (run.status, run.failure) == (ReportRun.Status.BUILDING, "")
+
+
+def test_without_a_worker_a_database_error_fails_the_run_at_once_and_the_page_answers(
+    client, town, make_staff, monkeypatch, django_capture_on_commit_callbacks, eager_jobs
+):
+    from django.db import OperationalError
+    from django.urls import reverse
+
+    def database_gone(run, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr("lms.services.build_files", database_gone)
+    client.force_login(make_staff("jinji", roles=[Role.HR]))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("lms:report_request"), {"kind": "hr_completion"})
+
+    assert response.status_code == 302
+    run = ReportRun.objects.get()
+    assert (run.status, run.failure) == (ReportRun.Status.FAILED, ReportRun.Failure.UNAVAILABLE)
 
 
 def test_when_retries_run_out_the_run_fails_with_a_reason_and_no_file(
@@ -471,7 +524,10 @@ def test_hr_reads_why_a_report_failed_in_japanese(client, organization, make_sta
     page = client.get(reverse("lms:report_detail", args=[run.pk])).content.decode()
 
     assert "データベース" in page and "もう一度" in page
-    assert "OperationalError: x" in page
+    assert "OperationalError: x" not in page  # technical detail (hosts, addresses): admins only
+    client.force_login(make_staff("jinji", roles=[Role.HR, Role.ADMIN], is_superuser=True))
+    admin_page = client.get(reverse("lms:report_detail", args=[run.pk])).content.decode()
+    assert "OperationalError: x" in admin_page
 
 
 AREAS = [{"code": "data", "name": "What（データ）"}, {"code": "caution", "name": "How（留意点）"}]
