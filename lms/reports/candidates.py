@@ -100,6 +100,7 @@ def dx_candidates(*, organization, as_of: datetime.date, criteria: LeaderCriteri
     authored = dict(
         ModulePage.objects.live()
         .filter(owner__isnull=False)
+        .order_by()  # Wagtail orders pages by path, which would split the groups per page
         .values_list("owner_id")
         .annotate(count=Count("id"))
         .values_list("owner_id", "count")

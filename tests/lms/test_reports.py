@@ -323,3 +323,19 @@ def test_a_redelivered_job_rebuilds_a_run_its_dead_worker_had_claimed(
     run.refresh_from_db()
     assert run.status == ReportRun.Status.DELIVERED
     assert "redelivered after a lost worker" in [step["note"] for step in run.history]
+
+
+def test_each_module_authored_earns_its_points(town, organization, make_course):
+    a = town["people"]["a"]
+    _level(a, "caution", 2)
+    _level(a, "data", 2)
+    _, _, modules = make_course(modules=3)
+    for module in modules[:2]:
+        module.owner = a
+        module.save()
+
+    report = dx_candidates(organization=organization, as_of=AS_OF)
+
+    candidate = next(cand for cand in report.candidates if cand.staff_number == "A1")
+    assert candidate.score == 2  # two modules × 1 point
+    assert candidate.reasons[-1] == "作成モジュール 2 件"
