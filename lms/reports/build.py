@@ -39,6 +39,24 @@ def build_files(run: ReportRun, *, progress=None) -> dict:
     return builder(run, folder, progress or (lambda done: None))
 
 
+def person_values(row) -> list:
+    """One line of the per-person sheet and CSV (``PERSON_HEADERS``)."""
+    return [
+        row.staff_number,
+        row.name,
+        row.department.name,
+        row.position.name,
+        row.track.title,
+        row.course.title,
+        row.status_label,
+        row.due_date,
+        row.completed_at,
+        row.modules_done,
+        row.modules_total,
+        "期限超過" if row.overdue else "",
+    ]
+
+
 def _build_completion(run: ReportRun, folder: Path, progress) -> dict:
     curriculum = Curriculum.load()
     xlsx = _xlsx_with_sheets(
@@ -60,20 +78,7 @@ def _build_completion(run: ReportRun, folder: Path, progress) -> dict:
             rows += 1
             if rows % 500 == 0:
                 progress(rows)
-            values = [
-                row.staff_number,
-                row.name,
-                row.department.name,
-                row.position.name,
-                row.track.title,
-                row.course.title,
-                row.status_label,
-                row.due_date,
-                row.completed_at,
-                row.modules_done,
-                row.modules_total,
-                "期限超過" if row.overdue else "",
-            ]
+            values = person_values(row)
             xlsx.append("個人別", values)
             csv_report.append(values)
             yield row
