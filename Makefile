@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install migrate seed messages lint clean
+.PHONY: run test install migrate seed messages lint clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,19 @@ test: install
 messages: install
 	$(BIN)/python manage.py makemessages -l ja --ignore=.venv --ignore=tests --no-obsolete
 	$(BIN)/python manage.py compilemessages -l ja --ignore=.venv
+
+# Benchmarks (bench/README.md): `make bench DB=postgres SIZE=city`. Each size gets its
+# own database (<name>_<size>), built once by the seeded generator and reused.
+DB ?= postgres
+SIZE ?= city
+BENCH_ARGS ?=
+BENCH_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/shinka_bench
+BENCH_SQLITE_URL ?= sqlite:///var/bench/bench.sqlite3
+BENCH_URL = $(if $(filter sqlite,$(DB)),$(BENCH_SQLITE_URL),$(BENCH_POSTGRES_URL))
+
+bench: install
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	DATABASE_URL=$(BENCH_URL) $(BIN)/python -m bench run --size $(SIZE) $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

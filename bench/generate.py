@@ -32,6 +32,7 @@ from assessments.models import (
     SkillArea,
     SkillResult,
 )
+from courses.blocks import quiz_ids_in
 from courses.fiscal import fiscal_year_bounds, fiscal_year_of
 from courses.models import (
     CourseCompletion,
@@ -54,7 +55,7 @@ from lms.roles import Role
 
 from .loading import bulk_load
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 # Every generated account signs in with this (the load run logs in as staff).
 PASSWORD = "bench-password-2026"
 TRACKS, COURSES_PER_TRACK, MODULES_PER_COURSE, QUESTIONS_PER_QUIZ = 8, 5, 5, 5
@@ -218,11 +219,14 @@ class _World:
             site = Site.objects.get(is_default_site=True)
             site.root_page = home
             site.save()
-        bank = QuestionBank.objects.create(title="ベンチ問題", slug=f"bench-{self.size.name}")
-        sub_areas = list(SkillArea.objects.filter(parent__isnull=False).order_by("id"))
-        self.tracks, self.courses, self.modules = [], [], []
+        self.tracks, self.courses = [], []
         self.course_modules: dict[int, list[int]] = {}
         self.quiz_of_course: dict[int, tuple[int, int]] = {}  # course → (quiz, module)
+        if TrackPage.objects.child_of(home).filter(slug="track-0").exists():
+            self._existing_curriculum(home)  # organisations of one instance share content
+            return
+        bank = QuestionBank.objects.create(title="ベンチ問題", slug="bench")
+        sub_areas = list(SkillArea.objects.filter(parent__isnull=False).order_by("id"))
         for t, title in enumerate(TRACK_TITLES):
             track = home.add_child(instance=TrackPage(title=title, slug=f"track-{t}"))
             self.tracks.append(track)
@@ -250,6 +254,16 @@ class _World:
                 self.course_modules[course.id] = ids
                 self.quiz_of_course[course.id] = (quiz.id, ids[-1])
         self.counts["pages"] = 1 + TRACKS * COURSES_PER_TRACK * (1 + MODULES_PER_COURSE)
+
+    def _existing_curriculum(self, home) -> None:
+        for t in range(len(TRACK_TITLES)):
+            track = TrackPage.objects.child_of(home).get(slug=f"track-{t}")
+            self.tracks.append(track)
+            for course in CoursePage.objects.child_of(track).order_by("path"):
+                self.courses.append((t, course))
+                modules = list(ModulePage.objects.child_of(course).order_by("path"))
+                self.course_modules[course.id] = [m.id for m in modules]
+                self.quiz_of_course[course.id] = (quiz_ids_in(modules[-1].body)[0], modules[-1].id)
 
     def _quiz(self, course, bank, sub_areas) -> Quiz:
         quiz = Quiz.objects.create(title=f"確認テスト：{course.title}", attempt_limit=0)
@@ -282,7 +296,7 @@ class _World:
         family, given = FAMILY.split(), GIVEN.split()
         password = make_password(PASSWORD)  # one hash for all: hashing 50,000 takes minutes
         joined = self.now - datetime.timedelta(days=800)
-        prefix = f"{size.name[0].upper()}"
+        prefix = size.name[:2].upper()
         numbers = [f"{prefix}{i:06d}" for i in range(1, size.staff + 1)]
         bulk_load(
             User,

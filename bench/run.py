@@ -8,6 +8,7 @@ query counts are compared; then a short load run hits gunicorn.
 import io
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -64,10 +65,8 @@ def use(size: Size) -> None:
     databases.use(databases.url_for(base_url(), size))
 
 
-def measure_jobs(size: Size, result: SizeResult, *, seed: int, as_of, repeats: int) -> None:
+def measure_jobs(organization, result: SizeResult, *, as_of, repeats: int) -> None:
     """Jobs against SQL at one size: results checked equal, then timed interleaved."""
-    use(size)
-    organization = organization_for(size, seed=seed, as_of=as_of)
     args = {"organization": organization, "as_of": as_of}
     postgres = _vendor() == "postgresql"
 
@@ -111,10 +110,8 @@ def measure_jobs(size: Size, result: SizeResult, *, seed: int, as_of, repeats: i
         result.figures["csv_vs_copy"] = timings.ratio("csv_job", "csv_copy")
 
 
-def measure_job_queries(size: Size, result: SizeResult, *, seed: int, as_of) -> None:
+def measure_job_queries(organization, result: SizeResult, *, as_of) -> None:
     """The whole Celery job once per kind (this also leaves a report for the dashboards)."""
-    use(size)
-    organization = organization_for(size, seed=seed, as_of=as_of)
     queries = {}
     for kind in KINDS:
         # Twice unmeasured: the first calls in a process (and after switching databases)
@@ -162,32 +159,35 @@ def _memory_subprocess(size, kind, seed, as_of, *, tracemalloc: bool) -> float:
     return json.loads(output.strip().splitlines()[-1])["peak_mb"]
 
 
-def measure_pages(sizes: list[Size], results: dict, *, seed: int, as_of, repeats: int) -> None:
-    """Each page at both sizes, interleaved by round; a warm-up request before timing."""
+def measure_pages(organizations: dict, results: dict, *, switch, repeats: int) -> None:
+    """Each page at every size, interleaved by round; warm-up requests before timing.
+
+    ``organizations`` maps a size name to its organisation; ``switch(name)`` points
+    the connection at that size's database.
+    """
+    names = list(organizations)
     browsers, plans = {}, {}
-    for size in sizes:
-        use(size)
-        plans[size.name] = visits(organization=organization_for(size, seed=seed, as_of=as_of))
-        browsers[size.name] = Browser()
-        for visit in plans[size.name]:
-            browsers[size.name].get(visit)  # warm: login, caches, connection
-    samples = {size.name: {page: [] for page in PAGES} for size in sizes}
-    queries = {size.name: {} for size in sizes}
+    for name in names:
+        switch(name)
+        plans[name] = visits(organization=organizations[name])
+        browsers[name] = Browser()
+        for visit in plans[name]:
+            browsers[name].get(visit)  # warm: login, caches, connection
+    samples = {name: {page: [] for page in PAGES} for name in names}
+    queries = {name: {} for name in names}
     for round_number in range(repeats):
-        order = sizes if round_number % 2 == 0 else list(reversed(sizes))
-        for size in order:
-            use(size)
-            browsers[size.name].get(plans[size.name][0])  # reconnect outside the timing
-            for visit in plans[size.name]:
-                seconds, count = browsers[size.name].get(visit)
-                samples[size.name][visit.name].append(seconds)
-                queries[size.name][visit.name] = count
-    for size in sizes:
-        results[size.name].figures["page_ms"] = {
-            page: round(1000 * sorted(times)[len(times) // 2], 1)
-            for page, times in samples[size.name].items()
+        for name in names if round_number % 2 == 0 else list(reversed(names)):
+            switch(name)
+            browsers[name].get(plans[name][0])  # reconnect outside the timing
+            for visit in plans[name]:
+                seconds, count = browsers[name].get(visit)
+                samples[name][visit.name].append(seconds)
+                queries[name][visit.name] = count
+    for name in names:
+        results[name].figures["page_ms"] = {
+            page: round(1000 * statistics.median(times), 1) for page, times in samples[name].items()
         }
-        results[size.name].figures["page_queries"] = queries[size.name]
+        results[name].figures["page_queries"] = queries[name]
 
 
 def compare_sizes(small: SizeResult, large: SizeResult) -> dict:
@@ -274,13 +274,18 @@ def run(
     for size in sizes:
         print(f"preparing {size.name} …", file=sys.stderr, flush=True)
         results[size.name] = prepare(size, seed=seed, as_of=as_of, rebuild=rebuild)
+    organizations = {}
     for size in sizes:
         print(f"measuring jobs at {size.name} …", file=sys.stderr, flush=True)
-        measure_jobs(size, results[size.name], seed=seed, as_of=as_of, repeats=repeats)
-        measure_job_queries(size, results[size.name], seed=seed, as_of=as_of)
+        use(size)
+        organization = organizations[size.name] = organization_for(size, seed=seed, as_of=as_of)
+        measure_jobs(organization, results[size.name], as_of=as_of, repeats=repeats)
+        measure_job_queries(organization, results[size.name], as_of=as_of)
         measure_memory(size, results[size.name], seed=seed, as_of=as_of)
     print("measuring pages …", file=sys.stderr, flush=True)
-    measure_pages(sizes, results, seed=seed, as_of=as_of, repeats=max(repeats, 7))
+    measure_pages(
+        organizations, results, switch=lambda name: use(SIZES[name]), repeats=max(repeats, 7)
+    )
     small, large = results[sizes[0].name], results[sizes[1].name]
     large.figures["across_sizes"] = compare_sizes(small, large)
     if load_seconds:
