@@ -246,6 +246,7 @@ nomination AS (
     FROM lms_leadernomination WHERE fiscal_year = %(fiscal_year)s
     GROUP BY user_id
 ),
+levels AS (SELECT user_id, {pivots} FROM latest GROUP BY user_id),
 authored AS (
     SELECT owner_id AS user_id, COUNT(*) AS n
     FROM wagtailcore_page p JOIN courses_modulepage m ON m.page_ptr_id = p.id
@@ -258,6 +259,7 @@ SELECT member.department_id, member.user_id, member.staff_number,
        + COALESCE(nomination.endorsed, 0) * %(weight_endorsement)s
        + COALESCE(authored.n, 0) * %(weight_authored)s AS score
 FROM member
+LEFT JOIN levels ON levels.user_id = member.user_id
 LEFT JOIN nomination ON nomination.user_id = member.user_id
 LEFT JOIN authored ON authored.user_id = member.user_id
 WHERE {minimums_met}
@@ -282,20 +284,20 @@ def candidates(*, organization, as_of: datetime.date, criteria: dict) -> list[tu
         "weight_authored": criteria["weight_authored"],
         "weight_level": criteria["weight_level"],
     }
-    level_of, points, conditions = {}, [], []
+    pivots, points, conditions = [], [], []
     for index, (code, minimum) in enumerate(sorted(minimums.items())):
         params[f"code{index}"], params[f"min{index}"] = code, minimum
-        level_of[code] = (
-            f"COALESCE((SELECT level FROM latest WHERE latest.user_id = member.user_id "
-            f"AND latest.code = %(code{index})s), 0)"
-        )
+        pivots.append(f"MAX(CASE WHEN code = %(code{index})s THEN level END) AS l{index}")
+        level = f"COALESCE(levels.l{index}, 0)"
         points.append(
-            f"(CASE WHEN {level_of[code]} > %(min{index})s "
-            f"THEN ({level_of[code]} - %(min{index})s) * %(weight_level)s ELSE 0 END)"
+            f"(CASE WHEN {level} > %(min{index})s "
+            f"THEN ({level} - %(min{index})s) * %(weight_level)s ELSE 0 END)"
         )
-        conditions.append(f"{level_of[code]} >= %(min{index})s")
+        conditions.append(f"{level} >= %(min{index})s")
     sql = CANDIDATES_SQL.format(
-        level_points=" + ".join(points), minimums_met=" AND ".join(conditions)
+        pivots=", ".join(pivots),
+        level_points=" + ".join(points),
+        minimums_met=" AND ".join(conditions),
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
