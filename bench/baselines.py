@@ -55,22 +55,29 @@ rule AS (
     WHERE a.organization_id = %(organization)s AND a.fiscal_year = %(fiscal_year)s
       AND a.track_id IN (SELECT track_id FROM course)
 ),
+rule_department AS (
+    -- Each rule department with every department under it.
+    SELECT x.trackassignment_id AS rule_id, sub.id AS department_id
+    FROM lms_trackassignment_departments x
+    JOIN lms_department d ON d.id = x.department_id
+    JOIN lms_department sub
+        ON sub.organization_id = d.organization_id AND sub.path LIKE d.path || '%%'
+),
+matched AS (
+    SELECT post.user_id, rule.track_id, rule.due_date
+    FROM rule JOIN post ON rule.applies_to_all
+    UNION ALL
+    SELECT post.user_id, rule.track_id, rule.due_date
+    FROM rule JOIN post ON NOT rule.applies_to_all AND (rule.by_department OR rule.by_position)
+    WHERE (NOT rule.by_department OR EXISTS (
+            SELECT 1 FROM rule_department rd
+            WHERE rd.rule_id = rule.id AND rd.department_id = post.department_id))
+      AND (NOT rule.by_position OR EXISTS (
+            SELECT 1 FROM lms_trackassignment_positions y
+            WHERE y.trackassignment_id = rule.id AND y.position_id = post.position_id))
+),
 due AS (
-    SELECT post.user_id, rule.track_id, MIN(rule.due_date) AS due_date
-    FROM rule JOIN post ON (
-        rule.applies_to_all
-        OR (
-            (rule.by_department OR rule.by_position)
-            AND (NOT rule.by_department OR EXISTS (
-                SELECT 1 FROM lms_trackassignment_departments x
-                JOIN lms_department d ON d.id = x.department_id
-                WHERE x.trackassignment_id = rule.id AND post.path LIKE d.path || '%%'))
-            AND (NOT rule.by_position OR EXISTS (
-                SELECT 1 FROM lms_trackassignment_positions y
-                WHERE y.trackassignment_id = rule.id AND y.position_id = post.position_id))
-        )
-    )
-    GROUP BY post.user_id, rule.track_id
+    SELECT user_id, track_id, MIN(due_date) AS due_date FROM matched GROUP BY user_id, track_id
 ),
 done AS (
     SELECT mc.user_id, module.course_id, COUNT(*) AS n

@@ -9,7 +9,7 @@ from django.core.files import File
 
 from ..models import Department, Position, ReportRun
 from .candidates import dx_candidates
-from .completion import Curriculum, completion_summary, person_course_rows
+from .completion import Curriculum, completion_tallies, person_course_rows
 from .writers import CsvReport, Percent, XlsxReport
 
 PERSON_HEADERS = [
@@ -69,9 +69,8 @@ def _build_completion(run: ReportRun, folder: Path, progress) -> dict:
     csv_path = folder / "completion.csv"
     rows = 0
     summary_rows = []
-
-    def stream():
-        nonlocal rows
+    with csv_path.open("w", encoding="utf-8", newline="") as csv_stream:
+        csv_report = CsvReport(csv_stream, PERSON_HEADERS)
         for row in person_course_rows(
             organization=run.organization, as_of=run.as_of, curriculum=curriculum
         ):
@@ -81,11 +80,9 @@ def _build_completion(run: ReportRun, folder: Path, progress) -> dict:
             values = person_values(row)
             xlsx.append("個人別", values)
             csv_report.append(values)
-            yield row
-
-    with csv_path.open("w", encoding="utf-8", newline="") as csv_stream:
-        csv_report = CsvReport(csv_stream, PERSON_HEADERS)
-        summary = completion_summary(stream())
+    summary = completion_tallies(
+        organization=run.organization, as_of=run.as_of, curriculum=curriculum
+    )
     departments = list(Department.objects.filter(organization=run.organization))
     rolled = summary.rolled_up(departments)
     rolled_courses = summary.rolled_up_by_course(departments)

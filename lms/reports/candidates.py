@@ -12,6 +12,7 @@ leader in every 所属.
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db.models import Count
 from django.utils.translation import gettext as _
@@ -113,23 +114,35 @@ def dx_candidates(*, organization, as_of: datetime.date, criteria: LeaderCriteri
             .iterator(chunk_size=CHUNK)
         )
     )
-    memberships = (
+    # Plain tuples, not model instances: one per member of staff (shared REFERENCE,
+    # "Reports at scale": instances cost an order of magnitude more).
+    members = (
         Membership.objects.active_on(as_of)
         .filter(department__organization=organization, is_primary=True, user__is_active=True)
-        .select_related("user", "department", "position")
         .order_by("user_id")
+        .values_list(
+            "user_id",
+            "user__staff_number",
+            "user__family_name",
+            "user__given_name",
+            "department_id",
+            "department__name",
+            "position__name",
+        )
         .iterator(chunk_size=CHUNK)
     )
+    level_names = {level.value: str(level.label) for level in Level}
     candidates = []
     heatmap: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0] * 5))
-    for membership in memberships:
+    for row in members:
+        member = _Member(*row)
         levels = {}
-        for _user_id, area_id, level in results.rows_for(membership.user_id):
+        for _user_id, area_id, level in results.rows_for(member.user_id):
             levels.setdefault(area_by_id[area_id].code, level)  # first row is the latest
         for code in categories:
-            heatmap[membership.department_id][code][levels.get(code, 0)] += 1
+            heatmap[member.department_id][code][levels.get(code, 0)] += 1
         candidate = _judge(
-            membership,
+            member,
             levels,
             minimums,
             categories,
@@ -137,6 +150,7 @@ def dx_candidates(*, organization, as_of: datetime.date, criteria: LeaderCriteri
             required_users,
             nominations,
             authored,
+            level_names,
         )
         if candidate:
             candidates.append(candidate)
@@ -189,13 +203,30 @@ def _heatmap_rows(organization, counts, categories) -> dict:
     return {"areas": [{"code": a.code, "name": a.name} for a in categories], "rows": rows}
 
 
+class _Member(NamedTuple):
+    user_id: int
+    staff_number: str
+    family_name: str
+    given_name: str
+    department_id: int
+    department: str
+    position: str
+
+
 def _judge(
-    membership, levels, minimums, categories, snapshot, required_users, nominations, authored
+    member: _Member,
+    levels,
+    minimums,
+    categories,
+    snapshot,
+    required_users,
+    nominations,
+    authored,
+    level_names,
 ):
-    user = membership.user
     if any(levels.get(code, 0) < minimum for code, minimum in minimums.items()):
         return None
-    if required_users is not None and user.id not in required_users:
+    if required_users is not None and member.user_id not in required_users:
         return None
     considered = minimums or {code: 2 for code in categories}
     score = sum(
@@ -203,7 +234,7 @@ def _judge(
         for code, minimum in considered.items()
     )
     reasons = [
-        f"{categories[code].name} {Level(level).label}"
+        f"{categories[code].name} {level_names[level]}"
         for code, level in sorted(levels.items(), key=lambda item: -item[1])
         if level >= Level.INTERMEDIATE and code in categories
     ]
@@ -211,22 +242,23 @@ def _judge(
         return None
     if required_users is not None:
         reasons.append(_("completed %(track)s") % {"track": snapshot["required_track"]})
-    if user.id in nominations["self"]:
+    user_id = member.user_id
+    if user_id in nominations["self"]:
         score += snapshot["weight_self_nomination"]
         reasons.append(_("volunteered"))
-    if user.id in nominations["endorsement"]:
+    if user_id in nominations["endorsement"]:
         score += snapshot["weight_endorsement"]
         reasons.append(_("endorsed by the department head"))
-    if authored.get(user.id):
-        score += authored[user.id] * snapshot["weight_authored"]
-        reasons.append(_("%(count)s modules authored") % {"count": authored[user.id]})
+    if authored.get(user_id):
+        score += authored[user_id] * snapshot["weight_authored"]
+        reasons.append(_("%(count)s modules authored") % {"count": authored[user_id]})
     return Candidate(
-        user_id=user.id,
-        staff_number=user.staff_number,
-        name=user.get_full_name(),
-        department_id=membership.department_id,
-        department=membership.department.name,
-        position=membership.position.name,
+        user_id=user_id,
+        staff_number=member.staff_number,
+        name=f"{member.family_name} {member.given_name}".strip(),
+        department_id=member.department_id,
+        department=member.department,
+        position=member.position,
         score=score,
         levels=levels,
         reasons=reasons,

@@ -12,7 +12,7 @@ from courses.services import module_complete
 from lms.factories import MembershipFactory, TrackAssignmentFactory, UserFactory
 from lms.models import LeaderNomination, Notice, ReportRun
 from lms.reports.candidates import dx_candidates, leader_criteria_for
-from lms.reports.completion import completion_summary, person_course_rows
+from lms.reports.completion import completion_summary, completion_tallies, person_course_rows
 from lms.reports.writers import csv_text, safe_cell, transcode_to_cp932
 from lms.roles import Role
 from lms.services import report_build, report_request
@@ -339,3 +339,24 @@ def test_each_module_authored_earns_its_points(town, organization, make_course):
     candidate = next(cand for cand in report.candidates if cand.staff_number == "A1")
     assert candidate.score == 2  # two modules × 1 point
     assert candidate.reasons[-1] == "作成モジュール 2 件"
+
+
+@pytest.mark.parametrize("subtree", [None, "jumin"])
+def test_tallies_counted_in_sql_equal_the_rows_tallied_one_by_one(
+    town, organization, departments, subtree
+):
+    department = departments[subtree] if subtree else None
+    rows = person_course_rows(organization=organization, as_of=AS_OF, department=department)
+    by_rows = completion_summary(rows)
+
+    in_sql = completion_tallies(organization=organization, as_of=AS_OF, department=department)
+
+    def tallies(mapping):
+        return {key: tally.as_dict() for key, tally in mapping.items()}
+
+    assert by_rows.total.assigned > 0
+    assert tallies(in_sql.by_department_course) == tallies(by_rows.by_department_course)
+    assert tallies(in_sql.by_department) == tallies(by_rows.by_department)
+    assert tallies(in_sql.by_position) == tallies(by_rows.by_position)
+    assert in_sql.total.as_dict() == by_rows.total.as_dict()
+    assert in_sql.overdue_people() == by_rows.overdue_people()
