@@ -182,12 +182,27 @@ def _build_candidates(run: ReportRun, folder: Path, progress) -> dict:
         "csv": csv_path,
         "rows": len(candidates),
         "summary": {
-            "candidates": [asdict(c) for c in candidates],
+            # The dashboard shows the best few of each department; the files list everyone,
+            # so the stored summary grows with departments, not with staff.
+            "candidates": [asdict(c) for c in _best_per_department(candidates)],
+            "candidate_count": len(candidates),
             "uncovered": uncovered,
             "heatmap": report.heatmap,
         },
         "criteria": snapshot,
     }
+
+
+DASHBOARD_CANDIDATES_PER_DEPARTMENT = 5
+
+
+def _best_per_department(candidates):
+    """Candidates arrive ranked within each department."""
+    shown: dict[int, int] = {}
+    for candidate in candidates:
+        shown[candidate.department_id] = shown.get(candidate.department_id, 0) + 1
+        if shown[candidate.department_id] <= DASHBOARD_CANDIDATES_PER_DEPARTMENT:
+            yield candidate
 
 
 def _xlsx_with_sheets(sheets):
