@@ -244,7 +244,9 @@ def load_run(
         threads[-1].join()
         elapsed = time.monotonic() - started
     summary = recorder.summary(elapsed)
+    staff_requests = sum(s["count"] for name, s in summary.items() if name != "healthz")
     return {
+        "staff_requests_per_second": round(staff_requests / elapsed, 1),
         "users": len(people),
         "seconds": round(elapsed, 1),
         "gunicorn_workers": f"{workers} × 4 threads",

@@ -88,6 +88,15 @@ def print_report(lines: list[dict], *, out) -> None:
         )
     load = large["figures"].get("load")
     if load:
+        rows.append(
+            (
+                "Load run",
+                "",
+                f"{load['users']} users, {load['seconds']} s, gunicorn {load['gunicorn_workers']}, "
+                f"{load['staff_requests_per_second']} staff req/s, {load['errors']} errors",
+                "0 errors",
+            )
+        )
         for name, stats in load["requests"].items():
             rows.append(
                 (
