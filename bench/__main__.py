@@ -74,7 +74,21 @@ def _job_peak_mb(args) -> float:
         jobs.build_run(run)
         return round(tracemalloc.get_traced_memory()[1] / 2**20, 1)
     jobs.build_run(run)
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return round(_peak_rss_kb() / 1024, 1)
+
+
+def _peak_rss_kb() -> int:
+    """This process's peak RSS. Linux keeps ``ru_maxrss`` across fork + exec, so a child
+    of the (large) bench process would report its parent's peak; ``VmHWM`` is the peak of
+    this process's own memory map."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 if __name__ == "__main__":
