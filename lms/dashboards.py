@@ -75,6 +75,7 @@ def _history(organization, kinds):
     return list(
         ReportRun.objects.filter(organization=organization, kind__in=kinds)
         .select_related("requested_by")
+        .defer("summary", "criteria")  # the list shows none of it; a summary grows with the org
         .order_by("-created_at")[:10]
     )
 
