@@ -177,16 +177,27 @@ def _heatmap_rows(organization, counts, categories) -> dict:
         Department.objects.filter(organization=organization).order_by("sort_order", "path")
     )
     sections = [d for d in departments if d.level != Department.Level.UNIT]
-    by_id = {d.id: d for d in departments}
+    section_paths = {section.path: section.id for section in sections}
+    # Each department's counts are added once to every section above it (or itself).
+    rolled: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0] * 5))
+    for department in departments:
+        per_area = counts.get(department.id)
+        if not per_area:
+            continue
+        parts = department.path.strip("/").split("/")
+        for depth in range(1, len(parts) + 1):
+            section_id = section_paths.get("/" + "/".join(parts[:depth]) + "/")
+            if section_id is None:
+                continue
+            for code, levels in per_area.items():
+                target = rolled[section_id][code]
+                for level, n in enumerate(levels):
+                    target[level] += n
     rows = []
     for section in sections:
         cells = []
         for area in categories:
-            distribution = [0] * 5
-            for department_id, per_area in counts.items():
-                if by_id[department_id].path.startswith(section.path):
-                    for level, n in enumerate(per_area[area.code]):
-                        distribution[level] += n
+            distribution = rolled[section.id][area.code]
             people = sum(distribution)
             average = (
                 sum(level * n for level, n in enumerate(distribution)) / people if people else 0
