@@ -55,8 +55,8 @@ rule AS (
     WHERE a.organization_id = %(organization)s AND a.fiscal_year = %(fiscal_year)s
       AND a.track_id IN (SELECT track_id FROM course)
 ),
-rule_department AS (
-    -- Each rule department with every department under it.
+rule_department AS MATERIALIZED (
+    -- Each rule department with every department under it (a few hundred pairs).
     SELECT x.trackassignment_id AS rule_id, sub.id AS department_id
     FROM lms_trackassignment_departments x
     JOIN lms_department d ON d.id = x.department_id
