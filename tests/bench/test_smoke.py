@@ -55,11 +55,9 @@ def test_jobs_give_the_same_results_as_the_sql_baselines(organizations, name):
 
     assert result.counts["person_course_rows"] > 0
     assert result.counts["candidates"] > 0
-    assert result.checks == {
-        "person_rows_equal": True,
-        "aggregate_equal": True,
-        "candidates_equal": True,
-    }
+    # On PostgreSQL the CSV is also compared line by line with COPY's.
+    assert {"person_rows_equal", "aggregate_equal", "candidates_equal"} <= set(result.checks)
+    assert all(result.checks.values()), result.checks
 
 
 def test_job_and_page_query_counts_do_not_grow_with_the_organisation(organizations):
