@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 AXE := tests/e2e/node_modules/axe-core/axe.min.js
 
-.PHONY: run test e2e e2e-deps install migrate seed messages lint clean
+.PHONY: run test e2e e2e-deps install migrate seed messages lint clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,19 @@ e2e: install e2e-deps
 messages: install
 	$(BIN)/python manage.py makemessages -l ja --ignore=.venv --ignore=tests --ignore='*/demo/curriculum/*' --ignore=build --ignore=bench --no-obsolete
 	$(BIN)/python manage.py compilemessages -l ja --ignore=.venv
+
+# Benchmarks (bench/README.md): `make bench DB=postgres SIZE=city`. Each size gets its
+# own database (<name>_<size>), built once by the seeded generator and reused.
+DB ?= postgres
+SIZE ?= city
+BENCH_ARGS ?=
+BENCH_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/shinka_bench
+BENCH_SQLITE_URL ?= sqlite:///var/bench/bench.sqlite3
+BENCH_URL = $(if $(filter sqlite,$(DB)),$(BENCH_SQLITE_URL),$(BENCH_POSTGRES_URL))
+
+bench: install
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	DATABASE_URL=$(BENCH_URL) $(BIN)/python -m bench run --size $(SIZE) $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

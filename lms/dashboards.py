@@ -5,6 +5,7 @@ Celery job), so these pages run a fixed number of queries at any size; a
 department's page computes its own members live.
 """
 
+import datetime
 from collections import defaultdict
 from http import HTTPStatus
 
@@ -12,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_cache_control
@@ -59,31 +61,39 @@ def _organization(user, day):
 
 
 def _finished_runs(organization, kind):
-    return ReportRun.objects.filter(
-        organization=organization,
-        kind=kind,
-        status__in=[ReportRun.Status.READY, ReportRun.Status.DELIVERED],
-    ).order_by("-as_of", "-created_at")
+    return (
+        ReportRun.objects.filter(
+            organization=organization,
+            kind=kind,
+            status__in=[ReportRun.Status.READY, ReportRun.Status.DELIVERED],
+        )
+        .defer("listing")  # grows with the organisation; only the next build reads it
+        .order_by("-as_of", "-created_at")
+    )
 
 
 def _latest_run(organization, kind):
     return _finished_runs(organization, kind).first()
 
 
-def _candidate_report(run) -> dict:
-    return {
-        "candidates": run.summary.get("candidates", []),
-        "criteria": run.criteria or {},
-        "areas": (run.summary.get("heatmap") or {}).get("areas", []),
-    }
-
-
 def _history(organization, kinds):
     return list(
         ReportRun.objects.filter(organization=organization, kind__in=kinds)
         .select_related("requested_by")
+        .defer("summary", "criteria", "listing")  # the list shows none of it; they grow
         .order_by("-created_at")[:10]
     )
+
+
+# Organisation-wide lists are shown a page at a time, so a dashboard costs the same
+# for a town of 300 and a prefecture of 50,000 (bench/README.md, pages).
+DASHBOARD_PAGE_SIZE = 40
+
+
+def _page(request, items: list, parameter: str):
+    page = Paginator(items, DASHBOARD_PAGE_SIZE).get_page(request.GET.get(parameter))
+    page.parameter = parameter
+    return page
 
 
 @login_required
@@ -97,16 +107,17 @@ def hr_dashboard(request):
         return redirect("lms:department_dashboard", department_id=headed.id)
     organization = _organization(request.user, today)
     run = _latest_run(organization, ReportRun.Kind.HR_COMPLETION)
-    departments = run.summary.get("departments", []) if run else []
+    summary = run.summary if run else {}
+    departments = _page(request, summary.get("departments", []), "page")
     return render(
         request,
         "lms/dashboards/hr.html",
         {
             "run": run,
             "departments": departments,
-            "total": run.summary.get("total") if run else None,
-            "overdue_people": run.summary.get("overdue_people", []) if run else [],
-            "chart": completion_chart(departments),
+            "total": summary.get("total"),
+            "overdue_people": _page(request, summary.get("overdue_people", []), "overdue_page"),
+            "chart": completion_chart(departments.object_list),
             "history": _history(organization, [ReportRun.Kind.HR_COMPLETION]),
             "former_staff": list(
                 get_user_model()
@@ -205,13 +216,17 @@ def it_dashboard(request):
         raise PermissionDenied
     today = local_today()
     organization = _organization(request.user, today)
-    runs = list(_finished_runs(organization, ReportRun.Kind.DX_CANDIDATES)[:2])
-    run = runs[0] if runs else None
-    previous = runs[1] if len(runs) > 1 else None
+    run = _latest_run(organization, ReportRun.Kind.DX_CANDIDATES)
     summary = run.summary if run else {}
+    heatmap = summary.get("heatmap")
+    stored_changes = summary.get("changes")
     changes = (
-        candidate_changes(previous=_candidate_report(previous), current=_candidate_report(run))
-        if previous
+        candidate_changes(
+            stored=stored_changes,
+            criteria=run.criteria or {},
+            areas=(heatmap or {}).get("areas", []),
+        )
+        if stored_changes
         else None
     )
     return render(
@@ -219,10 +234,15 @@ def it_dashboard(request):
         "lms/dashboards/it_policy.html",
         {
             "run": run,
-            "candidates": summary.get("candidates", []),
+            "candidates": _page(request, summary.get("candidates", []), "candidates_page"),
             "uncovered": summary.get("uncovered", []),
-            "heatmap": summary.get("heatmap"),
-            "previous": previous,
+            "heatmap": heatmap,
+            "heatmap_rows": _page(request, heatmap["rows"] if heatmap else [], "page"),
+            "previous_as_of": (
+                datetime.date.fromisoformat(stored_changes["previous_as_of"])
+                if stored_changes
+                else None
+            ),
             "changes": changes,
             "criteria": leader_criteria_for(organization),
             "history": _history(organization, [ReportRun.Kind.DX_CANDIDATES]),

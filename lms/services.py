@@ -196,6 +196,7 @@ def report_build(*, run_id: int, claim: str = "", progress=None) -> ReportRun:
             run.row_count = built["rows"]
             run.summary = built["summary"]
             run.criteria = built.get("criteria", {})
+            run.listing = built.get("listing", [])
             run.status = ReportRun.Status.READY
             run.finished_at = timezone.now()
             _history(run, ReportRun.Status.READY, f"{run.row_count} rows")

@@ -85,6 +85,9 @@ class ReportRun(models.Model):
     claim = models.CharField(_("claimed by job"), max_length=64, blank=True)
     failure = models.CharField(_("reason for failure"), max_length=12, choices=Failure, blank=True)
     error = models.TextField(_("technical detail of the failure"), blank=True)
+    # Everyone the report lists, compactly, for comparing the next report with
+    # this one. Pages never load it (it grows with the organisation).
+    listing = models.JSONField(_("people listed"), default=list, blank=True)
     history = models.JSONField(_("status history"), default=list, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     queued_at = models.DateTimeField(_("queued at"), default=timezone.now)

@@ -9,8 +9,8 @@ from pathlib import Path
 from django.core.files import File
 
 from ..models import Department, Position, ReportRun
-from .candidates import dx_candidates
-from .completion import Curriculum, completion_summary, person_course_rows
+from .candidates import dx_candidates, listing_entry, people_changes
+from .completion import Curriculum, completion_tallies, person_course_rows
 from .writers import CsvReport, Percent, XlsxReport
 
 PERSON_HEADERS = [
@@ -44,6 +44,24 @@ def build_files(run: ReportRun, *, progress=None) -> dict:
         raise
 
 
+def person_values(row) -> list:
+    """One line of the per-person sheet and CSV (``PERSON_HEADERS``)."""
+    return [
+        row.staff_number,
+        row.name,
+        row.department.name,
+        row.position.name,
+        row.track.title,
+        row.course.title,
+        row.status_label,
+        row.due_date,
+        row.completed_at,
+        row.modules_done,
+        row.modules_total,
+        "期限超過" if row.overdue else "",
+    ]
+
+
 def _build_completion(run: ReportRun, folder: Path, progress) -> dict:
     curriculum = Curriculum.load()
     xlsx = _xlsx_with_sheets(
@@ -56,36 +74,20 @@ def _build_completion(run: ReportRun, folder: Path, progress) -> dict:
     csv_path = folder / "completion.csv"
     rows = 0
     summary_rows = []
-
-    def stream():
-        nonlocal rows
+    with csv_path.open("w", encoding="utf-8", newline="") as csv_stream:
+        csv_report = CsvReport(csv_stream, PERSON_HEADERS)
         for row in person_course_rows(
             organization=run.organization, as_of=run.as_of, curriculum=curriculum
         ):
             rows += 1
             if rows % 500 == 0:
                 progress(rows)
-            values = [
-                row.staff_number,
-                row.name,
-                row.department.name,
-                row.position.name,
-                row.track.title,
-                row.course.title,
-                row.status_label,
-                row.due_date,
-                row.completed_at,
-                row.modules_done,
-                row.modules_total,
-                "期限超過" if row.overdue else "",
-            ]
+            values = person_values(row)
             xlsx.append("個人別", values)
             csv_report.append(values)
-            yield row
-
-    with csv_path.open("w", encoding="utf-8", newline="") as csv_stream:
-        csv_report = CsvReport(csv_stream, PERSON_HEADERS)
-        summary = completion_summary(stream())
+    summary = completion_tallies(
+        organization=run.organization, as_of=run.as_of, curriculum=curriculum
+    )
     departments = list(Department.objects.filter(organization=run.organization))
     rolled = summary.rolled_up(departments)
     rolled_courses = summary.rolled_up_by_course(departments)
@@ -180,17 +182,61 @@ def _build_candidates(run: ReportRun, folder: Path, progress) -> dict:
     xlsx_path = folder / "candidates.xlsx"
     xlsx.save(xlsx_path)
     progress(len(candidates))
+    listing = [listing_entry(c) for c in candidates]
     return {
+        "listing": listing,
         "xlsx": xlsx_path,
         "csv": csv_path,
         "rows": len(candidates),
         "summary": {
-            "candidates": [asdict(c) for c in candidates],
+            # The dashboard shows the best few of each department; the files list everyone,
+            # so the stored summary grows with departments, not with staff.
+            "candidates": [asdict(c) for c in _best_per_department(candidates)],
+            "candidate_count": len(candidates),
             "uncovered": uncovered,
             "heatmap": report.heatmap,
+            "changes": _changes_since_previous(run, listing),
         },
         "criteria": snapshot,
     }
+
+
+def _changes_since_previous(run: ReportRun, listing: list[dict]) -> dict | None:
+    """Compare with the organisation's previous candidate report, on complete listings
+    (the dashboard's summary keeps only the best few of each department)."""
+    previous = (
+        ReportRun.objects.filter(
+            organization=run.organization,
+            kind=run.kind,
+            status__in=[ReportRun.Status.READY, ReportRun.Status.DELIVERED],
+        )
+        .exclude(pk=run.pk)
+        .filter(as_of__lte=run.as_of)
+        .order_by("-as_of", "-created_at")
+        .only("pk", "as_of", "criteria", "listing", "summary")
+        .first()
+    )
+    if previous is None:
+        return None
+    return {
+        "previous_id": previous.pk,
+        "previous_as_of": previous.as_of.isoformat(),
+        "criteria": previous.criteria or {},
+        "areas": (previous.summary.get("heatmap") or {}).get("areas", []),
+        "people": people_changes(previous=previous.listing, current=listing),
+    }
+
+
+DASHBOARD_CANDIDATES_PER_DEPARTMENT = 5
+
+
+def _best_per_department(candidates):
+    """Candidates arrive ranked within each department."""
+    shown: dict[int, int] = {}
+    for candidate in candidates:
+        shown[candidate.department_id] = shown.get(candidate.department_id, 0) + 1
+        if shown[candidate.department_id] <= DASHBOARD_CANDIDATES_PER_DEPARTMENT:
+            yield candidate
 
 
 def _xlsx_with_sheets(sheets):

@@ -12,6 +12,7 @@ leader in every 所属.
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db.models import Count
 from django.utils.translation import gettext as _
@@ -100,6 +101,7 @@ def dx_candidates(*, organization, as_of: datetime.date, criteria: LeaderCriteri
     authored = dict(
         ModulePage.objects.live()
         .filter(owner__isnull=False)
+        .order_by()  # Wagtail orders pages by path, which would split the groups per page
         .values_list("owner_id")
         .annotate(count=Count("id"))
         .values_list("owner_id", "count")
@@ -112,23 +114,35 @@ def dx_candidates(*, organization, as_of: datetime.date, criteria: LeaderCriteri
             .iterator(chunk_size=CHUNK)
         )
     )
-    memberships = (
+    # Plain tuples, not model instances: one per member of staff (shared REFERENCE,
+    # "Reports at scale": instances cost an order of magnitude more).
+    members = (
         Membership.objects.active_on(as_of)
         .filter(department__organization=organization, is_primary=True, user__is_active=True)
-        .select_related("user", "department", "position")
         .order_by("user_id")
+        .values_list(
+            "user_id",
+            "user__staff_number",
+            "user__family_name",
+            "user__given_name",
+            "department_id",
+            "department__name",
+            "position__name",
+        )
         .iterator(chunk_size=CHUNK)
     )
+    level_names = {level.value: str(level.label) for level in Level}
     candidates = []
     heatmap: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0] * 5))
-    for membership in memberships:
+    for row in members:
+        member = _Member(*row)
         levels = {}
-        for _user_id, area_id, level in results.rows_for(membership.user_id):
+        for _user_id, area_id, level in results.rows_for(member.user_id):
             levels.setdefault(area_by_id[area_id].code, level)  # first row is the latest
         for code in categories:
-            heatmap[membership.department_id][code][levels.get(code, 0)] += 1
+            heatmap[member.department_id][code][levels.get(code, 0)] += 1
         candidate = _judge(
-            membership,
+            member,
             levels,
             minimums,
             categories,
@@ -136,6 +150,7 @@ def dx_candidates(*, organization, as_of: datetime.date, criteria: LeaderCriteri
             required_users,
             nominations,
             authored,
+            level_names,
         )
         if candidate:
             candidates.append(candidate)
@@ -162,16 +177,27 @@ def _heatmap_rows(organization, counts, categories) -> dict:
         Department.objects.filter(organization=organization).order_by("sort_order", "path")
     )
     sections = [d for d in departments if d.level != Department.Level.UNIT]
-    by_id = {d.id: d for d in departments}
+    section_paths = {section.path: section.id for section in sections}
+    # Each department's counts are added once to every section above it (or itself).
+    rolled: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0] * 5))
+    for department in departments:
+        per_area = counts.get(department.id)
+        if not per_area:
+            continue
+        parts = department.path.strip("/").split("/")
+        for depth in range(1, len(parts) + 1):
+            section_id = section_paths.get("/" + "/".join(parts[:depth]) + "/")
+            if section_id is None:
+                continue
+            for code, levels in per_area.items():
+                target = rolled[section_id][code]
+                for level, n in enumerate(levels):
+                    target[level] += n
     rows = []
     for section in sections:
         cells = []
         for area in categories:
-            distribution = [0] * 5
-            for department_id, per_area in counts.items():
-                if by_id[department_id].path.startswith(section.path):
-                    for level, n in enumerate(per_area[area.code]):
-                        distribution[level] += n
+            distribution = rolled[section.id][area.code]
             people = sum(distribution)
             average = (
                 sum(level * n for level, n in enumerate(distribution)) / people if people else 0
@@ -188,13 +214,30 @@ def _heatmap_rows(organization, counts, categories) -> dict:
     return {"areas": [{"code": a.code, "name": a.name} for a in categories], "rows": rows}
 
 
+class _Member(NamedTuple):
+    user_id: int
+    staff_number: str
+    family_name: str
+    given_name: str
+    department_id: int
+    department: str
+    position: str
+
+
 def _judge(
-    membership, levels, minimums, categories, snapshot, required_users, nominations, authored
+    member: _Member,
+    levels,
+    minimums,
+    categories,
+    snapshot,
+    required_users,
+    nominations,
+    authored,
+    level_names,
 ):
-    user = membership.user
     if any(levels.get(code, 0) < minimum for code, minimum in minimums.items()):
         return None
-    if required_users is not None and user.id not in required_users:
+    if required_users is not None and member.user_id not in required_users:
         return None
     considered = minimums or {code: 2 for code in categories}
     score = sum(
@@ -202,7 +245,7 @@ def _judge(
         for code, minimum in considered.items()
     )
     reasons = [
-        f"{categories[code].name} {Level(level).label}"
+        f"{categories[code].name} {level_names[level]}"
         for code, level in sorted(levels.items(), key=lambda item: -item[1])
         if level >= Level.INTERMEDIATE and code in categories
     ]
@@ -210,22 +253,23 @@ def _judge(
         return None
     if required_users is not None:
         reasons.append(_("completed %(track)s") % {"track": snapshot["required_track"]})
-    if user.id in nominations["self"]:
+    user_id = member.user_id
+    if user_id in nominations["self"]:
         score += snapshot["weight_self_nomination"]
         reasons.append(_("volunteered"))
-    if user.id in nominations["endorsement"]:
+    if user_id in nominations["endorsement"]:
         score += snapshot["weight_endorsement"]
         reasons.append(_("endorsed by the department head"))
-    if authored.get(user.id):
-        score += authored[user.id] * snapshot["weight_authored"]
-        reasons.append(_("%(count)s modules authored") % {"count": authored[user.id]})
+    if authored.get(user_id):
+        score += authored[user_id] * snapshot["weight_authored"]
+        reasons.append(_("%(count)s modules authored") % {"count": authored[user_id]})
     return Candidate(
-        user_id=user.id,
-        staff_number=user.staff_number,
-        name=user.get_full_name(),
-        department_id=membership.department_id,
-        department=membership.department.name,
-        position=membership.position.name,
+        user_id=user_id,
+        staff_number=member.staff_number,
+        name=f"{member.family_name} {member.given_name}".strip(),
+        department_id=member.department_id,
+        department=member.department,
+        position=member.position,
         score=score,
         levels=levels,
         reasons=reasons,
@@ -254,9 +298,11 @@ class CandidateChanges:
     criteria: list[dict]
     added: list[dict]
     removed: list[dict]
+    added_count: int = 0
+    removed_count: int = 0
 
     def __bool__(self) -> bool:
-        return bool(self.criteria or self.added or self.removed)
+        return bool(self.criteria or self.added_count or self.removed_count)
 
 
 CRITERIA_WEIGHTS = (
@@ -265,23 +311,49 @@ CRITERIA_WEIGHTS = (
     "weight_endorsement",
     "weight_authored",
 )
+# The page names at most this many people in and out; the counts are always exact.
+CHANGES_LISTED = 200
 
 
-def candidate_changes(*, previous: dict, current: dict) -> CandidateChanges:
-    """Compare two candidate reports, each ``{"candidates", "criteria", "areas"}`` as stored
-    with a run (summary candidates, criteria snapshot, heatmap areas). Pure: no queries."""
-    area_names = {area["code"]: area["name"] for area in [*previous["areas"], *current["areas"]]}
+def listing_entry(candidate: Candidate) -> dict:
+    """What the next report needs to name someone who is no longer a candidate."""
+    return {
+        "user_id": candidate.user_id,
+        "staff_number": candidate.staff_number,
+        "name": candidate.name,
+        "department": candidate.department,
+    }
+
+
+def people_changes(*, previous: list[dict], current: list[dict]) -> dict:
+    """Who became or stopped being a candidate, from two complete listings (build time)."""
+    previous_ids = {c["user_id"] for c in previous}
+    current_ids = {c["user_id"] for c in current}
+    added = [c for c in current if c["user_id"] not in previous_ids]
+    removed = [c for c in previous if c["user_id"] not in current_ids]
+    return {
+        "added": added[:CHANGES_LISTED],
+        "removed": removed[:CHANGES_LISTED],
+        "added_count": len(added),
+        "removed_count": len(removed),
+    }
+
+
+def candidate_changes(*, stored: dict, criteria: dict, areas: list[dict]) -> CandidateChanges:
+    """The changes stored with a run (``summary["changes"]``), with the criteria put into
+    words now, in the reader's language. Pure: no queries."""
+    before, after = stored["criteria"], criteria
+    area_names = {area["code"]: area["name"] for area in [*stored.get("areas", []), *areas]}
 
     def level(value) -> str:
         return f"{value} {Level(value).label}" if value else str(_("No minimum"))
 
-    criteria = []
-    before, after = previous["criteria"], current["criteria"]
+    changed = []
     before_minimums = before.get("minimum_levels", {})
     after_minimums = after.get("minimum_levels", {})
     for code in sorted(set(before_minimums) | set(after_minimums)):
         if before_minimums.get(code) != after_minimums.get(code):
-            criteria.append(
+            changed.append(
                 {
                     "label": _("Minimum level: %(area)s") % {"area": area_names.get(code, code)},
                     "before": level(before_minimums.get(code)),
@@ -289,7 +361,7 @@ def candidate_changes(*, previous: dict, current: dict) -> CandidateChanges:
                 }
             )
     if before.get("required_track_id") != after.get("required_track_id"):
-        criteria.append(
+        changed.append(
             {
                 "label": str(LeaderCriteria._meta.get_field("required_track").verbose_name),
                 "before": before.get("required_track") or "—",
@@ -298,17 +370,18 @@ def candidate_changes(*, previous: dict, current: dict) -> CandidateChanges:
         )
     for name in CRITERIA_WEIGHTS:
         if before.get(name) != after.get(name):
-            criteria.append(
+            changed.append(
                 {
                     "label": str(LeaderCriteria._meta.get_field(name).verbose_name),
                     "before": before.get(name),
                     "after": after.get(name),
                 }
             )
-    previous_ids = {c["user_id"] for c in previous["candidates"]}
-    current_ids = {c["user_id"] for c in current["candidates"]}
+    people = stored["people"]
     return CandidateChanges(
-        criteria=criteria,
-        added=[c for c in current["candidates"] if c["user_id"] not in previous_ids],
-        removed=[c for c in previous["candidates"] if c["user_id"] not in current_ids],
+        criteria=changed,
+        added=people["added"],
+        removed=people["removed"],
+        added_count=people["added_count"],
+        removed_count=people["removed_count"],
     )

@@ -357,3 +357,47 @@ def test_two_beat_processes_over_three_days_make_one_report_a_day(roles, time_ma
         datetime.date(2026, 11, 29),
         datetime.date(2026, 11, 30),
     ]
+
+
+def test_long_department_and_overdue_lists_are_shown_a_page_at_a_time(client, roles, organization):
+    run = built(organization, "hr_completion")
+    summary = run.summary
+    department = summary["departments"][0]
+    summary["departments"] = [{**department, "name": f"課{i:02d}"} for i in range(45)]
+    summary["overdue_people"] = [
+        {**p, "name": f"職員{i:02d}"} for i, p in enumerate([summary["overdue_people"][0]] * 50)
+    ]
+    ReportRun.objects.filter(pk=run.pk).update(summary=summary)
+    client.force_login(roles["hr"])
+
+    first = client.get(reverse("lms:hr_dashboard")).content.decode()
+    second = client.get(reverse("lms:hr_dashboard") + "?page=2").content.decode()
+    overdue = client.get(reverse("lms:hr_dashboard") + "?overdue_page=2").content.decode()
+
+    assert "課39" in first and "課40" not in first and "2 ページ中 1 ページ目" in first
+    assert "課40" in second and "課44" in second and "課00" not in second
+    assert "職員40" in overdue and "職員39" not in overdue
+
+
+def test_the_candidate_summary_keeps_the_best_five_of_each_department(
+    roles, organization, make_staff
+):
+    from assessments.models import SkillArea, SkillResult
+
+    people = [make_staff("mado") for _ in range(7)]
+    for index, person in enumerate(people):
+        for code in ("caution", "data"):
+            SkillResult.objects.create(
+                user=person,
+                area=SkillArea.objects.get(code=code),
+                level=2 + index % 3,
+                evidence=[],
+                assessed_at=datetime.datetime(2026, 10, 1, tzinfo=datetime.UTC),
+            )
+
+    run = built(organization, "dx_candidates")
+
+    assert run.summary["candidate_count"] == 7 == run.row_count
+    shown = run.summary["candidates"]
+    assert len(shown) == 5
+    assert [c["score"] for c in shown] == sorted((c["score"] for c in shown), reverse=True)

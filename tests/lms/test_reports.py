@@ -12,8 +12,13 @@ from assessments.models import SkillArea, SkillResult
 from courses.services import module_complete
 from lms.factories import MembershipFactory, TrackAssignmentFactory, UserFactory
 from lms.models import LeaderNomination, Notice, ReportRun
-from lms.reports.candidates import candidate_changes, dx_candidates, leader_criteria_for
-from lms.reports.completion import completion_summary, person_course_rows
+from lms.reports.candidates import (
+    candidate_changes,
+    dx_candidates,
+    leader_criteria_for,
+    people_changes,
+)
+from lms.reports.completion import completion_summary, completion_tallies, person_course_rows
 from lms.reports.writers import csv_text, safe_cell, transcode_to_cp932
 from lms.roles import Role
 from lms.services import report_build, report_request
@@ -539,27 +544,28 @@ WEIGHTS = {
 }
 
 
-def candidate_report(minimums, *people, weight_level=2):
-    return {
-        "candidates": [
-            {"user_id": user_id, "name": name, "staff_number": str(1000 + user_id)}
-            for user_id, name in people
-        ],
-        "criteria": {
-            "minimum_levels": minimums,
-            "required_track_id": None,
-            **WEIGHTS,
-            "weight_level": weight_level,
-        },
-        "areas": AREAS,
-    }
+def _criteria(minimums, weight_level=2):
+    return {"minimum_levels": minimums, "required_track_id": None, **WEIGHTS,
+            "weight_level": weight_level}  # fmt: skip
+
+
+def _people(*people):
+    return [{"user_id": user_id, "name": name, "staff_number": str(1000 + user_id)}
+            for user_id, name in people]  # fmt: skip
 
 
 def test_candidate_changes_name_the_changed_criteria_and_the_people_in_and_out():
-    previous = candidate_report({"data": 2, "caution": 2}, (1, "山田"), (2, "佐藤"))
-    current = candidate_report({"data": 1, "caution": 2}, (2, "佐藤"), (3, "鈴木"), weight_level=3)
+    stored = {
+        "criteria": _criteria({"data": 2, "caution": 2}),
+        "areas": AREAS,
+        "people": people_changes(
+            previous=_people((1, "山田"), (2, "佐藤")), current=_people((2, "佐藤"), (3, "鈴木"))
+        ),
+    }
 
-    changes = candidate_changes(previous=previous, current=current)
+    changes = candidate_changes(
+        stored=stored, criteria=_criteria({"data": 1, "caution": 2}, weight_level=3), areas=AREAS
+    )
 
     assert [(c["label"], c["before"], c["after"]) for c in changes.criteria] == [
         ("必要なレベル：What（データ）", "2 中級", "1 基礎"),
@@ -570,6 +576,85 @@ def test_candidate_changes_name_the_changed_criteria_and_the_people_in_and_out()
 
 
 def test_candidate_changes_are_empty_when_nothing_changed():
-    report = candidate_report({"data": 2}, (1, "山田"))
+    people = _people((1, "山田"))
+    stored = {"criteria": _criteria({"data": 2}), "areas": AREAS,
+              "people": people_changes(previous=people, current=people)}  # fmt: skip
 
-    assert not candidate_changes(previous=report, current=report)
+    assert not candidate_changes(stored=stored, criteria=_criteria({"data": 2}), areas=AREAS)
+
+
+def test_changes_compare_everyone_not_only_those_the_dashboard_shows(town, organization):
+    """The dashboard's summary keeps the best five of a department; a sixth who stays a
+    candidate must not be reported as dropped."""
+    from lms.reports import build as report_build_module
+
+    for person in town["people"].values():
+        _level(person, "caution", 2)
+        _level(person, "data", 2)
+    first = report_request(
+        organization=organization,
+        kind="dx_candidates",
+        as_of=datetime.date(2026, 11, 27),
+        trigger="command",
+    ).run
+    report_build(run_id=first.pk)
+    first.refresh_from_db()
+    everyone = {entry["user_id"] for entry in first.listing}
+    assert len(everyone) >= 2
+
+    report_build_module.DASHBOARD_CANDIDATES_PER_DEPARTMENT, saved = (
+        1,
+        (report_build_module.DASHBOARD_CANDIDATES_PER_DEPARTMENT),
+    )
+    try:
+        second = report_request(
+            organization=organization, kind="dx_candidates", as_of=AS_OF, trigger="command"
+        ).run
+        report_build(run_id=second.pk)
+    finally:
+        report_build_module.DASHBOARD_CANDIDATES_PER_DEPARTMENT = saved
+    second.refresh_from_db()
+
+    assert len(second.summary["candidates"]) < len(everyone)  # the page shows fewer …
+    changes = second.summary["changes"]
+    assert (
+        changes["people"]["removed_count"] == 0 == changes["people"]["added_count"]
+    )  # … no one left
+    assert changes["previous_as_of"] == "2026-11-27"
+
+
+def test_each_module_authored_earns_its_points(town, organization, make_course):
+    a = town["people"]["a"]
+    _level(a, "caution", 2)
+    _level(a, "data", 2)
+    _, _, modules = make_course(modules=3)
+    for module in modules[:2]:
+        module.owner = a
+        module.save()
+
+    report = dx_candidates(organization=organization, as_of=AS_OF)
+
+    candidate = next(cand for cand in report.candidates if cand.staff_number == "A1")
+    assert candidate.score == 2  # two modules × 1 point
+    assert candidate.reasons[-1] == "作成モジュール 2 件"
+
+
+@pytest.mark.parametrize("subtree", [None, "jumin"])
+def test_tallies_counted_in_sql_equal_the_rows_tallied_one_by_one(
+    town, organization, departments, subtree
+):
+    department = departments[subtree] if subtree else None
+    rows = person_course_rows(organization=organization, as_of=AS_OF, department=department)
+    by_rows = completion_summary(rows)
+
+    in_sql = completion_tallies(organization=organization, as_of=AS_OF, department=department)
+
+    def tallies(mapping):
+        return {key: tally.as_dict() for key, tally in mapping.items()}
+
+    assert by_rows.total.assigned > 0
+    assert tallies(in_sql.by_department_course) == tallies(by_rows.by_department_course)
+    assert tallies(in_sql.by_department) == tallies(by_rows.by_department)
+    assert tallies(in_sql.by_position) == tallies(by_rows.by_position)
+    assert in_sql.total.as_dict() == by_rows.total.as_dict()
+    assert in_sql.overdue_people() == by_rows.overdue_people()

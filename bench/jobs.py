@@ -1,0 +1,86 @@
+"""The product's report jobs, called the way the Celery job calls them."""
+
+import datetime
+from pathlib import Path
+from typing import IO
+
+from django.utils import translation
+
+from lms.models import ReportRun
+from lms.reports.build import PERSON_HEADERS, person_values
+from lms.reports.candidates import dx_candidates
+from lms.reports.completion import Curriculum, completion_summary, person_course_rows
+from lms.reports.writers import CsvReport, XlsxReport
+from lms.services import report_build, report_request
+
+
+def hr_aggregate(*, organization, as_of: datetime.date) -> dict:
+    """Department (own members) × course tallies, as the HR report job computes them."""
+    summary = completion_summary(person_course_rows(organization=organization, as_of=as_of))
+    return {
+        key: (t.assigned, t.completed, t.in_progress, t.not_started, t.overdue)
+        for key, t in summary.by_department_course.items()
+    }
+
+
+def person_rows(*, organization, as_of: datetime.date) -> list[tuple]:
+    """The job's per-person rows in the baseline's shape (for checking, not timing)."""
+    return [
+        (
+            row.user_id,
+            row.staff_number,
+            row.department.id,
+            row.position.id,
+            row.track.id,
+            row.course.id,
+            row.due_date,
+            row.modules_total,
+            row.modules_done,
+            row.completed_at,
+            row.status,
+            int(row.overdue),
+        )
+        for row in person_course_rows(organization=organization, as_of=as_of)
+    ]
+
+
+def person_csv(*, organization, as_of: datetime.date, stream: IO[str]) -> None:
+    """The per-person CSV exactly as the job writes it."""
+    with translation.override("ja"):
+        report = CsvReport(stream, PERSON_HEADERS)
+        for row in person_course_rows(
+            organization=organization, as_of=as_of, curriculum=Curriculum.load()
+        ):
+            report.append(person_values(row))
+
+
+def person_xlsx(*, organization, as_of: datetime.date, path: Path) -> None:
+    """The per-person sheet exactly as the job writes it (openpyxl write-only)."""
+    with translation.override("ja"):
+        report = XlsxReport()
+        report.add_sheet("個人別", PERSON_HEADERS, [10] * len(PERSON_HEADERS))
+        for row in person_course_rows(
+            organization=organization, as_of=as_of, curriculum=Curriculum.load()
+        ):
+            report.append("個人別", person_values(row))
+        report.save(path)
+
+
+def candidates(*, organization, as_of: datetime.date) -> tuple[list[tuple], dict]:
+    report = dx_candidates(organization=organization, as_of=as_of)
+    ranked = [(c.department_id, c.user_id, c.score) for c in report.candidates]
+    return ranked, report.criteria
+
+
+def fresh_run(*, organization, kind: str, as_of: datetime.date) -> ReportRun:
+    """A fresh run for the Celery job: the previous one of the day is removed."""
+    ReportRun.objects.filter(organization=organization, kind=kind, as_of=as_of).delete()
+    return report_request(
+        organization=organization, kind=kind, as_of=as_of, trigger="command", publish=False
+    ).run
+
+
+def build_run(run: ReportRun) -> ReportRun:
+    """The whole Celery job (``report_build``): files, summary, notices."""
+    with translation.override("ja"):
+        return report_build(run_id=run.pk)

@@ -1,0 +1,256 @@
+"""A short load run: staff open modules, complete them and take quizzes against gunicorn.
+
+A small threaded client (``requests``), not a load-testing framework: each
+virtual user signs in through allauth once, then loops until the time is up.
+``/healthz`` is requested throughout the same run, as the baseline for latency.
+"""
+
+import os
+import random
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import defaultdict
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from pathlib import Path
+
+import requests
+
+from courses.blocks import quiz_ids_in
+from courses.models import ModulePage
+from lms.models import Organization, User
+from lms.roles import Role
+
+from . import databases
+from .generate import PASSWORD
+
+CHOICE = re.compile(r'name="(q\d+)"[^>]*value="(\d+)"')
+TIMEOUT = 30
+
+
+@dataclass
+class Recorder:
+    samples: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, name: str, seconds: float, ok: bool) -> None:
+        with self.lock:
+            self.samples[name].append(seconds)
+            if not ok:
+                self.errors[name] += 1
+
+    def summary(self, seconds: float) -> dict:
+        result = {}
+        for name, times in sorted(self.samples.items()):
+            ordered = sorted(times)
+            result[name] = {
+                "count": len(ordered),
+                "per_second": round(len(ordered) / seconds, 1),
+                "p50_ms": _percentile_ms(ordered, 0.50),
+                "p95_ms": _percentile_ms(ordered, 0.95),
+                "p99_ms": _percentile_ms(ordered, 0.99),
+                "errors": self.errors.get(name, 0),
+            }
+        return result
+
+
+def _percentile_ms(ordered: list[float], q: float) -> float:
+    return round(1000 * ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
+
+
+@dataclass(frozen=True)
+class Module:
+    id: int
+    url: str
+    quiz_id: int | None
+
+
+class VirtualUser:
+    """One signed-in member of staff with a session of their own."""
+
+    def __init__(self, base: str, staff_number: str, recorder: Recorder, rng: random.Random):
+        self.base, self.recorder, self.rng = base, recorder, rng
+        self.session = requests.Session()
+        self.staff_number = staff_number
+
+    def _request(self, name, method, path, expected, **kwargs) -> requests.Response | None:
+        started = time.perf_counter()
+        try:
+            response = self.session.request(
+                method, self.base + path, allow_redirects=False, timeout=TIMEOUT, **kwargs
+            )
+        except requests.RequestException:
+            self.recorder.record(name, time.perf_counter() - started, ok=False)
+            return None
+        self.recorder.record(name, time.perf_counter() - started, response.status_code == expected)
+        return response
+
+    def _post(self, name, path, data=None):
+        token = self.session.cookies.get("csrftoken", "")
+        return self._request(
+            name,
+            "POST",
+            path,
+            HTTPStatus.FOUND,
+            data={"csrfmiddlewaretoken": token, **(data or {})},
+            headers={"X-CSRFToken": token},
+        )
+
+    def sign_in(self) -> bool:
+        self._request("login_page", "GET", "/accounts/login/", HTTPStatus.OK)
+        response = self._post(
+            "login", "/accounts/login/", {"login": self.staff_number, "password": PASSWORD}
+        )
+        return response is not None and response.status_code == HTTPStatus.FOUND
+
+    def study(self, module: Module) -> None:
+        self._request("module_page", "GET", module.url, HTTPStatus.OK)
+        if module.quiz_id is None:
+            self._post("module_complete", f"/learn/modules/{module.id}/complete/")
+            return
+        started = self._post(
+            "quiz_start", f"/learn/modules/{module.id}/quizzes/{module.quiz_id}/start/"
+        )
+        if started is None or started.status_code != HTTPStatus.FOUND:
+            return
+        take_url = started.headers["Location"]
+        page = self._request("quiz_take", "GET", take_url, HTTPStatus.OK)
+        if page is None or page.status_code != HTTPStatus.OK:
+            return
+        choices = defaultdict(list)
+        for name, value in CHOICE.findall(page.text):
+            choices[name].append(value)
+        answers = {name: self.rng.choice(values) for name, values in choices.items()}
+        self._post("quiz_submit", take_url.rstrip("/") + "/submit/", answers)
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+@contextmanager
+def gunicorn(*, url: str, port: int, workers: int):
+    if not _free(port):
+        raise RuntimeError(f"Port {port} is in use; pass another with --load-port.")
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.bench",
+        "DATABASE_URL": url,
+    }
+    log = Path(os.environ.get("TMPDIR", "/tmp")) / f"shinka-bench-gunicorn-{port}.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "config.wsgi",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(workers),
+                "--worker-class",
+                "gthread",
+                "--threads",
+                "4",
+            ],
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_until_healthy(f"http://127.0.0.1:{port}", process, log)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def _wait_until_healthy(base: str, process, log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn stopped: see {log}")
+        try:
+            if requests.get(base + "/healthz", timeout=2).status_code == HTTPStatus.OK:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"gunicorn did not answer /healthz within a minute: see {log}")
+
+
+def _plan(organization_name: str, users: int) -> tuple[list[str], list[Module]]:
+    organization = Organization.objects.get(name=organization_name)
+    staff = list(
+        User.objects.filter(memberships__department__organization=organization, is_active=True)
+        .exclude(groups__name__in=[Role.HR, Role.IT_POLICY, Role.DEPT_HEAD])
+        .order_by("pk")
+        .values_list("staff_number", flat=True)
+        .distinct()[:users]
+    )
+    modules = [
+        Module(page.id, page.url, (quiz_ids_in(page.body) or [None])[0])
+        for page in ModulePage.objects.live().order_by("path")
+    ]
+    return staff, modules
+
+
+def load_run(
+    *, url: str, users: int, seconds: int, organization_name: str, port: int = 8765
+) -> dict:
+    databases.use(url)
+    staff, modules = _plan(organization_name, users)
+    recorder, sign_ins = Recorder(), Recorder()
+    workers = 2 * (os.cpu_count() or 1) + 1
+    with gunicorn(url=url, port=port, workers=workers) as base:
+        people = [
+            VirtualUser(base, number, recorder, random.Random(index))
+            for index, number in enumerate(staff)
+        ]
+        for person in people:  # before the clock starts: one password hash each
+            person.recorder = sign_ins
+            if not person.sign_in():
+                raise RuntimeError(f"{person.staff_number} could not sign in")
+            person.recorder = recorder
+        deadline = time.monotonic() + seconds
+        stop = threading.Event()
+
+        def study(person: VirtualUser) -> None:
+            while time.monotonic() < deadline:
+                person.study(person.rng.choice(modules))
+
+        def health() -> None:
+            probe = VirtualUser(base, "", recorder, random.Random(0))
+            while not stop.is_set():
+                probe._request("healthz", "GET", "/healthz", HTTPStatus.OK)
+                stop.wait(0.1)
+
+        threads = [threading.Thread(target=study, args=(p,)) for p in people]
+        threads.append(threading.Thread(target=health))
+        started = time.monotonic()
+        for thread in threads:
+            thread.start()
+        for thread in threads[:-1]:
+            thread.join()
+        stop.set()
+        threads[-1].join()
+        elapsed = time.monotonic() - started
+    summary = recorder.summary(elapsed)
+    staff_requests = sum(s["count"] for name, s in summary.items() if name != "healthz")
+    return {
+        "staff_requests_per_second": round(staff_requests / elapsed, 1),
+        "users": len(people),
+        "seconds": round(elapsed, 1),
+        "gunicorn_workers": f"{workers} × 4 threads",
+        "requests": summary,
+        "errors": sum(s["errors"] for s in summary.values())
+        + sum(s["errors"] for s in sign_ins.summary(elapsed).values()),
+    }
