@@ -71,6 +71,7 @@ class User(AbstractUser):
         _("DX interests and strengths"),
         max_length=400,
         blank=True,
+        db_default="",  # bulk loads (bench/, COPY) that name only the roster's columns
         help_text=_(
             "For example tools you use, qualifications, or what you would like to improve "
             "with digital tools. Your department head, HR and the IT policy division can read it."
