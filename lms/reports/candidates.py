@@ -13,6 +13,7 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from django.db import connection
 from django.utils import timezone
@@ -126,8 +127,13 @@ class CandidateStream:
         sql, params = self._sql()
         areas = sorted(self.categories.values(), key=lambda area: area.id)
         codes = [area.code for area in areas]
-        level_names = {level.value: str(level.label) for level in Level}
-        area_names = {area.code: area.name for area in areas}
+        # "データ活用 中級" for each category and level that earns a reason (2 and up).
+        worded = {
+            (area.code, level.value): f"{area.name} {level.label}"
+            for area in areas
+            for level in Level
+            if level >= Level.INTERMEDIATE
+        }
         snapshot = self.criteria
         track_reason = (
             _("completed %(track)s") % {"track": snapshot["required_track"]}
@@ -136,25 +142,29 @@ class CandidateStream:
         )
         volunteered, endorsed = _("volunteered"), _("endorsed by the department head")
         covered = self._covered
+        candidate_at = 4 + len(codes) * len(_LEVELS_ABOVE_ZERO)
         with connection.chunked_cursor() as cursor:
             cursor.execute(sql, params)
             while chunk := cursor.fetchmany(CHUNK):
                 for row in chunk:
                     if row[0] == _HEATMAP:
-                        self._counts[row[1]][codes[row[3]]] = [int(n) for n in row[4:9]]
+                        self._count(row[1], row[3], row[4:candidate_at], codes)
                         continue
-                    (_kind, department_id, _rank, _area, _0, _1, _2, _3, _4, user_id,
-                     staff_number, family_name, given_name, department, position, score,
-                     nominated, head, authored, *pivot) = row  # fmt: skip
+                    (user_id, staff_number, family_name, given_name, department, position,
+                     score, nominated, head, authored,
+                     *pivot) = row[candidate_at:]  # fmt: skip
+                    department_id = row[1]
                     covered.add(department_id)
                     levels = {
-                        code: level for code, level in zip(codes, pivot, strict=True)
+                        code: level
+                        for code, level in zip(codes, pivot, strict=True)
                         if level is not None
-                    }  # fmt: skip
+                    }
+                    # Highest level first; equal levels keep category order (a stable sort).
                     reasons = [
-                        f"{area_names[code]} {level_names[level]}"
-                        for code, level in sorted(levels.items(), key=lambda item: -item[1])
-                        if level >= Level.INTERMEDIATE
+                        worded[item]
+                        for item in sorted(levels.items(), key=_level, reverse=True)
+                        if item in worded
                     ]
                     if track_reason is not None:
                         reasons.append(track_reason)
@@ -175,6 +185,15 @@ class CandidateStream:
                         levels=levels,
                         reasons=reasons,
                     )
+
+    def _count(self, department_id, people, counts, codes) -> None:
+        """A heatmap row: a department's members, and per category how many of them
+        hold level 1, 2, 3, 4; the others (never assessed, or level 0) are at level 0."""
+        per_area = self._counts[department_id]
+        step = len(_LEVELS_ABOVE_ZERO)
+        for index, code in enumerate(codes):
+            above = [int(n) for n in counts[index * step : (index + 1) * step]]
+            per_area[code] = [int(people) - sum(above), *above]
 
     def report(self, candidates) -> CandidateReport:
         return CandidateReport(
@@ -256,10 +275,12 @@ class CandidateStream:
             pivots=", ".join(pivots),
             level_columns=", ".join(f"levels.l{index}" for index in range(len(areas))),
             level_names=", ".join(f"l{index}" for index in range(len(areas))),
-            cell_levels=" ".join(
-                f"WHEN {index} THEN COALESCE(person.l{index}, 0)" for index in range(len(areas))
+            counts=", ".join(
+                f"COUNT(*) FILTER (WHERE l{index} = {level})"
+                for index in range(len(areas))
+                for level in _LEVELS_ABOVE_ZERO
             ),
-            area_indexes=" UNION ALL ".join(f"SELECT {index} AS i" for index in range(len(areas))),
+            no_counts=", ".join("NULL" for _area in areas for _level in _LEVELS_ABOVE_ZERO),
             no_levels=", ".join("NULL" for _area in areas),
             level_points=" + ".join(points),
             track_join=track_join,
@@ -311,6 +332,8 @@ def _heatmap_rows(departments, counts, categories) -> dict:
 
 
 _HEATMAP = 0
+_level = itemgetter(1)
+_LEVELS_ABOVE_ZERO = range(1, len(Level))  # counted; level 0 is everyone else
 _TABLES = {
     "skillresult": SkillResult._meta.db_table,
     "skillarea": SkillArea._meta.db_table,
@@ -329,13 +352,13 @@ JOIN (
     WHERE course_id IN ({courses}) AND cycle IN (0, %(fiscal_year)s)
     GROUP BY user_id
 ) track ON track.user_id = person.user_id"""
-# Columns: kind, department, rank within the department, then for heatmap rows the
-# category (index by area id) and how many members hold level 0 … 4 in it, then for
-# candidates user, staff number, family and given names, department and position names,
-# score, volunteered, endorsed, modules authored and one level per category (by area id,
-# NULL when never assessed). Heatmap rows come first (kind 0), one per department ×
-# category; candidates follow, ranked within their department. (The candidates' branch
-# comes first in the SQL, so that PostgreSQL types the NULL columns from it.)
+# Columns: kind, department, rank within the department; then for heatmap rows (kind 0,
+# one per department, first) its members and, per category (by area id) and level 1 … 4,
+# how many of them hold it; then for candidates (kind 1, ranked within their department)
+# user, staff number, family and given names, department and position names, score,
+# volunteered, endorsed, modules authored and one level per category (by area id, NULL
+# when never assessed). The candidates' branch comes first in the SQL, so that
+# PostgreSQL types the NULL columns from it.
 _CANDIDATES_SQL = """
 WITH
 latest AS (
@@ -396,21 +419,15 @@ scored AS (
 SELECT 1 AS kind, department_id,
        ROW_NUMBER() OVER (PARTITION BY department_id
                           ORDER BY score DESC, staff_number{collate}, user_id),
-       NULL, NULL, NULL, NULL, NULL, NULL,
+       NULL, {no_counts},
        user_id, staff_number, family_name, given_name, department, position, score,
        volunteered, endorsed, authored, {level_names}
 FROM scored
 UNION ALL
-SELECT 0, department_id, NULL, i,
-       SUM(CASE WHEN level = 0 THEN 1 ELSE 0 END), SUM(CASE WHEN level = 1 THEN 1 ELSE 0 END),
-       SUM(CASE WHEN level = 2 THEN 1 ELSE 0 END), SUM(CASE WHEN level = 3 THEN 1 ELSE 0 END),
-       SUM(CASE WHEN level = 4 THEN 1 ELSE 0 END),
+SELECT 0, department_id, NULL, COUNT(*), {counts},
        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, {no_levels}
-FROM (
-    SELECT person.department_id, area.i, CASE area.i {cell_levels} END AS level
-    FROM person CROSS JOIN ({area_indexes}) area
-) cell
-GROUP BY department_id, i
+FROM person
+GROUP BY department_id
 ORDER BY 1, 2, 3
 """
 
