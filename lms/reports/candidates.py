@@ -209,12 +209,17 @@ class CandidateStream:
     def uncovered(self) -> list[dict]:
         """課 (and 部) with no candidate in them or their units."""
         paths = {d.id: d.path for d in self.departments}
-        covered = {paths[d] for d in self._covered if d in paths}
+        # Every "/…/" prefix of a covered path: the paths a covered one starts with.
+        covered = {
+            path[: end + 1]
+            for path in {paths[d] for d in self._covered if d in paths}
+            for end, char in enumerate(path)
+            if char == "/"
+        }
         return [
             {"id": d.id, "name": d.name}
             for d in self.departments
-            if d.level != Department.Level.UNIT
-            and not any(path.startswith(d.path) for path in covered)
+            if d.level != Department.Level.UNIT and d.path not in covered
         ]
 
     def _sql(self) -> tuple[str, dict]:
