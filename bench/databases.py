@@ -75,6 +75,8 @@ def prepare(
     """
     expected = organization_name(size, seed, as_of)
     if not rebuild and _built(url, expected):
+        # Reused: bring its schema up to date (migrations may have come since the build).
+        call_command("migrate", verbosity=0, interactive=False)
         return None
     connection.close()
     _recreate(url)

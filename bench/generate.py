@@ -312,6 +312,7 @@ class _World:
                 "family_name_kana",
                 "given_name_kana",
                 "email",
+                "interests",
             ],
             (
                 (
@@ -326,6 +327,7 @@ class _World:
                     "",
                     "",
                     f"{number.lower()}@bench.example.jp",
+                    "",
                 )
                 for number in numbers
             ),

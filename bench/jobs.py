@@ -8,7 +8,7 @@ from django.utils import translation
 
 from lms.models import ReportRun
 from lms.reports.build import PERSON_HEADERS, person_values
-from lms.reports.candidates import dx_candidates
+from lms.reports.candidates import CandidateStream
 from lms.reports.completion import Curriculum, completion_summary, person_course_rows
 from lms.reports.writers import CsvReport, XlsxReport
 from lms.services import report_build, report_request
@@ -67,9 +67,12 @@ def person_xlsx(*, organization, as_of: datetime.date, path: Path) -> None:
 
 
 def candidates(*, organization, as_of: datetime.date) -> tuple[list[tuple], dict]:
-    report = dx_candidates(organization=organization, as_of=as_of)
-    ranked = [(c.department_id, c.user_id, c.score) for c in report.candidates]
-    return ranked, report.criteria
+    """The ranking as the job streams it, with the heatmap and uncovered sections the job
+    also produces (the baseline computes the ranking only)."""
+    stream = CandidateStream(organization=organization, as_of=as_of)
+    ranked = [(c.department_id, c.user_id, c.score) for c in stream]
+    stream.heatmap(), stream.uncovered()
+    return ranked, stream.criteria
 
 
 def fresh_run(*, organization, kind: str, as_of: datetime.date) -> ReportRun:

@@ -9,7 +9,7 @@ from pathlib import Path
 from django.core.files import File
 
 from ..models import Department, Position, ReportRun
-from .candidates import dx_candidates, listing_entry, people_changes
+from .candidates import CandidateStream, listing_entry, people_changes
 from .completion import Curriculum, completion_tallies, person_course_rows
 from .writers import CsvReport, Percent, XlsxReport
 
@@ -147,8 +147,11 @@ def _tally(tally) -> list:
 
 
 def _build_candidates(run: ReportRun, folder: Path, progress) -> dict:
-    report = dx_candidates(organization=run.organization, as_of=run.as_of)
-    candidates, uncovered, snapshot = report.candidates, report.uncovered, report.criteria
+    """Ranked rows stream from SQL to both files; only the listing (four fields a
+    person, for the next report's comparison) and the best five of each department
+    (the dashboard's summary) are kept."""
+    stream = CandidateStream(organization=run.organization, as_of=run.as_of)
+    snapshot = stream.criteria
     headers = ["順位", "所属", "職員番号", "氏名", "職位", "点数", "理由"]
     xlsx = _xlsx_with_sheets(
         [
@@ -158,12 +161,11 @@ def _build_candidates(run: ReportRun, folder: Path, progress) -> dict:
         ]
     )
     csv_path = folder / "candidates.csv"
+    listing, best, shown = [], [], {}
     with csv_path.open("w", encoding="utf-8", newline="") as csv_stream:
         csv_report = CsvReport(csv_stream, headers)
-        rank, department_id = 0, None
-        for candidate in candidates:
-            rank = rank + 1 if candidate.department_id == department_id else 1
-            department_id = candidate.department_id
+        for candidate in stream:
+            rank = shown[candidate.department_id] = shown.get(candidate.department_id, 0) + 1
             values = [
                 rank,
                 candidate.department,
@@ -175,26 +177,30 @@ def _build_candidates(run: ReportRun, folder: Path, progress) -> dict:
             ]
             xlsx.append("候補者", values)
             csv_report.append(values)
+            listing.append(listing_entry(candidate))
+            # The dashboard shows the best few of each department; the files list
+            # everyone, so the stored summary grows with departments, not with staff.
+            if rank <= DASHBOARD_CANDIDATES_PER_DEPARTMENT:
+                best.append(asdict(candidate))
+    uncovered = stream.uncovered()
     for section in uncovered:
         xlsx.append("候補者のいない所属", [section["name"]])
     for key, value in snapshot.items():
         xlsx.append("選定基準", [key, str(value)])
     xlsx_path = folder / "candidates.xlsx"
     xlsx.save(xlsx_path)
-    progress(len(candidates))
-    listing = [listing_entry(c) for c in candidates]
+    progress(len(listing))
+    heatmap = stream.heatmap()
     return {
         "listing": listing,
         "xlsx": xlsx_path,
         "csv": csv_path,
-        "rows": len(candidates),
+        "rows": len(listing),
         "summary": {
-            # The dashboard shows the best few of each department; the files list everyone,
-            # so the stored summary grows with departments, not with staff.
-            "candidates": [asdict(c) for c in _best_per_department(candidates)],
-            "candidate_count": len(candidates),
+            "candidates": best,
+            "candidate_count": len(listing),
             "uncovered": uncovered,
-            "heatmap": report.heatmap,
+            "heatmap": heatmap,
             "changes": _changes_since_previous(run, listing),
         },
         "criteria": snapshot,
@@ -228,15 +234,6 @@ def _changes_since_previous(run: ReportRun, listing: list[dict]) -> dict | None:
 
 
 DASHBOARD_CANDIDATES_PER_DEPARTMENT = 5
-
-
-def _best_per_department(candidates):
-    """Candidates arrive ranked within each department."""
-    shown: dict[int, int] = {}
-    for candidate in candidates:
-        shown[candidate.department_id] = shown.get(candidate.department_id, 0) + 1
-        if shown[candidate.department_id] <= DASHBOARD_CANDIDATES_PER_DEPARTMENT:
-            yield candidate
 
 
 def _xlsx_with_sheets(sheets):

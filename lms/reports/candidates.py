@@ -11,20 +11,22 @@ leader in every 所属.
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from operator import itemgetter
 
-from django.db.models import Count
+from django.db import connection
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from wagtail.models import Page
 
 from assessments.levels import Level
 from assessments.models import SkillArea, SkillResult
 from courses.fiscal import fiscal_year_of
 from courses.models import CourseCompletion, ModulePage
 
-from ..models import Department, LeaderCriteria, LeaderNomination, Membership
+from ..models import Department, LeaderCriteria, LeaderNomination, Membership, Position, User
 from .completion import Curriculum
-from .streams import Follower, by_user
 
 CHUNK = 2000
 
@@ -70,97 +72,12 @@ def leader_criteria_for(organization) -> LeaderCriteria:
 def dx_candidates(*, organization, as_of: datetime.date, criteria: LeaderCriteria | None = None):
     """(candidates ranked per department, sections without a candidate, criteria snapshot).
 
-    A fixed number of queries; skill results stream in user order.
+    The whole list in memory, for callers that need it; the report job streams
+    ``CandidateStream`` instead.
     """
-    criteria = criteria or leader_criteria_for(organization)
-    categories = {a.code: a for a in SkillArea.objects.filter(parent__isnull=True)}
-    snapshot = criteria_snapshot(criteria, categories)
-    minimums = snapshot["minimum_levels"]
-    fiscal_year = fiscal_year_of(as_of)
-    area_by_id = {area.id: area for area in categories.values()}
-
-    required_users = None
-    if criteria.required_track_id:
-        curriculum = Curriculum.load()
-        course_ids = curriculum.courses_by_track.get(criteria.required_track_id, [])
-        required_users = {
-            user_id
-            for user_id, count in CourseCompletion.objects.filter(
-                course_id__in=course_ids, cycle__in=[0, fiscal_year]
-            )
-            .values_list("user_id")
-            .annotate(count=Count("course_id", distinct=True))
-            .values_list("user_id", "count")
-            if course_ids and count >= len(course_ids)
-        }
-    nominations = defaultdict(set)
-    for user_id, kind in LeaderNomination.objects.filter(fiscal_year=fiscal_year).values_list(
-        "user_id", "kind"
-    ):
-        nominations[kind].add(user_id)
-    authored = dict(
-        ModulePage.objects.live()
-        .filter(owner__isnull=False)
-        .order_by()  # Wagtail orders pages by path, which would split the groups per page
-        .values_list("owner_id")
-        .annotate(count=Count("id"))
-        .values_list("owner_id", "count")
-    )
-    results = Follower(
-        by_user(
-            SkillResult.objects.filter(area_id__in=area_by_id, assessed_at__date__lte=as_of)
-            .order_by("user_id", "area_id", "-assessed_at", "-id")
-            .values_list("user_id", "area_id", "level")
-            .iterator(chunk_size=CHUNK)
-        )
-    )
-    # Plain tuples, not model instances: one per member of staff (shared REFERENCE,
-    # "Reports at scale": instances cost an order of magnitude more).
-    members = (
-        Membership.objects.active_on(as_of)
-        .filter(department__organization=organization, is_primary=True, user__is_active=True)
-        .order_by("user_id")
-        .values_list(
-            "user_id",
-            "user__staff_number",
-            "user__family_name",
-            "user__given_name",
-            "department_id",
-            "department__name",
-            "position__name",
-        )
-        .iterator(chunk_size=CHUNK)
-    )
-    level_names = {level.value: str(level.label) for level in Level}
-    candidates = []
-    heatmap: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0] * 5))
-    for row in members:
-        member = _Member(*row)
-        levels = {}
-        for _user_id, area_id, level in results.rows_for(member.user_id):
-            levels.setdefault(area_by_id[area_id].code, level)  # first row is the latest
-        for code in categories:
-            heatmap[member.department_id][code][levels.get(code, 0)] += 1
-        candidate = _judge(
-            member,
-            levels,
-            minimums,
-            categories,
-            snapshot,
-            required_users,
-            nominations,
-            authored,
-            level_names,
-        )
-        if candidate:
-            candidates.append(candidate)
-    candidates.sort(key=lambda c: (c.department_id, -c.score, c.staff_number))
-    return CandidateReport(
-        candidates=candidates,
-        uncovered=_sections_without_candidates(organization, candidates),
-        criteria=snapshot,
-        heatmap=_heatmap_rows(organization, heatmap, list(categories.values())),
-    )
+    stream = CandidateStream(organization=organization, as_of=as_of, criteria=criteria)
+    candidates = list(stream)
+    return stream.report(candidates)
 
 
 @dataclass
@@ -171,11 +88,216 @@ class CandidateReport:
     heatmap: dict
 
 
-def _heatmap_rows(organization, counts, categories) -> dict:
+class CandidateStream:
+    """Candidates ranked per department, one query selecting, scoring and ranking them.
+
+    Iterating runs one SQL statement (``_CANDIDATES_SQL``): latest level per category
+    as of the date, pivoted per person; nominations, endorsements, authored modules and
+    the required track as aggregates; the rules as a ``WHERE``; the rank within the
+    department as a window function. The same statement returns the level distribution
+    per department and category (the heatmap) as grouped rows before the candidates.
+    Rows come from a server-side cursor; Python only words each candidate's reasons.
+    After iterating, ``heatmap()`` and ``uncovered()`` use what was seen (no queries).
+    A fixed number of queries whatever the number of staff.
+    """
+
+    def __init__(self, *, organization, as_of: datetime.date, criteria=None):
+        self.organization = organization
+        self.as_of = as_of
+        criteria = criteria or leader_criteria_for(organization)
+        self.categories = {a.code: a for a in SkillArea.objects.filter(parent__isnull=True)}
+        self.criteria = criteria_snapshot(criteria, self.categories)
+        self.departments = list(
+            Department.objects.filter(organization=organization)
+            .order_by("sort_order", "path")
+            .only("id", "name", "path", "level", "sort_order")
+        )
+        self.required_courses = None
+        if criteria.required_track_id:
+            curriculum = Curriculum.load()
+            self.required_courses = curriculum.courses_by_track.get(criteria.required_track_id, [])
+        self._counts: dict[int, dict[str, list[int]]] = defaultdict(
+            lambda: defaultdict(lambda: [0] * 5)
+        )
+        self._covered: set[int] = set()
+
+    def __iter__(self) -> Iterator[Candidate]:
+        if not self.categories:
+            return  # no category: no reasons, so no candidate (and an empty heatmap)
+        sql, params = self._sql()
+        areas = sorted(self.categories.values(), key=lambda area: area.id)
+        codes = [area.code for area in areas]
+        # "データ活用 中級" for each category and level that earns a reason (2 and up).
+        worded = {
+            (area.code, level.value): f"{area.name} {level.label}"
+            for area in areas
+            for level in Level
+            if level >= Level.INTERMEDIATE
+        }
+        snapshot = self.criteria
+        track_reason = (
+            _("completed %(track)s") % {"track": snapshot["required_track"]}
+            if self.required_courses is not None
+            else None
+        )
+        volunteered, endorsed = _("volunteered"), _("endorsed by the department head")
+        covered = self._covered
+        candidate_at = 4 + len(codes) * len(_LEVELS_ABOVE_ZERO)
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(sql, params)
+            while chunk := cursor.fetchmany(CHUNK):
+                for row in chunk:
+                    if row[0] == _HEATMAP:
+                        self._count(row[1], row[3], row[4:candidate_at], codes)
+                        continue
+                    (user_id, staff_number, family_name, given_name, department, position,
+                     score, nominated, head, authored,
+                     *pivot) = row[candidate_at:]  # fmt: skip
+                    department_id = row[1]
+                    covered.add(department_id)
+                    levels = {
+                        code: level
+                        for code, level in zip(codes, pivot, strict=True)
+                        if level is not None
+                    }
+                    # Highest level first; equal levels keep category order (a stable sort).
+                    reasons = [
+                        worded[item]
+                        for item in sorted(levels.items(), key=_level, reverse=True)
+                        if item in worded
+                    ]
+                    if track_reason is not None:
+                        reasons.append(track_reason)
+                    if nominated:
+                        reasons.append(volunteered)
+                    if head:
+                        reasons.append(endorsed)
+                    if authored:
+                        reasons.append(_("%(count)s modules authored") % {"count": authored})
+                    yield Candidate(
+                        user_id=user_id,
+                        staff_number=staff_number,
+                        name=f"{family_name} {given_name}".strip(),
+                        department_id=department_id,
+                        department=department,
+                        position=position,
+                        score=int(score),
+                        levels=levels,
+                        reasons=reasons,
+                    )
+
+    def _count(self, department_id, people, counts, codes) -> None:
+        """A heatmap row: a department's members, and per category how many of them
+        hold level 1, 2, 3, 4; the others (never assessed, or level 0) are at level 0."""
+        per_area = self._counts[department_id]
+        step = len(_LEVELS_ABOVE_ZERO)
+        for index, code in enumerate(codes):
+            above = [int(n) for n in counts[index * step : (index + 1) * step]]
+            per_area[code] = [int(people) - sum(above), *above]
+
+    def report(self, candidates) -> CandidateReport:
+        return CandidateReport(
+            candidates=candidates,
+            uncovered=self.uncovered(),
+            criteria=self.criteria,
+            heatmap=self.heatmap(),
+        )
+
+    def heatmap(self) -> dict:
+        return _heatmap_rows(self.departments, self._counts, list(self.categories.values()))
+
+    def uncovered(self) -> list[dict]:
+        """課 (and 部) with no candidate in them or their units."""
+        paths = {d.id: d.path for d in self.departments}
+        # Every "/…/" prefix of a covered path: the paths a covered one starts with.
+        covered = {
+            path[: end + 1]
+            for path in {paths[d] for d in self._covered if d in paths}
+            for end, char in enumerate(path)
+            if char == "/"
+        }
+        return [
+            {"id": d.id, "name": d.name}
+            for d in self.departments
+            if d.level != Department.Level.UNIT and d.path not in covered
+        ]
+
+    def _sql(self) -> tuple[str, dict]:
+        snapshot = self.criteria
+        minimums = snapshot["minimum_levels"]
+        areas = sorted(self.categories.values(), key=lambda area: area.id)
+        postgres = connection.vendor == "postgresql"
+        params = {
+            "organization": self.organization.pk,
+            "as_of": self.as_of,
+            "day_after": _day_after_in_local_time(self.as_of),
+            "fiscal_year": fiscal_year_of(self.as_of),
+            "weight_level": snapshot["weight_level"],
+            "weight_self": snapshot["weight_self_nomination"],
+            "weight_endorsement": snapshot["weight_endorsement"],
+            "weight_authored": snapshot["weight_authored"],
+        }
+        pivots, column = [], {}
+        for index, area in enumerate(areas):
+            params[f"area{index}"] = area.id
+            column[area.code] = f"person.l{index}"
+            pivots.append(f"MAX(CASE WHEN area_id = %(area{index})s THEN level END) AS l{index}")
+        points, conditions = [], []
+        considered = minimums or {code: Level.INTERMEDIATE for code in self.categories}
+        for index, (code, minimum) in enumerate(considered.items()):
+            level = f"COALESCE({column[code]}, 0)"
+            params[f"min{index}"] = int(minimum) if minimums else 1
+            points.append(
+                f"CASE WHEN {level} > %(min{index})s "
+                f"THEN ({level} - %(min{index})s) * %(weight_level)s ELSE 0 END"
+            )
+            if minimums:
+                conditions.append(f"{level} >= %(min{index})s")
+        if not minimums:  # someone to give reasons for: a level of 2 or more somewhere
+            conditions.append(
+                "("
+                + " OR ".join(
+                    f"COALESCE({column[code]}, 0) >= {int(Level.INTERMEDIATE)}"
+                    for code in self.categories
+                )
+                + ")"
+            )
+        track_join = ""
+        if self.required_courses is not None:
+            if self.required_courses:
+                placeholders = []
+                for index, course_id in enumerate(self.required_courses):
+                    params[f"course{index}"] = course_id
+                    placeholders.append(f"%(course{index})s")
+                params["course_count"] = len(self.required_courses)
+                track_join = _TRACK_JOIN.format(
+                    courses=", ".join(placeholders), table=_TABLES["coursecompletion"]
+                )
+                conditions.append("track.n >= %(course_count)s")
+            else:
+                conditions.append("1 = 0")
+        sql = _CANDIDATES_SQL.format(
+            pivots=", ".join(pivots),
+            level_columns=", ".join(f"levels.l{index}" for index in range(len(areas))),
+            level_names=", ".join(f"l{index}" for index in range(len(areas))),
+            counts=", ".join(
+                f"COUNT(*) FILTER (WHERE l{index} = {level})"
+                for index in range(len(areas))
+                for level in _LEVELS_ABOVE_ZERO
+            ),
+            no_counts=", ".join("NULL" for _area in areas for _level in _LEVELS_ABOVE_ZERO),
+            no_levels=", ".join("NULL" for _area in areas),
+            level_points=" + ".join(points),
+            track_join=track_join,
+            conditions=" AND ".join(conditions),
+            collate=' COLLATE "C"' if postgres else "",  # code point order, as Python sorts
+            **_TABLES,
+        )
+        return sql, params
+
+
+def _heatmap_rows(departments, counts, categories) -> dict:
     """Skill level distribution per section (課, units rolled up) and category."""
-    departments = list(
-        Department.objects.filter(organization=organization).order_by("sort_order", "path")
-    )
     sections = [d for d in departments if d.level != Department.Level.UNIT]
     section_paths = {section.path: section.id for section in sections}
     # Each department's counts are added once to every section above it (or itself).
@@ -214,81 +336,111 @@ def _heatmap_rows(organization, counts, categories) -> dict:
     return {"areas": [{"code": a.code, "name": a.name} for a in categories], "rows": rows}
 
 
-class _Member(NamedTuple):
-    user_id: int
-    staff_number: str
-    family_name: str
-    given_name: str
-    department_id: int
-    department: str
-    position: str
+_HEATMAP = 0
+_level = itemgetter(1)
+_LEVELS_ABOVE_ZERO = range(1, len(Level))  # counted; level 0 is everyone else
+_TABLES = {
+    "skillresult": SkillResult._meta.db_table,
+    "skillarea": SkillArea._meta.db_table,
+    "membership": Membership._meta.db_table,
+    "department": Department._meta.db_table,
+    "position": Position._meta.db_table,
+    "user": User._meta.db_table,
+    "nomination": LeaderNomination._meta.db_table,
+    "page": Page._meta.db_table,
+    "modulepage": ModulePage._meta.db_table,
+    "coursecompletion": CourseCompletion._meta.db_table,
+}
+_TRACK_JOIN = """
+JOIN (
+    SELECT user_id, COUNT(DISTINCT course_id) AS n FROM {table}
+    WHERE course_id IN ({courses}) AND cycle IN (0, %(fiscal_year)s)
+    GROUP BY user_id
+) track ON track.user_id = person.user_id"""
+# Columns: kind, department, rank within the department; then for heatmap rows (kind 0,
+# one per department, first) its members and, per category (by area id) and level 1 … 4,
+# how many of them hold it; then for candidates (kind 1, ranked within their department)
+# user, staff number, family and given names, department and position names, score,
+# volunteered, endorsed, modules authored and one level per category (by area id, NULL
+# when never assessed). The candidates' branch comes first in the SQL, so that
+# PostgreSQL types the NULL columns from it.
+_CANDIDATES_SQL = """
+WITH
+latest AS (
+    SELECT user_id, area_id, level FROM (
+        SELECT r.user_id, r.area_id, r.level,
+               ROW_NUMBER() OVER (PARTITION BY r.user_id, r.area_id
+                                  ORDER BY r.assessed_at DESC, r.id DESC) AS n
+        FROM {skillresult} r
+        WHERE r.area_id IN (SELECT id FROM {skillarea} WHERE parent_id IS NULL)
+          AND r.assessed_at < %(day_after)s
+    ) ranked
+    WHERE n = 1
+),
+member AS (
+    SELECT m.user_id, m.department_id, m.position_id, d.name AS department,
+           u.staff_number, u.family_name, u.given_name
+    FROM {membership} m
+    JOIN {department} d ON d.id = m.department_id
+    JOIN {user} u ON u.id = m.user_id
+    WHERE d.organization_id = %(organization)s AND m.is_primary AND u.is_active
+      AND m.valid_from <= %(as_of)s AND (m.valid_to IS NULL OR m.valid_to >= %(as_of)s)
+),
+levels AS (SELECT user_id, {pivots} FROM latest GROUP BY user_id),
+person AS (
+    SELECT member.*, {level_columns}
+    FROM member LEFT JOIN levels ON levels.user_id = member.user_id
+),
+nomination AS (
+    SELECT user_id,
+           MAX(CASE WHEN kind = 'self' THEN 1 ELSE 0 END) AS volunteered,
+           MAX(CASE WHEN kind = 'endorsement' THEN 1 ELSE 0 END) AS endorsed
+    FROM {nomination} WHERE fiscal_year = %(fiscal_year)s
+    GROUP BY user_id
+),
+authored AS (
+    SELECT p.owner_id AS user_id, COUNT(*) AS n
+    FROM {page} p JOIN {modulepage} mp ON mp.page_ptr_id = p.id
+    WHERE p.live AND p.owner_id IS NOT NULL
+    GROUP BY p.owner_id
+),
+scored AS (
+    SELECT person.user_id, person.department_id, person.staff_number, person.family_name,
+           person.given_name, person.department, pos.name AS position,
+           COALESCE(nomination.volunteered, 0) AS volunteered,
+           COALESCE(nomination.endorsed, 0) AS endorsed,
+           COALESCE(authored.n, 0) AS authored,
+           {level_names},
+           {level_points}
+           + COALESCE(nomination.volunteered, 0) * %(weight_self)s
+           + COALESCE(nomination.endorsed, 0) * %(weight_endorsement)s
+           + COALESCE(authored.n, 0) * %(weight_authored)s AS score
+    FROM person
+    LEFT JOIN {position} pos ON pos.id = person.position_id
+    LEFT JOIN nomination ON nomination.user_id = person.user_id
+    LEFT JOIN authored ON authored.user_id = person.user_id{track_join}
+    WHERE {conditions}
+)
+SELECT 1 AS kind, department_id,
+       ROW_NUMBER() OVER (PARTITION BY department_id
+                          ORDER BY score DESC, staff_number{collate}, user_id),
+       NULL, {no_counts},
+       user_id, staff_number, family_name, given_name, department, position, score,
+       volunteered, endorsed, authored, {level_names}
+FROM scored
+UNION ALL
+SELECT 0, department_id, NULL, COUNT(*), {counts},
+       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, {no_levels}
+FROM person
+GROUP BY department_id
+ORDER BY 1, 2, 3
+"""
 
 
-def _judge(
-    member: _Member,
-    levels,
-    minimums,
-    categories,
-    snapshot,
-    required_users,
-    nominations,
-    authored,
-    level_names,
-):
-    if any(levels.get(code, 0) < minimum for code, minimum in minimums.items()):
-        return None
-    if required_users is not None and member.user_id not in required_users:
-        return None
-    considered = minimums or {code: 2 for code in categories}
-    score = sum(
-        max(0, levels.get(code, 0) - (minimum if minimums else 1)) * snapshot["weight_level"]
-        for code, minimum in considered.items()
-    )
-    reasons = [
-        f"{categories[code].name} {level_names[level]}"
-        for code, level in sorted(levels.items(), key=lambda item: -item[1])
-        if level >= Level.INTERMEDIATE and code in categories
-    ]
-    if not minimums and not reasons:
-        return None
-    if required_users is not None:
-        reasons.append(_("completed %(track)s") % {"track": snapshot["required_track"]})
-    user_id = member.user_id
-    if user_id in nominations["self"]:
-        score += snapshot["weight_self_nomination"]
-        reasons.append(_("volunteered"))
-    if user_id in nominations["endorsement"]:
-        score += snapshot["weight_endorsement"]
-        reasons.append(_("endorsed by the department head"))
-    if authored.get(user_id):
-        score += authored[user_id] * snapshot["weight_authored"]
-        reasons.append(_("%(count)s modules authored") % {"count": authored[user_id]})
-    return Candidate(
-        user_id=user_id,
-        staff_number=member.staff_number,
-        name=f"{member.family_name} {member.given_name}".strip(),
-        department_id=member.department_id,
-        department=member.department,
-        position=member.position,
-        score=score,
-        levels=levels,
-        reasons=reasons,
-    )
-
-
-def _sections_without_candidates(organization, candidates) -> list[dict]:
-    """課 (and 部) with no candidate in them or their units."""
-    departments = list(
-        Department.objects.filter(organization=organization).exclude(level=Department.Level.UNIT)
-    )
-    candidate_paths = {c.department_id for c in candidates}
-    paths = dict(Department.objects.filter(pk__in=candidate_paths).values_list("id", "path"))
-    covered = set(paths.values())
-    return [
-        {"id": d.id, "name": d.name}
-        for d in departments
-        if not any(path.startswith(d.path) for path in covered)
-    ]
+def _day_after_in_local_time(day: datetime.date) -> datetime.datetime:
+    """``assessed_at__date <= day`` in the site's time zone, as a half-open bound."""
+    start = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time())
+    return timezone.make_aware(start)
 
 
 @dataclass

@@ -229,6 +229,102 @@ def test_candidates_meet_the_minimums_and_are_ranked_with_reasons(town, organiza
     assert report.criteria["minimum_levels"] == {"caution": 2, "data": 2}
 
 
+def test_the_candidate_files_rank_within_each_department_and_give_the_reasons(
+    town, organization, departments
+):
+    a, b, c, d = (town["people"][k] for k in "abcd")
+    for user, caution, data in ((a, 3, 2), (b, 2, 2), (c, 1, 3), (d, 2, 3)):
+        _level(user, "caution", caution)
+        _level(user, "data", data)
+    LeaderNomination.objects.create(user=b, kind="self", fiscal_year=2026)
+    run = report_request(
+        organization=organization, kind="dx_candidates", as_of=AS_OF, trigger="command"
+    ).run
+
+    report_build(run_id=run.pk)
+
+    run.refresh_from_db()
+    lines = run.csv_file.open("rb").read().decode("utf-8-sig").splitlines()
+    ranks = [line.split(",")[:3] + line.split(",")[5:] for line in lines[1:]]
+    caution, data = SkillArea.objects.get(code="caution"), SkillArea.objects.get(code="data")
+    # Equal levels in category (area id) order.
+    both = "、".join(
+        f"{area.name} 中級" for area in sorted((caution, data), key=lambda area: area.id)
+    )
+    assert ranks == [
+        ["1", "住民課", "D4", "2", f"{data.name} 上級、{caution.name} 中級"],
+        ["1", "窓口係", "B2", "3", f"{both}、本人希望あり"],
+        ["2", "窓口係", "A1", "2", f"{caution.name} 上級、{data.name} 中級"],
+    ]
+    assert run.row_count == 3 == run.summary["candidate_count"]
+    assert [entry["staff_number"] for entry in run.listing] == ["D4", "B2", "A1"]
+    assert [cand["staff_number"] for cand in run.summary["candidates"]] == ["D4", "B2", "A1"]
+    assert run.summary["candidates"][1]["levels"] == {"caution": 2, "data": 2}
+    assert run.summary["uncovered"] == [{"id": departments["somu"].id, "name": "総務課"}]
+
+
+def test_the_heatmap_counts_the_latest_level_of_everyone_up_to_each_section(town, organization):
+    a, b, c, d = (town["people"][k] for k in "abcd")
+    for user, caution, data in ((a, 3, 2), (b, 2, 2), (c, 1, 3), (d, 2, 3)):
+        _level(user, "caution", caution)
+        _level(user, "data", data)
+    SkillResult.objects.create(  # earlier, superseded
+        user=a, area=SkillArea.objects.get(code="caution"), level=1, evidence=[],
+        assessed_at=datetime.datetime(2026, 4, 1, tzinfo=datetime.UTC),
+    )  # fmt: skip
+    SkillResult.objects.create(  # after the report's date
+        user=a, area=SkillArea.objects.get(code="caution"), level=4, evidence=[],
+        assessed_at=datetime.datetime(2026, 12, 1, tzinfo=datetime.UTC),
+    )  # fmt: skip
+
+    heatmap = dx_candidates(organization=organization, as_of=AS_OF).heatmap
+
+    cells = {
+        (row["department"], cell["area"]): (cell["people"], cell["distribution"], cell["average"])
+        for row in heatmap["rows"]
+        for cell in row["cells"]
+    }
+    # 住民課: d and, in 窓口係, a, b and e (never assessed: level 0).
+    assert cells[("住民課", "caution")] == (4, [1, 0, 2, 1, 0], 1.75)
+    assert cells[("住民課", "data")] == (4, [1, 0, 2, 1, 0], 1.75)
+    assert cells[("総務課", "caution")] == (1, [0, 1, 0, 0, 0], 1.0)
+    assert cells[("総務課", "data")] == (1, [0, 0, 0, 1, 0], 3.0)
+    others = [value for (_name, area), value in cells.items() if area not in ("caution", "data")]
+    assert others and all(value[1][0] == value[0] for value in others)
+    assert {row["department"] for row in heatmap["rows"]} == {"総務課", "住民課"}  # 課 only
+
+
+def test_equal_scores_are_ranked_by_staff_number_in_code_point_order(organization, make_staff):
+    """As Python sorts: "B1" before "a2" (a linguistic collation would swap them)."""
+    people = [make_staff("mado", staff_number=number) for number in ("a2", "B1", "C3")]
+    for person in people:
+        _level(person, "caution", 2)
+        _level(person, "data", 2)
+
+    report = dx_candidates(organization=organization, as_of=AS_OF)
+
+    assert [cand.staff_number for cand in report.candidates] == ["B1", "C3", "a2"]
+
+
+def test_without_minimums_a_level_of_two_anywhere_makes_a_candidate(town, organization):
+    a, b, c = (town["people"][k] for k in "abc")
+    _level(a, "caution", 4)
+    _level(b, "data", 1)
+    _level(c, "data", 2)
+    criteria = leader_criteria_for(organization)
+    criteria.minimum_levels = {}
+    criteria.save()
+
+    report = dx_candidates(organization=organization, as_of=AS_OF)
+
+    # Points for each level above 1, in any category.
+    assert [(cand.staff_number, cand.score) for cand in report.candidates] == [
+        ("C3", 2),  # 人事係
+        ("A1", 6),  # 窓口係
+    ]
+    assert report.candidates[1].levels == {"caution": 4}
+
+
 def test_a_required_track_limits_the_candidates(town, organization):
     for user in town["people"].values():
         _level(user, "caution", 2)
