@@ -163,41 +163,32 @@ class _World:
         size, org = self.size, self.organization
         self.divisions, self.sections, self.units = [], [], []
         order = 0
-        for d in range(size.divisions):
+
+        def add(parent, code: str, name: str, level: str) -> Department:
+            nonlocal order
             order += 1
-            division = Department(
-                organization=org,
-                code=f"B{d:02d}",
-                name=f"第{d + 1}部",
-                level="bu",
+            department = Department(
+                organization=org, parent=parent, code=code, name=name, level=level,
                 sort_order=order,
-            )
-            division.save()
+            )  # fmt: skip
+            department.save()
+            return department
+
+        for d in range(size.divisions):
+            division = add(None, f"B{d:02d}", f"第{d + 1}部", "bu")
             self.divisions.append(division)
             for s in range(size.sections_per_division):
-                order += 1
-                section = Department(
-                    organization=org,
-                    parent=division,
-                    code=f"B{d:02d}K{s:02d}",
-                    name=f"第{d + 1}部 第{s + 1}課",
-                    level="ka",
-                    sort_order=order,
-                )
-                section.save()
+                section = add(division, f"B{d:02d}K{s:02d}", f"第{d + 1}部 第{s + 1}課", "ka")
                 self.sections.append(section)
                 for u in range(size.units_per_section):
-                    order += 1
-                    unit = Department(
-                        organization=org,
-                        parent=section,
-                        code=f"B{d:02d}K{s:02d}U{u:02d}",
-                        name=f"第{d + 1}部 第{s + 1}課 第{u + 1}係",
-                        level="kakari",
-                        sort_order=order,
+                    self.units.append(
+                        add(
+                            section,
+                            f"B{d:02d}K{s:02d}U{u:02d}",
+                            f"第{d + 1}部 第{s + 1}課 第{u + 1}係",
+                            "kakari",
+                        )
                     )
-                    unit.save()
-                    self.units.append(unit)
         self.counts["departments"] = order
 
     def _positions(self) -> None:
