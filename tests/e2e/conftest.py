@@ -9,6 +9,7 @@ Without Chromium, Playwright or axe-core the tests skip with the reason; with
 ``SHINKA_E2E=1`` (CI) a missing piece is a failure instead.
 """
 
+import datetime
 import io
 import os
 import re
@@ -220,3 +221,12 @@ def give_authenticator(staff_number: str, secret: str) -> None:
     """As if the person had set up their authenticator app earlier."""
     user = get_user_model().objects.get(staff_number=staff_number)
     TOTP.activate(user, secret)
+
+
+def made_yesterday(kind: str) -> None:
+    """The demo's report of ``kind`` becomes yesterday's, so today's is still to be made."""
+    from lms.models import ReportRun
+
+    ReportRun.objects.filter(kind=kind).update(
+        as_of=datetime.date.today() - datetime.timedelta(days=1)
+    )

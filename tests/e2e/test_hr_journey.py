@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 
 from lms.models import ReportRun
 
-from .conftest import enter_totp, give_authenticator
+from .conftest import enter_totp, give_authenticator, made_yesterday
 
 expect = pytest.importorskip("playwright.sync_api").expect
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -17,11 +17,15 @@ HEADER = "職員番号,氏名,氏名カナ,所属,職位,メールアドレス\n
 NEWCOMER = "1201,岡田 遥,オカダ ハルカ,{department},主事,staff1201@town.kagamino.example.jp\n"
 
 
+def roster_file(*, department: str) -> dict:
+    """A roster CSV, as Excel saves it, with one newcomer posted to ``department``."""
+    content = HEADER + NEWCOMER.format(department=department)
+    return {"name": "meibo.csv", "mimeType": "text/csv", "buffer": content.encode("utf-8-sig")}
+
+
 def test_hr_sets_up_two_factor_reads_completion_and_downloads_a_fresh_report(journey):
     # Last night's report exists; today's has not been made yet.
-    ReportRun.objects.filter(kind=ReportRun.Kind.HR_COMPLETION).update(
-        as_of=datetime.date.today() - datetime.timedelta(days=1)
-    )
+    made_yesterday(ReportRun.Kind.HR_COMPLETION)
     walk = journey("hr")
     page = walk.page
     walk.sign_in("3001", "demo-hr-3001")
@@ -93,15 +97,7 @@ def test_hr_imports_a_roster_after_fixing_the_error_the_page_explains(journey):
     walk.check_admin("roster-import")
 
     file_field = page.get_by_label("職員名簿（CSV または Excel）")
-    file_field.set_input_files(
-        files=[
-            {
-                "name": "meibo.csv",
-                "mimeType": "text/csv",
-                "buffer": (HEADER + NEWCOMER.format(department="住民課")).encode("utf-8-sig"),
-            }
-        ]
-    )
+    file_field.set_input_files(files=[roster_file(department="住民課")])
     page.get_by_role("button", name="ファイルを確認する").click()
     problem = "2 行目・所属：所属「住民課」が見つかりません。"
     expect(page.get_by_role("alert")).to_contain_text(problem)
@@ -111,15 +107,7 @@ def test_hr_imports_a_roster_after_fixing_the_error_the_page_explains(journey):
     walk.check_admin("roster-error")
     assert not get_user_model().objects.filter(staff_number="1201").exists()
 
-    file_field.set_input_files(
-        files=[
-            {
-                "name": "meibo.csv",
-                "mimeType": "text/csv",
-                "buffer": (HEADER + NEWCOMER.format(department="住民係")).encode("utf-8-sig"),
-            }
-        ]
-    )
+    file_field.set_input_files(files=[roster_file(department="住民係")])
     page.get_by_role("button", name="ファイルを確認する").click()
     expect(page.get_by_role("heading", name="変更内容の確認")).to_be_visible()
     walk.check_admin("roster-preview")

@@ -5,7 +5,7 @@ import pytest
 
 from lms.models import ReportRun
 
-from .conftest import give_authenticator
+from .conftest import give_authenticator, made_yesterday
 
 expect = pytest.importorskip("playwright.sync_api").expect
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -16,9 +16,7 @@ DATA_MINIMUM = "必要なレベル：What（データ）"
 
 def test_it_policy_lowers_a_minimum_reruns_the_candidates_and_reads_what_changed(journey):
     # Yesterday's candidate report exists; today's has not been made yet.
-    ReportRun.objects.filter(kind=ReportRun.Kind.DX_CANDIDATES).update(
-        as_of=datetime.date.today() - datetime.timedelta(days=1)
-    )
+    made_yesterday(ReportRun.Kind.DX_CANDIDATES)
     previous = ReportRun.objects.get(kind=ReportRun.Kind.DX_CANDIDATES)
     give_authenticator("4001", SECRET)
     walk = journey("it-policy")

@@ -70,6 +70,14 @@ def town(make_course, make_staff, organization, departments, positions):
     return {"people": people, "courses": (course1, course2), "track": track}
 
 
+def _queued(organization, django_capture_on_commit_callbacks):
+    """Today's HR report, asked for but not yet published to a worker."""
+    with django_capture_on_commit_callbacks(execute=False):
+        return report_request(
+            organization=organization, kind="hr_completion", as_of=AS_OF, trigger="command"
+        ).run
+
+
 def test_person_rows_follow_the_rules(town, organization):
     rows = list(person_course_rows(organization=organization, as_of=AS_OF))
     table = {(r.staff_number, r.course.id): (r.status, r.overdue, r.department.code) for r in rows}
@@ -184,10 +192,7 @@ def test_a_report_is_built_once_delivered_and_readable(
 
 
 def test_a_failed_report_can_be_requested_again(organization, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=False):
-        run = report_request(
-            organization=organization, kind="hr_completion", as_of=AS_OF, trigger="command"
-        ).run
+    run = _queued(organization, django_capture_on_commit_callbacks)
     ReportRun.objects.filter(pk=run.pk).update(status=ReportRun.Status.FAILED, error="x")
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -351,10 +356,7 @@ def test_course_rows_roll_up_like_department_rows(town, organization, department
 def test_a_run_being_built_is_not_built_again(
     town, organization, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks(execute=False):
-        run = report_request(
-            organization=organization, kind="hr_completion", as_of=AS_OF, trigger="command"
-        ).run
+    run = _queued(organization, django_capture_on_commit_callbacks)
     ReportRun.objects.filter(pk=run.pk).update(status=ReportRun.Status.BUILDING)
 
     report_build(run_id=run.pk)
@@ -373,10 +375,7 @@ def test_the_sweeper_requeues_abandoned_builds_but_leaves_fresh_ones(
 
     published = []
     monkeypatch.setattr(services, "report_enqueue", lambda run_id: published.append(run_id) or True)
-    with django_capture_on_commit_callbacks(execute=False):
-        run = report_request(
-            organization=organization, kind="hr_completion", as_of=AS_OF, trigger="command"
-        ).run
+    run = _queued(organization, django_capture_on_commit_callbacks)
 
     assert report_sweep() == 0  # freshly queued: its message is on its way
 
@@ -408,10 +407,7 @@ def test_a_redelivered_job_rebuilds_a_run_its_dead_worker_had_claimed(
 ):
     from lms.tasks import build_report
 
-    with django_capture_on_commit_callbacks(execute=False):
-        run = report_request(
-            organization=organization, kind="hr_completion", as_of=AS_OF, trigger="command"
-        ).run
+    run = _queued(organization, django_capture_on_commit_callbacks)
     ReportRun.objects.filter(pk=run.pk).update(
         status=ReportRun.Status.BUILDING, claim="job-1"
     )  # the dead worker's claim: the same job, redelivered
@@ -425,13 +421,6 @@ def test_a_redelivered_job_rebuilds_a_run_its_dead_worker_had_claimed(
     run.refresh_from_db()
     assert run.status == ReportRun.Status.DELIVERED
     assert "redelivered after a lost worker" in [step["note"] for step in run.history]
-
-
-def _queued(organization, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=False):
-        return report_request(
-            organization=organization, kind="hr_completion", as_of=AS_OF, trigger="command"
-        ).run
 
 
 def _run_task(task, *args, retries, job="job-1"):
