@@ -63,9 +63,7 @@ def _organization(user, day):
 def _finished_runs(organization, kind):
     return (
         ReportRun.objects.filter(
-            organization=organization,
-            kind=kind,
-            status__in=[ReportRun.Status.READY, ReportRun.Status.DELIVERED],
+            organization=organization, kind=kind, status__in=ReportRun.FINISHED
         )
         .defer("listing")  # grows with the organisation; only the next build reads it
         .order_by("-as_of", "-created_at")
@@ -80,7 +78,7 @@ def _history(organization, kinds):
     return list(
         ReportRun.objects.filter(organization=organization, kind__in=kinds)
         .select_related("requested_by")
-        .defer("summary", "criteria", "listing")  # the list shows none of it; they grow
+        .defer(*ReportRun.LARGE_FIELDS)  # the list shows none of it
         .order_by("-created_at")[:10]
     )
 
@@ -299,7 +297,9 @@ def report_request_view(request):
 @login_required
 @never_cache
 def report_detail(request, run_id: int):
-    run = get_object_or_404(ReportRun.objects.select_related("organization"), pk=run_id)
+    run = get_object_or_404(
+        ReportRun.objects.select_related("organization").defer(*ReportRun.LARGE_FIELDS), pk=run_id
+    )
     if not can_view_report(request.user, run, day=local_today()):
         raise Http404
     return render(request, "lms/dashboards/report_detail.html", {"run": run})
@@ -308,7 +308,7 @@ def report_detail(request, run_id: int):
 @login_required
 @never_cache
 def report_download(request, run_id: int, file_format: str):
-    run = get_object_or_404(ReportRun, pk=run_id)
+    run = get_object_or_404(ReportRun.objects.defer(*ReportRun.LARGE_FIELDS), pk=run_id)
     if not can_view_report(request.user, run, day=local_today()):
         raise Http404
     field = {"xlsx": run.xlsx_file, "csv": run.csv_file}.get(file_format)

@@ -56,12 +56,13 @@ def assignment_applies(assignment: TrackAssignment, memberships: list[Membership
     return False
 
 
-def assigned_tracks(*, user, day: datetime.date) -> dict[int, datetime.date]:
+def assigned_tracks(*, user, day: datetime.date, memberships=None) -> dict[int, datetime.date]:
     """Track ids the user must take in the fiscal year of ``day``, with the earliest due date.
 
-    Four queries: memberships, assignments, their departments and positions.
+    Four queries: memberships (unless given), assignments, their departments and positions.
     """
-    memberships = memberships_on(user=user, day=day)
+    if memberships is None:
+        memberships = memberships_on(user=user, day=day)
     if not memberships:
         return {}
     organization_ids = {m.department.organization_id for m in memberships}
@@ -107,7 +108,7 @@ def mypage_for_user(*, user, today: datetime.date | None = None) -> MyPage:
     """Everything マイページ shows, in a fixed number of queries (about eight)."""
     today = today or local_today()
     memberships = memberships_on(user=user, day=today)
-    due = assigned_tracks(user=user, day=today)
+    due = assigned_tracks(user=user, day=today, memberships=memberships)
     tracks = list(TrackPage.objects.live().order_by("path"))
     progress = progress_for_tracks(user=user, tracks=tracks, today=today)
     page = MyPage(today=today, fiscal_year=fiscal_year_of(today), memberships=memberships)

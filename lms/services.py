@@ -19,8 +19,8 @@ from django.utils.translation import gettext_lazy
 from courses.fiscal import fiscal_year_of
 
 from .models import AuditEvent, LeaderNomination, Notice, ReportRun
+from .permissions import REPORT_ROLES
 from .reports.build import attach, build_files, sha256_of
-from .roles import Role
 
 logger = logging.getLogger(__name__)
 
@@ -254,16 +254,10 @@ def report_fail(*, run_id: int, failure: str, error: str = "", claim: str | None
     return True
 
 
-REPORT_RECIPIENT_ROLES = {
-    ReportRun.Kind.HR_COMPLETION: Role.HR,
-    ReportRun.Kind.DX_CANDIDATES: Role.IT_POLICY,
-}
-
-
 def report_recipients(run: ReportRun):
     return (
         get_user_model()
-        .objects.filter(is_active=True, groups__name=REPORT_RECIPIENT_ROLES[run.kind])
+        .objects.filter(is_active=True, groups__name=REPORT_ROLES[run.kind])
         .filter(memberships__department__organization=run.organization)
         .distinct()
     )

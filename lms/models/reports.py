@@ -110,10 +110,13 @@ class ReportRun(models.Model):
         return f"{self.get_kind_display()} {self.fiscal_year} ({self.as_of})"
 
     PUBLISH_FAILED = "publish failed"
+    FINISHED = (Status.READY, Status.DELIVERED)
+    # JSON that grows with the organisation: pages that do not show it defer it.
+    LARGE_FIELDS = ("summary", "criteria", "listing")
 
     @property
     def is_finished(self) -> bool:
-        return self.status in (self.Status.READY, self.Status.DELIVERED)
+        return self.status in self.FINISHED
 
     @property
     def waiting_for_queue(self) -> bool:

@@ -214,7 +214,7 @@ def _changes_since_previous(run: ReportRun, listing: list[dict]) -> dict | None:
         ReportRun.objects.filter(
             organization=run.organization,
             kind=run.kind,
-            status__in=[ReportRun.Status.READY, ReportRun.Status.DELIVERED],
+            status__in=ReportRun.FINISHED,
         )
         .exclude(pk=run.pk)
         .filter(as_of__lte=run.as_of)

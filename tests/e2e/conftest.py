@@ -82,8 +82,7 @@ def browser(monkeypatch):
 
 
 @pytest.fixture
-def demo_town(transactional_db, eager_jobs, tmp_path, settings):
-    settings.MEDIA_ROOT = tmp_path / "media"
+def demo_town(transactional_db, eager_jobs):
     call_command("seed_demo", stdout=io.StringIO())
 
 

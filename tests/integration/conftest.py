@@ -4,6 +4,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from lms.roles import Role
+
 
 @pytest.fixture
 def postgres():
@@ -25,3 +27,15 @@ def redis_broker():
             raise  # CI promised the service: a missing one is a failure, not a skip
         pytest.skip(f"Redis at {url} is not reachable: {error}")
     return url
+
+
+@pytest.fixture
+def town(make_staff, make_course, organization):
+    """Two members of staff (one of them HR) and a required track of two modules."""
+    from lms.factories import TrackAssignmentFactory
+
+    track, _, _ = make_course(modules=2)
+    TrackAssignmentFactory(organization=organization, track=track, applies_to_all=True)
+    make_staff("mado")
+    make_staff("jinji", roles=[Role.HR])
+    return organization

@@ -69,14 +69,8 @@ def wait_for_status(run, status, timeout=90) -> ReportRun:
 
 
 @pytest.fixture
-def town(postgres, redis_broker, make_staff, make_course, organization):
-    from lms.factories import TrackAssignmentFactory
-
-    track, _, _ = make_course(modules=2)
-    TrackAssignmentFactory(organization=organization, track=track, applies_to_all=True)
-    make_staff("mado")
-    make_staff("jinji", roles=[Role.HR])
-    return organization
+def town(postgres, redis_broker, town):
+    return town
 
 
 def test_a_report_survives_a_worker_killed_mid_build(town):

@@ -10,7 +10,6 @@ from django.db import OperationalError
 from config.celery import app
 from lms.models import ReportRun
 from lms.reports import build as report_build_module
-from lms.roles import Role
 from lms.services import report_request
 from lms.tasks import schedule_report
 
@@ -26,17 +25,6 @@ AS_OF = datetime.date(2026, 11, 28)
 def worker(postgres, redis_broker):
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30) as worker:
         yield worker
-
-
-@pytest.fixture
-def town(make_staff, make_course, organization):
-    from lms.factories import TrackAssignmentFactory
-
-    track, _, _ = make_course(modules=2)
-    TrackAssignmentFactory(organization=organization, track=track, applies_to_all=True)
-    make_staff("mado")
-    make_staff("jinji", roles=[Role.HR])
-    return organization
 
 
 def wait_for(run_id, *statuses, timeout=60):
