@@ -29,6 +29,11 @@ class StaffOnlyPageMixin:
         return super().serve(request, *args, **kwargs)
 
 
+def parent_path(page_path: str) -> str:
+    """The tree path of a page's parent (a track's for a course, a course's for a module)."""
+    return page_path[: -Page.steplen]
+
+
 def has_unpublished_ancestor(page: Page) -> bool:
     """One query. The tree root (depth 1) is never live and does not count."""
     return Page.objects.ancestor_of(page).filter(depth__gt=1, live=False).exists()

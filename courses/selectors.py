@@ -26,13 +26,10 @@ from .models import (
     ModulePage,
     TrackPage,
     cycle_for,
+    parent_path,
 )
 
 PAGE_LIST_FIELDS = ("id", "title", "slug", "path", "depth", "url_path", "live")
-
-
-def _parent_path(page_path: str) -> str:
-    return page_path[: -Page.steplen]
 
 
 @dataclass
@@ -110,7 +107,7 @@ def _completions_by_module(*, user, modules: Iterable[ModulePage], course_by_pat
         return {}
     expected_cycle = {
         module.id: cycle_for(
-            annual=course_by_path[_parent_path(module.path)].annual, fiscal_year=fiscal_year
+            annual=course_by_path[parent_path(module.path)].annual, fiscal_year=fiscal_year
         )
         for module in modules
     }
@@ -152,11 +149,11 @@ def progress_for_tracks(
     )
     course_progress = {course.path: CourseProgress(page=course) for course in courses}
     for course in courses:
-        parent = track_by_path.get(_parent_path(course.path))
+        parent = track_by_path.get(parent_path(course.path))
         if parent is not None:
             result[parent.id].courses.append(course_progress[course.path])
     for module in modules:
-        progress = course_progress.get(_parent_path(module.path))
+        progress = course_progress.get(parent_path(module.path))
         if progress is not None:
             progress.modules.append(ModuleProgress(module, completed_at.get(module.id)))
     return result
@@ -207,7 +204,7 @@ def track_outline_for_learner(*, track: TrackPage, user) -> TrackProgress:
 def course_context_for_learner(*, course: CoursePage, user) -> dict:
     """The course's track and the learner's progress: three queries."""
     return {
-        "track": TrackPage.objects.only(*PAGE_LIST_FIELDS).get(path=_parent_path(course.path)),
+        "track": TrackPage.objects.only(*PAGE_LIST_FIELDS).get(path=parent_path(course.path)),
         "outline": course_progress_for_learner(course=course, user=user),
     }
 
@@ -217,8 +214,8 @@ def module_context_for_learner(*, module: ModulePage, user) -> dict:
 
     Six queries: course, track, sibling modules, completions, quizzes, attempts.
     """
-    course = CoursePage.objects.get(path=_parent_path(module.path))
-    track = TrackPage.objects.only(*PAGE_LIST_FIELDS).get(path=_parent_path(course.path))
+    course = CoursePage.objects.get(path=parent_path(module.path))
+    track = TrackPage.objects.only(*PAGE_LIST_FIELDS).get(path=parent_path(course.path))
     progress = course_progress_for_learner(course=course, user=user)
     ids = [item.page.id for item in progress.modules]
     index = ids.index(module.id) if module.id in ids else None

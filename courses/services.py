@@ -16,6 +16,7 @@ from .models import (
     ModulePage,
     cycle_for,
     has_unpublished_ancestor,
+    parent_path,
 )
 
 MODULE_NOT_AVAILABLE = _("This module is not published, so it cannot be completed.")
@@ -55,7 +56,7 @@ def module_complete(
     ):
         raise CompletionError(QUIZ_REQUIRED)
     at = at or timezone.now()
-    course = CoursePage.objects.get(path=module.path[: -ModulePage.steplen])
+    course = CoursePage.objects.get(path=parent_path(module.path))
     cycle = cycle_for(annual=course.annual, fiscal_year=fiscal_year_of(timezone.localdate(at)))
     completion, created = ModuleCompletion.objects.get_or_create(
         user=user,

@@ -1,7 +1,7 @@
 from .assignments import TrackAssignment
 from .audit import AuditEvent
 from .organisation import Department, Membership, Organization, Position
-from .people import User
+from .people import User, full_name
 from .reports import LeaderCriteria, LeaderNomination, Notice, ReminderLog, ReportRun
 
 __all__ = [
@@ -17,4 +17,5 @@ __all__ = [
     "ReportRun",
     "TrackAssignment",
     "User",
+    "full_name",
 ]

@@ -10,6 +10,11 @@ def normalize_staff_number(value: str) -> str:
     return unicodedata.normalize("NFKC", value or "").strip()
 
 
+def full_name(family_name: str, given_name: str) -> str:
+    """How a name is shown: 姓 名, or the family name alone."""
+    return f"{family_name} {given_name}".strip()
+
+
 class StaffUserManager(UserManager):
     use_in_migrations = True
 
@@ -96,7 +101,7 @@ class User(AbstractUser):
         self.staff_number = normalize_staff_number(self.staff_number)
 
     def get_full_name(self) -> str:
-        return f"{self.family_name} {self.given_name}".strip()
+        return full_name(self.family_name, self.given_name)
 
     def get_short_name(self) -> str:
         return self.family_name

@@ -25,7 +25,15 @@ from assessments.models import SkillArea, SkillResult
 from courses.fiscal import fiscal_year_of
 from courses.models import CourseCompletion, ModulePage
 
-from ..models import Department, LeaderCriteria, LeaderNomination, Membership, Position, User
+from ..models import (
+    Department,
+    LeaderCriteria,
+    LeaderNomination,
+    Membership,
+    Position,
+    User,
+    full_name,
+)
 from .completion import Curriculum
 
 CHUNK = 2000
@@ -177,7 +185,7 @@ class CandidateStream:
                     yield Candidate(
                         user_id=user_id,
                         staff_number=staff_number,
-                        name=f"{family_name} {given_name}".strip(),
+                        name=full_name(family_name, given_name),
                         department_id=department_id,
                         department=department,
                         position=position,

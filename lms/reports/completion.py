@@ -23,9 +23,9 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import pgettext_lazy
 
 from courses.fiscal import fiscal_year_of
-from courses.models import CoursePage, ModulePage, TrackPage
+from courses.models import CoursePage, ModulePage, TrackPage, parent_path
 
-from ..models import Department, Position, TrackAssignment
+from ..models import Department, Position, TrackAssignment, full_name
 
 COMPLETED, IN_PROGRESS, NOT_STARTED = "completed", "in_progress", "not_started"
 STATUS_LABELS = {
@@ -52,12 +52,12 @@ class Curriculum:
         course_by_path = {c.path: c.id for c in courses.values()}
         courses_by_track: dict[int, list[int]] = defaultdict(list)
         for course in courses.values():
-            track_id = track_by_path.get(course.path[: -CoursePage.steplen])
+            track_id = track_by_path.get(parent_path(course.path))
             if track_id:
                 courses_by_track[track_id].append(course.id)
         modules_by_course: dict[int, list[int]] = defaultdict(list)
         for module_id, path in ModulePage.objects.live().values_list("id", "path"):
-            course_id = course_by_path.get(path[: -ModulePage.steplen])
+            course_id = course_by_path.get(parent_path(path))
             if course_id:
                 modules_by_course[course_id].append(module_id)
         return cls(tracks, courses, dict(courses_by_track), dict(modules_by_course))
@@ -226,9 +226,7 @@ def person_course_rows(
     if query is None:
         return
     curriculum = query.curriculum
-    departments = Department.objects.in_bulk(
-        list(Department.objects.filter(organization=organization).values_list("id", flat=True))
-    )
+    departments = Department.objects.filter(organization=organization).in_bulk()
     positions = Position.objects.in_bulk()
     with connection.chunked_cursor() as cursor:
         cursor.execute(query.rows_sql(), query.params)
@@ -252,7 +250,7 @@ def person_course_rows(
                 yield PersonCourseRow(
                     user_id=user_id,
                     staff_number=staff_number,
-                    name=f"{family_name} {given_name}".strip(),
+                    name=full_name(family_name, given_name),
                     department=departments[department_id],
                     position=positions[position_id],
                     track=curriculum.tracks[track_id],
@@ -306,7 +304,7 @@ def completion_tallies(
             int(count),
             -user_id,
             staff_number,
-            f"{family_name} {given_name}".strip(),
+            full_name(family_name, given_name),
             names[department_id],
             department_id,
         )
