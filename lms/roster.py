@@ -457,7 +457,10 @@ def roster_apply(*, organization, plan: RosterPlan, as_of: datetime.date) -> dic
         u.staff_number: u
         for u in User.objects.filter(staff_number__in=[row.staff_number for row in plan.rows])
     }
+    unchanged, same_posts = set(plan.unchanged), set(plan.updated)
     for row in plan.rows:
+        if row.staff_number in unchanged:
+            continue  # the plan found nothing to write (a re-import of the same file)
         row.department = row.department or departments[row.department_text]
         row.position = row.position or positions[row.position_text]
         user = users.get(row.staff_number) or User(staff_number=row.staff_number)
@@ -468,6 +471,8 @@ def roster_apply(*, organization, plan: RosterPlan, as_of: datetime.date) -> dic
             user.set_unusable_password()  # staff set it with "forgotten password"
         user.full_clean()
         user.save()
+        if row.staff_number in same_posts:
+            continue  # names or e-mail changed; the posts are as the file says
         # Someone hired after the effective date starts on their first day.
         starts = as_of
         if row.hired_on and row.hired_on > as_of and not _has_posts(user):

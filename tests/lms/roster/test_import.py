@@ -257,3 +257,18 @@ def test_a_renamed_file_is_not_taken_for_excel(organization):
     )
 
     assert "Excel" in str(result.errors[0])
+
+
+def test_importing_the_same_file_again_writes_nothing(organization, departments, positions):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    apply(organization, csv_bytes(*ROWS))
+    again = plan(organization, csv_bytes(*ROWS))
+    assert again.ok and sorted(again.unchanged) == sorted(r.split(",")[0] for r in ROWS)
+
+    with CaptureQueriesContext(connection) as queries:
+        roster_apply(organization=organization, plan=again, as_of=AS_OF)
+
+    writes = [q["sql"] for q in queries if q["sql"].split()[0] in ("INSERT", "UPDATE", "DELETE")]
+    assert writes == []
