@@ -9,14 +9,15 @@ from django.utils import translation
 from lms.models import ReportRun
 from lms.reports.build import PERSON_HEADERS, person_values
 from lms.reports.candidates import CandidateStream
-from lms.reports.completion import Curriculum, completion_summary, person_course_rows
+from lms.reports.completion import Curriculum, completion_tallies, person_course_rows
 from lms.reports.writers import CsvReport, XlsxReport
 from lms.services import report_build, report_request
 
 
 def hr_aggregate(*, organization, as_of: datetime.date) -> dict:
-    """Department (own members) × course tallies, as the HR report job computes them."""
-    summary = completion_summary(person_course_rows(organization=organization, as_of=as_of))
+    """Department (own members) × course tallies, as the HR report job computes them
+    (``completion_tallies``: grouped in SQL, with the most overdue people)."""
+    summary = completion_tallies(organization=organization, as_of=as_of)
     return {
         key: (t.assigned, t.completed, t.in_progress, t.not_started, t.overdue)
         for key, t in summary.by_department_course.items()

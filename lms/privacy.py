@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from assessments.models import Attempt, Response, SelfAssessment, SkillResult
 from courses.models import CourseCompletion, ModuleCompletion
 
-from .models import AuditEvent, LeaderNomination, Membership, Notice
+from .models import AuditEvent, CandidateEntry, LeaderNomination, Membership, Notice
 
 STILL_EMPLOYED = _("Only former staff (deactivated accounts) can be anonymised.")
 RETENTION_NOT_PASSED = _(
@@ -118,6 +118,16 @@ def person_data_export(*, user) -> dict:
             {"kind": n.kind, "fiscal_year": n.fiscal_year, "at": _iso(n.created_at)}
             for n in LeaderNomination.objects.filter(user=user)
         ],
+        "dx_leader_candidate_reports": [
+            {
+                "as_of": _iso(e.run.as_of),
+                "department": e.department_name,
+                "rank_in_department": e.rank,
+                "points": e.score,
+                "reasons": e.reasons,
+            }
+            for e in CandidateEntry.objects.filter(user=user).select_related("run")
+        ],
         "notices": [
             {"message": n.message, "at": _iso(n.created_at)}
             for n in Notice.objects.filter(user=user)
@@ -161,4 +171,8 @@ def person_anonymise(*, user, today: datetime.date | None = None) -> None:
     user.save()
     user.groups.clear()
     Notice.objects.filter(user=user).delete()
+    # Candidate reports keep their ranking, without the name.
+    CandidateEntry.objects.filter(user=user).update(
+        staff_number=user.staff_number, name=user.family_name
+    )
     SelfAssessment.objects.filter(user=user).delete()

@@ -20,7 +20,7 @@ from courses.fiscal import fiscal_year_of
 
 from .models import AuditEvent, LeaderNomination, Notice, ReportRun
 from .permissions import REPORT_ROLES
-from .reports.build import attach, build_files, sha256_of
+from .reports.build import attach, build_files, sha256_of, store_with_run
 
 logger = logging.getLogger(__name__)
 
@@ -194,9 +194,8 @@ def report_build(*, run_id: int, claim: str = "", progress=None) -> ReportRun:
             attach(run.csv_file, built["csv"], f"{stem}.csv")
             run.sha256 = sha256_of(built["xlsx"])
             run.row_count = built["rows"]
-            run.summary = built["summary"]
             run.criteria = built.get("criteria", {})
-            run.listing = built.get("listing", [])
+            store_with_run(run, built)
             run.status = ReportRun.Status.READY
             run.finished_at = timezone.now()
             _history(run, ReportRun.Status.READY, f"{run.row_count} rows")

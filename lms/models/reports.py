@@ -85,9 +85,6 @@ class ReportRun(models.Model):
     claim = models.CharField(_("claimed by job"), max_length=64, blank=True)
     failure = models.CharField(_("reason for failure"), max_length=12, choices=Failure, blank=True)
     error = models.TextField(_("technical detail of the failure"), blank=True)
-    # Everyone the report lists, compactly, for comparing the next report with
-    # this one. Pages never load it (it grows with the organisation).
-    listing = models.JSONField(_("people listed"), default=list, blank=True)
     history = models.JSONField(_("status history"), default=list, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     queued_at = models.DateTimeField(_("queued at"), default=timezone.now)
@@ -112,7 +109,7 @@ class ReportRun(models.Model):
     PUBLISH_FAILED = "publish failed"
     FINISHED = (Status.READY, Status.DELIVERED)
     # JSON that grows with the organisation: pages that do not show it defer it.
-    LARGE_FIELDS = ("summary", "criteria", "listing")
+    LARGE_FIELDS = ("summary", "criteria")
 
     @property
     def is_finished(self) -> bool:
@@ -126,6 +123,44 @@ class ReportRun(models.Model):
             and bool(self.history)
             and self.history[-1].get("note") == self.PUBLISH_FAILED
         )
+
+
+class CandidateEntry(models.Model):
+    """One person on a DX-leader candidate report, as the report ranked them.
+
+    Stored with the run when it is published (one row per candidate), so the
+    dashboard reads only the page it shows and the next report finds who came in
+    and who went out with one query, whatever the size of the organisation.
+    """
+
+    run = models.ForeignKey(ReportRun, on_delete=models.CASCADE, related_name="candidates")
+    # The order of the report: departments in turn, each ranked by points.
+    position = models.PositiveIntegerField(_("order in the report"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    department = models.ForeignKey(
+        "lms.Department", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    # Names as they were on the day of the report (the files say the same).
+    department_name = models.CharField(_("department"), max_length=100)
+    rank = models.PositiveIntegerField(_("rank within the department"))
+    staff_number = models.CharField(_("staff number"), max_length=32)
+    name = models.CharField(_("name"), max_length=160)
+    position_name = models.CharField(_("position"), max_length=64, blank=True)
+    score = models.IntegerField(_("points"))
+    reasons = models.TextField(_("reasons"), blank=True)
+
+    class Meta:
+        verbose_name = _("DX leader candidate")
+        verbose_name_plural = _("DX leader candidates")
+        ordering = ["run", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "position"], name="candidate_entry_position"),
+            models.UniqueConstraint(fields=["run", "user"], name="candidate_entry_once_a_run"),
+        ]
+        indexes = [models.Index(fields=["run", "rank", "position"])]
+
+    def __str__(self):
+        return f"{self.name} ({self.department_name})"
 
 
 class Notice(models.Model):

@@ -1,15 +1,16 @@
 """Build report files for a ReportRun: streamed rows → XLSX + CSV on private storage."""
 
 import hashlib
+import json
 import shutil
 import tempfile
-from dataclasses import asdict
+from itertools import islice
 from pathlib import Path
 
 from django.core.files import File
 
-from ..models import Department, Position, ReportRun
-from .candidates import CandidateStream, listing_entry, people_changes
+from ..models import CandidateEntry, Department, Position, ReportRun
+from .candidates import CHANGES_LISTED, CandidateStream
 from .completion import Curriculum, completion_tallies, person_course_rows
 from .writers import CsvReport, Percent, XlsxReport
 
@@ -147,9 +148,9 @@ def _tally(tally) -> list:
 
 
 def _build_candidates(run: ReportRun, folder: Path, progress) -> dict:
-    """Ranked rows stream from SQL to both files; only the listing (four fields a
-    person, for the next report's comparison) and the best five of each department
-    (the dashboard's summary) are kept."""
+    """Ranked rows stream from SQL to both files and to a staging file of entries,
+    which ``store_with_run`` loads beside the run when it is published: nothing that
+    grows with the number of staff is kept in memory."""
     stream = CandidateStream(organization=run.organization, as_of=run.as_of)
     snapshot = stream.criteria
     headers = ["順位", "所属", "職員番号", "氏名", "職位", "点数", "理由"]
@@ -161,11 +162,16 @@ def _build_candidates(run: ReportRun, folder: Path, progress) -> dict:
         ]
     )
     csv_path = folder / "candidates.csv"
-    listing, best, shown = [], [], {}
-    with csv_path.open("w", encoding="utf-8", newline="") as csv_stream:
+    entries_path = folder / "candidates.jsonl"
+    count, ranks = 0, {}
+    with (
+        csv_path.open("w", encoding="utf-8", newline="") as csv_stream,
+        entries_path.open("w", encoding="utf-8") as entries,
+    ):
         csv_report = CsvReport(csv_stream, headers)
         for candidate in stream:
-            rank = shown[candidate.department_id] = shown.get(candidate.department_id, 0) + 1
+            rank = ranks[candidate.department_id] = ranks.get(candidate.department_id, 0) + 1
+            reasons = candidate.reasons_text
             values = [
                 rank,
                 candidate.department,
@@ -173,15 +179,24 @@ def _build_candidates(run: ReportRun, folder: Path, progress) -> dict:
                 candidate.name,
                 candidate.position,
                 candidate.score,
-                candidate.reasons_text,
+                reasons,
             ]
             xlsx.append("候補者", values)
             csv_report.append(values)
-            listing.append(listing_entry(candidate))
-            # The dashboard shows the best few of each department; the files list
-            # everyone, so the stored summary grows with departments, not with staff.
-            if rank <= DASHBOARD_CANDIDATES_PER_DEPARTMENT:
-                best.append(asdict(candidate))
+            entry = {
+                "position": count,
+                "user_id": candidate.user_id,
+                "department_id": candidate.department_id,
+                "department_name": candidate.department,
+                "rank": rank,
+                "staff_number": candidate.staff_number,
+                "name": candidate.name,
+                "position_name": candidate.position,
+                "score": candidate.score,
+                "reasons": reasons,
+            }
+            entries.write(json.dumps(entry, ensure_ascii=False) + "\n")
+            count += 1
     uncovered = stream.uncovered()
     for section in uncovered:
         xlsx.append("候補者のいない所属", [section["name"]])
@@ -189,27 +204,46 @@ def _build_candidates(run: ReportRun, folder: Path, progress) -> dict:
         xlsx.append("選定基準", [key, str(value)])
     xlsx_path = folder / "candidates.xlsx"
     xlsx.save(xlsx_path)
-    progress(len(listing))
-    heatmap = stream.heatmap()
+    progress(count)
     return {
-        "listing": listing,
         "xlsx": xlsx_path,
         "csv": csv_path,
-        "rows": len(listing),
+        "entries": entries_path,
+        "rows": count,
         "summary": {
-            "candidates": best,
-            "candidate_count": len(listing),
+            "candidate_count": count,
             "uncovered": uncovered,
-            "heatmap": heatmap,
-            "changes": _changes_since_previous(run, listing),
+            "heatmap": stream.heatmap(),
         },
         "criteria": snapshot,
     }
 
 
-def _changes_since_previous(run: ReportRun, listing: list[dict]) -> dict | None:
-    """Compare with the organisation's previous candidate report, on complete listings
-    (the dashboard's summary keeps only the best few of each department)."""
+ENTRY_BATCH = 1000
+
+
+def store_with_run(run: ReportRun, built: dict) -> None:
+    """Inside the transaction that publishes ``run``: store the rows that go with it
+    (a candidate report's entries, read back from the staging file in batches) and
+    what changed since the previous report. Sets ``run.summary`` first."""
+    run.summary = built["summary"]
+    path = built.get("entries")
+    if path is None:
+        return
+    run.candidates.all().delete()  # a former build of the same run, if any
+    with path.open(encoding="utf-8") as lines:
+        while batch := list(islice(lines, ENTRY_BATCH)):
+            CandidateEntry.objects.bulk_create(
+                CandidateEntry(run=run, **json.loads(line)) for line in batch
+            )
+    run.summary["changes"] = _changes_since_previous(run)
+
+
+def _changes_since_previous(run: ReportRun) -> dict | None:
+    """Compare with the organisation's previous candidate report: criteria, and who
+    came in and went out, in SQL over both runs' entries (no listing in memory).
+    The first ``CHANGES_LISTED`` of each are kept by entry id, so the page reads
+    names from the entries (which anonymisation clears), never from the summary."""
     previous = (
         ReportRun.objects.filter(
             organization=run.organization,
@@ -219,21 +253,31 @@ def _changes_since_previous(run: ReportRun, listing: list[dict]) -> dict | None:
         .exclude(pk=run.pk)
         .filter(as_of__lte=run.as_of)
         .order_by("-as_of", "-created_at")
-        .only("pk", "as_of", "criteria", "listing", "summary")
+        .only("pk", "as_of", "criteria", "summary")
         .first()
     )
     if previous is None:
         return None
+    current = CandidateEntry.objects.filter(run=run)
+    before = CandidateEntry.objects.filter(run=previous)
+    added = current.exclude(user_id__in=before.values("user_id"))
+    removed = before.exclude(user_id__in=current.values("user_id"))
     return {
         "previous_id": previous.pk,
         "previous_as_of": previous.as_of.isoformat(),
         "criteria": previous.criteria or {},
         "areas": (previous.summary.get("heatmap") or {}).get("areas", []),
-        "people": people_changes(previous=previous.listing, current=listing),
+        "people": {
+            "added": _first_ids(added),
+            "removed": _first_ids(removed),
+            "added_count": added.count(),
+            "removed_count": removed.count(),
+        },
     }
 
 
-DASHBOARD_CANDIDATES_PER_DEPARTMENT = 5
+def _first_ids(entries) -> list[int]:
+    return list(entries.order_by("position").values_list("pk", flat=True)[:CHANGES_LISTED])
 
 
 def _xlsx_with_sheets(sheets):

@@ -71,10 +71,10 @@ def criteria_snapshot(criteria: LeaderCriteria, areas: dict[str, SkillArea]) -> 
 
 
 def leader_criteria_for(organization) -> LeaderCriteria:
-    criteria, _created = LeaderCriteria.objects.get_or_create(
-        organization=organization, defaults={"minimum_levels": {"caution": 2, "data": 2}}
+    """The organisation's criteria, or the defaults (unsaved until someone saves them)."""
+    return LeaderCriteria.objects.filter(organization=organization).first() or LeaderCriteria(
+        organization=organization, minimum_levels={"caution": 2, "data": 2}
     )
-    return criteria
 
 
 def dx_candidates(*, organization, as_of: datetime.date, criteria: LeaderCriteria | None = None):
@@ -456,8 +456,8 @@ class CandidateChanges:
     """What changed from one candidate report to the next: criteria and people."""
 
     criteria: list[dict]
-    added: list[dict]
-    removed: list[dict]
+    added: list
+    removed: list
     added_count: int = 0
     removed_count: int = 0
 
@@ -475,33 +475,12 @@ CRITERIA_WEIGHTS = (
 CHANGES_LISTED = 200
 
 
-def listing_entry(candidate: Candidate) -> dict:
-    """What the next report needs to name someone who is no longer a candidate."""
-    return {
-        "user_id": candidate.user_id,
-        "staff_number": candidate.staff_number,
-        "name": candidate.name,
-        "department": candidate.department,
-    }
-
-
-def people_changes(*, previous: list[dict], current: list[dict]) -> dict:
-    """Who became or stopped being a candidate, from two complete listings (build time)."""
-    previous_ids = {c["user_id"] for c in previous}
-    current_ids = {c["user_id"] for c in current}
-    added = [c for c in current if c["user_id"] not in previous_ids]
-    removed = [c for c in previous if c["user_id"] not in current_ids]
-    return {
-        "added": added[:CHANGES_LISTED],
-        "removed": removed[:CHANGES_LISTED],
-        "added_count": len(added),
-        "removed_count": len(removed),
-    }
-
-
-def candidate_changes(*, stored: dict, criteria: dict, areas: list[dict]) -> CandidateChanges:
+def candidate_changes(
+    *, stored: dict, criteria: dict, areas: list[dict], entries: dict
+) -> CandidateChanges:
     """The changes stored with a run (``summary["changes"]``), with the criteria put into
-    words now, in the reader's language. Pure: no queries."""
+    words now, in the reader's language, and the people named by their entries
+    (``entries``: id → ``CandidateEntry``, read by the caller). Pure: no queries."""
     before, after = stored["criteria"], criteria
     area_names = {area["code"]: area["name"] for area in [*stored.get("areas", []), *areas]}
 
@@ -540,8 +519,8 @@ def candidate_changes(*, stored: dict, criteria: dict, areas: list[dict]) -> Can
     people = stored["people"]
     return CandidateChanges(
         criteria=changed,
-        added=people["added"],
-        removed=people["removed"],
+        added=[entries[pk] for pk in people["added"] if pk in entries],
+        removed=[entries[pk] for pk in people["removed"] if pk in entries],
         added_count=people["added_count"],
         removed_count=people["removed_count"],
     )

@@ -379,8 +379,8 @@ def test_long_department_and_overdue_lists_are_shown_a_page_at_a_time(client, ro
     assert "職員40" in overdue and "職員39" not in overdue
 
 
-def test_the_candidate_summary_keeps_the_best_five_of_each_department(
-    roles, organization, make_staff
+def test_the_it_dashboard_shows_the_best_five_of_each_department(
+    client, roles, organization, make_staff
 ):
     from assessments.models import SkillArea, SkillResult
 
@@ -394,10 +394,28 @@ def test_the_candidate_summary_keeps_the_best_five_of_each_department(
                 evidence=[],
                 assessed_at=datetime.datetime(2026, 10, 1, tzinfo=datetime.UTC),
             )
-
     run = built(organization, "dx_candidates")
+    client.force_login(roles["it_policy"])
 
-    assert run.summary["candidate_count"] == 7 == run.row_count
-    shown = run.summary["candidates"]
-    assert len(shown) == 5
-    assert [c["score"] for c in shown] == sorted((c["score"] for c in shown), reverse=True)
+    shown = client.get(reverse("lms:it_dashboard")).context["candidates"]
+
+    assert run.summary["candidate_count"] == 7 == run.row_count == run.candidates.count()
+    assert [c.rank for c in shown] == [1, 2, 3, 4, 5]
+    assert [c.score for c in shown] == sorted((c.score for c in shown), reverse=True)
+
+
+def test_the_criteria_page_shows_the_defaults_and_saves_only_when_sent(client, roles, organization):
+    from lms.models import LeaderCriteria
+
+    client.force_login(roles["it_policy"])
+
+    page = client.get(reverse("lms:leader_criteria"))
+
+    assert page.context["form"].instance.minimum_levels == {"caution": 2, "data": 2}
+    assert not LeaderCriteria.objects.exists()  # opening a page writes nothing
+    form = page.context["form"]
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    data["weight_endorsement"] = 8
+    response = client.post(reverse("lms:leader_criteria"), data)
+    assert response.status_code == HTTPStatus.FOUND, response.content.decode()[:2000]
+    assert LeaderCriteria.objects.get(organization=organization).weight_endorsement == 8

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from courses.services import module_complete
 from lms.factories import MembershipFactory, UserFactory
-from lms.models import AuditEvent
+from lms.models import AuditEvent, CandidateEntry, ReportRun
 from lms.privacy import PrivacyError, person_anonymise, person_data_export
 from lms.roles import Role
 
@@ -68,6 +68,35 @@ def test_anonymisation_waits_for_the_retention_period(leaver):
     assert leaver.family_name == "匿名化済み" and leaver.staff_number == f"anon-{leaver.pk}"
     assert leaver.interests == ""  # free text may name the person
     assert leaver.memberships.exists()  # learning records and history stay for statistics
+
+
+def _candidate_entry(user, department, organization):
+    run = ReportRun.objects.create(
+        organization=organization, kind="dx_candidates", fiscal_year=2019,
+        as_of=datetime.date(2019, 11, 1), trigger="command", status=ReportRun.Status.READY,
+    )  # fmt: skip
+    return CandidateEntry.objects.create(
+        run=run, position=0, user=user, department=department, department_name=department.name,
+        rank=1, staff_number=user.staff_number, name=user.get_full_name(), score=7,
+        reasons="データ活用 上級",
+    )  # fmt: skip
+
+
+def test_candidate_reports_that_listed_the_person_are_disclosed_then_anonymised(
+    leaver, departments, organization
+):
+    entry = _candidate_entry(leaver, departments["mado"], organization)
+
+    disclosed = person_data_export(user=leaver)["dx_leader_candidate_reports"]
+    person_anonymise(user=leaver, today=datetime.date(2026, 11, 28))
+
+    assert disclosed == [
+        {"as_of": "2019-11-01", "department": "窓口係", "rank_in_department": 1, "points": 7,
+         "reasons": "データ活用 上級"}
+    ]  # fmt: skip
+    entry.refresh_from_db()
+    assert (entry.staff_number, entry.name) == (f"anon-{leaver.pk}", "匿名化済み")
+    assert entry.score == 7  # the ranking stays, without the name
 
 
 def test_current_staff_cannot_be_anonymised(make_staff):

@@ -3,6 +3,7 @@
 import datetime
 import io
 from pathlib import Path
+from types import SimpleNamespace
 
 import openpyxl
 import pytest
@@ -12,12 +13,7 @@ from assessments.models import SkillArea, SkillResult
 from courses.services import module_complete
 from lms.factories import MembershipFactory, TrackAssignmentFactory, UserFactory
 from lms.models import LeaderNomination, Notice, ReportRun
-from lms.reports.candidates import (
-    candidate_changes,
-    dx_candidates,
-    leader_criteria_for,
-    people_changes,
-)
+from lms.reports.candidates import candidate_changes, dx_candidates, leader_criteria_for
 from lms.reports.completion import completion_summary, completion_tallies, person_course_rows
 from lms.reports.writers import csv_text, safe_cell, transcode_to_cp932
 from lms.roles import Role
@@ -204,13 +200,13 @@ def test_a_failed_report_can_be_requested_again(organization, django_capture_on_
     assert ReportRun.objects.get().status == ReportRun.Status.QUEUED
 
 
-def _level(user, code, level):
+def _level(user, code, level, day=datetime.date(2026, 10, 1)):
     SkillResult.objects.create(
         user=user,
         area=SkillArea.objects.get(code=code),
         level=level,
         evidence=[[level, 3, 3]],
-        assessed_at=datetime.datetime(2026, 10, 1, tzinfo=datetime.UTC),
+        assessed_at=datetime.datetime.combine(day, datetime.time(), tzinfo=datetime.UTC),
     )
 
 
@@ -262,9 +258,14 @@ def test_the_candidate_files_rank_within_each_department_and_give_the_reasons(
         ["2", "窓口係", "A1", "2", f"{caution.name} 上級、{data.name} 中級"],
     ]
     assert run.row_count == 3 == run.summary["candidate_count"]
-    assert [entry["staff_number"] for entry in run.listing] == ["D4", "B2", "A1"]
-    assert [cand["staff_number"] for cand in run.summary["candidates"]] == ["D4", "B2", "A1"]
-    assert run.summary["candidates"][1]["levels"] == {"caution": 2, "data": 2}
+    # Stored beside the run as the files rank them, for the dashboard and the next report.
+    assert [
+        (e.department_name, e.rank, e.staff_number, e.score, e.reasons)
+        for e in run.candidates.order_by("position")
+    ] == [
+        (department, int(rank), staff_number, int(score), reasons)
+        for rank, department, staff_number, score, reasons in ranks
+    ]
     assert run.summary["uncovered"] == [{"id": departments["somu"].id, "name": "総務課"}]
 
 
@@ -634,78 +635,81 @@ def _criteria(minimums, weight_level=2):
             "weight_level": weight_level}  # fmt: skip
 
 
-def _people(*people):
-    return [{"user_id": user_id, "name": name, "staff_number": str(1000 + user_id)}
-            for user_id, name in people]  # fmt: skip
-
-
 def test_candidate_changes_name_the_changed_criteria_and_the_people_in_and_out():
     stored = {
         "criteria": _criteria({"data": 2, "caution": 2}),
         "areas": AREAS,
-        "people": people_changes(
-            previous=_people((1, "山田"), (2, "佐藤")), current=_people((2, "佐藤"), (3, "鈴木"))
-        ),
+        "people": {"added": [3], "removed": [1, 9], "added_count": 1, "removed_count": 2},
     }
+    entries = {1: SimpleNamespace(name="山田"), 3: SimpleNamespace(name="鈴木")}  # 9: deleted
 
     changes = candidate_changes(
-        stored=stored, criteria=_criteria({"data": 1, "caution": 2}, weight_level=3), areas=AREAS
+        stored=stored,
+        criteria=_criteria({"data": 1, "caution": 2}, weight_level=3),
+        areas=AREAS,
+        entries=entries,
     )
 
     assert [(c["label"], c["before"], c["after"]) for c in changes.criteria] == [
         ("必要なレベル：What（データ）", "2 中級", "1 基礎"),
         ("必要レベルを 1 上回るごとの点数", 2, 3),
     ]
-    assert [c["name"] for c in changes.added] == ["鈴木"]
-    assert [c["name"] for c in changes.removed] == ["山田"]
+    assert [c.name for c in changes.added] == ["鈴木"]
+    assert [c.name for c in changes.removed] == ["山田"]
+    assert (changes.added_count, changes.removed_count) == (1, 2)
 
 
 def test_candidate_changes_are_empty_when_nothing_changed():
-    people = _people((1, "山田"))
-    stored = {"criteria": _criteria({"data": 2}), "areas": AREAS,
-              "people": people_changes(previous=people, current=people)}  # fmt: skip
+    people = {"added": [], "removed": [], "added_count": 0, "removed_count": 0}
+    stored = {"criteria": _criteria({"data": 2}), "areas": AREAS, "people": people}
 
-    assert not candidate_changes(stored=stored, criteria=_criteria({"data": 2}), areas=AREAS)
+    assert not candidate_changes(
+        stored=stored, criteria=_criteria({"data": 2}), areas=AREAS, entries={}
+    )
 
 
-def test_changes_compare_everyone_not_only_those_the_dashboard_shows(town, organization):
-    """The dashboard's summary keeps the best five of a department; a sixth who stays a
-    candidate must not be reported as dropped."""
-    from lms.reports import build as report_build_module
+def _candidates_on(organization, as_of):
+    run = report_request(
+        organization=organization, kind="dx_candidates", as_of=as_of, trigger="command"
+    ).run
+    report_build(run_id=run.pk)
+    run.refresh_from_db()
+    return run
 
+
+def test_the_next_report_finds_who_came_in_and_went_out_among_everyone(town, organization):
+    """Compared on every candidate of both runs (the entries), not only the few the
+    dashboard shows; the names come from the entries."""
+    a, b, c = (town["people"][k] for k in "abc")
+    for person in (a, b):
+        _level(person, "caution", 2)
+        _level(person, "data", 2)
+    first = _candidates_on(organization, datetime.date(2026, 11, 27))
+    assert set(first.candidates.values_list("user_id", flat=True)) == {a.pk, b.pk}
+    _level(b, "data", 1, day=AS_OF)  # b drops below the minimum …
+    _level(c, "caution", 3, day=AS_OF)
+    _level(c, "data", 2, day=AS_OF)  # … and c comes in
+
+    second = _candidates_on(organization, AS_OF)
+
+    people = second.summary["changes"]["people"]
+    assert (people["added_count"], people["removed_count"]) == (1, 1)
+    assert second.candidates.get(pk=people["added"][0]).user == c
+    assert first.candidates.get(pk=people["removed"][0]).user == b
+    assert second.summary["changes"]["previous_as_of"] == "2026-11-27"
+
+
+def test_a_report_with_the_same_candidates_reports_no_change(town, organization):
     for person in town["people"].values():
         _level(person, "caution", 2)
         _level(person, "data", 2)
-    first = report_request(
-        organization=organization,
-        kind="dx_candidates",
-        as_of=datetime.date(2026, 11, 27),
-        trigger="command",
-    ).run
-    report_build(run_id=first.pk)
-    first.refresh_from_db()
-    everyone = {entry["user_id"] for entry in first.listing}
-    assert len(everyone) >= 2
+    first = _candidates_on(organization, datetime.date(2026, 11, 27))
+    assert first.candidates.count() == len(town["people"])
 
-    report_build_module.DASHBOARD_CANDIDATES_PER_DEPARTMENT, saved = (
-        1,
-        (report_build_module.DASHBOARD_CANDIDATES_PER_DEPARTMENT),
-    )
-    try:
-        second = report_request(
-            organization=organization, kind="dx_candidates", as_of=AS_OF, trigger="command"
-        ).run
-        report_build(run_id=second.pk)
-    finally:
-        report_build_module.DASHBOARD_CANDIDATES_PER_DEPARTMENT = saved
-    second.refresh_from_db()
+    second = _candidates_on(organization, AS_OF)
 
-    assert len(second.summary["candidates"]) < len(everyone)  # the page shows fewer …
-    changes = second.summary["changes"]
-    assert (
-        changes["people"]["removed_count"] == 0 == changes["people"]["added_count"]
-    )  # … no one left
-    assert changes["previous_as_of"] == "2026-11-27"
+    people = second.summary["changes"]["people"]
+    assert people == {"added": [], "removed": [], "added_count": 0, "removed_count": 0}
 
 
 def test_each_module_authored_earns_its_points(town, organization, make_course):
