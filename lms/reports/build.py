@@ -4,10 +4,10 @@ import hashlib
 import json
 import shutil
 import tempfile
-from itertools import islice
 from pathlib import Path
 
 from django.core.files import File
+from django.db import connection
 
 from ..models import CandidateEntry, Department, Position, ReportRun
 from .candidates import CHANGES_LISTED, CandidateStream
@@ -219,23 +219,45 @@ def _build_candidates(run: ReportRun, folder: Path, progress) -> dict:
     }
 
 
-ENTRY_BATCH = 1000
+ENTRY_FIELDS = (
+    "position",
+    "user_id",
+    "department_id",
+    "department_name",
+    "rank",
+    "staff_number",
+    "name",
+    "position_name",
+    "score",
+    "reasons",
+)
 
 
 def store_with_run(run: ReportRun, built: dict) -> None:
     """Inside the transaction that publishes ``run``: store the rows that go with it
-    (a candidate report's entries, read back from the staging file in batches) and
-    what changed since the previous report. Sets ``run.summary`` first."""
+    (a candidate report's entries, read back from the staging file) and what changed
+    since the previous report. Sets ``run.summary`` first.
+
+    The entries go in as one ``executemany`` fed line by line from the file: one
+    statement and constant memory, however many candidates there are.
+    """
     run.summary = built["summary"]
     path = built.get("entries")
     if path is None:
         return
     run.candidates.all().delete()  # a former build of the same run, if any
-    with path.open(encoding="utf-8") as lines:
-        while batch := list(islice(lines, ENTRY_BATCH)):
-            CandidateEntry.objects.bulk_create(
-                CandidateEntry(run=run, **json.loads(line)) for line in batch
-            )
+    meta = CandidateEntry._meta
+    columns = ["run_id", *ENTRY_FIELDS]
+    sql = "INSERT INTO {table} ({columns}) VALUES ({values})".format(
+        table=connection.ops.quote_name(meta.db_table),
+        columns=", ".join(connection.ops.quote_name(meta.get_field(c).column) for c in columns),
+        values=", ".join(["%s"] * len(columns)),
+    )
+    with path.open(encoding="utf-8") as lines, connection.cursor() as cursor:
+        cursor.executemany(
+            sql,
+            ([run.pk, *(entry[name] for name in ENTRY_FIELDS)] for entry in map(json.loads, lines)),
+        )
     run.summary["changes"] = _changes_since_previous(run)
 
 

@@ -10,10 +10,9 @@ leader in every 所属.
 """
 
 import datetime
-from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from operator import itemgetter
+from operator import add, itemgetter
 
 from django.db import connection
 from django.utils import timezone
@@ -114,19 +113,19 @@ class CandidateStream:
         self.as_of = as_of
         criteria = criteria or leader_criteria_for(organization)
         self.categories = {a.code: a for a in SkillArea.objects.filter(parent__isnull=True)}
+        # The order of the categories' columns in the SQL (by area id).
+        self._codes = [a.code for a in sorted(self.categories.values(), key=lambda a: a.id)]
         self.criteria = criteria_snapshot(criteria, self.categories)
-        self.departments = list(
+        self.departments = list(  # (id, name, path, level) tuples: no model instances
             Department.objects.filter(organization=organization)
             .order_by("sort_order", "path")
-            .only("id", "name", "path", "level", "sort_order")
+            .values_list("id", "name", "path", "level", named=True)
         )
         self.required_courses = None
         if criteria.required_track_id:
             curriculum = Curriculum.load()
             self.required_courses = curriculum.courses_by_track.get(criteria.required_track_id, [])
-        self._counts: dict[int, dict[str, list[int]]] = defaultdict(
-            lambda: defaultdict(lambda: [0] * 5)
-        )
+        self._counts: dict[int, list[int]] = {}
         self._covered: set[int] = set()
 
     def __iter__(self) -> Iterator[Candidate]:
@@ -134,7 +133,7 @@ class CandidateStream:
             return  # no category: no reasons, so no candidate (and an empty heatmap)
         sql, params = self._sql()
         areas = sorted(self.categories.values(), key=lambda area: area.id)
-        codes = [area.code for area in areas]
+        codes = self._codes
         # "データ活用 中級" for each category and level that earns a reason (2 and up).
         worded = {
             (area.code, level.value): f"{area.name} {level.label}"
@@ -149,14 +148,16 @@ class CandidateStream:
             else None
         )
         volunteered, endorsed = _("volunteered"), _("endorsed by the department head")
-        covered = self._covered
+        covered, counts = self._covered, self._counts
         candidate_at = 4 + len(codes) * len(_LEVELS_ABOVE_ZERO)
         with connection.chunked_cursor() as cursor:
             cursor.execute(sql, params)
             while chunk := cursor.fetchmany(CHUNK):
                 for row in chunk:
                     if row[0] == _HEATMAP:
-                        self._count(row[1], row[3], row[4:candidate_at], codes)
+                        # A department's members, and per category how many of them hold
+                        # level 1 … 4 (the others, never assessed or at 0, are at level 0).
+                        counts[row[1]] = [int(n) for n in row[3:candidate_at]]
                         continue
                     (user_id, staff_number, family_name, given_name, department, position,
                      score, nominated, head, authored,
@@ -194,15 +195,6 @@ class CandidateStream:
                         reasons=reasons,
                     )
 
-    def _count(self, department_id, people, counts, codes) -> None:
-        """A heatmap row: a department's members, and per category how many of them
-        hold level 1, 2, 3, 4; the others (never assessed, or level 0) are at level 0."""
-        per_area = self._counts[department_id]
-        step = len(_LEVELS_ABOVE_ZERO)
-        for index, code in enumerate(codes):
-            above = [int(n) for n in counts[index * step : (index + 1) * step]]
-            per_area[code] = [int(people) - sum(above), *above]
-
     def report(self, candidates) -> CandidateReport:
         return CandidateReport(
             candidates=candidates,
@@ -212,7 +204,9 @@ class CandidateStream:
         )
 
     def heatmap(self) -> dict:
-        return _heatmap_rows(self.departments, self._counts, list(self.categories.values()))
+        return _heatmap_rows(
+            self.departments, self._counts, list(self.categories.values()), self._codes
+        )
 
     def uncovered(self) -> list[dict]:
         """課 (and 部) with no candidate in them or their units."""
@@ -304,31 +298,37 @@ class CandidateStream:
         return sql, params
 
 
-def _heatmap_rows(departments, counts, categories) -> dict:
-    """Skill level distribution per section (課, units rolled up) and category."""
+def _heatmap_rows(departments, counts, categories, codes) -> dict:
+    """Skill level distribution per section (課, units rolled up) and category.
+
+    ``counts``: per department, its members then how many hold level 1 … 4 in each
+    category of ``codes`` in turn (one flat list, as the SQL returns it).
+    """
     sections = [d for d in departments if d.level != Department.Level.UNIT]
-    section_paths = {section.path: section.id for section in sections}
+    section_ids = {section.path: section.id for section in sections}
     # Each department's counts are added once to every section above it (or itself).
-    rolled: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0] * 5))
+    rolled: dict[int, list[int]] = {}
     for department in departments:
-        per_area = counts.get(department.id)
-        if not per_area:
+        own = counts.get(department.id)
+        if own is None:
             continue
         parts = department.path.strip("/").split("/")
         for depth in range(1, len(parts) + 1):
-            section_id = section_paths.get("/" + "/".join(parts[:depth]) + "/")
-            if section_id is None:
-                continue
-            for code, levels in per_area.items():
-                target = rolled[section_id][code]
-                for level, n in enumerate(levels):
-                    target[level] += n
+            section_id = section_ids.get("/" + "/".join(parts[:depth]) + "/")
+            if section_id is not None:
+                total = rolled.get(section_id)
+                rolled[section_id] = own if total is None else list(map(add, total, own))
+    step = len(_LEVELS_ABOVE_ZERO)
+    start = {code: 1 + index * step for index, code in enumerate(codes)}
+    empty = [0] * (1 + step * len(codes))
     rows = []
     for section in sections:
+        total = rolled.get(section.id, empty)
+        people = total[0]
         cells = []
         for area in categories:
-            distribution = rolled[section.id][area.code]
-            people = sum(distribution)
+            above = total[start[area.code] : start[area.code] + step]
+            distribution = [people - sum(above), *above]
             average = (
                 sum(level * n for level, n in enumerate(distribution)) / people if people else 0
             )
@@ -386,8 +386,7 @@ latest AS (
     WHERE n = 1
 ),
 member AS (
-    SELECT m.user_id, m.department_id, m.position_id, d.name AS department,
-           u.staff_number, u.family_name, u.given_name
+    SELECT m.user_id, m.department_id, m.position_id
     FROM {membership} m
     JOIN {department} d ON d.id = m.department_id
     JOIN {user} u ON u.id = m.user_id
@@ -413,8 +412,8 @@ authored AS (
     GROUP BY p.owner_id
 ),
 scored AS (
-    SELECT person.user_id, person.department_id, person.staff_number, person.family_name,
-           person.given_name, person.department, pos.name AS position,
+    SELECT person.user_id, person.department_id, u.staff_number, u.family_name,
+           u.given_name, d.name AS department, pos.name AS position,
            COALESCE(nomination.volunteered, 0) AS volunteered,
            COALESCE(nomination.endorsed, 0) AS endorsed,
            COALESCE(authored.n, 0) AS authored,
@@ -424,6 +423,8 @@ scored AS (
            + COALESCE(nomination.endorsed, 0) * %(weight_endorsement)s
            + COALESCE(authored.n, 0) * %(weight_authored)s AS score
     FROM person
+    JOIN {user} u ON u.id = person.user_id
+    JOIN {department} d ON d.id = person.department_id
     LEFT JOIN {position} pos ON pos.id = person.position_id
     LEFT JOIN nomination ON nomination.user_id = person.user_id
     LEFT JOIN authored ON authored.user_id = person.user_id{track_join}
