@@ -76,25 +76,6 @@ def leader_criteria_for(organization) -> LeaderCriteria:
     )
 
 
-def dx_candidates(*, organization, as_of: datetime.date, criteria: LeaderCriteria | None = None):
-    """(candidates ranked per department, sections without a candidate, criteria snapshot).
-
-    The whole list in memory, for callers that need it; the report job streams
-    ``CandidateStream`` instead.
-    """
-    stream = CandidateStream(organization=organization, as_of=as_of, criteria=criteria)
-    candidates = list(stream)
-    return stream.report(candidates)
-
-
-@dataclass
-class CandidateReport:
-    candidates: list[Candidate]
-    uncovered: list[dict]
-    criteria: dict
-    heatmap: dict
-
-
 class CandidateStream:
     """Candidates ranked per department, one query selecting, scoring and ranking them.
 
@@ -194,14 +175,6 @@ class CandidateStream:
                         levels=levels,
                         reasons=reasons,
                     )
-
-    def report(self, candidates) -> CandidateReport:
-        return CandidateReport(
-            candidates=candidates,
-            uncovered=self.uncovered(),
-            criteria=self.criteria,
-            heatmap=self.heatmap(),
-        )
 
     def heatmap(self) -> dict:
         return _heatmap_rows(

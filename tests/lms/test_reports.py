@@ -13,7 +13,7 @@ from assessments.models import SkillArea, SkillResult
 from courses.services import module_complete
 from lms.factories import MembershipFactory, TrackAssignmentFactory, UserFactory
 from lms.models import LeaderNomination, Notice, ReportRun
-from lms.reports.candidates import candidate_changes, dx_candidates, leader_criteria_for
+from lms.reports.candidates import CandidateStream, candidate_changes, leader_criteria_for
 from lms.reports.completion import completion_summary, completion_tallies, person_course_rows
 from lms.reports.writers import csv_text, safe_cell, transcode_to_cp932
 from lms.roles import Role
@@ -200,6 +200,19 @@ def test_a_failed_report_can_be_requested_again(organization, django_capture_on_
     assert ReportRun.objects.get().status == ReportRun.Status.QUEUED
 
 
+def dx_candidates(organization):
+    """Everything the candidate job reads off the stream: candidates, then the heatmap
+    and the sections without a candidate."""
+    stream = CandidateStream(organization=organization, as_of=AS_OF)
+    candidates = list(stream)
+    return SimpleNamespace(
+        candidates=candidates,
+        heatmap=stream.heatmap(),
+        uncovered=stream.uncovered(),
+        criteria=stream.criteria,
+    )
+
+
 def _level(user, code, level, day=datetime.date(2026, 10, 1)):
     SkillResult.objects.create(
         user=user,
@@ -218,7 +231,7 @@ def test_candidates_meet_the_minimums_and_are_ranked_with_reasons(town, organiza
     LeaderNomination.objects.create(user=b, kind="self", fiscal_year=2026)
     LeaderNomination.objects.create(user=b, kind="endorsement", fiscal_year=2026, endorsed_by=d)
 
-    report = dx_candidates(organization=organization, as_of=AS_OF)
+    report = dx_candidates(organization)
 
     ranked = [(cand.staff_number, cand.score) for cand in report.candidates]
     # 窓口係: b 0 + 3 (volunteered) + 5 (endorsed) = 8 beats a (1 level above × 2);
@@ -283,7 +296,7 @@ def test_the_heatmap_counts_the_latest_level_of_everyone_up_to_each_section(town
         assessed_at=datetime.datetime(2026, 12, 1, tzinfo=datetime.UTC),
     )  # fmt: skip
 
-    heatmap = dx_candidates(organization=organization, as_of=AS_OF).heatmap
+    heatmap = dx_candidates(organization).heatmap
 
     cells = {
         (row["department"], cell["area"]): (cell["people"], cell["distribution"], cell["average"])
@@ -307,7 +320,7 @@ def test_equal_scores_are_ranked_by_staff_number_in_code_point_order(organizatio
         _level(person, "caution", 2)
         _level(person, "data", 2)
 
-    report = dx_candidates(organization=organization, as_of=AS_OF)
+    report = dx_candidates(organization)
 
     assert [cand.staff_number for cand in report.candidates] == ["B1", "C3", "a2"]
 
@@ -321,7 +334,7 @@ def test_without_minimums_a_level_of_two_anywhere_makes_a_candidate(town, organi
     criteria.minimum_levels = {}
     criteria.save()
 
-    report = dx_candidates(organization=organization, as_of=AS_OF)
+    report = dx_candidates(organization)
 
     # Points for each level above 1, in any category.
     assert [(cand.staff_number, cand.score) for cand in report.candidates] == [
@@ -339,7 +352,7 @@ def test_a_required_track_limits_the_candidates(town, organization):
     criteria.required_track = town["track"]
     criteria.save()
 
-    report = dx_candidates(organization=organization, as_of=AS_OF)
+    report = dx_candidates(organization)
 
     assert [cand.staff_number for cand in report.candidates] == ["A1"]
     assert any("修了" in reason for reason in report.candidates[0].reasons)
@@ -721,7 +734,7 @@ def test_each_module_authored_earns_its_points(town, organization, make_course):
         module.owner = a
         module.save()
 
-    report = dx_candidates(organization=organization, as_of=AS_OF)
+    report = dx_candidates(organization)
 
     candidate = next(cand for cand in report.candidates if cand.staff_number == "A1")
     assert candidate.score == 2  # two modules × 1 point
