@@ -129,3 +129,66 @@ def test_staff_without_a_current_post_have_no_assignments(assign, departments, p
     )
 
     assert assigned_tracks(user=user, day=DAY) == {}
+
+
+@pytest.mark.parametrize(
+    ("first_day", "due"),
+    [
+        (datetime.date(2024, 4, 1), datetime.date(2026, 9, 30)),  # in post on 1 April
+        (datetime.date(2026, 4, 1), datetime.date(2026, 9, 30)),  # new on 1 April (新採用)
+        (datetime.date(2026, 6, 1), datetime.date(2026, 11, 30)),  # 61 days later
+        (datetime.date(2026, 10, 1), datetime.date(2027, 3, 31)),  # capped at 31 March
+        (None, datetime.date(2026, 9, 30)),
+    ],
+)
+def test_mid_year_joiners_get_as_many_days_as_everyone_else_had(first_day, due):
+    from courses.fiscal import prorated_due_date
+
+    assert prorated_due_date(datetime.date(2026, 9, 30), first_day=first_day, fiscal_year=2026) == (
+        due
+    )
+
+
+def _post(user, department, position, start, end=None):
+    MembershipFactory(
+        user=user, department=department, position=position, valid_from=start, valid_to=end
+    )
+
+
+@pytest.fixture
+def joiners(assign, departments, positions):
+    """Three people on 28 November, with a track due on 30 September for everyone."""
+    assign(applies_to_all=True, due_date=datetime.date(2026, 9, 30))
+    mado, shuji = departments["mado"], positions["shuji"]
+    joiner, mover, returner = UserFactory(), UserFactory(), UserFactory()
+    _post(joiner, mado, shuji, datetime.date(2026, 7, 1))  # joined in July
+    # Moved on 1 October: in post since before April, so no later due date.
+    _post(mover, departments["jinji"], shuji, datetime.date(2020, 4, 1), datetime.date(2026, 9, 30))
+    _post(mover, mado, shuji, datetime.date(2026, 10, 1))
+    # Left in 2020, taken on again on 1 August: a new start.
+    _post(returner, mado, shuji, datetime.date(2015, 4, 1), datetime.date(2020, 3, 31))
+    _post(returner, mado, shuji, datetime.date(2026, 8, 1))
+    return {
+        joiner: datetime.date(2026, 12, 30),
+        mover: datetime.date(2026, 9, 30),
+        returner: datetime.date(2027, 1, 30),
+    }
+
+
+def test_mypage_gives_mid_year_joiners_a_pro_rated_due_date(joiners, track):
+    for user, due in joiners.items():
+        assert assigned_tracks(user=user, day=DAY) == {track.id: due}
+
+
+def test_the_hr_report_gives_the_same_pro_rated_due_dates(joiners, organization):
+    from lms.reports.completion import completion_tallies, person_course_rows
+
+    rows = list(person_course_rows(organization=organization, as_of=DAY))
+
+    assert {row.user_id: row.due_date for row in rows} == {
+        user.pk: due for user, due in joiners.items()
+    }
+    assert {row.user_id for row in rows if row.overdue} == {
+        user.pk for user, due in joiners.items() if due < DAY
+    }
+    assert completion_tallies(organization=organization, as_of=DAY).total.overdue == 1
