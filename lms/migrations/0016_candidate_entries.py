@@ -94,8 +94,4 @@ class Migration(migrations.Migration):
             },
         ),
             migrations.RunPython(listings_to_entries, migrations.RunPython.noop),
-        migrations.RemoveField(
-            model_name='reportrun',
-            name='listing',
-        ),
     ]

@@ -7,7 +7,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 BEFORE = [("lms", "0015_interests_db_default")]
-AFTER = [("lms", "0016_candidate_entries")]
+AFTER = [("lms", "0017_report_listing_removed")]
 
 
 def _migrate(targets):
@@ -15,6 +15,13 @@ def _migrate(targets):
     executor.loader.build_graph()
     executor.migrate(targets)
     return executor.loader.project_state(targets).apps
+
+
+@pytest.fixture(autouse=True)
+def _back_to_the_latest_schema():
+    yield
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 @pytest.mark.django_db(transaction=True)

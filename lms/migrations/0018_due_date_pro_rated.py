@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('lms', '0016_candidate_entries'),
+        ('lms', '0017_report_listing_removed'),
     ]
 
     operations = [
