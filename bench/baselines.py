@@ -10,7 +10,7 @@ from typing import IO
 
 from django.db import connection
 
-from courses.fiscal import fiscal_year_bounds, fiscal_year_of
+from courses.fiscal import fiscal_year_of
 
 # The live curriculum: (module id or None, course id, track id, annual, titles), in tree order.
 CURRICULUM_SQL = """
@@ -76,23 +76,8 @@ matched AS (
             SELECT 1 FROM lms_trackassignment_positions y
             WHERE y.trackassignment_id = rule.id AND y.position_id = post.position_id))
 ),
-first_day AS (
-    -- Staff not in post on 1 April (joined mid-year) get as many days from their first
-    -- day as the others had from 1 April, but no later than 31 March.
-    SELECT m.user_id, MIN(m.valid_from) AS day
-    FROM lms_membership m JOIN lms_department d ON d.id = m.department_id
-    WHERE d.organization_id = %(organization)s
-      AND COALESCE(m.valid_to, %(fiscal_end)s) >= %(fiscal_start)s
-    GROUP BY m.user_id
-),
-earliest AS (
-    SELECT user_id, track_id, MIN(due_date) AS due_date FROM matched GROUP BY user_id, track_id
-),
 due AS (
-    SELECT earliest.user_id, earliest.track_id,
-           CASE WHEN first_day.day <= %(fiscal_start)s THEN earliest.due_date
-                ELSE {later_due} END AS due_date
-    FROM earliest JOIN first_day ON first_day.user_id = earliest.user_id
+    SELECT user_id, track_id, MIN(due_date) AS due_date FROM matched GROUP BY user_id, track_id
 ),
 done AS (
     SELECT mc.user_id, module.course_id, COUNT(*) AS n
@@ -170,24 +155,7 @@ ORDER BY pc.user_id, pc.course_order
 
 
 def _params(organization, as_of: datetime.date) -> dict:
-    fiscal_year = fiscal_year_of(as_of)
-    start, end = fiscal_year_bounds(fiscal_year)
-    return {
-        "organization": organization.pk,
-        "as_of": as_of,
-        "fiscal_year": fiscal_year,
-        "fiscal_start": start,
-        "fiscal_end": end,
-    }
-
-
-# The due date moved on by the days between 1 April and the first day, capped at 31 March.
-LATER_DUE = {
-    "postgresql": "LEAST(%(fiscal_end)s, "
-    "earliest.due_date + (first_day.day - %(fiscal_start)s::date))",
-    "sqlite": "MIN(%(fiscal_end)s, date(earliest.due_date, "
-    "printf('%%+d days', julianday(first_day.day) - julianday(%(fiscal_start)s))))",
-}
+    return {"organization": organization.pk, "as_of": as_of, "fiscal_year": fiscal_year_of(as_of)}
 
 
 def _with_curriculum(sql: str, params: dict) -> tuple[str, dict]:
@@ -212,11 +180,7 @@ def _with_curriculum(sql: str, params: dict) -> tuple[str, dict]:
         return "", params
     # A course without modules still needs a row of the right shape.
     modules = modules or ["(NULL, NULL, NULL)"]
-    return sql.format(
-        courses=", ".join(courses),
-        modules=", ".join(modules),
-        later_due=LATER_DUE[connection.vendor],
-    ), params
+    return sql.format(courses=", ".join(courses), modules=", ".join(modules)), params
 
 
 def _fetch(sql: str, organization, as_of) -> list[tuple]:

@@ -18,21 +18,6 @@ def fiscal_year_bounds(fiscal_year: int) -> tuple[datetime.date, datetime.date]:
     )
 
 
-def prorated_due_date(
-    due: datetime.date, *, first_day: datetime.date | None, fiscal_year: int
-) -> datetime.date:
-    """The due date for someone whose first day in post this fiscal year was ``first_day``.
-
-    Staff who were in post on 1 April keep ``due``. Those who joined later get as many
-    days from their first day as everyone else had from 1 April, but never beyond 31
-    March. The HR report's SQL (``lms.reports.completion``) applies the same rule.
-    """
-    start, end = fiscal_year_bounds(fiscal_year)
-    if first_day is None or first_day <= start:
-        return due
-    return min(end, due + (first_day - start))
-
-
 def local_today() -> datetime.date:
     """Today in the site's time zone (Asia/Tokyo), not the server's UTC date."""
     return timezone.localdate()

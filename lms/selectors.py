@@ -3,11 +3,9 @@
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Min, Q
-
 from assessments.models import Quiz
 from assessments.selectors import QuizStatus, SkillProfile, quiz_statuses, skill_profile
-from courses.fiscal import fiscal_year_bounds, fiscal_year_of, local_today, prorated_due_date
+from courses.fiscal import fiscal_year_of, local_today
 from courses.models import TrackPage
 from courses.selectors import (
     ModuleProgress,
@@ -61,45 +59,26 @@ def assignment_applies(assignment: TrackAssignment, memberships: list[Membership
 def assigned_tracks(*, user, day: datetime.date, memberships=None) -> dict[int, datetime.date]:
     """Track ids the user must take in the fiscal year of ``day``, with the earliest due date.
 
-    Five queries: memberships (unless given), assignments, their departments and
-    positions, and the first day in post (for the pro-rated due date of mid-year joiners).
+    Four queries: memberships (unless given), assignments, their departments and positions.
     """
     if memberships is None:
         memberships = memberships_on(user=user, day=day)
     if not memberships:
         return {}
     organization_ids = {m.department.organization_id for m in memberships}
-    fiscal_year = fiscal_year_of(day)
     assignments = (
-        TrackAssignment.objects.for_fiscal_year(fiscal_year)
+        TrackAssignment.objects.for_fiscal_year(fiscal_year_of(day))
         .filter(organization_id__in=organization_ids)
         .prefetch_related("departments", "positions")
     )
-    first_days = first_days_in_post(user=user, fiscal_year=fiscal_year)
     due: dict[int, datetime.date] = {}
     for assignment in assignments:
         if assignment_applies(assignment, memberships):
-            own = prorated_due_date(
-                assignment.due_date,
-                first_day=first_days.get(assignment.organization_id),
-                fiscal_year=fiscal_year,
-            )
             current = due.get(assignment.track_id)
-            due[assignment.track_id] = min(current, own) if current else own
+            due[assignment.track_id] = (
+                min(current, assignment.due_date) if current else assignment.due_date
+            )
     return due
-
-
-def first_days_in_post(*, user, fiscal_year: int) -> dict[int, datetime.date]:
-    """Per organisation, the first day of the user's earliest post that runs into the
-    fiscal year (before 1 April for anyone in post then): one query."""
-    start, _end = fiscal_year_bounds(fiscal_year)
-    return dict(
-        Membership.objects.filter(user=user)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=start))
-        .values("department__organization_id")
-        .annotate(first_day=Min("valid_from"))
-        .values_list("department__organization_id", "first_day")
-    )
 
 
 @dataclass

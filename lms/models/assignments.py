@@ -19,7 +19,6 @@ class TrackAssignment(models.Model):
     narrow it: with only departments, anyone posted there; with only
     positions, anyone holding one; with both, a post that matches both.
     Posts are read from dated memberships, so transfers change assignments.
-    Mid-year joiners get a pro-rated due date (``courses.fiscal.prorated_due_date``).
     """
 
     organization = models.ForeignKey(
@@ -37,13 +36,7 @@ class TrackAssignment(models.Model):
     fiscal_year = models.PositiveSmallIntegerField(
         _("fiscal year"), help_text=_("The year in which the fiscal year starts (April).")
     )
-    due_date = models.DateField(
-        _("due date"),
-        help_text=_(
-            "Staff who join after 1 April get as many days from their first day as "
-            "everyone else had from 1 April, but no later than 31 March."
-        ),
-    )
+    due_date = models.DateField(_("due date"))
     applies_to_all = models.BooleanField(_("all staff"), default=False)
     departments = models.ManyToManyField(
         "lms.Department",

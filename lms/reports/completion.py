@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import pgettext_lazy
 
-from courses.fiscal import fiscal_year_bounds, fiscal_year_of
+from courses.fiscal import fiscal_year_of
 from courses.models import CoursePage, ModulePage, TrackPage, parent_path
 
 from ..models import Department, Position, TrackAssignment, full_name
@@ -342,13 +342,7 @@ class _PersonCourseQuery:
         )
         if not assignments or not curriculum.courses:
             return None
-        fiscal_start, fiscal_end = fiscal_year_bounds(fiscal_year)
-        params = {
-            "organization": organization.pk,
-            "as_of": as_of,
-            "fiscal_start": fiscal_start,
-            "fiscal_end": fiscal_end,
-        }
+        params = {"organization": organization.pk, "as_of": as_of}
         courses, modules, order = [], [], 0
         for track_id in curriculum.tracks:
             for course_id in curriculum.courses_by_track.get(track_id, []):
@@ -399,7 +393,6 @@ class _PersonCourseQuery:
             rule_departments=", ".join(rule_departments),
             rule_positions=", ".join(rule_positions),
             subtree=subtree,
-            prorated_due_date=_PRORATED_DUE_DATE[connection.vendor == "postgresql"],
         )
         return cls(curriculum=curriculum, ctes=ctes, params=params)
 
@@ -480,13 +473,6 @@ due AS NOT MATERIALIZED (
     )
     GROUP BY post.user_id, rule.track_id
 ),
-joined AS NOT MATERIALIZED (
-    SELECT m.user_id, MIN(m.valid_from) AS first_day
-    FROM lms_membership m JOIN lms_department d ON d.id = m.department_id
-    WHERE d.organization_id = %(organization)s
-      AND (m.valid_to IS NULL OR m.valid_to >= %(fiscal_start)s)
-    GROUP BY m.user_id
-),
 progress AS NOT MATERIALIZED (
     SELECT mc.user_id, module.course_id, COUNT(*) AS done
     FROM courses_modulecompletion mc
@@ -496,30 +482,16 @@ progress AS NOT MATERIALIZED (
 ),
 person_course AS NOT MATERIALIZED (
     SELECT due.user_id, home.department_id, home.position_id, course.track_id,
-           course.id AS course_id, course.sort, {prorated_due_date} AS due_date,
+           course.id AS course_id, course.sort, due.due_date,
            COALESCE(progress.done, 0) AS modules_done, cc.completed_at
     FROM due
     JOIN home ON home.user_id = due.user_id
-    JOIN joined ON joined.user_id = due.user_id
     JOIN course ON course.track_id = due.track_id
     LEFT JOIN progress ON progress.user_id = due.user_id AND progress.course_id = course.id
     LEFT JOIN courses_coursecompletion cc
         ON cc.user_id = due.user_id AND cc.course_id = course.id AND cc.cycle = course.cycle
 )
 """
-
-
-# ``courses.fiscal.prorated_due_date`` in SQL: staff not yet in post on 1 April get as
-# many days from their first day as the others had from 1 April, up to 31 March.
-_PRORATED_DUE_DATE = {
-    True: """CASE WHEN joined.first_day > %(fiscal_start)s
-        THEN LEAST(%(fiscal_end)s, due.due_date + (joined.first_day - %(fiscal_start)s))
-        ELSE due.due_date END""",
-    False: """CASE WHEN joined.first_day > %(fiscal_start)s
-        THEN MIN(%(fiscal_end)s, date(due.due_date, '+' || CAST(
-            julianday(joined.first_day) - julianday(%(fiscal_start)s) AS INTEGER) || ' days'))
-        ELSE due.due_date END""",
-}
 
 
 def _as_date(value) -> datetime.date:
