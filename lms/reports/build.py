@@ -163,17 +163,16 @@ def _build_candidates(run: ReportRun, folder: Path, progress) -> dict:
     )
     csv_path = folder / "candidates.csv"
     entries_path = folder / "candidates.jsonl"
-    count, ranks = 0, {}
+    count = 0
     with (
         csv_path.open("w", encoding="utf-8", newline="") as csv_stream,
         entries_path.open("w", encoding="utf-8") as entries,
     ):
         csv_report = CsvReport(csv_stream, headers)
         for candidate in stream:
-            rank = ranks[candidate.department_id] = ranks.get(candidate.department_id, 0) + 1
             reasons = candidate.reasons_text
             values = [
-                rank,
+                candidate.rank,
                 candidate.department,
                 candidate.staff_number,
                 candidate.name,
@@ -188,7 +187,7 @@ def _build_candidates(run: ReportRun, folder: Path, progress) -> dict:
                 "user_id": candidate.user_id,
                 "department_id": candidate.department_id,
                 "department_name": candidate.department,
-                "rank": rank,
+                "rank": candidate.rank,
                 "staff_number": candidate.staff_number,
                 "name": candidate.name,
                 "position_name": candidate.position,

@@ -46,6 +46,7 @@ class Candidate:
     department_id: int
     department: str
     position: str
+    rank: int  # within the department, from the SQL's window function
     score: int
     levels: dict[str, int]
     reasons: list[str] = field(default_factory=list)
@@ -94,8 +95,9 @@ class CandidateStream:
         self.as_of = as_of
         criteria = criteria or leader_criteria_for(organization)
         self.categories = {a.code: a for a in SkillArea.objects.filter(parent__isnull=True)}
-        # The order of the categories' columns in the SQL (by area id).
-        self._codes = [a.code for a in sorted(self.categories.values(), key=lambda a: a.id)]
+        # The categories in the order of their columns in the SQL (by area id).
+        self._areas = sorted(self.categories.values(), key=lambda area: area.id)
+        self._codes = [area.code for area in self._areas]
         self.criteria = criteria_snapshot(criteria, self.categories)
         self.departments = list(  # (id, name, path, level) tuples: no model instances
             Department.objects.filter(organization=organization)
@@ -113,8 +115,7 @@ class CandidateStream:
         if not self.categories:
             return  # no category: no reasons, so no candidate (and an empty heatmap)
         sql, params = self._sql()
-        areas = sorted(self.categories.values(), key=lambda area: area.id)
-        codes = self._codes
+        areas, codes = self._areas, self._codes
         # "データ活用 中級" for each category and level that earns a reason (2 and up).
         worded = {
             (area.code, level.value): f"{area.name} {level.label}"
@@ -171,6 +172,7 @@ class CandidateStream:
                         department_id=department_id,
                         department=department,
                         position=position,
+                        rank=int(row[2]),
                         score=int(score),
                         levels=levels,
                         reasons=reasons,
@@ -200,7 +202,7 @@ class CandidateStream:
     def _sql(self) -> tuple[str, dict]:
         snapshot = self.criteria
         minimums = snapshot["minimum_levels"]
-        areas = sorted(self.categories.values(), key=lambda area: area.id)
+        areas = self._areas
         postgres = connection.vendor == "postgresql"
         params = {
             "organization": self.organization.pk,
