@@ -133,7 +133,7 @@ GROUP BY department_id, course_id
 """
 )
 
-# The per-person file as the job writes it (columns of lms.reports.build.PERSON_HEADERS).
+# The per-person file as the job writes it (columns of lms.reporting.build.PERSON_HEADERS).
 PERSON_EXPORT_SQL = (
     PERSON_COURSE_SQL
     + """
@@ -208,7 +208,7 @@ def copy_person_csv(*, organization, as_of: datetime.date, stream: IO[bytes]) ->
     """``COPY (the per-person SELECT) TO STDOUT`` as CSV with a header, into ``stream``."""
     from psycopg import ClientCursor
 
-    from lms.reports.build import PERSON_HEADERS
+    from lms.reporting.build import PERSON_HEADERS
 
     connection.ensure_connection()
     raw = connection.connection

@@ -51,7 +51,7 @@ from lms.models import (
     TrackAssignment,
     User,
 )
-from lms.roles import Role
+from lms.people.roles import Role
 
 from .loading import bulk_load
 

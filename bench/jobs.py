@@ -6,12 +6,13 @@ from typing import IO
 
 from django.utils import translation
 
+from courses.curriculum import Curriculum
+from lms.leaders.candidates import CandidateStream
 from lms.models import ReportRun
-from lms.reports.build import PERSON_HEADERS, person_values
-from lms.reports.candidates import CandidateStream
-from lms.reports.completion import Curriculum, completion_tallies, person_course_rows
-from lms.reports.writers import CsvReport, XlsxReport
-from lms.services import report_build, report_request
+from lms.reporting.build import PERSON_HEADERS, person_values
+from lms.reporting.completion import completion_tallies, person_course_rows
+from lms.reporting.runs import report_build, report_request
+from lms.spreadsheets import CsvReport, XlsxReport
 
 
 def hr_aggregate(*, organization, as_of: datetime.date) -> dict:

@@ -24,7 +24,7 @@ import requests
 from courses.blocks import quiz_ids_in
 from courses.models import ModulePage
 from lms.models import Organization, User
-from lms.roles import Role
+from lms.people.roles import Role
 
 from . import databases
 from .generate import PASSWORD

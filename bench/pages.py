@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from courses.models import ModulePage
 from lms.models import User
-from lms.roles import Role
+from lms.people.roles import Role
 
 from .measure import count_queries
 

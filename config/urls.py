@@ -7,7 +7,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from lms import views as lms_views
+from lms import health
 
 # One login for everybody: the Django admin and the Wagtail admin both use
 # allauth's login view, with its rate limits.
@@ -15,7 +15,7 @@ admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "しんか Shinka"
 
 urlpatterns = [
-    path("healthz", lms_views.healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("mypage/", include("lms.urls")),

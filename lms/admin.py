@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import (
+from lms.models import (
     AuditEvent,
     Department,
     Membership,
@@ -125,7 +125,7 @@ class AuditedAuthenticatorAdmin(allauth.mfa.admin.AuthenticatorAdmin):
     """Allauth's admin for two-factor devices; removing one (a lost phone) is audited."""
 
     def _audit_removal(self, request, authenticator):
-        from .services import audit_record
+        from lms.audit import audit_record
 
         audit_record(
             request=request,

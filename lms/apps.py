@@ -10,10 +10,10 @@ class LmsConfig(AppConfig):
     verbose_name = _("People and organisation")
 
     def ready(self):
-        from . import signals  # noqa: F401 - registers the audit receivers
+        from lms import signals  # noqa: F401 - registers the audit receivers
 
 
 class StaffUsersAppConfig(WagtailUsersAppConfig):
     """wagtail.users with forms for staff numbers and Japanese names."""
 
-    user_viewset = "lms.wagtail_users.StaffUserViewSet"
+    user_viewset = "lms.people.wagtail_users.StaffUserViewSet"

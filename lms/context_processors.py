@@ -1,4 +1,4 @@
-from .roles import Role, user_has_role
+from lms.people.roles import Role, user_has_role
 
 
 def navigation(request):

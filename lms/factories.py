@@ -3,7 +3,7 @@ import datetime
 import factory
 from factory.django import DjangoModelFactory
 
-from .models import Department, Membership, Organization, Position, TrackAssignment, User
+from lms.models import Department, Membership, Organization, Position, TrackAssignment, User
 
 
 class OrganizationFactory(DjangoModelFactory):

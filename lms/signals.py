@@ -6,8 +6,8 @@ from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
 
-from .models import AuditEvent
-from .services import audit_record
+from lms.audit import audit_record
+from lms.models import AuditEvent
 
 
 @receiver(user_logged_in)

@@ -1,22 +1,24 @@
 from django.urls import path
 
 from assessments import views as assessment_views
-
-from . import dashboards, views
+from lms.leaders import views as leaders
+from lms.learner import views as learner
+from lms.privacy import views as privacy
+from lms.reporting import dashboards
 
 app_name = "lms"
 
 SKILL_CHECK_FLOW = {"url_namespace": "lms", "back_url_name": "lms:skills"}
 
 urlpatterns = [
-    path("", views.mypage, name="mypage"),
-    path("people/<id:user_id>/", views.person_progress, name="person_progress"),
-    path("people/<id:user_id>/skills/", views.person_skills, name="person_skills"),
-    path("people/<id:user_id>/export/", views.person_export, name="person_export"),
-    path("people/<id:user_id>/anonymise/", views.person_anonymise_view, name="person_anonymise"),
-    path("profile/", views.profile, name="profile"),
-    path("skills/", views.skills, name="skills"),
-    path("skills/volunteer/", views.volunteer, name="volunteer"),
+    path("", learner.mypage, name="mypage"),
+    path("people/<id:user_id>/", learner.person_progress, name="person_progress"),
+    path("people/<id:user_id>/skills/", learner.person_skills, name="person_skills"),
+    path("people/<id:user_id>/export/", privacy.person_export, name="person_export"),
+    path("people/<id:user_id>/anonymise/", privacy.person_anonymise_view, name="person_anonymise"),
+    path("profile/", learner.profile, name="profile"),
+    path("skills/", learner.skills, name="skills"),
+    path("skills/volunteer/", leaders.volunteer, name="volunteer"),
     path("dashboards/hr/", dashboards.hr_dashboard, name="hr_dashboard"),
     path(
         "dashboards/departments/<id:department_id>/",
@@ -25,11 +27,11 @@ urlpatterns = [
     ),
     path(
         "dashboards/departments/<id:department_id>/endorse/<id:user_id>/",
-        dashboards.endorse,
+        leaders.endorse,
         name="endorse",
     ),
     path("dashboards/it-policy/", dashboards.it_dashboard, name="it_dashboard"),
-    path("dashboards/it-policy/criteria/", dashboards.leader_criteria, name="leader_criteria"),
+    path("dashboards/it-policy/criteria/", leaders.leader_criteria, name="leader_criteria"),
     path("reports/request/", dashboards.report_request_view, name="report_request"),
     path("reports/<id:run_id>/", dashboards.report_detail, name="report_detail"),
     path(

@@ -9,10 +9,10 @@ from wagtail.admin.views.generic import IndexView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from . import admin_views
-from .models import AuditEvent, Department, Position, TrackAssignment
-from .permissions import is_hr
-from .reports.writers import safe_cell
+from lms.models import AuditEvent, Department, Position, TrackAssignment
+from lms.people import roster_views
+from lms.people.permissions import is_hr
+from lms.spreadsheets import safe_cell
 
 TRAINING_MENU_HOOK = "register_training_admin_menu_item"
 
@@ -114,8 +114,8 @@ def register_training_admin():
 @hooks.register("register_admin_urls")
 def register_roster_urls():
     return [
-        path("roster/import/", admin_views.roster_import, name="roster_import"),
-        path("roster/export/", admin_views.roster_export, name="roster_export"),
+        path("roster/import/", roster_views.roster_import, name="roster_import"),
+        path("roster/export/", roster_views.roster_export, name="roster_export"),
     ]
 
 

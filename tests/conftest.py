@@ -19,7 +19,7 @@ from lms.factories import (
     PositionFactory,
     UserFactory,
 )
-from lms.roles import Role
+from lms.people.roles import Role
 
 PASSWORD = "correct-horse-battery"
 TODAY = datetime.date(2026, 11, 28)

@@ -13,8 +13,8 @@ from assessments.factories import QuestionFactory, QuizFactory
 from assessments.models import Attempt, Response
 from assessments.services import attempt_start
 from lms.models import User
-from lms.roles import Role
-from lms.roster import roster_plan
+from lms.people.roles import Role
+from lms.people.roster import roster_plan
 
 FUZZ = settings(
     max_examples=40,

@@ -49,9 +49,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "lms.middleware.SessionTimeoutMiddleware",
-    "lms.middleware.RequireMfaMiddleware",
-    "lms.middleware.PersonalDataHeadersMiddleware",
+    "lms.privacy.middleware.SessionTimeoutMiddleware",
+    "lms.privacy.middleware.RequireMfaMiddleware",
+    "lms.privacy.middleware.PersonalDataHeadersMiddleware",
 ]
 
 # Sessions end after 30 minutes idle or 12 hours in all (lms.middleware), and with the browser.
@@ -106,8 +106,8 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "lms:mypage"
 
 # --- django-allauth: accounts come from HR, so there is no open sign-up.
-ACCOUNT_ADAPTER = "lms.accounts.StaffAccountAdapter"
-ACCOUNT_FORMS = {"login": "lms.accounts.StaffLoginForm"}
+ACCOUNT_ADAPTER = "lms.people.accounts.StaffAccountAdapter"
+ACCOUNT_FORMS = {"login": "lms.people.accounts.StaffLoginForm"}
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = "staff_number"
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]

@@ -34,9 +34,8 @@ from courses.blocks import quiz_ids_in
 from courses.fiscal import fiscal_year_bounds, fiscal_year_of, local_today
 from courses.models import CoursePage, LearningHomePage, ModulePage, TrackPage
 from courses.services import module_complete
-
-from ..authoring import authoring_setup, track_editor_assign
-from ..models import (
+from lms.leaders.nominations import leader_endorse, leader_volunteer
+from lms.models import (
     Department,
     Membership,
     Organization,
@@ -45,8 +44,9 @@ from ..models import (
     TrackAssignment,
     User,
 )
-from ..roles import Role
-from ..services import leader_endorse, leader_volunteer, report_request
+from lms.people.authoring import authoring_setup, track_editor_assign
+from lms.people.roles import Role
+from lms.reporting.runs import report_request
 
 CURRICULUM_DIR = Path(__file__).resolve().parent / "curriculum"
 

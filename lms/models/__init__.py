@@ -1,15 +1,11 @@
-from .assignments import TrackAssignment
-from .audit import AuditEvent
-from .organisation import Department, Membership, Organization, Position
-from .people import User, full_name
-from .reports import (
-    CandidateEntry,
-    LeaderCriteria,
-    LeaderNomination,
-    Notice,
-    ReminderLog,
-    ReportRun,
-)
+from lms.models.assignments import TrackAssignment
+from lms.models.audit import AuditEvent
+from lms.models.leaders import LeaderCriteria, LeaderNomination
+from lms.models.notices import Notice
+from lms.models.organisation import Department, Membership, Organization, Position
+from lms.models.people import User, full_name
+from lms.models.reminders import ReminderLog
+from lms.models.reports import CandidateEntry, ReportRun
 
 __all__ = [
     "AuditEvent",

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from assessments.factories import QuestionBankFactory
 from assessments.models import Question, SkillArea
-from lms.roles import Role
+from lms.people.roles import Role
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from assessments.models import Attempt, Response
 from assessments.selectors import question_statistics
 from assessments.services import attempt_start, attempt_submit
 from lms.factories import UserFactory
-from lms.roles import Role
+from lms.people.roles import Role
 from tests.assessments.conftest import key_of, wrong_answers
 
 # Which of the four questions each learner gets right. Question 4 is "bad":

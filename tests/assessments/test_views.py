@@ -10,7 +10,7 @@ from assessments.models import Attempt, Question, Quiz, SkillArea
 from assessments.services import attempt_start, attempt_submit
 from courses.models import ModuleCompletion
 from lms.factories import UserFactory
-from lms.roles import Role
+from lms.people.roles import Role
 from tests.assessments.conftest import key_of
 
 

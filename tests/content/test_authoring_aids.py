@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from content.markdown import render_markdown
 from courses.models import ModulePage
-from lms.roles import Role
+from lms.people.roles import Role
 
 
 @pytest.fixture

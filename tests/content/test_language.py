@@ -35,7 +35,7 @@ def test_wagtail_admin_strings_that_wagtail_lacks_are_japanese():
 
 
 def test_wagtail_admin_script_strings_that_wagtail_lacks_are_japanese(client, make_staff):
-    from lms.roles import Role
+    from lms.people.roles import Role
 
     client.force_login(make_staff(roles=[Role.DX_LEADER]))
 

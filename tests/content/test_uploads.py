@@ -5,12 +5,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from lms.roles import Role
+from lms.people.roles import Role
 
 
 @pytest.fixture
 def author(client, make_staff, learning_home):
-    from lms.authoring import authoring_setup
+    from lms.people.authoring import authoring_setup
 
     authoring_setup(home=learning_home)  # image and document permissions for authors
     client.force_login(make_staff(roles=[Role.DX_LEADER]))

@@ -4,7 +4,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from lms.roles import Role
+from lms.people.roles import Role
 
 
 @pytest.fixture

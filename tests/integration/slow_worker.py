@@ -11,10 +11,10 @@ import django
 
 django.setup()
 
-import lms.services  # noqa: E402
+import lms.reporting.runs  # noqa: E402
 from config.celery import app  # noqa: E402
 
-_build_files = lms.services.build_files
+_build_files = lms.reporting.runs.build_files
 
 
 def _slow_build_files(run, **kwargs):
@@ -22,7 +22,7 @@ def _slow_build_files(run, **kwargs):
     return _build_files(run, **kwargs)
 
 
-lms.services.build_files = _slow_build_files
+lms.reporting.runs.build_files = _slow_build_files
 
 # Redeliver a dead worker's message after seconds, not the production hour.
 app.conf.broker_transport_options = {"visibility_timeout": 3, "unacked_restore_interval": 1}

@@ -12,8 +12,8 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from lms.models import ReportRun
-from lms.roles import Role
-from lms.services import report_request
+from lms.people.roles import Role
+from lms.reporting.runs import report_request
 
 pytestmark = [
     pytest.mark.integration,
@@ -152,7 +152,7 @@ def test_a_dead_broker_keeps_the_page_fast_and_the_report_arrives_once_it_is_bac
 ):
     from celery import current_app
 
-    from lms.services import report_sweep
+    from lms.reporting.runs import report_sweep
 
     port, start = private_redis
     url = f"redis://127.0.0.1:{port}/0"

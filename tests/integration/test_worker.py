@@ -9,9 +9,9 @@ from django.db import OperationalError
 
 from config.celery import app
 from lms.models import ReportRun
-from lms.reports import build as report_build_module
-from lms.services import report_request
-from lms.tasks import schedule_report
+from lms.reporting import build as report_build_module
+from lms.reporting.runs import report_request
+from lms.reporting.tasks import schedule_report
 
 pytestmark = [
     pytest.mark.integration,
@@ -58,7 +58,7 @@ def test_a_job_that_fails_once_is_retried_and_the_report_is_made_once(worker, to
             raise OperationalError("database went away")
         return real_build(run, **kwargs)
 
-    monkeypatch.setattr("lms.services.build_files", flaky)
+    monkeypatch.setattr("lms.reporting.runs.build_files", flaky)
     run = report_request(
         organization=town, kind="hr_completion", as_of=AS_OF, trigger="command"
     ).run

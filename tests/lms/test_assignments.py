@@ -2,8 +2,8 @@ import datetime
 
 import pytest
 
+from lms.assignments import assigned_tracks
 from lms.factories import DepartmentFactory, MembershipFactory, TrackAssignmentFactory, UserFactory
-from lms.selectors import assigned_tracks
 
 DAY = datetime.date(2026, 11, 28)
 

@@ -4,9 +4,9 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
+from lms.audit import audit_prune, audit_record
 from lms.factories import UserFactory
 from lms.models import AuditEvent
-from lms.services import audit_prune, audit_record
 from tests.conftest import PASSWORD
 
 

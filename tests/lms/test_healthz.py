@@ -21,7 +21,7 @@ class DownDatabase:
 
 
 def test_healthz_is_503_when_the_database_is_down(client, db, monkeypatch):
-    monkeypatch.setattr("lms.views.connection", DownDatabase())
+    monkeypatch.setattr("lms.health.connection", DownDatabase())
 
     response = client.get("/healthz")
 

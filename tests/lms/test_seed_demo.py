@@ -9,7 +9,7 @@ from django.urls import reverse
 from courses.models import ModuleCompletion, ModulePage, TrackPage
 from lms.demo.seed import DEMO_ACCOUNTS
 from lms.models import Membership, TrackAssignment, User
-from lms.roles import Role
+from lms.people.roles import Role
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from courses.fiscal import fiscal_year_bounds, local_today
 from lms.models import Organization, ReportRun
-from lms.services import report_build, report_request
+from lms.reporting.runs import report_build, report_request
 
 
 class Command(BaseCommand):

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from courses.fiscal import local_today
 from lms.models import Organization
-from lms.roster import roster_apply, roster_plan
+from lms.people.roster import roster_apply, roster_plan
 
 
 class Command(BaseCommand):

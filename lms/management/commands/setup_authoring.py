@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
 from courses.models import LearningHomePage
-from lms.authoring import authoring_setup
+from lms.people.authoring import authoring_setup
 
 
 class Command(BaseCommand):

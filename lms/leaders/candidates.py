@@ -1,0 +1,501 @@
+"""DX promotion leader candidates (DX推進リーダー候補), ranked per department with reasons.
+
+Rule (``LeaderCriteria``, edited by IT policy): a member of staff is a
+candidate when they meet every minimum level and, if set, have completed the
+required track. Points: ``weight_level`` for each level above the minimum in
+the minimum areas (or for each level at 2+ when no minimum is set), plus
+volunteering, endorsement by the department head, and modules authored.
+Departments (課) without any candidate are flagged: the goal is at least one
+leader in every 所属.
+"""
+
+import datetime
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from operator import add, itemgetter
+
+from django.db import connection
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from wagtail.models import Page
+
+from assessments.levels import Level
+from assessments.models import SkillArea, SkillResult
+from courses.curriculum import Curriculum
+from courses.fiscal import fiscal_year_of
+from courses.models import CourseCompletion, ModulePage
+from lms.models import (
+    Department,
+    LeaderCriteria,
+    LeaderNomination,
+    Membership,
+    Position,
+    User,
+    full_name,
+)
+
+CHUNK = 2000
+
+
+@dataclass
+class Candidate:
+    user_id: int
+    staff_number: str
+    name: str
+    department_id: int
+    department: str
+    position: str
+    rank: int  # within the department, from the SQL's window function
+    score: int
+    levels: dict[str, int]
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def reasons_text(self) -> str:
+        return "、".join(self.reasons)
+
+
+def criteria_snapshot(criteria: LeaderCriteria, areas: dict[str, SkillArea]) -> dict:
+    return {
+        "minimum_levels": {
+            code: level for code, level in (criteria.minimum_levels or {}).items() if code in areas
+        },
+        "required_track_id": criteria.required_track_id,
+        "required_track": str(criteria.required_track) if criteria.required_track else "",
+        "weight_level": criteria.weight_level,
+        "weight_self_nomination": criteria.weight_self_nomination,
+        "weight_endorsement": criteria.weight_endorsement,
+        "weight_authored": criteria.weight_authored,
+    }
+
+
+def leader_criteria_for(organization) -> LeaderCriteria:
+    """The organisation's criteria, or the defaults (unsaved until someone saves them)."""
+    return LeaderCriteria.objects.filter(organization=organization).first() or LeaderCriteria(
+        organization=organization, minimum_levels={"caution": 2, "data": 2}
+    )
+
+
+class CandidateStream:
+    """Candidates ranked per department, one query selecting, scoring and ranking them.
+
+    Iterating runs one SQL statement (``_CANDIDATES_SQL``): latest level per category
+    as of the date, pivoted per person; nominations, endorsements, authored modules and
+    the required track as aggregates; the rules as a ``WHERE``; the rank within the
+    department as a window function. The same statement returns the level distribution
+    per department and category (the heatmap) as grouped rows before the candidates.
+    Rows come from a server-side cursor; Python only words each candidate's reasons.
+    After iterating, ``heatmap()`` and ``uncovered()`` use what was seen (no queries).
+    A fixed number of queries whatever the number of staff.
+    """
+
+    def __init__(self, *, organization, as_of: datetime.date, criteria=None):
+        self.organization = organization
+        self.as_of = as_of
+        criteria = criteria or leader_criteria_for(organization)
+        self.categories = {a.code: a for a in SkillArea.objects.filter(parent__isnull=True)}
+        # The categories in the order of their columns in the SQL (by area id).
+        self._areas = sorted(self.categories.values(), key=lambda area: area.id)
+        self._codes = [area.code for area in self._areas]
+        self.criteria = criteria_snapshot(criteria, self.categories)
+        self.departments = list(  # (id, name, path, level) tuples: no model instances
+            Department.objects.filter(organization=organization)
+            .order_by("sort_order", "path")
+            .values_list("id", "name", "path", "level", named=True)
+        )
+        self.required_courses = None
+        if criteria.required_track_id:
+            curriculum = Curriculum.load()
+            self.required_courses = curriculum.courses_by_track.get(criteria.required_track_id, [])
+        self._counts: dict[int, list[int]] = {}
+        self._covered: set[int] = set()
+
+    def __iter__(self) -> Iterator[Candidate]:
+        if not self.categories:
+            return  # no category: no reasons, so no candidate (and an empty heatmap)
+        sql, params = self._sql()
+        areas, codes = self._areas, self._codes
+        # "データ活用 中級" for each category and level that earns a reason (2 and up).
+        worded = {
+            (area.code, level.value): f"{area.name} {level.label}"
+            for area in areas
+            for level in Level
+            if level >= Level.INTERMEDIATE
+        }
+        snapshot = self.criteria
+        track_reason = (
+            _("completed %(track)s") % {"track": snapshot["required_track"]}
+            if self.required_courses is not None
+            else None
+        )
+        volunteered, endorsed = _("volunteered"), _("endorsed by the department head")
+        covered, counts = self._covered, self._counts
+        candidate_at = 4 + len(codes) * len(_LEVELS_ABOVE_ZERO)
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(sql, params)
+            while chunk := cursor.fetchmany(CHUNK):
+                for row in chunk:
+                    if row[0] == _HEATMAP:
+                        # A department's members, and per category how many of them hold
+                        # level 1 … 4 (the others, never assessed or at 0, are at level 0).
+                        counts[row[1]] = [int(n) for n in row[3:candidate_at]]
+                        continue
+                    (user_id, staff_number, family_name, given_name, department, position,
+                     score, nominated, head, authored,
+                     *pivot) = row[candidate_at:]  # fmt: skip
+                    department_id = row[1]
+                    covered.add(department_id)
+                    levels = {
+                        code: level
+                        for code, level in zip(codes, pivot, strict=True)
+                        if level is not None
+                    }
+                    # Highest level first; equal levels keep category order (a stable sort).
+                    reasons = [
+                        worded[item]
+                        for item in sorted(levels.items(), key=_level, reverse=True)
+                        if item in worded
+                    ]
+                    if track_reason is not None:
+                        reasons.append(track_reason)
+                    if nominated:
+                        reasons.append(volunteered)
+                    if head:
+                        reasons.append(endorsed)
+                    if authored:
+                        reasons.append(_("%(count)s modules authored") % {"count": authored})
+                    yield Candidate(
+                        user_id=user_id,
+                        staff_number=staff_number,
+                        name=full_name(family_name, given_name),
+                        department_id=department_id,
+                        department=department,
+                        position=position,
+                        rank=int(row[2]),
+                        score=int(score),
+                        levels=levels,
+                        reasons=reasons,
+                    )
+
+    def heatmap(self) -> dict:
+        return _heatmap_rows(
+            self.departments, self._counts, list(self.categories.values()), self._codes
+        )
+
+    def uncovered(self) -> list[dict]:
+        """課 (and 部) with no candidate in them or their units."""
+        paths = {d.id: d.path for d in self.departments}
+        # Every "/…/" prefix of a covered path: the paths a covered one starts with.
+        covered = {
+            path[: end + 1]
+            for path in {paths[d] for d in self._covered if d in paths}
+            for end, char in enumerate(path)
+            if char == "/"
+        }
+        return [
+            {"id": d.id, "name": d.name}
+            for d in self.departments
+            if d.level != Department.Level.UNIT and d.path not in covered
+        ]
+
+    def _sql(self) -> tuple[str, dict]:
+        snapshot = self.criteria
+        minimums = snapshot["minimum_levels"]
+        areas = self._areas
+        postgres = connection.vendor == "postgresql"
+        params = {
+            "organization": self.organization.pk,
+            "as_of": self.as_of,
+            "day_after": _day_after_in_local_time(self.as_of),
+            "fiscal_year": fiscal_year_of(self.as_of),
+            "weight_level": snapshot["weight_level"],
+            "weight_self": snapshot["weight_self_nomination"],
+            "weight_endorsement": snapshot["weight_endorsement"],
+            "weight_authored": snapshot["weight_authored"],
+        }
+        pivots, column = [], {}
+        for index, area in enumerate(areas):
+            params[f"area{index}"] = area.id
+            column[area.code] = f"person.l{index}"
+            pivots.append(f"MAX(CASE WHEN area_id = %(area{index})s THEN level END) AS l{index}")
+        points, conditions = [], []
+        considered = minimums or {code: Level.INTERMEDIATE for code in self.categories}
+        for index, (code, minimum) in enumerate(considered.items()):
+            level = f"COALESCE({column[code]}, 0)"
+            params[f"min{index}"] = int(minimum) if minimums else 1
+            points.append(
+                f"CASE WHEN {level} > %(min{index})s "
+                f"THEN ({level} - %(min{index})s) * %(weight_level)s ELSE 0 END"
+            )
+            if minimums:
+                conditions.append(f"{level} >= %(min{index})s")
+        if not minimums:  # someone to give reasons for: a level of 2 or more somewhere
+            conditions.append(
+                "("
+                + " OR ".join(
+                    f"COALESCE({column[code]}, 0) >= {int(Level.INTERMEDIATE)}"
+                    for code in self.categories
+                )
+                + ")"
+            )
+        track_join = ""
+        if self.required_courses is not None:
+            if self.required_courses:
+                placeholders = []
+                for index, course_id in enumerate(self.required_courses):
+                    params[f"course{index}"] = course_id
+                    placeholders.append(f"%(course{index})s")
+                params["course_count"] = len(self.required_courses)
+                track_join = _TRACK_JOIN.format(
+                    courses=", ".join(placeholders), table=_TABLES["coursecompletion"]
+                )
+                conditions.append("track.n >= %(course_count)s")
+            else:
+                conditions.append("1 = 0")
+        sql = _CANDIDATES_SQL.format(
+            pivots=", ".join(pivots),
+            level_columns=", ".join(f"levels.l{index}" for index in range(len(areas))),
+            level_names=", ".join(f"l{index}" for index in range(len(areas))),
+            counts=", ".join(
+                f"COUNT(*) FILTER (WHERE l{index} = {level})"
+                for index in range(len(areas))
+                for level in _LEVELS_ABOVE_ZERO
+            ),
+            no_counts=", ".join("NULL" for _area in areas for _level in _LEVELS_ABOVE_ZERO),
+            no_levels=", ".join("NULL" for _area in areas),
+            level_points=" + ".join(points),
+            track_join=track_join,
+            conditions=" AND ".join(conditions),
+            collate=' COLLATE "C"' if postgres else "",  # code point order, as Python sorts
+            **_TABLES,
+        )
+        return sql, params
+
+
+def _heatmap_rows(departments, counts, categories, codes) -> dict:
+    """Skill level distribution per section (課, units rolled up) and category.
+
+    ``counts``: per department, its members then how many hold level 1 … 4 in each
+    category of ``codes`` in turn (one flat list, as the SQL returns it).
+    """
+    sections = [d for d in departments if d.level != Department.Level.UNIT]
+    section_ids = {section.path: section.id for section in sections}
+    # Each department's counts are added once to every section above it (or itself).
+    rolled: dict[int, list[int]] = {}
+    for department in departments:
+        own = counts.get(department.id)
+        if own is None:
+            continue
+        parts = department.path.strip("/").split("/")
+        for depth in range(1, len(parts) + 1):
+            section_id = section_ids.get("/" + "/".join(parts[:depth]) + "/")
+            if section_id is not None:
+                total = rolled.get(section_id)
+                rolled[section_id] = own if total is None else list(map(add, total, own))
+    step = len(_LEVELS_ABOVE_ZERO)
+    start = {code: 1 + index * step for index, code in enumerate(codes)}
+    empty = [0] * (1 + step * len(codes))
+    rows = []
+    for section in sections:
+        total = rolled.get(section.id, empty)
+        people = total[0]
+        cells = []
+        for area in categories:
+            above = total[start[area.code] : start[area.code] + step]
+            distribution = [people - sum(above), *above]
+            average = (
+                sum(level * n for level, n in enumerate(distribution)) / people if people else 0
+            )
+            cells.append(
+                {
+                    "area": area.code,
+                    "people": people,
+                    "average": round(average, 2),
+                    "distribution": distribution,
+                }
+            )
+        rows.append({"department": section.name, "department_id": section.id, "cells": cells})
+    return {"areas": [{"code": a.code, "name": a.name} for a in categories], "rows": rows}
+
+
+_HEATMAP = 0
+_level = itemgetter(1)
+_LEVELS_ABOVE_ZERO = range(1, len(Level))  # counted; level 0 is everyone else
+_TABLES = {
+    "skillresult": SkillResult._meta.db_table,
+    "skillarea": SkillArea._meta.db_table,
+    "membership": Membership._meta.db_table,
+    "department": Department._meta.db_table,
+    "position": Position._meta.db_table,
+    "user": User._meta.db_table,
+    "nomination": LeaderNomination._meta.db_table,
+    "page": Page._meta.db_table,
+    "modulepage": ModulePage._meta.db_table,
+    "coursecompletion": CourseCompletion._meta.db_table,
+}
+_TRACK_JOIN = """
+JOIN (
+    SELECT user_id, COUNT(DISTINCT course_id) AS n FROM {table}
+    WHERE course_id IN ({courses}) AND cycle IN (0, %(fiscal_year)s)
+    GROUP BY user_id
+) track ON track.user_id = person.user_id"""
+# Columns: kind, department, rank within the department; then for heatmap rows (kind 0,
+# one per department, first) its members and, per category (by area id) and level 1 … 4,
+# how many of them hold it; then for candidates (kind 1, ranked within their department)
+# user, staff number, family and given names, department and position names, score,
+# volunteered, endorsed, modules authored and one level per category (by area id, NULL
+# when never assessed). The candidates' branch comes first in the SQL, so that
+# PostgreSQL types the NULL columns from it.
+_CANDIDATES_SQL = """
+WITH
+latest AS (
+    SELECT user_id, area_id, level FROM (
+        SELECT r.user_id, r.area_id, r.level,
+               ROW_NUMBER() OVER (PARTITION BY r.user_id, r.area_id
+                                  ORDER BY r.assessed_at DESC, r.id DESC) AS n
+        FROM {skillresult} r
+        WHERE r.area_id IN (SELECT id FROM {skillarea} WHERE parent_id IS NULL)
+          AND r.assessed_at < %(day_after)s
+    ) ranked
+    WHERE n = 1
+),
+member AS (
+    SELECT m.user_id, m.department_id, m.position_id
+    FROM {membership} m
+    JOIN {department} d ON d.id = m.department_id
+    JOIN {user} u ON u.id = m.user_id
+    WHERE d.organization_id = %(organization)s AND m.is_primary AND u.is_active
+      AND m.valid_from <= %(as_of)s AND (m.valid_to IS NULL OR m.valid_to >= %(as_of)s)
+),
+levels AS (SELECT user_id, {pivots} FROM latest GROUP BY user_id),
+person AS (
+    SELECT member.*, {level_columns}
+    FROM member LEFT JOIN levels ON levels.user_id = member.user_id
+),
+nomination AS (
+    SELECT user_id,
+           MAX(CASE WHEN kind = 'self' THEN 1 ELSE 0 END) AS volunteered,
+           MAX(CASE WHEN kind = 'endorsement' THEN 1 ELSE 0 END) AS endorsed
+    FROM {nomination} WHERE fiscal_year = %(fiscal_year)s
+    GROUP BY user_id
+),
+authored AS (
+    SELECT p.owner_id AS user_id, COUNT(*) AS n
+    FROM {page} p JOIN {modulepage} mp ON mp.page_ptr_id = p.id
+    WHERE p.live AND p.owner_id IS NOT NULL
+    GROUP BY p.owner_id
+),
+scored AS (
+    SELECT person.user_id, person.department_id, u.staff_number, u.family_name,
+           u.given_name, d.name AS department, pos.name AS position,
+           COALESCE(nomination.volunteered, 0) AS volunteered,
+           COALESCE(nomination.endorsed, 0) AS endorsed,
+           COALESCE(authored.n, 0) AS authored,
+           {level_names},
+           {level_points}
+           + COALESCE(nomination.volunteered, 0) * %(weight_self)s
+           + COALESCE(nomination.endorsed, 0) * %(weight_endorsement)s
+           + COALESCE(authored.n, 0) * %(weight_authored)s AS score
+    FROM person
+    JOIN {user} u ON u.id = person.user_id
+    JOIN {department} d ON d.id = person.department_id
+    LEFT JOIN {position} pos ON pos.id = person.position_id
+    LEFT JOIN nomination ON nomination.user_id = person.user_id
+    LEFT JOIN authored ON authored.user_id = person.user_id{track_join}
+    WHERE {conditions}
+)
+SELECT 1 AS kind, department_id,
+       ROW_NUMBER() OVER (PARTITION BY department_id
+                          ORDER BY score DESC, staff_number{collate}, user_id),
+       NULL, {no_counts},
+       user_id, staff_number, family_name, given_name, department, position, score,
+       volunteered, endorsed, authored, {level_names}
+FROM scored
+UNION ALL
+SELECT 0, department_id, NULL, COUNT(*), {counts},
+       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, {no_levels}
+FROM person
+GROUP BY department_id
+ORDER BY 1, 2, 3
+"""
+
+
+def _day_after_in_local_time(day: datetime.date) -> datetime.datetime:
+    """``assessed_at__date <= day`` in the site's time zone, as a half-open bound."""
+    start = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time())
+    return timezone.make_aware(start)
+
+
+@dataclass
+class CandidateChanges:
+    """What changed from one candidate report to the next: criteria and people."""
+
+    criteria: list[dict]
+    added: list
+    removed: list
+    added_count: int = 0
+    removed_count: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.criteria or self.added_count or self.removed_count)
+
+
+CRITERIA_WEIGHTS = (
+    "weight_level",
+    "weight_self_nomination",
+    "weight_endorsement",
+    "weight_authored",
+)
+# The page names at most this many people in and out; the counts are always exact.
+CHANGES_LISTED = 200
+
+
+def candidate_changes(
+    *, stored: dict, criteria: dict, areas: list[dict], entries: dict
+) -> CandidateChanges:
+    """The changes stored with a run (``summary["changes"]``), with the criteria put into
+    words now, in the reader's language, and the people named by their entries
+    (``entries``: id → ``CandidateEntry``, read by the caller). Pure: no queries."""
+    before, after = stored["criteria"], criteria
+    area_names = {area["code"]: area["name"] for area in [*stored.get("areas", []), *areas]}
+
+    def level(value) -> str:
+        return f"{value} {Level(value).label}" if value else str(_("No minimum"))
+
+    changed = []
+    before_minimums = before.get("minimum_levels", {})
+    after_minimums = after.get("minimum_levels", {})
+    for code in sorted(set(before_minimums) | set(after_minimums)):
+        if before_minimums.get(code) != after_minimums.get(code):
+            changed.append(
+                {
+                    "label": _("Minimum level: %(area)s") % {"area": area_names.get(code, code)},
+                    "before": level(before_minimums.get(code)),
+                    "after": level(after_minimums.get(code)),
+                }
+            )
+    if before.get("required_track_id") != after.get("required_track_id"):
+        changed.append(
+            {
+                "label": str(LeaderCriteria._meta.get_field("required_track").verbose_name),
+                "before": before.get("required_track") or "—",
+                "after": after.get("required_track") or "—",
+            }
+        )
+    for name in CRITERIA_WEIGHTS:
+        if before.get(name) != after.get(name):
+            changed.append(
+                {
+                    "label": str(LeaderCriteria._meta.get_field(name).verbose_name),
+                    "before": before.get(name),
+                    "after": after.get(name),
+                }
+            )
+    people = stored["people"]
+    return CandidateChanges(
+        criteria=changed,
+        added=[entries[pk] for pk in people["added"] if pk in entries],
+        removed=[entries[pk] for pk in people["removed"] if pk in entries],
+        added_count=people["added_count"],
+        removed_count=people["removed_count"],
+    )

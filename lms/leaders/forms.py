@@ -1,0 +1,48 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from assessments.levels import Level
+from assessments.models import SkillArea
+from courses.models import TrackPage
+from lms.models import LeaderCriteria
+
+LEVEL_CHOICES = [("", _("No minimum"))] + [
+    (str(level.value), f"{level.value} {level.label}") for level in Level if level > 0
+]
+
+
+class LeaderCriteriaForm(forms.ModelForm):
+    """IT policy's settings screen: one minimum-level field per skill category."""
+
+    class Meta:
+        model = LeaderCriteria
+        fields = [
+            "required_track",
+            "weight_level",
+            "weight_self_nomination",
+            "weight_endorsement",
+            "weight_authored",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["required_track"].queryset = TrackPage.objects.live().order_by("path")
+        self.categories = list(SkillArea.objects.filter(parent__isnull=True))
+        minimums = self.instance.minimum_levels or {}
+        for area in self.categories:
+            self.fields[f"minimum_{area.code}"] = forms.TypedChoiceField(
+                label=_("Minimum level: %(area)s") % {"area": area.name},
+                choices=LEVEL_CHOICES,
+                coerce=int,
+                empty_value=None,
+                required=False,
+                initial=str(minimums.get(area.code, "")),
+            )
+
+    def save(self, commit=True):
+        self.instance.minimum_levels = {
+            area.code: self.cleaned_data[f"minimum_{area.code}"]
+            for area in self.categories
+            if self.cleaned_data.get(f"minimum_{area.code}")
+        }
+        return super().save(commit=commit)

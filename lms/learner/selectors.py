@@ -1,0 +1,115 @@
+"""Reads for マイページ and マイスキル. Fixed query counts."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from assessments.models import Quiz
+from assessments.selectors import QuizStatus, SkillProfile, quiz_statuses, skill_profile
+from courses.fiscal import fiscal_year_of, local_today
+from courses.models import TrackPage
+from courses.selectors import (
+    ModuleProgress,
+    TrackProgress,
+    courses_for_areas,
+    progress_for_tracks,
+)
+from lms.assignments import assigned_tracks
+from lms.models import LeaderNomination, Membership, Notice
+from lms.people.posts import memberships_on
+
+
+@dataclass
+class Resume:
+    """Where the learner left off: the next module to study, and in which track."""
+
+    module: ModuleProgress
+    track: TrackProgress
+
+
+@dataclass
+class MyPage:
+    today: datetime.date
+    fiscal_year: int
+    memberships: list[Membership]
+    assigned: list[TrackProgress] = field(default_factory=list)
+    optional: list[TrackProgress] = field(default_factory=list)
+    resume: Resume | None = None
+    notices: list[Notice] = field(default_factory=list)
+
+    @property
+    def overdue_count(self) -> int:
+        return sum(1 for track in self.assigned if track.overdue)
+
+
+def mypage_for_user(*, user, today: datetime.date | None = None) -> MyPage:
+    """Everything マイページ shows, in a fixed number of queries (about eight)."""
+    today = today or local_today()
+    memberships = memberships_on(user=user, day=today)
+    due = assigned_tracks(user=user, day=today, memberships=memberships)
+    tracks = list(TrackPage.objects.live().order_by("path"))
+    progress = progress_for_tracks(user=user, tracks=tracks, today=today)
+    page = MyPage(today=today, fiscal_year=fiscal_year_of(today), memberships=memberships)
+    for track in tracks:
+        item = progress[track.id]
+        if track.id in due:
+            item.due_date = due[track.id]
+            # A track with nothing published yet cannot be overdue.
+            item.overdue = item.due_date < today and item.done < item.total
+            page.assigned.append(item)
+        else:
+            page.optional.append(item)
+    page.assigned.sort(key=lambda item: (item.completed, item.due_date))
+    page.resume = _resume_point(page.assigned + page.optional)
+    page.notices = list(Notice.objects.filter(user=user).order_by("-created_at")[:5])
+    return page
+
+
+def _resume_point(tracks: list[TrackProgress]) -> Resume | None:
+    """Next module after the learner's latest completion; failing that, the first one due.
+
+    When the latest course is finished, the next module of the same track follows.
+    """
+    latest = None
+    for track in tracks:
+        for course in track.courses:
+            last = course.last_completed_at
+            if last and (latest is None or last > latest[0]):
+                latest = (last, course, track)
+    if latest:
+        _, course, track = latest
+        module = course.next_module or track.next_module
+        if module:
+            return Resume(module=module, track=track)
+    for track in tracks:
+        if track.due_date and track.next_module:
+            return Resume(module=track.next_module, track=track)
+    return None
+
+
+# Staff are expected to reach this level in every area; below it, courses are suggested.
+SKILL_TARGET_LEVEL = 2
+
+
+@dataclass
+class SkillsPage:
+    profile: SkillProfile
+    skill_checks: dict[int, QuizStatus]
+    suggested_courses: list
+    volunteered: bool
+
+
+def skills_page_for_user(*, user) -> SkillsPage:
+    """My skills: levels with evidence, self-ratings, history, skill checks, what to study next."""
+    profile = skill_profile(user=user)
+    below_target = [
+        area_id for area_id, level in profile.levels_by_area().items() if level < SKILL_TARGET_LEVEL
+    ]
+    checks = list(Quiz.objects.filter(kind=Quiz.Kind.SKILL_CHECK).order_by("title"))
+    return SkillsPage(
+        profile=profile,
+        skill_checks=quiz_statuses(user=user, quizzes=checks),
+        suggested_courses=courses_for_areas(user=user, area_ids=below_target),
+        volunteered=LeaderNomination.objects.filter(
+            user=user, kind=LeaderNomination.Kind.SELF, fiscal_year=fiscal_year_of(local_today())
+        ).exists(),
+    )

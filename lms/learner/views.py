@@ -1,0 +1,120 @@
+"""マイページ, マイスキル and プロフィール, and a person's pages for those who may see them."""
+
+from allauth.mfa.utils import is_mfa_enabled
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from assessments.levels import level_guide
+from assessments.models import SelfAssessment
+from assessments.services import INVALID_RATING, AssessmentError, self_assessment_record
+from courses.fiscal import local_today
+from lms.audit import audit_record
+from lms.learner.charts import skill_chart
+from lms.learner.forms import ProfileForm
+from lms.learner.selectors import mypage_for_user, skills_page_for_user
+from lms.models import AuditEvent
+from lms.people.access import subject_or_404
+from lms.people.permissions import can_view_progress_of, can_view_skills_of, is_hr
+
+
+@login_required
+@never_cache
+def mypage(request):
+    page = mypage_for_user(user=request.user)
+    return render(request, "lms/mypage.html", {"page": page, "subject": request.user})
+
+
+def _audited_view(request, subject, action) -> None:
+    audit_record(request=request, action=action, subject=subject, staff_number=subject.staff_number)
+
+
+@login_required
+@never_cache
+def person_progress(request, user_id: int):
+    """A person's progress: their department head, HR (former staff too), administrators."""
+    subject = subject_or_404(request, user_id, allowed=can_view_progress_of)
+    if subject.pk == request.user.pk:
+        return redirect("lms:mypage")
+    _audited_view(request, subject, AuditEvent.Action.PERSON_PROGRESS_VIEWED)
+    page = mypage_for_user(user=subject, today=local_today())
+    return render(
+        request,
+        "lms/mypage.html",
+        {"page": page, "subject": subject, "hr_tools": is_hr(request.user)},
+    )
+
+
+@login_required
+@never_cache
+def skills(request):
+    """My skills (習熟度): measured levels with evidence, self-assessment, history, next steps."""
+    if request.method == "POST":
+        try:
+            ratings = {
+                int(key.removeprefix("rating-")): int(value)
+                for key, value in request.POST.items()
+                if key.startswith("rating-") and value
+            }
+            saved = self_assessment_record(user=request.user, ratings=ratings)
+        except (ValueError, AssessmentError):
+            messages.error(request, str(INVALID_RATING))
+        else:
+            messages.success(
+                request,
+                _("Your self-assessment has been saved.") if saved else _("No changes to save."),
+            )
+        return redirect("lms:skills")
+    return _skills_page(request, request.user)
+
+
+def _skills_page(request, subject):
+    page = skills_page_for_user(user=subject)
+    return render(
+        request,
+        "lms/skills.html",
+        {
+            "page": page,
+            "subject": subject,
+            "level_guide": level_guide(),
+            "ratings": SelfAssessment.Rating,
+            "chart": skill_chart(page.profile),
+        },
+    )
+
+
+@login_required
+@never_cache
+def person_skills(request, user_id: int):
+    """A person's measured skill levels, for IT policy and administrators; 404 otherwise."""
+    subject = subject_or_404(request, user_id, allowed=can_view_skills_of, is_active=True)
+    if subject.pk == request.user.pk:
+        return redirect("lms:skills")
+    _audited_view(request, subject, AuditEvent.Action.PERSON_SKILLS_VIEWED)
+    return _skills_page(request, subject)
+
+
+@login_required
+@never_cache
+def profile(request):
+    """プロフィール: what the roster holds (read only) and what staff write themselves."""
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST":
+        if form.is_valid():
+            form.save()
+            messages.success(request, _("Your profile has been saved."))
+            return redirect("lms:profile")
+        messages.error(request, _("Please correct the errors below."))
+    memberships = (
+        request.user.memberships.active_on(local_today())
+        .select_related("department", "position")
+        .order_by("-is_primary", "department__path")
+    )
+    return render(
+        request,
+        "lms/profile.html",
+        {"form": form, "memberships": memberships, "mfa_enabled": is_mfa_enabled(request.user)},
+        status=400 if form.errors else 200,
+    )

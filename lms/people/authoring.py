@@ -1,0 +1,84 @@
+"""Who may author what in the Wagtail admin, and the review workflow.
+
+- IT policy (情報政策担当) edits and publishes everything under a learning home.
+- A DX promotion leader edits only the tracks they are given: each track has
+  its own editors' group with add/change permission on that subtree (no
+  publish), and every change goes through the workflow
+  「DX推進リーダー作成 → 情報政策担当承認」 before learners see it.
+
+Idempotent: every function may be run again (seed, ``setup_authoring``).
+"""
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from wagtail.models import (
+    Collection,
+    GroupApprovalTask,
+    GroupCollectionPermission,
+    GroupPagePermission,
+    Workflow,
+    WorkflowPage,
+    WorkflowTask,
+)
+
+from lms.people.roles import Role
+
+WORKFLOW_NAME = "DX推進リーダー作成 → 情報政策担当承認"
+APPROVAL_TASK_NAME = "情報政策担当の承認"
+IT_POLICY_PAGE_PERMISSIONS = ("add", "change", "publish", "lock", "unlock")
+EDITOR_PAGE_PERMISSIONS = ("add", "change")
+AUTHOR_COLLECTION_PERMISSIONS = (
+    ("wagtailimages", "add_image"),
+    ("wagtailimages", "choose_image"),
+    ("wagtaildocs", "add_document"),
+    ("wagtaildocs", "choose_document"),
+)
+
+
+def _page_permission(page, group, kind):
+    permission = Permission.objects.get(
+        content_type__app_label="wagtailcore", codename=f"{kind}_page"
+    )
+    GroupPagePermission.objects.get_or_create(group=group, page=page, permission=permission)
+
+
+@transaction.atomic
+def authoring_setup(*, home) -> Workflow:
+    """Page permissions for IT policy, image/document permissions for authors, the workflow."""
+    it_policy = Group.objects.get_or_create(name=Role.IT_POLICY)[0]
+    for kind in IT_POLICY_PAGE_PERMISSIONS:
+        _page_permission(home, it_policy, kind)
+    root = Collection.get_first_root_node()
+    for group_name in (Role.DX_LEADER, Role.IT_POLICY):
+        group = Group.objects.get_or_create(name=group_name)[0]
+        for app_label, codename in AUTHOR_COLLECTION_PERMISSIONS:
+            GroupCollectionPermission.objects.get_or_create(
+                group=group,
+                collection=root,
+                permission=Permission.objects.get(
+                    content_type__app_label=app_label, codename=codename
+                ),
+            )
+    task = GroupApprovalTask.objects.filter(name=APPROVAL_TASK_NAME).first()
+    if task is None:
+        task = GroupApprovalTask.objects.create(name=APPROVAL_TASK_NAME)
+        task.groups.set([it_policy])
+    workflow, created = Workflow.objects.get_or_create(name=WORKFLOW_NAME)
+    if created:
+        WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
+    WorkflowPage.objects.update_or_create(page=home, defaults={"workflow": workflow})
+    return workflow
+
+
+def track_editors_group(track) -> Group:
+    """The group that may edit one track's pages (not publish them)."""
+    group, _created = Group.objects.get_or_create(name=f"track-editors-{track.pk}")
+    for kind in EDITOR_PAGE_PERMISSIONS:
+        _page_permission(track, group, kind)
+    return group
+
+
+@transaction.atomic
+def track_editor_assign(*, track, user) -> None:
+    """Let a DX promotion leader author one track."""
+    user.groups.add(track_editors_group(track), Group.objects.get_or_create(name=Role.DX_LEADER)[0])

@@ -1,0 +1,138 @@
+"""Who may see whose data. Every view that shows a person's data asks here.
+
+The rules (DESIGN §3): everyone sees their own; a department head sees the
+members of the department they head (with sub-departments) as of today; HR
+and site administrators see everyone in their organisations.
+
+A department head heads the department of their primary post (本務) only: a
+concurrent post (兼務) elsewhere is a member's seat, not a head's.
+"""
+
+import datetime
+
+from django.db.models import Q
+
+from lms.models import Membership
+from lms.people.roles import Role, user_has_role
+
+
+def is_hr(user) -> bool:
+    """HR's powers (completion of everyone, roster, personal-data requests); admins too."""
+    return user_has_role(user, Role.HR) or user_has_role(user, Role.ADMIN)
+
+
+def can_view_progress_of(viewer, subject, *, day: datetime.date) -> bool:
+    if not viewer.is_authenticated or not viewer.is_active:
+        return False
+    if viewer.pk == subject.pk:
+        return True
+    if viewer.is_superuser:
+        return True
+    viewer_posts = list(
+        Membership.objects.active_on(day)
+        .filter(user=viewer)
+        .values_list("department__organization_id", "department__path", "is_primary")
+    )
+    if not viewer_posts:
+        return False
+    subject_posts = Membership.objects.active_on(day).filter(user=subject)
+    if is_hr(viewer):
+        # HR keeps the records of former staff too (disclosure, anonymisation).
+        organizations = {organization_id for organization_id, _, _ in viewer_posts}
+        return Membership.objects.filter(
+            user=subject, department__organization_id__in=organizations
+        ).exists()
+    if user_has_role(viewer, Role.DEPT_HEAD):
+        headed = Q(pk__in=[])
+        for organization_id, path, is_primary in viewer_posts:
+            if not is_primary:
+                continue
+            headed |= Q(
+                department__organization_id=organization_id, department__path__startswith=path
+            )
+        return subject_posts.filter(headed).exists()
+    return False
+
+
+def can_view_skills_of(viewer, subject, *, day: datetime.date) -> bool:
+    """Measured skill levels: the person, IT policy and site administrators of their town.
+
+    HR tracks completion, not skills; department heads see completion only.
+    """
+    if not viewer.is_authenticated or not viewer.is_active:
+        return False
+    if viewer.pk == subject.pk or viewer.is_superuser:
+        return True
+    if not (user_has_role(viewer, Role.IT_POLICY) or user_has_role(viewer, Role.ADMIN)):
+        return False
+    organizations = set(
+        Membership.objects.active_on(day)
+        .filter(user=viewer)
+        .values_list("department__organization_id", flat=True)
+    )
+    return (
+        Membership.objects.active_on(day)
+        .filter(user=subject, department__organization_id__in=organizations)
+        .exists()
+    )
+
+
+def _in_organization(user, organization_id: int, day: datetime.date) -> bool:
+    return (
+        user.is_superuser
+        or Membership.objects.active_on(day)
+        .filter(user=user, department__organization_id=organization_id)
+        .exists()
+    )
+
+
+REPORT_ROLES = {"hr_completion": Role.HR, "dx_candidates": Role.IT_POLICY}
+
+
+def can_use_report_kind(user, kind: str) -> bool:
+    """HR's completion reports are for HR; candidate reports for IT policy; admins both."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user_has_role(user, Role.ADMIN) or user_has_role(user, REPORT_ROLES[kind])
+
+
+def can_view_report(user, run, *, day: datetime.date) -> bool:
+    return can_use_report_kind(user, run.kind) and _in_organization(user, run.organization_id, day)
+
+
+def can_view_skill_overview(user) -> bool:
+    return user.is_authenticated and (
+        user_has_role(user, Role.IT_POLICY) or user_has_role(user, Role.ADMIN)
+    )
+
+
+def headed_department(user, *, day: datetime.date):
+    """The department a department head heads: that of their primary post, or None."""
+    if not user_has_role(user, Role.DEPT_HEAD):
+        return None
+    membership = (
+        Membership.objects.active_on(day)
+        .filter(user=user, is_primary=True)
+        .select_related("department")
+        .first()
+    )
+    return membership.department if membership else None
+
+
+def heads(user, department, *, day: datetime.date) -> bool:
+    """Whether ``user`` heads ``department`` or a department above it, in the same town."""
+    headed = headed_department(user, day=day)
+    return (
+        headed is not None
+        and headed.organization_id == department.organization_id
+        and department.path.startswith(headed.path)
+    )
+
+
+def can_view_department(user, department, *, day: datetime.date) -> bool:
+    """HR and admins: any department of their town. Heads: their own, with its units."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if is_hr(user):
+        return _in_organization(user, department.organization_id, day)
+    return heads(user, department, day=day)

@@ -1,0 +1,62 @@
+"""Anonymisation of former staff once the retention period has passed.
+
+The learning records stay (so statistics stay true); what identifies the person goes.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from assessments.models import SelfAssessment
+from lms.models import CandidateEntry, Membership, Notice
+
+STILL_EMPLOYED = _("Only former staff (deactivated accounts) can be anonymised.")
+
+
+RETENTION_NOT_PASSED = _(
+    "The retention period has not passed yet: "
+    "this person's records can be anonymised from %(date)s."
+)
+
+
+class PrivacyError(Exception):
+    pass
+
+
+def anonymisable_from(user) -> datetime.date:
+    """The first day ``user``'s identity may be removed: retention after their last post."""
+    last_day = Membership.objects.filter(user=user).aggregate(last=Max("valid_to"))["last"]
+    if Membership.objects.filter(user=user, valid_to__isnull=True).exists() or last_day is None:
+        last_day = timezone.localdate()
+    return last_day + datetime.timedelta(days=settings.SHINKA_PERSONAL_DATA_RETENTION_DAYS)
+
+
+@transaction.atomic
+def person_anonymise(*, user, today: datetime.date | None = None) -> None:
+    """Remove what identifies a former member of staff; keep their learning records."""
+    today = today or timezone.localdate()
+    if user.is_active:
+        raise PrivacyError(STILL_EMPLOYED)
+    allowed_from = anonymisable_from(user)
+    if today < allowed_from:
+        raise PrivacyError(RETENTION_NOT_PASSED % {"date": allowed_from.isoformat()})
+    user.staff_number = f"anon-{user.pk}"
+    user.family_name = "匿名化済み"
+    user.given_name = ""
+    user.family_name_kana = ""
+    user.given_name_kana = ""
+    user.email = f"anon-{user.pk}@invalid.example"
+    user.interests = ""
+    user.set_unusable_password()
+    user.save()
+    user.groups.clear()
+    Notice.objects.filter(user=user).delete()
+    # Candidate reports keep their ranking, without the name.
+    CandidateEntry.objects.filter(user=user).update(
+        staff_number=user.staff_number, name=user.family_name
+    )
+    SelfAssessment.objects.filter(user=user).delete()

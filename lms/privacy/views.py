@@ -1,0 +1,67 @@
+"""開示請求 (disclosure) and anonymisation screens, for HR."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from lms.audit import audit_record
+from lms.models import AuditEvent
+from lms.people.access import subject_or_404
+from lms.people.permissions import can_view_progress_of, is_hr
+from lms.privacy.anonymisation import PrivacyError, person_anonymise
+from lms.privacy.disclosure import person_data_export
+
+
+def _hr_subject(request, user_id):
+    """Someone HR may act for: HR of the person's own town (former staff included)."""
+    return subject_or_404(
+        request,
+        user_id,
+        allowed=lambda viewer, subject, day: (
+            is_hr(viewer) and can_view_progress_of(viewer, subject, day=day)
+        ),
+    )
+
+
+@login_required
+@never_cache
+def person_export(request, user_id: int):
+    """開示請求: everything held about one person, as JSON. HR only; audited."""
+    subject = _hr_subject(request, user_id)
+    audit_record(
+        request=request,
+        action=AuditEvent.Action.PERSON_DATA_EXPORTED,
+        subject=subject,
+        staff_number=subject.staff_number,
+    )
+    response = JsonResponse(
+        person_data_export(user=subject), json_dumps_params={"ensure_ascii": False, "indent": 2}
+    )
+    response["Content-Disposition"] = f'attachment; filename="person-{subject.pk}.json"'
+    patch_cache_control(response, no_store=True, private=True)
+    return response
+
+
+@login_required
+@require_POST
+def person_anonymise_view(request, user_id: int):
+    subject = _hr_subject(request, user_id)
+    staff_number = subject.staff_number
+    try:
+        person_anonymise(user=subject)
+    except PrivacyError as error:
+        messages.error(request, str(error))
+        return redirect("lms:person_progress", user_id=subject.pk)
+    audit_record(
+        request=request,
+        action=AuditEvent.Action.PERSON_ANONYMISED,
+        subject=subject,
+        former_staff_number=staff_number,
+    )
+    messages.success(request, _("The former member of staff has been anonymised."))
+    return redirect("lms:hr_dashboard")

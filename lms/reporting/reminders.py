@@ -1,0 +1,114 @@
+"""Weekly reminders: overdue or soon-due staff get one e-mail a week at most;
+department heads get a summary of their department. Re-running in the same
+week sends nothing twice (a unique row per person and ISO week)."""
+
+import datetime
+from collections import defaultdict
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from courses.fiscal import local_today
+from lms.models import Membership, Organization, ReminderLog
+from lms.models.reminders import iso_week
+from lms.people.roles import Role
+from lms.reporting.completion import person_course_rows
+
+SOON = datetime.timedelta(days=14)
+
+
+def reminders_send(*, today: datetime.date | None = None) -> int:
+    today = today or local_today()
+    week = iso_week(today)
+    sent = 0
+    for organization in Organization.objects.all():
+        due = defaultdict(list)
+        by_department = defaultdict(list)
+        for row in person_course_rows(organization=organization, as_of=today):
+            if row.status == "completed" or row.due_date > today + SOON:
+                continue
+            due[row.user_id].append(row)
+            by_department[row.department.path].append(row)
+        emails = _emails(due.keys())
+        for user_id, rows in due.items():
+            sent += _send_once(user_id, week, emails.get(user_id), _staff_message(rows))
+        for head, department in _heads(organization, today):
+            rows = [
+                row
+                for path, rows in by_department.items()
+                if path.startswith(department.path)
+                for row in rows
+            ]
+            if rows:
+                sent += _send_once(head.id, f"{week}H", head.email, _head_message(department, rows))
+    return sent
+
+
+def _emails(user_ids) -> dict[int, str]:
+    return dict(
+        get_user_model()
+        .objects.filter(pk__in=list(user_ids), is_active=True)
+        .values_list("pk", "email")
+    )
+
+
+def _send_once(user_id: int, week: str, email: str | None, message: tuple[str, str]) -> int:
+    if not email:
+        return 0
+    try:
+        with transaction.atomic():
+            ReminderLog.objects.create(user_id=user_id, week=week)
+    except IntegrityError:
+        return 0  # already reminded this week
+    subject, body = message
+    send_mail(subject, body, None, [email], fail_silently=True)
+    return 1
+
+
+def _link(name: str) -> str:
+    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse(name)
+
+
+def _staff_message(rows) -> tuple[str, str]:
+    lines = [
+        f"- {row.track.title} / {row.course.title}（{_('Due')}: {row.due_date:%Y-%m-%d}"
+        f"{'、' + _('Overdue') if row.overdue else ''}）"
+        for row in rows
+    ]
+    body = _("These courses are due soon or overdue:") + "\n" + "\n".join(lines)
+    body += "\n\n" + _("Continue on My page (sign-in required):") + "\n" + _link("lms:mypage")
+    return "[しんか] " + _("Reminder: courses due"), body
+
+
+def _head_message(department, rows) -> tuple[str, str]:
+    people = sorted({(row.staff_number, row.name) for row in rows if row.overdue})
+    body = _(
+        "%(department)s: %(overdue)s people have overdue courses; "
+        "%(due)s courses are due within two weeks."
+    ) % {
+        "department": department.name,
+        "overdue": len(people),
+        "due": sum(1 for row in rows if not row.overdue),
+    }
+    body += "\n" + "\n".join(f"- {number} {name}" for number, name in people)
+    body += "\n\n" + _link("lms:hr_dashboard")
+    return "[しんか] " + _("Weekly summary for your department"), body
+
+
+def _heads(organization, today):
+    """(head, department of their primary post) for every department head in the town."""
+    return [
+        (membership.user, membership.department)
+        for membership in Membership.objects.active_on(today)
+        .filter(
+            department__organization=organization,
+            is_primary=True,
+            user__is_active=True,
+            user__groups__name=Role.DEPT_HEAD,
+        )
+        .select_related("user", "department")
+    ]

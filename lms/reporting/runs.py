@@ -1,0 +1,275 @@
+"""Report runs: request, publish, build, retry, fail, deliver, sweep.
+
+Each service owns its transaction.
+"""
+
+import datetime
+import logging
+import shutil
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from courses.fiscal import fiscal_year_of
+from lms.audit import audit_record
+from lms.models import AuditEvent, Notice, ReportRun
+from lms.people.permissions import REPORT_ROLES
+from lms.reporting.build import attach, build_files, sha256_of, store_with_run
+
+logger = logging.getLogger(__name__)
+
+
+REPORT_ALREADY_REQUESTED = gettext_lazy(
+    "This report is already being prepared. You will be notified when it is ready."
+)
+
+
+REPORT_QUEUED = gettext_lazy(
+    "The report has been requested. You will be notified when it is ready."
+)
+
+
+REPORT_QUEUE_DOWN = gettext_lazy(
+    "The report has been recorded but the job queue cannot be reached right now. "
+    "It will start automatically when the queue is back; there is no need to ask again."
+)
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    run: ReportRun
+    created: bool
+
+
+def _history(run: ReportRun, status: str, note: str = "") -> None:
+    run.history = [*run.history, {"status": status, "at": timezone.now().isoformat(), "note": note}]
+
+
+@transaction.atomic
+def report_request(
+    *,
+    organization,
+    kind: str,
+    as_of: datetime.date,
+    trigger: str,
+    requested_by=None,
+    publish: bool = True,
+) -> ReportRequest:
+    """Ask for a report. Idempotent per (organisation, kind, fiscal year, as-of date).
+
+    A new or failed run is queued and (with ``publish``) the job is published
+    after commit; a run that is queued, building or done is returned as it is.
+    """
+    fiscal_year = fiscal_year_of(as_of)
+    run, created = ReportRun.objects.select_for_update().get_or_create(
+        organization=organization,
+        kind=kind,
+        fiscal_year=fiscal_year,
+        as_of=as_of,
+        defaults={"trigger": trigger, "requested_by": requested_by},
+    )
+    if created:
+        _history(run, ReportRun.Status.QUEUED, trigger)
+        run.save(update_fields=["history"])
+    elif run.status == ReportRun.Status.FAILED:
+        run.status = ReportRun.Status.QUEUED
+        run.failure = run.error = ""
+        run.queued_at = timezone.now()
+        _history(run, ReportRun.Status.QUEUED, "requested again after failure")
+        run.save(update_fields=["status", "failure", "error", "queued_at", "history"])
+        created = True
+    if created and publish:
+        transaction.on_commit(lambda: report_enqueue(run_id=run.pk))
+    return ReportRequest(run=run, created=created)
+
+
+def report_enqueue(*, run_id: int) -> bool:
+    """Publish the build job. A dead broker is not an error here: the row stays
+    queued and the sweeper publishes it later. Returns whether it was published."""
+    from lms.reporting.tasks import build_report
+
+    if build_report.app.conf.task_always_eager:
+        # No worker (the demo): the job runs here and now, and records its own
+        # failure on the run; the page that asked still answers.
+        try:
+            build_report.apply_async(args=[run_id])
+        except Exception:  # noqa: BLE001 - shown on the run as its reason for failure
+            logger.exception("Report %s could not be built.", run_id)
+        return True
+    try:
+        # A connection of its own: a pooled one that failed while the broker was
+        # down would keep failing after the broker is back.
+        with build_report.app.connection_for_write() as connection:
+            build_report.apply_async(args=[run_id], retry=False, connection=connection)
+    except Exception:  # noqa: BLE001 - kombu raises many kinds; the sweeper retries
+        logger.warning("Could not publish report %s; the sweeper will retry.", run_id)
+        with transaction.atomic():
+            run = ReportRun.objects.select_for_update().get(pk=run_id)
+            if run.status == ReportRun.Status.QUEUED and not run.waiting_for_queue:
+                _history(run, ReportRun.Status.QUEUED, ReportRun.PUBLISH_FAILED)
+                run.save(update_fields=["history"])
+        return False
+    return True
+
+
+# A build still marked "building" after this long was abandoned (worker killed,
+# database lost); the sweeper queues it again. Longer than the task time limit.
+BUILD_ABANDONED_AFTER = datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+
+
+def report_build(*, run_id: int, claim: str = "", progress=None) -> ReportRun:
+    """Build a queued run's files and notify its recipients. Safe to call again.
+
+    The run is claimed for one job with a conditional UPDATE (queued →
+    building), so a duplicate message, a second beat or a sweeper never builds
+    the same run twice; files are written to a temporary folder and attached
+    only when complete, and only while the claim still holds, so a failure or
+    a build that lost its claim publishes no file.
+    """
+    claim = claim or uuid.uuid4().hex
+    claimed = ReportRun.objects.filter(pk=run_id, status=ReportRun.Status.QUEUED).update(
+        status=ReportRun.Status.BUILDING, started_at=timezone.now(), claim=claim
+    )
+    run = ReportRun.objects.select_related("organization").get(pk=run_id)
+    if not claimed:
+        return run
+    _history(run, ReportRun.Status.BUILDING)
+    run.save(update_fields=["history"])
+    built = build_files(run, progress=progress)
+    try:
+        with transaction.atomic():
+            holding = ReportRun.objects.select_for_update().filter(
+                pk=run.pk, status=ReportRun.Status.BUILDING, claim=claim
+            )
+            if not holding.exists():
+                return run  # requeued as abandoned meanwhile; the newer build publishes
+            stem = f"{run.kind}-{run.fiscal_year}-{run.as_of:%Y%m%d}-{run.pk}"
+            attach(run.xlsx_file, built["xlsx"], f"{stem}.xlsx")
+            attach(run.csv_file, built["csv"], f"{stem}.csv")
+            run.sha256 = sha256_of(built["xlsx"])
+            run.row_count = built["rows"]
+            run.criteria = built.get("criteria", {})
+            store_with_run(run, built)
+            run.status = ReportRun.Status.READY
+            run.finished_at = timezone.now()
+            _history(run, ReportRun.Status.READY, f"{run.row_count} rows")
+            run.save()
+            audit_record(
+                action=AuditEvent.Action.REPORT_GENERATED,
+                actor=run.requested_by,
+                report_id=run.pk,
+                kind=run.kind,
+                rows=run.row_count,
+                trigger=run.trigger,
+            )
+    finally:
+        shutil.rmtree(built["xlsx"].parent, ignore_errors=True)
+    report_notify(run=run)
+    return run
+
+
+@transaction.atomic
+def report_requeue(*, run_id: int, note: str, claim: str | None = None) -> bool:
+    """Put a run that failed part-way back in the queue.
+
+    With ``claim`` (a retry or redelivery of the job that claimed it) only that
+    job's own build is requeued; without (the sweeper) any abandoned build is.
+    """
+    run = ReportRun.objects.select_for_update().get(pk=run_id)
+    if run.status != ReportRun.Status.BUILDING or claim not in (None, run.claim):
+        return False
+    run.status = ReportRun.Status.QUEUED
+    run.claim = ""
+    run.queued_at = timezone.now()
+    _history(run, ReportRun.Status.QUEUED, note)
+    run.save(update_fields=["status", "claim", "queued_at", "history"])
+    return True
+
+
+@transaction.atomic
+def report_fail(*, run_id: int, failure: str, error: str = "", claim: str | None = None) -> bool:
+    """Mark a run that is not finished as failed: why (shown to HR) and the technical detail.
+
+    With ``claim``, only while that job's build is the current one: a late
+    failure never overrides a newer build that took over.
+    """
+    run = ReportRun.objects.select_for_update().get(pk=run_id)
+    if run.status not in (ReportRun.Status.QUEUED, ReportRun.Status.BUILDING):
+        return False
+    if claim is not None and run.claim != claim:
+        return False
+    run.status = ReportRun.Status.FAILED
+    run.failure = failure
+    run.error = error[:2000]
+    run.claim = ""
+    _history(run, ReportRun.Status.FAILED, failure)  # the detail may name hosts: admins only
+    run.save(update_fields=["status", "failure", "error", "claim", "history"])
+    return True
+
+
+def report_recipients(run: ReportRun):
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=REPORT_ROLES[run.kind])
+        .filter(memberships__department__organization=run.organization)
+        .distinct()
+    )
+
+
+def report_notify(*, run: ReportRun) -> int:
+    """In-app notice and an e-mail with a link (gateways strip attachments). Once per run."""
+    with transaction.atomic():
+        if not ReportRun.objects.filter(pk=run.pk, status=ReportRun.Status.READY).update(
+            status=ReportRun.Status.DELIVERED
+        ):
+            return 0
+        recipients = list(report_recipients(run))
+        link = reverse("lms:report_detail", args=[run.pk])
+        message = _("The report “%(report)s” is ready.") % {"report": str(run)}
+        Notice.objects.bulk_create(Notice(user=u, message=message, link=link) for u in recipients)
+        run.status = ReportRun.Status.DELIVERED
+        _history(run, ReportRun.Status.DELIVERED, f"{len(recipients)} recipients")
+        run.save(update_fields=["history"])
+    url = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + link
+    for user in recipients:
+        if user.email:
+            send_mail(
+                subject=f"[しんか] {message}",
+                message=_("%(message)s\n\nOpen it here (sign-in required):\n%(url)s\n")
+                % {"message": message, "url": url},
+                from_email=None,
+                recipient_list=[user.email],
+                fail_silently=True,
+            )
+    return len(recipients)
+
+
+def report_sweep(*, now: datetime.datetime | None = None) -> int:
+    """Publish runs whose job never reached the queue, and requeue abandoned builds.
+
+    A run waiting for a broker that was down is published at once; a run
+    queued for a long time is published again (a duplicate message finds it
+    claimed and does nothing); a build abandoned by a killed worker is queued again.
+    """
+    now = now or timezone.now()
+    due = [
+        run_id
+        for run_id in ReportRun.objects.filter(
+            status=ReportRun.Status.BUILDING, started_at__lt=now - BUILD_ABANDONED_AFTER
+        ).values_list("pk", flat=True)
+        if report_requeue(run_id=run_id, note="abandoned build")
+    ]
+    due += [
+        run.pk
+        for run in ReportRun.objects.filter(status=ReportRun.Status.QUEUED).exclude(pk__in=due)
+        if run.waiting_for_queue or run.queued_at < now - BUILD_ABANDONED_AFTER
+    ]
+    return sum(report_enqueue(run_id=run_id) for run_id in due)

@@ -1,0 +1,277 @@
+"""DX-leader candidates: criteria, ranking, reasons, heatmap and what changed."""
+
+import datetime
+from types import SimpleNamespace
+
+from assessments.models import SkillArea, SkillResult
+from lms.leaders.candidates import CandidateStream, candidate_changes, leader_criteria_for
+from lms.models import LeaderNomination
+from lms.reporting.runs import report_build, report_request
+from tests.lms.towns import AS_OF
+
+
+def dx_candidates(organization):
+    """Everything the candidate job reads off the stream: candidates, then the heatmap
+    and the sections without a candidate."""
+    stream = CandidateStream(organization=organization, as_of=AS_OF)
+    candidates = list(stream)
+    return SimpleNamespace(
+        candidates=candidates,
+        heatmap=stream.heatmap(),
+        uncovered=stream.uncovered(),
+        criteria=stream.criteria,
+    )
+
+
+def _level(user, code, level, day=datetime.date(2026, 10, 1)):
+    SkillResult.objects.create(
+        user=user,
+        area=SkillArea.objects.get(code=code),
+        level=level,
+        evidence=[[level, 3, 3]],
+        assessed_at=datetime.datetime.combine(day, datetime.time(), tzinfo=datetime.UTC),
+    )
+
+
+def test_candidates_meet_the_minimums_and_are_ranked_with_reasons(town, organization):
+    a, b, c, d = (town["people"][k] for k in "abcd")
+    for user, caution, data in ((a, 3, 2), (b, 2, 2), (c, 1, 3), (d, 2, 3)):
+        _level(user, "caution", caution)
+        _level(user, "data", data)
+    LeaderNomination.objects.create(user=b, kind="self", fiscal_year=2026)
+    LeaderNomination.objects.create(user=b, kind="endorsement", fiscal_year=2026, endorsed_by=d)
+
+    report = dx_candidates(organization)
+
+    ranked = [(cand.staff_number, cand.score) for cand in report.candidates]
+    # 窓口係: b 0 + 3 (volunteered) + 5 (endorsed) = 8 beats a (1 level above × 2);
+    # 住民課: d (data 3: 2 points). c misses the security minimum.
+    assert ranked == [("D4", 2), ("B2", 8), ("A1", 2)]  # by department, then points
+    b_reasons = next(cand for cand in report.candidates if cand.staff_number == "B2").reasons
+    assert "本人希望あり" in b_reasons and "所属長推薦あり" in b_reasons
+    assert {d["name"] for d in report.uncovered} == {"総務課"}
+    assert report.criteria["minimum_levels"] == {"caution": 2, "data": 2}
+
+
+def test_the_candidate_files_rank_within_each_department_and_give_the_reasons(
+    town, organization, departments
+):
+    a, b, c, d = (town["people"][k] for k in "abcd")
+    for user, caution, data in ((a, 3, 2), (b, 2, 2), (c, 1, 3), (d, 2, 3)):
+        _level(user, "caution", caution)
+        _level(user, "data", data)
+    LeaderNomination.objects.create(user=b, kind="self", fiscal_year=2026)
+    run = report_request(
+        organization=organization, kind="dx_candidates", as_of=AS_OF, trigger="command"
+    ).run
+
+    report_build(run_id=run.pk)
+
+    run.refresh_from_db()
+    lines = run.csv_file.open("rb").read().decode("utf-8-sig").splitlines()
+    ranks = [line.split(",")[:3] + line.split(",")[5:] for line in lines[1:]]
+    caution, data = SkillArea.objects.get(code="caution"), SkillArea.objects.get(code="data")
+    # Equal levels in category (area id) order.
+    both = "、".join(
+        f"{area.name} 中級" for area in sorted((caution, data), key=lambda area: area.id)
+    )
+    assert ranks == [
+        ["1", "住民課", "D4", "2", f"{data.name} 上級、{caution.name} 中級"],
+        ["1", "窓口係", "B2", "3", f"{both}、本人希望あり"],
+        ["2", "窓口係", "A1", "2", f"{caution.name} 上級、{data.name} 中級"],
+    ]
+    assert run.row_count == 3 == run.summary["candidate_count"]
+    # Stored beside the run as the files rank them, for the dashboard and the next report.
+    assert [
+        (e.department_name, e.rank, e.staff_number, e.score, e.reasons)
+        for e in run.candidates.order_by("position")
+    ] == [
+        (department, int(rank), staff_number, int(score), reasons)
+        for rank, department, staff_number, score, reasons in ranks
+    ]
+    assert run.summary["uncovered"] == [{"id": departments["somu"].id, "name": "総務課"}]
+
+
+def test_the_heatmap_counts_the_latest_level_of_everyone_up_to_each_section(town, organization):
+    a, b, c, d = (town["people"][k] for k in "abcd")
+    for user, caution, data in ((a, 3, 2), (b, 2, 2), (c, 1, 3), (d, 2, 3)):
+        _level(user, "caution", caution)
+        _level(user, "data", data)
+    SkillResult.objects.create(  # earlier, superseded
+        user=a, area=SkillArea.objects.get(code="caution"), level=1, evidence=[],
+        assessed_at=datetime.datetime(2026, 4, 1, tzinfo=datetime.UTC),
+    )  # fmt: skip
+    SkillResult.objects.create(  # after the report's date
+        user=a, area=SkillArea.objects.get(code="caution"), level=4, evidence=[],
+        assessed_at=datetime.datetime(2026, 12, 1, tzinfo=datetime.UTC),
+    )  # fmt: skip
+
+    heatmap = dx_candidates(organization).heatmap
+
+    cells = {
+        (row["department"], cell["area"]): (cell["people"], cell["distribution"], cell["average"])
+        for row in heatmap["rows"]
+        for cell in row["cells"]
+    }
+    # 住民課: d and, in 窓口係, a, b and e (never assessed: level 0).
+    assert cells[("住民課", "caution")] == (4, [1, 0, 2, 1, 0], 1.75)
+    assert cells[("住民課", "data")] == (4, [1, 0, 2, 1, 0], 1.75)
+    assert cells[("総務課", "caution")] == (1, [0, 1, 0, 0, 0], 1.0)
+    assert cells[("総務課", "data")] == (1, [0, 0, 0, 1, 0], 3.0)
+    others = [value for (_name, area), value in cells.items() if area not in ("caution", "data")]
+    assert others and all(value[1][0] == value[0] for value in others)
+    assert {row["department"] for row in heatmap["rows"]} == {"総務課", "住民課"}  # 課 only
+
+
+def test_equal_scores_are_ranked_by_staff_number_in_code_point_order(organization, make_staff):
+    """As Python sorts: "B1" before "a2" (a linguistic collation would swap them)."""
+    people = [make_staff("mado", staff_number=number) for number in ("a2", "B1", "C3")]
+    for person in people:
+        _level(person, "caution", 2)
+        _level(person, "data", 2)
+
+    report = dx_candidates(organization)
+
+    assert [cand.staff_number for cand in report.candidates] == ["B1", "C3", "a2"]
+
+
+def test_without_minimums_a_level_of_two_anywhere_makes_a_candidate(town, organization):
+    a, b, c = (town["people"][k] for k in "abc")
+    _level(a, "caution", 4)
+    _level(b, "data", 1)
+    _level(c, "data", 2)
+    criteria = leader_criteria_for(organization)
+    criteria.minimum_levels = {}
+    criteria.save()
+
+    report = dx_candidates(organization)
+
+    # Points for each level above 1, in any category.
+    assert [(cand.staff_number, cand.score) for cand in report.candidates] == [
+        ("C3", 2),  # 人事係
+        ("A1", 6),  # 窓口係
+    ]
+    assert report.candidates[1].levels == {"caution": 4}
+
+
+def test_a_required_track_limits_the_candidates(town, organization):
+    for user in town["people"].values():
+        _level(user, "caution", 2)
+        _level(user, "data", 2)
+    criteria = leader_criteria_for(organization)
+    criteria.required_track = town["track"]
+    criteria.save()
+
+    report = dx_candidates(organization)
+
+    assert [cand.staff_number for cand in report.candidates] == ["A1"]
+    assert any("修了" in reason for reason in report.candidates[0].reasons)
+
+
+AREAS = [{"code": "data", "name": "What（データ）"}, {"code": "caution", "name": "How（留意点）"}]
+
+
+WEIGHTS = {
+    "weight_level": 2,
+    "weight_self_nomination": 3,
+    "weight_endorsement": 5,
+    "weight_authored": 1,
+}
+
+
+def _criteria(minimums, weight_level=2):
+    return {"minimum_levels": minimums, "required_track_id": None, **WEIGHTS,
+            "weight_level": weight_level}  # fmt: skip
+
+
+def test_candidate_changes_name_the_changed_criteria_and_the_people_in_and_out():
+    stored = {
+        "criteria": _criteria({"data": 2, "caution": 2}),
+        "areas": AREAS,
+        "people": {"added": [3], "removed": [1, 9], "added_count": 1, "removed_count": 2},
+    }
+    entries = {1: SimpleNamespace(name="山田"), 3: SimpleNamespace(name="鈴木")}  # 9: deleted
+
+    changes = candidate_changes(
+        stored=stored,
+        criteria=_criteria({"data": 1, "caution": 2}, weight_level=3),
+        areas=AREAS,
+        entries=entries,
+    )
+
+    assert [(c["label"], c["before"], c["after"]) for c in changes.criteria] == [
+        ("必要なレベル：What（データ）", "2 中級", "1 基礎"),
+        ("必要レベルを 1 上回るごとの点数", 2, 3),
+    ]
+    assert [c.name for c in changes.added] == ["鈴木"]
+    assert [c.name for c in changes.removed] == ["山田"]
+    assert (changes.added_count, changes.removed_count) == (1, 2)
+
+
+def test_candidate_changes_are_empty_when_nothing_changed():
+    people = {"added": [], "removed": [], "added_count": 0, "removed_count": 0}
+    stored = {"criteria": _criteria({"data": 2}), "areas": AREAS, "people": people}
+
+    assert not candidate_changes(
+        stored=stored, criteria=_criteria({"data": 2}), areas=AREAS, entries={}
+    )
+
+
+def _candidates_on(organization, as_of):
+    run = report_request(
+        organization=organization, kind="dx_candidates", as_of=as_of, trigger="command"
+    ).run
+    report_build(run_id=run.pk)
+    run.refresh_from_db()
+    return run
+
+
+def test_the_next_report_finds_who_came_in_and_went_out_among_everyone(town, organization):
+    """Compared on every candidate of both runs (the entries), not only the few the
+    dashboard shows; the names come from the entries."""
+    a, b, c = (town["people"][k] for k in "abc")
+    for person in (a, b):
+        _level(person, "caution", 2)
+        _level(person, "data", 2)
+    first = _candidates_on(organization, datetime.date(2026, 11, 27))
+    assert set(first.candidates.values_list("user_id", flat=True)) == {a.pk, b.pk}
+    _level(b, "data", 1, day=AS_OF)  # b drops below the minimum …
+    _level(c, "caution", 3, day=AS_OF)
+    _level(c, "data", 2, day=AS_OF)  # … and c comes in
+
+    second = _candidates_on(organization, AS_OF)
+
+    people = second.summary["changes"]["people"]
+    assert (people["added_count"], people["removed_count"]) == (1, 1)
+    assert second.candidates.get(pk=people["added"][0]).user == c
+    assert first.candidates.get(pk=people["removed"][0]).user == b
+    assert second.summary["changes"]["previous_as_of"] == "2026-11-27"
+
+
+def test_a_report_with_the_same_candidates_reports_no_change(town, organization):
+    for person in town["people"].values():
+        _level(person, "caution", 2)
+        _level(person, "data", 2)
+    first = _candidates_on(organization, datetime.date(2026, 11, 27))
+    assert first.candidates.count() == len(town["people"])
+
+    second = _candidates_on(organization, AS_OF)
+
+    people = second.summary["changes"]["people"]
+    assert people == {"added": [], "removed": [], "added_count": 0, "removed_count": 0}
+
+
+def test_each_module_authored_earns_its_points(town, organization, make_course):
+    a = town["people"]["a"]
+    _level(a, "caution", 2)
+    _level(a, "data", 2)
+    _, _, modules = make_course(modules=3)
+    for module in modules[:2]:
+        module.owner = a
+        module.save()
+
+    report = dx_candidates(organization)
+
+    candidate = next(cand for cand in report.candidates if cand.staff_number == "A1")
+    assert candidate.score == 2  # two modules × 1 point
+    assert candidate.reasons[-1] == "作成モジュール 2 件"

@@ -1,0 +1,78 @@
+from http import HTTPStatus
+
+import pytest
+from django.urls import reverse
+
+from lms.models import User
+from lms.people.roles import Role
+
+
+@pytest.fixture
+def admin_client(client, make_staff, learning_home):
+    client.force_login(make_staff("somu", roles=[Role.ADMIN], is_superuser=True, is_staff=True))
+    return client
+
+
+@pytest.mark.parametrize("role", [Role.DX_LEADER, Role.IT_POLICY])
+def test_authoring_roles_reach_the_wagtail_admin(client, make_staff, role, learning_home):
+    # The role groups and their admin permission come from migration lms/0003.
+    client.force_login(make_staff(roles=[role]))
+
+    assert client.get(reverse("wagtailadmin_home")).status_code == HTTPStatus.OK
+
+
+def test_staff_have_no_admin_access(client, make_staff):
+    client.force_login(make_staff())
+
+    response = client.get(reverse("wagtailadmin_home"))
+
+    assert response.status_code == HTTPStatus.FOUND
+    assert client.get(reverse("admin:index")).status_code == HTTPStatus.FOUND
+
+
+def test_module_editor_opens_with_every_block(admin_client, make_course):
+    _, _, (module, *_) = make_course()
+
+    response = admin_client.get(reverse("wagtailadmin_pages:edit", args=[module.id]))
+
+    assert response.status_code == HTTPStatus.OK
+    for block in ("markdown", "callout", "video", "glossary_term"):
+        assert block in response.content.decode()
+
+
+def test_wagtail_user_screens_use_japanese_name_fields(admin_client):
+    response = admin_client.post(
+        reverse("wagtailusers_users:add"),
+        {
+            "staff_number": "７７７７",
+            "email": "new.staff@example.jp",
+            "family_name": "新井",
+            "given_name": "一郎",
+            "family_name_kana": "アライ",
+            "given_name_kana": "イチロウ",
+            "password1": "a-long-enough-password-1",
+            "password2": "a-long-enough-password-1",
+        },
+    )
+
+    assert response.status_code == HTTPStatus.FOUND, response.content.decode()[:2000]
+    user = User.objects.get(email="new.staff@example.jp")
+    assert (user.family_name, user.given_name, user.family_name_kana) == ("新井", "一郎", "アライ")
+    assert user.staff_number == "7777"  # full-width digits from Excel are normalised
+    assert (
+        admin_client.get(reverse("wagtailusers_users:edit", args=[user.pk])).status_code
+        == HTTPStatus.OK
+    )
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    [
+        "admin:lms_user_changelist",
+        "admin:lms_department_changelist",
+        "admin:lms_trackassignment_add",
+        "admin:lms_auditevent_changelist",
+    ],
+)
+def test_django_admin_screens_open(admin_client, url_name):
+    assert admin_client.get(reverse(url_name)).status_code == HTTPStatus.OK

@@ -1,0 +1,325 @@
+"""Report runs: built once, delivered, retried, failed with a reason."""
+
+import datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+from django.core import mail
+
+from lms.models import Notice, ReportRun
+from lms.people.roles import Role
+from lms.reporting.runs import report_build, report_request
+from tests.lms.towns import AS_OF
+
+
+def _queued(organization, django_capture_on_commit_callbacks):
+    """Today's HR report, asked for but not yet published to a worker."""
+    with django_capture_on_commit_callbacks(execute=False):
+        return report_request(
+            organization=organization, kind="hr_completion", as_of=AS_OF, trigger="command"
+        ).run
+
+
+@pytest.fixture
+def hr_people(make_staff):
+    return [make_staff("jinji", roles=[Role.HR], email="hr@example.jp")]
+
+
+@pytest.mark.usefixtures("town", "hr_people")
+def test_a_report_is_built_once_delivered_and_readable(
+    organization, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        first = report_request(
+            organization=organization, kind="hr_completion", as_of=AS_OF, trigger="command"
+        )
+        again = report_request(
+            organization=organization, kind="hr_completion", as_of=AS_OF, trigger="command"
+        )
+    assert first.created and not again.created and first.run.pk == again.run.pk
+
+    run = report_build(run_id=first.run.pk)
+    report_build(run_id=first.run.pk)  # a redelivered job does nothing
+
+    run.refresh_from_db()
+    assert run.status == ReportRun.Status.DELIVERED
+    assert run.row_count == 12  # the five of the town and the HR officer, two courses each
+    assert [step["status"] for step in run.history] == ["queued", "building", "ready", "delivered"]
+    workbook = openpyxl.load_workbook(run.xlsx_file.path)
+    assert workbook.sheetnames == ["所属別", "職位別", "個人別"]
+    assert workbook["個人別"].max_row == 13
+    assert workbook["個人別"]["A1"].value == "職員番号"
+    assert run.csv_file.open("rb").read(3) == b"\xef\xbb\xbf"
+    assert Notice.objects.filter(link__endswith=f"/reports/{run.pk}/").count() == 1
+    assert len(mail.outbox) == 1 and not mail.outbox[0].attachments
+    assert f"/reports/{run.pk}/" in mail.outbox[0].body
+    assert run.summary["total"]["assigned"] == 12
+
+
+def test_a_failed_report_can_be_requested_again(organization, django_capture_on_commit_callbacks):
+    run = _queued(organization, django_capture_on_commit_callbacks)
+    ReportRun.objects.filter(pk=run.pk).update(status=ReportRun.Status.FAILED, error="x")
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        again = report_request(
+            organization=organization, kind="hr_completion", as_of=AS_OF, trigger="command"
+        )
+
+    assert again.created and len(callbacks) == 1
+    assert ReportRun.objects.get().status == ReportRun.Status.QUEUED
+
+
+def test_a_run_being_built_is_not_built_again(
+    town, organization, django_capture_on_commit_callbacks
+):
+    run = _queued(organization, django_capture_on_commit_callbacks)
+    ReportRun.objects.filter(pk=run.pk).update(status=ReportRun.Status.BUILDING)
+
+    report_build(run_id=run.pk)
+
+    run.refresh_from_db()
+    assert run.status == ReportRun.Status.BUILDING and not run.xlsx_file
+
+
+def test_the_sweeper_requeues_abandoned_builds_but_leaves_fresh_ones(
+    town, organization, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.utils import timezone
+
+    from lms.reporting import runs as services
+    from lms.reporting.runs import report_sweep
+
+    published = []
+    monkeypatch.setattr(services, "report_enqueue", lambda run_id: published.append(run_id) or True)
+    run = _queued(organization, django_capture_on_commit_callbacks)
+
+    assert report_sweep() == 0  # freshly queued: its message is on its way
+
+    ReportRun.objects.filter(pk=run.pk).update(
+        status=ReportRun.Status.BUILDING,
+        started_at=timezone.now() - datetime.timedelta(hours=2),
+    )
+    assert report_sweep() == 1
+    run.refresh_from_db()
+    assert run.status == ReportRun.Status.QUEUED and published == [run.pk]
+    assert run.history[-1]["note"] == "abandoned build"
+
+
+def test_a_redelivered_job_rebuilds_a_run_its_dead_worker_had_claimed(
+    town, organization, django_capture_on_commit_callbacks
+):
+    from lms.reporting.tasks import build_report
+
+    run = _queued(organization, django_capture_on_commit_callbacks)
+    ReportRun.objects.filter(pk=run.pk).update(
+        status=ReportRun.Status.BUILDING, claim="job-1"
+    )  # the dead worker's claim: the same job, redelivered
+
+    build_report.push_request(id="job-1", delivery_info={"redelivered": True}, retries=0)
+    try:
+        build_report.run(run.pk)
+    finally:
+        build_report.pop_request()
+
+    run.refresh_from_db()
+    assert run.status == ReportRun.Status.DELIVERED
+    assert "redelivered after a lost worker" in [step["note"] for step in run.history]
+
+
+def _run_task(task, *args, retries, job="job-1"):
+    task.push_request(id=job, retries=retries)
+    try:
+        return task.run(*args)
+    finally:
+        task.pop_request()
+
+
+def test_a_retry_takes_over_the_claim_its_failed_attempt_could_not_release(
+    town, organization, django_capture_on_commit_callbacks
+):
+    from lms.reporting.tasks import build_report
+
+    run = _queued(organization, django_capture_on_commit_callbacks)
+    # The first attempt claimed the run, then lost the database before it could
+    # write anything else down.
+    ReportRun.objects.filter(pk=run.pk).update(status=ReportRun.Status.BUILDING, claim="job-1")
+
+    _run_task(build_report, run.pk, retries=1)
+
+    run.refresh_from_db()
+    assert run.status == ReportRun.Status.DELIVERED
+    assert "retry 1" in [step["note"] for step in run.history]
+
+
+def test_a_retry_never_takes_over_a_build_another_job_holds(
+    town, organization, django_capture_on_commit_callbacks
+):
+    from lms.reporting.tasks import build_report
+
+    run = _queued(organization, django_capture_on_commit_callbacks)
+    # A duplicate job (a second message from the sweeper) retries while the
+    # job that claimed the run is still building it.
+    ReportRun.objects.filter(pk=run.pk).update(status=ReportRun.Status.BUILDING, claim="job-1")
+
+    _run_task(build_report, run.pk, retries=1, job="duplicate")
+
+    run.refresh_from_db()
+    assert (run.status, run.claim) == (ReportRun.Status.BUILDING, "job-1")
+    assert not run.xlsx_file
+
+
+def test_a_late_failure_never_fails_a_newer_build(
+    town, organization, django_capture_on_commit_callbacks
+):
+    from lms.reporting.tasks import record_report_failure
+
+    run = _queued(organization, django_capture_on_commit_callbacks)
+    # The database was away for long; the sweeper requeued the run and another
+    # job is building it when the first job's failure can finally be written.
+    ReportRun.objects.filter(pk=run.pk).update(status=ReportRun.Status.BUILDING, claim="newer")
+
+    record_report_failure(run.pk, ReportRun.Failure.UNAVAILABLE, "OperationalError", "job-1")
+
+    run.refresh_from_db()
+    assert (run.status, run.failure) == (ReportRun.Status.BUILDING, "")
+
+
+def test_without_a_worker_a_database_error_fails_the_run_at_once_and_the_page_answers(
+    client, town, make_staff, monkeypatch, django_capture_on_commit_callbacks, eager_jobs
+):
+    from django.db import OperationalError
+    from django.urls import reverse
+
+    def database_gone(run, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr("lms.reporting.runs.build_files", database_gone)
+    client.force_login(make_staff("jinji", roles=[Role.HR]))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("lms:report_request"), {"kind": "hr_completion"})
+
+    assert response.status_code == 302
+    run = ReportRun.objects.get()
+    assert (run.status, run.failure) == (ReportRun.Status.FAILED, ReportRun.Failure.UNAVAILABLE)
+
+
+def test_when_retries_run_out_the_run_fails_with_a_reason_and_no_file(
+    town, organization, django_capture_on_commit_callbacks, monkeypatch, settings
+):
+    from django.db import OperationalError
+
+    from lms.reporting.tasks import build_report
+
+    def database_gone(run, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr("lms.reporting.runs.build_files", database_gone)
+    run = _queued(organization, django_capture_on_commit_callbacks)
+    private = Path(settings.STORAGES["private"]["OPTIONS"]["location"])
+    files_before = set(private.rglob("*"))
+
+    with pytest.raises(OperationalError):
+        _run_task(build_report, run.pk, retries=build_report.max_retries)
+
+    run.refresh_from_db()
+    assert run.status == ReportRun.Status.FAILED
+    assert run.failure == ReportRun.Failure.UNAVAILABLE
+    assert "server closed the connection" in run.error
+    assert not run.xlsx_file and not run.csv_file
+    assert set(private.rglob("*")) == files_before
+
+
+def test_an_attempt_with_retries_left_leaves_the_run_to_its_retry(
+    town, organization, django_capture_on_commit_callbacks, monkeypatch
+):
+    from django.db import OperationalError
+
+    from lms.reporting.tasks import build_report
+
+    def database_gone(run, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr("lms.reporting.runs.build_files", database_gone)
+    monkeypatch.setattr(build_report, "retry", lambda exc, **kwargs: exc)
+    run = _queued(organization, django_capture_on_commit_callbacks)
+
+    with pytest.raises(OperationalError):
+        _run_task(build_report, run.pk, retries=0)
+
+    run.refresh_from_db()
+    assert run.status == ReportRun.Status.BUILDING and not run.failure
+
+
+def test_a_failure_the_database_cannot_take_is_recorded_once_it_is_back(
+    town, organization, django_capture_on_commit_callbacks, monkeypatch
+):
+    from django.db import OperationalError
+
+    from lms.reporting import runs as services
+    from lms.reporting import tasks
+
+    def database_gone(run, **kwargs):
+        raise OperationalError("the database system is shutting down")
+
+    real_fail = services.report_fail
+
+    def fail_while_down(**kwargs):
+        raise OperationalError("connection refused")
+
+    deferred = []
+    monkeypatch.setattr("lms.reporting.runs.build_files", database_gone)
+    monkeypatch.setattr("lms.reporting.runs.report_fail", fail_while_down)
+    monkeypatch.setattr(
+        tasks.record_report_failure, "apply_async", lambda args, **kw: deferred.append(args)
+    )
+    run = _queued(organization, django_capture_on_commit_callbacks)
+
+    with pytest.raises(OperationalError):
+        _run_task(tasks.build_report, run.pk, retries=tasks.build_report.max_retries)
+
+    assert ReportRun.objects.get(pk=run.pk).status == ReportRun.Status.BUILDING
+    assert len(deferred) == 1
+    monkeypatch.setattr("lms.reporting.runs.report_fail", real_fail)  # the database is back
+
+    tasks.record_report_failure(*deferred[0])
+
+    run.refresh_from_db()
+    assert (run.status, run.failure) == (ReportRun.Status.FAILED, ReportRun.Failure.UNAVAILABLE)
+
+
+def test_a_late_failure_never_overwrites_a_finished_report(
+    town, organization, django_capture_on_commit_callbacks
+):
+    from lms.reporting.runs import report_fail
+
+    run = report_build(run_id=_queued(organization, django_capture_on_commit_callbacks).pk)
+    assert run.status == ReportRun.Status.DELIVERED
+
+    assert not report_fail(run_id=run.pk, failure=ReportRun.Failure.UNAVAILABLE, error="late")
+
+    run.refresh_from_db()
+    assert run.status == ReportRun.Status.DELIVERED and not run.failure
+
+
+def test_hr_reads_why_a_report_failed_in_japanese(client, organization, make_staff):
+    from django.urls import reverse
+
+    from lms.reporting.runs import report_fail
+
+    hr = make_staff("jinji", roles=[Role.HR])
+    run = ReportRun.objects.create(
+        organization=organization, kind="hr_completion", fiscal_year=2026, as_of=AS_OF,
+        trigger="command", status=ReportRun.Status.BUILDING,
+    )  # fmt: skip
+    report_fail(run_id=run.pk, failure=ReportRun.Failure.UNAVAILABLE, error="OperationalError: x")
+    client.force_login(hr)
+
+    page = client.get(reverse("lms:report_detail", args=[run.pk])).content.decode()
+
+    assert "データベース" in page and "もう一度" in page
+    assert "OperationalError: x" not in page  # technical detail (hosts, addresses): admins only
+    client.force_login(make_staff("jinji", roles=[Role.HR, Role.ADMIN], is_superuser=True))
+    admin_page = client.get(reverse("lms:report_detail", args=[run.pk])).content.decode()
+    assert "OperationalError: x" in admin_page
