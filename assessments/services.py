@@ -1,6 +1,6 @@
 """Writes for quizzes and skill levels. Each service owns its transaction.
 
-Integrity rules (shared/REFERENCE.md, "Quiz integrity"):
+Integrity rules:
 - the answer key is copied into the attempt when it starts and never sent to
   the browser before submission; scores are computed here, from that copy;
 - a submission is bound to its attempt's token; only the first submission

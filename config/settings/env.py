@@ -47,7 +47,7 @@ def database(default_sqlite_name: str = "db.sqlite3") -> dict:
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["CONN_MAX_AGE"] = 0
         # Concurrent writers on SQLite otherwise fail with "database is locked"
-        # (see shared REFERENCE: WAL + IMMEDIATE + busy timeout).
+        # without WAL, BEGIN IMMEDIATE and a busy timeout.
         config["OPTIONS"] = {
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
