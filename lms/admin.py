@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from lms.audit import Actor
 from lms.models import (
     AuditEvent,
     Department,
@@ -14,6 +15,7 @@ from lms.models import (
     TrackAssignment,
     User,
 )
+from lms.people.roles import person_roles_set
 
 
 class MembershipInline(admin.TabularInline):
@@ -49,6 +51,18 @@ class UserAdmin(DjangoUserAdmin):
         ),
         (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
     ]
+
+    def save_related(self, request, form, formsets, change):
+        """The groups go through ``person_roles_set``: audited with the actor, once."""
+        groups = form.cleaned_data.pop("groups", None)
+        try:
+            super().save_related(request, form, formsets, change)
+        finally:
+            if groups is not None:
+                form.cleaned_data["groups"] = groups
+        if groups is not None:
+            person_roles_set(user=form.instance, groups=groups, actor=Actor.of(request))
+
     add_fieldsets = [
         (
             None,

@@ -1,7 +1,14 @@
-"""The audit log: one service writes every event (append-only)."""
+"""The audit log: one service writes every event (append-only).
+
+An action that changes or hands out personal data writes its own event inside
+its own transaction (``audit_record(by=actor, ...)``), so either both the change
+and its event remain, or neither does. Views and commands only say who acts and
+from where, with an ``Actor``.
+"""
 
 import datetime
 import re
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
@@ -14,6 +21,27 @@ def client_ip(request) -> str | None:
     if request is None:
         return None
     return request.META.get("REMOTE_ADDR") or None
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts, and from where: the actor and address an audit event records.
+
+    ``Actor()`` is an action with nobody known behind it (the demo seed, a
+    command run without ``--actor``); its events have no actor.
+    """
+
+    user: object = None
+    ip_address: str | None = None
+
+    @classmethod
+    def of(cls, request) -> "Actor":
+        """The signed-in user of ``request`` (if any) and the address it came from."""
+        user = getattr(request, "user", None)
+        return cls(
+            user=user if user is not None and user.is_authenticated else None,
+            ip_address=client_ip(request),
+        )
 
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
@@ -31,16 +59,22 @@ def _clean(value):
 
 
 @transaction.atomic
-def audit_record(*, request=None, action: str, subject=None, actor=None, **detail) -> AuditEvent:
-    """Write one audit event. ``request`` gives the actor and address when there is one."""
-    if request is not None and actor is None and request.user.is_authenticated:
-        actor = request.user
+def audit_record(
+    *, request=None, by: Actor | None = None, action: str, subject=None, actor=None, **detail
+) -> AuditEvent:
+    """Write one audit event.
+
+    ``by`` (an ``Actor``) or ``request`` gives the actor and address when there is one;
+    ``actor`` names the user outright (sign-ins, where the request has no user yet).
+    """
+    if by is None:
+        by = Actor.of(request) if request is not None else Actor()
     return AuditEvent.objects.create(
-        actor=actor,
+        actor=actor if actor is not None else by.user,
         action=action,
         subject=subject,
         detail=_clean(detail),
-        ip_address=client_ip(request) if request is not None else None,
+        ip_address=by.ip_address,
     )
 
 

@@ -1,4 +1,4 @@
-"""Audit of sign-ins and role changes (framework signals, handled inside lms only)."""
+"""Audit of sign-ins, two-factor changes and unattributed role changes (framework signals)."""
 
 from allauth.mfa import signals as mfa_signals
 from django.contrib.auth import get_user_model
@@ -8,6 +8,7 @@ from django.dispatch import receiver
 
 from lms.audit import audit_record
 from lms.models import AuditEvent
+from lms.people.roles import roles_audited_by_a_service
 
 
 @receiver(user_logged_in)
@@ -45,16 +46,32 @@ for _signal, _action in (
     _signal.connect(_record_mfa(_action), weak=False, dispatch_uid=f"audit-{_action}")
 
 
+# One home for role changes: the services in lms.people.roles (used by the Wagtail and
+# Django user screens, the bulk "assign role" action and track_editor_assign) change the
+# groups and write ROLES_CHANGED, with the actor and the groups before and after, in the
+# change's own transaction; this receiver stays silent while they do. It remains only as
+# the catch-all for changes made any other way (a shell, the demo seed, code calling
+# ``user.groups.add``): such a change still leaves a trace, with no actor, because
+# nobody is known to have made it. One change is one event either way.
 @receiver(m2m_changed, sender=get_user_model().groups.through)
-def record_role_change(sender, instance, action, pk_set, model, **kwargs):
-    if action not in ("post_add", "post_remove", "post_clear") or not isinstance(
-        instance, get_user_model()
-    ):
+def record_role_change(sender, instance, action, pk_set, model, reverse, **kwargs):
+    if roles_audited_by_a_service():
         return
-    names = sorted(model.objects.filter(pk__in=pk_set or []).values_list("name", flat=True))
-    audit_record(
-        action=AuditEvent.Action.ROLES_CHANGED,
-        subject=instance,
-        change=action.removeprefix("post_"),
-        groups=names,
-    )
+    changes = action in ("post_add", "post_remove") and pk_set  # an add of nothing is no change
+    if not reverse and (changes or action == "post_clear"):
+        # user.groups.add(group): the groups added are in pk_set (none for a clear).
+        names = sorted(model.objects.filter(pk__in=pk_set or []).values_list("name", flat=True))
+        _record_unattributed(instance, action, names)
+    elif reverse and changes:
+        # group.user_set.add(user): the users are in pk_set.
+        for user in model.objects.filter(pk__in=pk_set):
+            _record_unattributed(user, action, [instance.name])
+    elif reverse and action == "pre_clear":
+        # group.user_set.clear(): the members, read before they go.
+        for user in instance.user_set.all():
+            _record_unattributed(user, action, [instance.name])
+
+
+def _record_unattributed(user, action, names):
+    change = action.removeprefix("post_").removeprefix("pre_")
+    audit_record(action=AuditEvent.Action.ROLES_CHANGED, subject=user, change=change, groups=names)

@@ -12,6 +12,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from lms.models import AuditEvent, Department, Position, TrackAssignment
 from lms.people import roster_views
 from lms.people.permissions import is_hr
+from lms.people.wagtail_users import AuditedAssignRoleBulkAction
 from lms.spreadsheets import safe_cell
 
 TRAINING_MENU_HOOK = "register_training_admin_menu_item"
@@ -117,6 +118,11 @@ def register_roster_urls():
         path("roster/import/", roster_views.roster_import, name="roster_import"),
         path("roster/export/", roster_views.roster_export, name="roster_export"),
     ]
+
+
+# Replaces Wagtail's own "assign role" bulk action (registered before ours, at order 0)
+# with one that audits each user's new roles with the actor.
+hooks.register("register_bulk_action", AuditedAssignRoleBulkAction, order=1)
 
 
 class HROnlyMenuItem(MenuItem):

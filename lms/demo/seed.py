@@ -34,6 +34,7 @@ from courses.blocks import quiz_ids_in
 from courses.fiscal import fiscal_year_bounds, fiscal_year_of, local_today
 from courses.models import CoursePage, LearningHomePage, ModulePage, TrackPage
 from courses.services import module_complete
+from lms.audit import Actor
 from lms.leaders.nominations import leader_endorse, leader_volunteer
 from lms.models import (
     Department,
@@ -163,7 +164,7 @@ def seed_demo(*, today: datetime.date | None = None) -> SeedReport:
     _seed_leader_interest(users, today)
     authoring_setup(home=LearningHomePage.objects.first())
     by_number = {user.staff_number: user for user in users}
-    track_editor_assign(track=tracks["dx-basics"][0], user=by_number["5001"])
+    track_editor_assign(track=tracks["dx-basics"][0], user=by_number["5001"], actor=Actor())
     for kind in ReportRun.Kind.values:
         # Built at once when no broker is configured (make run), else by the worker.
         report_request(

@@ -21,7 +21,8 @@ from wagtail.models import (
     WorkflowTask,
 )
 
-from lms.people.roles import Role
+from lms.audit import Actor
+from lms.people.roles import Role, person_roles_add
 
 WORKFLOW_NAME = "DX推進リーダー作成 → 情報政策担当承認"
 APPROVAL_TASK_NAME = "情報政策担当の承認"
@@ -79,6 +80,10 @@ def track_editors_group(track) -> Group:
 
 
 @transaction.atomic
-def track_editor_assign(*, track, user) -> None:
-    """Let a DX promotion leader author one track."""
-    user.groups.add(track_editors_group(track), Group.objects.get_or_create(name=Role.DX_LEADER)[0])
+def track_editor_assign(*, track, user, actor: Actor) -> None:
+    """Let a DX promotion leader author one track (a role change, audited with ``actor``)."""
+    person_roles_add(
+        user=user,
+        groups=[track_editors_group(track), Group.objects.get_or_create(name=Role.DX_LEADER)[0]],
+        actor=actor,
+    )

@@ -1,7 +1,17 @@
-"""Roles are Django groups with fixed codes; the codes are the group names."""
+"""Roles are Django groups with fixed codes; the codes are the group names.
 
-from django.db import models
+Changing someone's groups is an audited action: ``person_roles_set`` and
+``person_roles_add`` change them and write the audit event in one transaction.
+"""
+
+import contextlib
+import contextvars
+
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
+
+from lms.audit import Actor, audit_record
+from lms.models import AuditEvent
 
 
 class Role(models.TextChoices):
@@ -31,3 +41,54 @@ def user_has_role(user, role: Role) -> bool:
         cached = set(user.groups.values_list("name", flat=True))
         user._shinka_role_cache = cached
     return role in cached
+
+
+# Set while a service changes someone's groups and writes the audit event itself, so the
+# catch-all receiver in lms.signals does not record the same change a second time.
+_recorded_by_service: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "roles_recorded_by_service", default=False
+)
+
+
+@contextlib.contextmanager
+def roles_audited_here():
+    """Group changes inside this block are audited by the caller, not by the signal."""
+    token = _recorded_by_service.set(True)
+    try:
+        yield
+    finally:
+        _recorded_by_service.reset(token)
+
+
+def roles_audited_by_a_service() -> bool:
+    return _recorded_by_service.get()
+
+
+def _names(groups) -> list[str]:
+    return sorted(group.name for group in groups)
+
+
+@transaction.atomic
+def person_roles_set(*, user, groups, actor: Actor) -> AuditEvent | None:
+    """Give ``user`` exactly ``groups`` (roles and track editors' groups), audited.
+
+    Writes one ROLES_CHANGED event (actor, subject, the groups before and after) in the
+    same transaction as the change; nothing at all when the groups stay the same.
+    """
+    groups = set(groups)
+    before = _names(user.groups.all()) if user.pk else []
+    after = _names(groups)
+    if before == after:
+        return None
+    with roles_audited_here():
+        user.groups.set(groups)
+    user.__dict__.pop("_shinka_role_cache", None)
+    return audit_record(
+        by=actor, action=AuditEvent.Action.ROLES_CHANGED, subject=user, before=before, after=after
+    )
+
+
+@transaction.atomic
+def person_roles_add(*, user, groups, actor: Actor) -> AuditEvent | None:
+    """Add ``groups`` to what ``user`` already has, audited as ``person_roles_set``."""
+    return person_roles_set(user=user, groups={*user.groups.all(), *groups}, actor=actor)

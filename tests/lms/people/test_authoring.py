@@ -8,6 +8,7 @@ from wagtail.models import Page
 
 from courses.models import ModuleCompletion, ModulePage
 from courses.services import module_complete
+from lms.audit import Actor
 from lms.factories import UserFactory
 from lms.people.authoring import authoring_setup, track_editor_assign
 from lms.people.roles import Role
@@ -19,7 +20,7 @@ def site(make_course, make_staff, learning_home):
     track_b, course_b, (module_b, *_) = make_course()
     authoring_setup(home=learning_home)
     leader = make_staff(roles=[Role.DX_LEADER])
-    track_editor_assign(track=track_a, user=leader)
+    track_editor_assign(track=track_a, user=leader, actor=Actor())
     return {
         "home": learning_home,
         "a": module_a,
