@@ -1,6 +1,7 @@
 """Anonymisation of former staff once the retention period has passed.
 
 The learning records stay (so statistics stay true); what identifies the person goes.
+The change and its PERSON_ANONYMISED audit event are one transaction.
 """
 
 import datetime
@@ -12,7 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import SelfAssessment
-from lms.models import CandidateEntry, Membership, Notice
+from lms.audit import Actor, audit_record
+from lms.models import AuditEvent, CandidateEntry, Membership, Notice
+from lms.people.roles import roles_audited_here
 
 STILL_EMPLOYED = _("Only former staff (deactivated accounts) can be anonymised.")
 
@@ -36,14 +39,20 @@ def anonymisable_from(user) -> datetime.date:
 
 
 @transaction.atomic
-def person_anonymise(*, user, today: datetime.date | None = None) -> None:
-    """Remove what identifies a former member of staff; keep their learning records."""
+def person_anonymise(*, user, actor: Actor, today: datetime.date | None = None) -> AuditEvent:
+    """Remove what identifies a former member of staff; keep their learning records.
+
+    Writes one PERSON_ANONYMISED event (with the former staff number and the roles
+    taken away) in the same transaction as the change.
+    """
     today = today or timezone.localdate()
     if user.is_active:
         raise PrivacyError(STILL_EMPLOYED)
     allowed_from = anonymisable_from(user)
     if today < allowed_from:
         raise PrivacyError(RETENTION_NOT_PASSED % {"date": allowed_from.isoformat()})
+    former_staff_number = user.staff_number
+    former_roles = sorted(user.groups.values_list("name", flat=True))
     user.staff_number = f"anon-{user.pk}"
     user.family_name = "匿名化済み"
     user.given_name = ""
@@ -53,10 +62,18 @@ def person_anonymise(*, user, today: datetime.date | None = None) -> None:
     user.interests = ""
     user.set_unusable_password()
     user.save()
-    user.groups.clear()
+    with roles_audited_here():  # part of this event, not a role change of its own
+        user.groups.clear()
     Notice.objects.filter(user=user).delete()
     # Candidate reports keep their ranking, without the name.
     CandidateEntry.objects.filter(user=user).update(
         staff_number=user.staff_number, name=user.family_name
     )
     SelfAssessment.objects.filter(user=user).delete()
+    return audit_record(
+        by=actor,
+        action=AuditEvent.Action.PERSON_ANONYMISED,
+        subject=user,
+        former_staff_number=former_staff_number,
+        roles_removed=former_roles,
+    )

@@ -1,9 +1,16 @@
-"""開示請求 (disclosure): everything the platform holds about one person."""
+"""開示請求 (disclosure): everything the platform holds about one person.
 
+``person_data_disclose`` is the action (the export and its PERSON_DATA_EXPORTED
+audit event, in one transaction); ``person_data_export`` is the read alone, one
+function per section.
+"""
+
+from django.db import transaction
 from django.utils import timezone
 
 from assessments.models import Attempt, Response, SelfAssessment, SkillResult
 from courses.models import CourseCompletion, ModuleCompletion
+from lms.audit import Actor, audit_record
 from lms.models import AuditEvent, CandidateEntry, LeaderNomination, Membership, Notice
 
 
@@ -11,110 +18,179 @@ def _iso(value):
     return value.isoformat() if value else None
 
 
+def _person(user) -> dict:
+    return {
+        "staff_number": user.staff_number,
+        "family_name": user.family_name,
+        "given_name": user.given_name,
+        "family_name_kana": user.family_name_kana,
+        "given_name_kana": user.given_name_kana,
+        "email": user.email,
+        "interests": user.interests,
+        "is_active": user.is_active,
+        "date_joined": _iso(user.date_joined),
+        "last_login": _iso(user.last_login),
+        "roles": sorted(user.groups.values_list("name", flat=True)),
+    }
+
+
+def _memberships(user) -> list[dict]:
+    return [
+        {
+            "department": m.department.name,
+            "position": m.position.name,
+            "primary": m.is_primary,
+            "from": _iso(m.valid_from),
+            "to": _iso(m.valid_to),
+        }
+        for m in Membership.objects.filter(user=user).select_related("department", "position")
+    ]
+
+
+def _module_completions(user) -> list[dict]:
+    return [
+        {
+            "module": c.module.title,
+            "fiscal_year_or_0": c.cycle,
+            "completed_at": _iso(c.completed_at),
+        }
+        for c in ModuleCompletion.objects.filter(user=user).select_related("module")
+    ]
+
+
+def _course_completions(user) -> list[dict]:
+    return [
+        {
+            "course": c.course.title,
+            "fiscal_year_or_0": c.cycle,
+            "completed_at": _iso(c.completed_at),
+        }
+        for c in CourseCompletion.objects.filter(user=user).select_related("course")
+    ]
+
+
+def _attempts(user) -> list[dict]:
+    return [
+        {
+            "quiz": a.quiz.title,
+            "number": a.number,
+            "status": a.status,
+            "started_at": _iso(a.started_at),
+            "submitted_at": _iso(a.submitted_at),
+            "correct": a.correct_count,
+            "questions": a.question_count,
+            "passed": a.passed,
+        }
+        for a in Attempt.objects.filter(user=user).select_related("quiz")
+    ]
+
+
+def _answers(user) -> list[dict]:
+    return [
+        {
+            "quiz": r.attempt_question.attempt.quiz.title,
+            "question": r.attempt_question.question.text,
+            "selected_choice_ids": r.selected_choice_ids,
+            "correct": r.is_correct,
+        }
+        for r in Response.objects.filter(attempt_question__attempt__user=user).select_related(
+            "attempt_question__attempt__quiz", "attempt_question__question"
+        )
+    ]
+
+
+def _skill_results(user) -> list[dict]:
+    return [
+        {
+            "area": s.area.name,
+            "level": s.level,
+            "evidence": s.evidence,
+            "assessed_at": _iso(s.assessed_at),
+        }
+        for s in SkillResult.objects.filter(user=user).select_related("area")
+    ]
+
+
+def _self_assessments(user) -> list[dict]:
+    return [
+        {"area": s.area.name, "rating": s.rating, "assessed_at": _iso(s.assessed_at)}
+        for s in SelfAssessment.objects.filter(user=user).select_related("area")
+    ]
+
+
+def _leader_nominations(user) -> list[dict]:
+    return [
+        {"kind": n.kind, "fiscal_year": n.fiscal_year, "at": _iso(n.created_at)}
+        for n in LeaderNomination.objects.filter(user=user)
+    ]
+
+
+def _candidate_reports(user) -> list[dict]:
+    return [
+        {
+            "as_of": _iso(e.run.as_of),
+            "department": e.department_name,
+            "rank_in_department": e.rank,
+            "points": e.score,
+            "reasons": e.reasons,
+        }
+        for e in CandidateEntry.objects.filter(user=user).select_related("run")
+    ]
+
+
+def _notices(user) -> list[dict]:
+    return [
+        {"message": n.message, "at": _iso(n.created_at)} for n in Notice.objects.filter(user=user)
+    ]
+
+
+def _audit_events(user) -> list[dict]:
+    return [
+        {
+            "action": e.action,
+            "at": _iso(e.occurred_at),
+            "by": e.actor.staff_number if e.actor else None,
+        }
+        for e in AuditEvent.objects.filter(subject=user).select_related("actor")
+    ]
+
+
+# The export's sections, in the order they appear: each one query or two.
+SECTIONS = {
+    "person": _person,
+    "memberships": _memberships,
+    "module_completions": _module_completions,
+    "course_completions": _course_completions,
+    "attempts": _attempts,
+    "answers": _answers,
+    "skill_results": _skill_results,
+    "self_assessments": _self_assessments,
+    "leader_nominations": _leader_nominations,
+    "dx_leader_candidate_reports": _candidate_reports,
+    "notices": _notices,
+    "audit_events_about_this_person": _audit_events,
+}
+
+
 def person_data_export(*, user) -> dict:
     """Everything held about ``user``, as JSON-ready data. A fixed number of queries."""
     return {
         "generated_at": timezone.now().isoformat(),
-        "person": {
-            "staff_number": user.staff_number,
-            "family_name": user.family_name,
-            "given_name": user.given_name,
-            "family_name_kana": user.family_name_kana,
-            "given_name_kana": user.given_name_kana,
-            "email": user.email,
-            "interests": user.interests,
-            "is_active": user.is_active,
-            "date_joined": _iso(user.date_joined),
-            "last_login": _iso(user.last_login),
-            "roles": sorted(user.groups.values_list("name", flat=True)),
-        },
-        "memberships": [
-            {
-                "department": m.department.name,
-                "position": m.position.name,
-                "primary": m.is_primary,
-                "from": _iso(m.valid_from),
-                "to": _iso(m.valid_to),
-            }
-            for m in Membership.objects.filter(user=user).select_related("department", "position")
-        ],
-        "module_completions": [
-            {
-                "module": c.module.title,
-                "fiscal_year_or_0": c.cycle,
-                "completed_at": _iso(c.completed_at),
-            }
-            for c in ModuleCompletion.objects.filter(user=user).select_related("module")
-        ],
-        "course_completions": [
-            {
-                "course": c.course.title,
-                "fiscal_year_or_0": c.cycle,
-                "completed_at": _iso(c.completed_at),
-            }
-            for c in CourseCompletion.objects.filter(user=user).select_related("course")
-        ],
-        "attempts": [
-            {
-                "quiz": a.quiz.title,
-                "number": a.number,
-                "status": a.status,
-                "started_at": _iso(a.started_at),
-                "submitted_at": _iso(a.submitted_at),
-                "correct": a.correct_count,
-                "questions": a.question_count,
-                "passed": a.passed,
-            }
-            for a in Attempt.objects.filter(user=user).select_related("quiz")
-        ],
-        "answers": [
-            {
-                "quiz": r.attempt_question.attempt.quiz.title,
-                "question": r.attempt_question.question.text,
-                "selected_choice_ids": r.selected_choice_ids,
-                "correct": r.is_correct,
-            }
-            for r in Response.objects.filter(attempt_question__attempt__user=user).select_related(
-                "attempt_question__attempt__quiz", "attempt_question__question"
-            )
-        ],
-        "skill_results": [
-            {
-                "area": s.area.name,
-                "level": s.level,
-                "evidence": s.evidence,
-                "assessed_at": _iso(s.assessed_at),
-            }
-            for s in SkillResult.objects.filter(user=user).select_related("area")
-        ],
-        "self_assessments": [
-            {"area": s.area.name, "rating": s.rating, "assessed_at": _iso(s.assessed_at)}
-            for s in SelfAssessment.objects.filter(user=user).select_related("area")
-        ],
-        "leader_nominations": [
-            {"kind": n.kind, "fiscal_year": n.fiscal_year, "at": _iso(n.created_at)}
-            for n in LeaderNomination.objects.filter(user=user)
-        ],
-        "dx_leader_candidate_reports": [
-            {
-                "as_of": _iso(e.run.as_of),
-                "department": e.department_name,
-                "rank_in_department": e.rank,
-                "points": e.score,
-                "reasons": e.reasons,
-            }
-            for e in CandidateEntry.objects.filter(user=user).select_related("run")
-        ],
-        "notices": [
-            {"message": n.message, "at": _iso(n.created_at)}
-            for n in Notice.objects.filter(user=user)
-        ],
-        "audit_events_about_this_person": [
-            {
-                "action": e.action,
-                "at": _iso(e.occurred_at),
-                "by": e.actor.staff_number if e.actor else None,
-            }
-            for e in AuditEvent.objects.filter(subject=user).select_related("actor")
-        ],
+        **{name: section(user) for name, section in SECTIONS.items()},
     }
+
+
+@transaction.atomic
+def person_data_disclose(*, user, actor: Actor) -> dict:
+    """開示請求: the export of everything held about ``user``, audited.
+
+    The PERSON_DATA_EXPORTED event and the read are one transaction: the event comes
+    first, so the export lists its own disclosure, and goes away if the read fails.
+    """
+    audit_record(
+        by=actor,
+        action=AuditEvent.Action.PERSON_DATA_EXPORTED,
+        subject=user,
+        staff_number=user.staff_number,
+    )
+    return person_data_export(user=user)

@@ -9,12 +9,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from lms.audit import audit_record
-from lms.models import AuditEvent
+from lms.audit import Actor
 from lms.people.access import subject_or_404
 from lms.people.permissions import can_view_progress_of, is_hr
 from lms.privacy.anonymisation import PrivacyError, person_anonymise
-from lms.privacy.disclosure import person_data_export
+from lms.privacy.disclosure import person_data_disclose
 
 
 def _hr_subject(request, user_id):
@@ -33,14 +32,9 @@ def _hr_subject(request, user_id):
 def person_export(request, user_id: int):
     """開示請求: everything held about one person, as JSON. HR only; audited."""
     subject = _hr_subject(request, user_id)
-    audit_record(
-        request=request,
-        action=AuditEvent.Action.PERSON_DATA_EXPORTED,
-        subject=subject,
-        staff_number=subject.staff_number,
-    )
     response = JsonResponse(
-        person_data_export(user=subject), json_dumps_params={"ensure_ascii": False, "indent": 2}
+        person_data_disclose(user=subject, actor=Actor.of(request)),
+        json_dumps_params={"ensure_ascii": False, "indent": 2},
     )
     response["Content-Disposition"] = f'attachment; filename="person-{subject.pk}.json"'
     patch_cache_control(response, no_store=True, private=True)
@@ -51,17 +45,10 @@ def person_export(request, user_id: int):
 @require_POST
 def person_anonymise_view(request, user_id: int):
     subject = _hr_subject(request, user_id)
-    staff_number = subject.staff_number
     try:
-        person_anonymise(user=subject)
+        person_anonymise(user=subject, actor=Actor.of(request))
     except PrivacyError as error:
         messages.error(request, str(error))
         return redirect("lms:person_progress", user_id=subject.pk)
-    audit_record(
-        request=request,
-        action=AuditEvent.Action.PERSON_ANONYMISED,
-        subject=subject,
-        former_staff_number=staff_number,
-    )
     messages.success(request, _("The former member of staff has been anonymised."))
     return redirect("lms:hr_dashboard")

@@ -6,24 +6,12 @@ import pytest
 from django.urls import reverse
 
 from courses.services import module_complete
+from lms.audit import Actor
 from lms.factories import MembershipFactory, UserFactory
 from lms.models import AuditEvent, CandidateEntry, ReportRun
 from lms.people.roles import Role
 from lms.privacy.anonymisation import PrivacyError, person_anonymise
 from lms.privacy.disclosure import person_data_export
-
-
-@pytest.fixture
-def leaver(departments, positions):
-    user = UserFactory(staff_number="9900", family_name="退職", is_active=False)
-    MembershipFactory(
-        user=user,
-        department=departments["mado"],
-        position=positions["shuji"],
-        valid_from=datetime.date(2015, 4, 1),
-        valid_to=datetime.date(2020, 3, 31),
-    )
-    return user
 
 
 def test_export_holds_everything_about_the_person(make_course, make_staff):
@@ -61,9 +49,9 @@ def test_anonymisation_waits_for_the_retention_period(leaver):
     leaver.interests = "RPAの導入を担当しました。"
     leaver.save()
     with pytest.raises(PrivacyError):
-        person_anonymise(user=leaver, today=datetime.date(2024, 1, 1))
+        person_anonymise(user=leaver, actor=Actor(), today=datetime.date(2024, 1, 1))
 
-    person_anonymise(user=leaver, today=datetime.date(2026, 11, 28))
+    person_anonymise(user=leaver, actor=Actor(), today=datetime.date(2026, 11, 28))
 
     leaver.refresh_from_db()
     assert leaver.family_name == "匿名化済み" and leaver.staff_number == f"anon-{leaver.pk}"
@@ -89,7 +77,7 @@ def test_candidate_reports_that_listed_the_person_are_disclosed_then_anonymised(
     entry = _candidate_entry(leaver, departments["mado"], organization)
 
     disclosed = person_data_export(user=leaver)["dx_leader_candidate_reports"]
-    person_anonymise(user=leaver, today=datetime.date(2026, 11, 28))
+    person_anonymise(user=leaver, actor=Actor(), today=datetime.date(2026, 11, 28))
 
     assert disclosed == [
         {"as_of": "2019-11-01", "department": "窓口係", "rank_in_department": 1, "points": 7,
@@ -102,7 +90,7 @@ def test_candidate_reports_that_listed_the_person_are_disclosed_then_anonymised(
 
 def test_current_staff_cannot_be_anonymised(make_staff):
     with pytest.raises(PrivacyError):
-        person_anonymise(user=make_staff("mado"))
+        person_anonymise(user=make_staff("mado"), actor=Actor())
 
 
 def test_hr_anonymises_a_former_member_from_their_page(client, make_staff, leaver):
