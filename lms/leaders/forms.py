@@ -12,7 +12,10 @@ LEVEL_CHOICES = [("", _("No minimum"))] + [
 
 
 class LeaderCriteriaForm(forms.ModelForm):
-    """IT policy's settings screen: one minimum-level field per skill category."""
+    """IT policy's settings screen: one minimum-level field per skill category.
+
+    It only validates: ``leader_criteria_save`` saves ``criteria_values()`` and audits them.
+    """
 
     class Meta:
         model = LeaderCriteria
@@ -39,10 +42,16 @@ class LeaderCriteriaForm(forms.ModelForm):
                 initial=str(minimums.get(area.code, "")),
             )
 
-    def save(self, commit=True):
-        self.instance.minimum_levels = {
-            area.code: self.cleaned_data[f"minimum_{area.code}"]
-            for area in self.categories
-            if self.cleaned_data.get(f"minimum_{area.code}")
+    def criteria_values(self) -> dict:
+        """The criteria as sent, for ``leader_criteria_save`` (which saves and audits them)."""
+        return {
+            "minimum_levels": {
+                area.code: self.cleaned_data[f"minimum_{area.code}"]
+                for area in self.categories
+                if self.cleaned_data.get(f"minimum_{area.code}")
+            },
+            **{name: self.cleaned_data[name] for name in self._meta.fields},
         }
-        return super().save(commit=commit)
+
+    def save(self, commit=True):
+        raise NotImplementedError("Criteria are saved by leader_criteria_save, which audits them.")

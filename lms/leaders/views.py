@@ -13,7 +13,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from courses.fiscal import current_fiscal_year, fiscal_year_of, local_today
+from lms.audit import Actor
 from lms.leaders.candidates import leader_criteria_for
+from lms.leaders.criteria import leader_criteria_save
 from lms.leaders.forms import LeaderCriteriaForm
 from lms.leaders.nominations import leader_endorse, leader_volunteer
 from lms.models import Department, Membership
@@ -72,10 +74,14 @@ def leader_criteria(request):
     organization = organization_or_404(request.user, local_today())
     form = LeaderCriteriaForm(request.POST or None, instance=leader_criteria_for(organization))
     if request.method == "POST" and form.is_valid():
-        form.save()
+        changed = leader_criteria_save(
+            organization=organization, values=form.criteria_values(), actor=Actor.of(request)
+        )
         messages.success(
             request,
-            _("The criteria have been saved. Request a new candidate report to apply them."),
+            _("The criteria have been saved. Request a new candidate report to apply them.")
+            if changed
+            else _("Nothing was changed in the criteria."),
         )
         return redirect("lms:it_dashboard")
     status = HTTPStatus.BAD_REQUEST if request.method == "POST" else HTTPStatus.OK

@@ -4,7 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AuditEvent(models.Model):
-    """Who looked at or took away whose personal data, when, and from where. Append-only."""
+    """Who looked at, changed or took away whose personal data (or whose roles or rules),
+    when, and from where. Append-only."""
 
     class Action(models.TextChoices):
         LOGIN_SUCCEEDED = "login_succeeded", _("Signed in")
@@ -22,6 +23,7 @@ class AuditEvent(models.Model):
         ROSTER_EXPORTED = "roster_exported", _("Exported the staff list")
         PERSON_DATA_EXPORTED = "person_data_exported", _("Exported all data held about a person")
         PERSON_ANONYMISED = "person_anonymised", _("Anonymised a former member of staff")
+        CRITERIA_CHANGED = "criteria_changed", _("Changed the DX leader candidate criteria")
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
