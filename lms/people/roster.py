@@ -195,7 +195,12 @@ def roster_plan(
     deactivate_missing: bool = False,
     create_missing: bool = False,
 ) -> RosterPlan:
-    """Validate every row and describe what an import would change. Writes nothing."""
+    """Validate every row and describe what an import would change. Writes nothing.
+
+    The steps: read the file (``read_table``), find the columns (``_columns``), read
+    each row against what the database holds (``_RowReader``), and, when there is no
+    error, describe the changes (``_describe``).
+    """
     plan = RosterPlan()
     try:
         headers, raw_rows = read_table(data, filename)
@@ -205,183 +210,233 @@ def roster_plan(
     columns, plan.errors = _columns(headers)
     if plan.errors:
         return plan
-    departments = list(Department.objects.filter(organization=organization))
-    by_code = {d.code: d for d in departments}
-    by_name: dict[str, list[Department]] = {}
-    for department in departments:
-        by_name.setdefault(department.name, []).append(department)
-    positions = {p.code: p for p in Position.objects.all()}
-    positions.update({p.name: p for p in positions.values()})
-    users = {u.staff_number: u for u in get_user_model().objects.all()}
-    emails = {u.email.lower(): u.staff_number for u in users.values() if u.email}
-    seen_numbers, seen_emails = {}, {}
-    pending_departments, pending_positions = {}, {}
+    known = _Known.of(organization)
+    reader = _RowReader(plan, columns, known, create_missing=create_missing)
+    for line, cells in raw_rows:
+        row = reader.read(line, cells)
+        if row is not None:
+            plan.rows.append(row)
+    plan.new_departments = sorted(reader.pending_departments)
+    plan.new_positions = sorted(reader.pending_positions)
+    if plan.errors:
+        return plan
+    _describe(plan, organization, known.users, as_of, deactivate_missing)
+    return plan
 
-    def cell(row, key):
-        index = columns.get(key)
-        if index is None or index >= len(row):
+
+@dataclass
+class _Known:
+    """What the database already holds that the rows are checked against."""
+
+    departments_by_code: dict[str, Department]
+    departments_by_name: dict[str, list[Department]]
+    positions: dict[str, Position]  # by code and by name
+    users: dict[str, object]  # by staff number
+    emails: dict[str, str]  # lower-cased e-mail address → staff number
+
+    @classmethod
+    def of(cls, organization) -> "_Known":
+        departments = list(Department.objects.filter(organization=organization))
+        by_name: dict[str, list[Department]] = {}
+        for department in departments:
+            by_name.setdefault(department.name, []).append(department)
+        positions = {p.code: p for p in Position.objects.all()}
+        positions.update({p.name: p for p in positions.values()})
+        users = {u.staff_number: u for u in get_user_model().objects.all()}
+        return cls(
+            departments_by_code={d.code: d for d in departments},
+            departments_by_name=by_name,
+            positions=positions,
+            users=users,
+            emails={u.email.lower(): u.staff_number for u in users.values() if u.email},
+        )
+
+
+class _RowReader:
+    """Reads the file's rows one by one into ``RosterRow``s; every problem found goes
+    into the plan's errors, in the order of the columns."""
+
+    def __init__(self, plan: RosterPlan, columns: dict[str, int], known: _Known, *, create_missing):
+        self.plan = plan
+        self.columns = columns
+        self.known = known
+        self.create_missing = create_missing
+        self.seen_numbers: dict[str, int] = {}
+        self.seen_emails: dict[str, int] = {}
+        self.pending_departments: dict[str, int] = {}  # name → first line, for create_missing
+        self.pending_positions: dict[str, int] = {}
+
+    def read(self, line: int, cells: list) -> RosterRow | None:
+        """The row on ``line``; None when it has no usable staff number."""
+        staff_number = self._staff_number(line, cells)
+        if staff_number is None:
+            return None
+        family, given = self._name(line, cells)
+        family_kana, given_kana = _split(self._cell(cells, "kana"))
+        email = self._email(line, cells, staff_number)
+        department_text = str(self._cell(cells, "department"))
+        department = self._department(line, department_text)
+        position_text = str(self._cell(cells, "position"))
+        position = self._position(line, position_text)
+        concurrent = self._concurrent(line, cells)
+        hired_on = self._hired_on(line, cells)
+        return RosterRow(
+            line=line,
+            staff_number=staff_number,
+            family_name=family,
+            given_name=given,
+            family_name_kana=family_kana,
+            given_name_kana=given_kana,
+            email=email,
+            department=department,
+            position=position,
+            concurrent=concurrent,
+            hired_on=hired_on,
+            department_text=department_text,
+            position_text=position_text,
+        )
+
+    def _error(self, line: int, column: str, message: str) -> None:
+        self.plan.errors.append(RosterError(line, column, message))
+
+    def _cell(self, cells: list, key: str):
+        index = self.columns.get(key)
+        if index is None or index >= len(cells):
             return ""
-        value = row[index]
+        value = cells[index]
         if isinstance(value, datetime.datetime | datetime.date):
             return value
         return str(value).strip()
 
-    def find_department(text, line, column):
-        text = str(text).strip()
-        if text in by_code:
-            return by_code[text]
-        matches = by_name.get(text, [])
-        if len(matches) == 1:
-            return matches[0]
-        if len(matches) > 1:
-            plan.errors.append(
-                RosterError(
-                    line,
-                    column,
-                    _("There are several departments called “%(name)s”. Give its code instead.")
-                    % {"name": text},
-                )
-            )
-            return None
-        if create_missing:
-            pending_departments.setdefault(text, line)
-            return None
-        plan.errors.append(
-            RosterError(
-                line,
-                column,
-                _(
-                    "Unknown department “%(name)s”. "
-                    "Check the name or code, or import with --create-missing."
-                )
-                % {"name": text},
-            )
-        )
-        return None
-
-    for line, row in raw_rows:
-        staff_number = normalize_staff_number(str(cell(row, "staff_number")))
+    def _staff_number(self, line, cells) -> str | None:
+        staff_number = normalize_staff_number(str(self._cell(cells, "staff_number")))
         if not staff_number:
-            plan.errors.append(RosterError(line, "職員番号", _("The staff number is empty.")))
-            continue
-        if staff_number in seen_numbers:
-            plan.errors.append(
-                RosterError(
-                    line,
-                    "職員番号",
-                    _("Staff number %(number)s also appears on line %(other)s.")
-                    % {"number": staff_number, "other": seen_numbers[staff_number]},
-                )
+            self._error(line, "職員番号", _("The staff number is empty."))
+            return None
+        if staff_number in self.seen_numbers:
+            self._error(
+                line,
+                "職員番号",
+                _("Staff number %(number)s also appears on line %(other)s.")
+                % {"number": staff_number, "other": self.seen_numbers[staff_number]},
             )
-            continue
-        seen_numbers[staff_number] = line
-        if "full_name" in columns:
-            family, given = _split(cell(row, "full_name"))
+            return None
+        self.seen_numbers[staff_number] = line
+        return staff_number
+
+    def _name(self, line, cells) -> tuple[str, str]:
+        if "full_name" in self.columns:
+            family, given = _split(self._cell(cells, "full_name"))
         else:
-            family, given = cell(row, "family_name"), cell(row, "given_name")
+            family, given = self._cell(cells, "family_name"), self._cell(cells, "given_name")
         if not family:
-            plan.errors.append(RosterError(line, "氏名", _("The name is empty.")))
-        family_kana, given_kana = _split(cell(row, "kana"))
-        email = unicodedata.normalize("NFKC", cell(row, "email")).strip()
+            self._error(line, "氏名", _("The name is empty."))
+        return family, given
+
+    def _email(self, line, cells, staff_number: str) -> str:
+        email = unicodedata.normalize("NFKC", self._cell(cells, "email")).strip()
         try:
             validate_email(email)
         except ValidationError:
-            plan.errors.append(
-                RosterError(
-                    line,
-                    "メールアドレス",
-                    _("“%(email)s” is not a valid e-mail address.") % {"email": email},
-                )
+            self._error(
+                line,
+                "メールアドレス",
+                _("“%(email)s” is not a valid e-mail address.") % {"email": email},
             )
-        else:
-            owner = emails.get(email.lower())
-            if owner and owner != staff_number:
-                plan.errors.append(
-                    RosterError(
-                        line,
-                        "メールアドレス",
-                        _("This e-mail address belongs to staff number %(number)s.")
-                        % {"number": owner},
-                    )
-                )
-            if email.lower() in seen_emails:
-                plan.errors.append(
-                    RosterError(
-                        line,
-                        "メールアドレス",
-                        _("This e-mail address also appears on line %(other)s.")
-                        % {"other": seen_emails[email.lower()]},
-                    )
-                )
-            seen_emails[email.lower()] = line
-        department_text = str(cell(row, "department"))
-        department = find_department(department_text, line, "所属") if department_text else None
-        if not department_text:
-            plan.errors.append(RosterError(line, "所属", _("The department is empty.")))
-        position_text = str(cell(row, "position"))
-        position = positions.get(position_text)
-        if position is None:
-            if not position_text:
-                plan.errors.append(RosterError(line, "職位", _("The position is empty.")))
-            elif create_missing:
-                pending_positions.setdefault(position_text, line)
-            else:
-                plan.errors.append(
-                    RosterError(
-                        line,
-                        "職位",
-                        _("Unknown position “%(name)s”. Check it, or import with --create-missing.")
-                        % {"name": position_text},
-                    )
-                )
-        concurrent = []
-        for text in filter(
-            None, (t.strip() for t in LIST_SEPARATORS.split(str(cell(row, "concurrent"))))
-        ):
-            found = find_department(text, line, "兼務所属")
-            if found:
-                concurrent.append(found)
-        hired_on = None
-        raw_hired = cell(row, "hired_on")
-        if isinstance(raw_hired, datetime.datetime):
-            hired_on = raw_hired.date()
-        elif isinstance(raw_hired, datetime.date):
-            hired_on = raw_hired
-        elif raw_hired:
-            try:
-                hired_on = datetime.date.fromisoformat(str(raw_hired).replace("/", "-"))
-            except ValueError:
-                plan.errors.append(
-                    RosterError(
-                        line,
-                        "採用日",
-                        _("“%(value)s” is not a date. Write it as 2026-04-01.")
-                        % {"value": raw_hired},
-                    )
-                )
-        plan.rows.append(
-            RosterRow(
-                line=line,
-                staff_number=staff_number,
-                family_name=family,
-                given_name=given,
-                family_name_kana=family_kana,
-                given_name_kana=given_kana,
-                email=email,
-                department=department,
-                position=position,
-                concurrent=concurrent,
-                hired_on=hired_on,
-                department_text=department_text,
-                position_text=position_text,
+            return email
+        owner = self.known.emails.get(email.lower())
+        if owner and owner != staff_number:
+            self._error(
+                line,
+                "メールアドレス",
+                _("This e-mail address belongs to staff number %(number)s.") % {"number": owner},
             )
+        if email.lower() in self.seen_emails:
+            self._error(
+                line,
+                "メールアドレス",
+                _("This e-mail address also appears on line %(other)s.")
+                % {"other": self.seen_emails[email.lower()]},
+            )
+        self.seen_emails[email.lower()] = line
+        return email
+
+    def _department(self, line, text: str) -> Department | None:
+        department = self._find_department(text, line, "所属") if text else None
+        if not text:
+            self._error(line, "所属", _("The department is empty."))
+        return department
+
+    def _find_department(self, text, line, column) -> Department | None:
+        """By code, else by a name only one department has; None (and why) otherwise."""
+        text = str(text).strip()
+        if text in self.known.departments_by_code:
+            return self.known.departments_by_code[text]
+        matches = self.known.departments_by_name.get(text, [])
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            self._error(
+                line,
+                column,
+                _("There are several departments called “%(name)s”. Give its code instead.")
+                % {"name": text},
+            )
+            return None
+        if self.create_missing:
+            self.pending_departments.setdefault(text, line)
+            return None
+        self._error(
+            line,
+            column,
+            _(
+                "Unknown department “%(name)s”. "
+                "Check the name or code, or import with --create-missing."
+            )
+            % {"name": text},
         )
-    plan.new_departments = sorted(pending_departments)
-    plan.new_positions = sorted(pending_positions)
-    if plan.errors:
-        return plan
-    _describe(plan, organization, users, as_of, deactivate_missing)
-    return plan
+        return None
+
+    def _position(self, line, text: str) -> Position | None:
+        position = self.known.positions.get(text)
+        if position is not None:
+            return position
+        if not text:
+            self._error(line, "職位", _("The position is empty."))
+        elif self.create_missing:
+            self.pending_positions.setdefault(text, line)
+        else:
+            self._error(
+                line,
+                "職位",
+                _("Unknown position “%(name)s”. Check it, or import with --create-missing.")
+                % {"name": text},
+            )
+        return None
+
+    def _concurrent(self, line, cells) -> list[Department]:
+        """兼務所属: departments separated by 、 , ; ・ / (full-width or not)."""
+        texts = (t.strip() for t in LIST_SEPARATORS.split(str(self._cell(cells, "concurrent"))))
+        found = (self._find_department(text, line, "兼務所属") for text in filter(None, texts))
+        return [department for department in found if department]
+
+    def _hired_on(self, line, cells) -> datetime.date | None:
+        raw = self._cell(cells, "hired_on")
+        if isinstance(raw, datetime.datetime):
+            return raw.date()
+        if isinstance(raw, datetime.date):
+            return raw
+        if not raw:
+            return None
+        try:
+            return datetime.date.fromisoformat(str(raw).replace("/", "-"))
+        except ValueError:
+            self._error(
+                line,
+                "採用日",
+                _("“%(value)s” is not a date. Write it as 2026-04-01.") % {"value": raw},
+            )
+            return None
 
 
 def _describe(plan: RosterPlan, organization, users, as_of, deactivate_missing) -> None:
