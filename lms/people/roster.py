@@ -2,15 +2,16 @@
 
 Two steps, so nothing is written unless everything is right:
 ``roster_plan`` reads and validates every row and describes the changes;
-``roster_apply`` carries them out in one transaction. Importing the same file
-twice changes nothing. A changed 所属 or 職位 closes the old membership the day
-before ``as_of`` and opens a new one, keeping history. Leavers (with
+``roster_apply`` carries them out, with their audit event, in one transaction.
+Importing the same file twice changes nothing. A changed 所属 or 職位 closes the
+old membership the day before ``as_of`` and opens a new one, keeping history. Leavers (with
 ``deactivate_missing``) are deactivated, not deleted, so their records stay in
 reports; a deactivated account can no longer use its sessions.
 """
 
 import csv
 import datetime
+import enum
 import io
 import re
 import unicodedata
@@ -23,7 +24,8 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from lms.models import Department, Membership, Position
+from lms.audit import Actor, audit_record
+from lms.models import AuditEvent, Department, Membership, Position
 from lms.models.people import normalize_staff_number
 
 HEADER_ALIASES = {
@@ -494,9 +496,30 @@ def _wanted(row: RosterRow) -> set[tuple]:
     return posts
 
 
+class RunFrom(enum.StrEnum):
+    """How an import was run, as its audit event says."""
+
+    SCREEN = "screen"
+    COMMAND = "command"
+
+
 @transaction.atomic
-def roster_apply(*, organization, plan: RosterPlan, as_of: datetime.date) -> dict[str, int]:
-    """Carry out a valid plan in one transaction. Returns the counts."""
+def roster_apply(
+    *,
+    organization,
+    plan: RosterPlan,
+    as_of: datetime.date,
+    actor: Actor,
+    filename: str,
+    via: RunFrom,
+) -> dict[str, int]:
+    """Carry out a valid plan in one transaction. Returns the counts.
+
+    The same transaction writes one ROSTER_IMPORTED event: who (``actor``), the file's
+    name, how it was run (``via``), the effective date and the counts. A plan that
+    changes nothing (the same file again) writes nothing at all, the event included.
+    """
+    via = RunFrom(via)
     if not plan.ok:
         raise ValueError("A roster with errors cannot be applied.")
     departments = {
@@ -538,7 +561,17 @@ def roster_apply(*, organization, plan: RosterPlan, as_of: datetime.date) -> dic
             user.is_active = False  # their sessions stop working at once
             user.save(update_fields=["is_active"])
             _set_posts(user, set(), organization, as_of)
-    return plan.counts()
+    counts = plan.counts()
+    if plan.created or plan.updated or plan.transferred or plan.deactivated:
+        audit_record(
+            by=actor,
+            action=AuditEvent.Action.ROSTER_IMPORTED,
+            file=filename,
+            via=via,
+            as_of=as_of.isoformat(),
+            **counts,
+        )
+    return counts
 
 
 def _has_posts(user) -> bool:

@@ -6,8 +6,9 @@ import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
 
+from lms.audit import Actor
 from lms.models import Membership, User
-from lms.people.roster import roster_apply, roster_plan
+from lms.people.roster import RunFrom, roster_apply, roster_plan
 
 AS_OF = datetime.date(2027, 4, 1)
 HEADER = "職員番号,氏名,氏名カナ,所属,職位,メールアドレス,兼務所属"
@@ -15,6 +16,10 @@ ROWS = [
     "2001,髙橋 﨑子,タカハシ サキコ,窓口係,主事,takahashi@town.example.jp,",
     "2002,山田 太郎,ヤマダ タロウ,JINJI,課長,yamada@town.example.jp,窓口係",
 ]
+
+
+# Who applies, in the tests that are about the import itself (the audit has its own).
+BY_SCREEN = {"actor": Actor(), "filename": "roster.csv", "via": RunFrom.SCREEN}
 
 
 def csv_bytes(*rows, header=HEADER, encoding="utf-8-sig"):
@@ -29,7 +34,9 @@ def plan(organization, data, **kwargs):
 def apply(organization, data, **kwargs):
     result = plan(organization, data, **kwargs)
     assert result.ok, [str(e) for e in result.errors]
-    return roster_apply(organization=organization, plan=result, as_of=kwargs.get("as_of", AS_OF))
+    return roster_apply(
+        organization=organization, plan=result, as_of=kwargs.get("as_of", AS_OF), **BY_SCREEN
+    )
 
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-8", "cp932"])
@@ -55,6 +62,7 @@ def test_xlsx(organization, departments, positions):
             organization=organization, data=data.getvalue(), filename="r.xlsx", as_of=AS_OF
         ),
         as_of=AS_OF,
+        **BY_SCREEN,
     )
 
     assert counts["created"] == 2
@@ -268,7 +276,7 @@ def test_importing_the_same_file_again_writes_nothing(organization, departments,
     assert again.ok and sorted(again.unchanged) == sorted(r.split(",")[0] for r in ROWS)
 
     with CaptureQueriesContext(connection) as queries:
-        roster_apply(organization=organization, plan=again, as_of=AS_OF)
+        roster_apply(organization=organization, plan=again, as_of=AS_OF, **BY_SCREEN)
 
     writes = [q["sql"] for q in queries if q["sql"].split()[0] in ("INSERT", "UPDATE", "DELETE")]
     assert writes == []
