@@ -4,7 +4,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
-from lms.audit import audit_prune, audit_record
+from lms.audit import Actor, audit_prune, audit_record
 from lms.factories import UserFactory
 from lms.models import AuditEvent
 from tests.conftest import PASSWORD
@@ -53,3 +53,36 @@ def test_old_audit_events_are_pruned_after_the_retention_period(db, settings):
 
     assert audit_prune() == 1
     assert list(AuditEvent.objects.values_list("pk", flat=True)) == [recent.pk]
+
+
+def test_an_actor_is_who_signed_in_and_from_where(rf, db):
+    user = UserFactory()
+    request = rf.get("/", REMOTE_ADDR="192.0.2.44")
+    request.user = user
+
+    event = audit_record(by=Actor.of(request), action=AuditEvent.Action.ROSTER_EXPORTED)
+
+    assert (event.actor, event.ip_address) == (user, "192.0.2.44")
+
+
+def test_an_anonymous_request_or_nobody_known_records_no_actor(rf, db):
+    from django.contrib.auth.models import AnonymousUser
+
+    request = rf.get("/", REMOTE_ADDR="192.0.2.45")
+    request.user = AnonymousUser()
+
+    assert Actor.of(request) == Actor(user=None, ip_address="192.0.2.45")
+    assert audit_record(by=Actor(), action=AuditEvent.Action.LOGIN_FAILED).actor is None
+
+
+def test_the_role_signal_is_silent_while_a_service_records_the_change(db):
+    from lms.people.roles import roles_audited_here
+
+    user = UserFactory()
+    hr, _ = Group.objects.get_or_create(name="hr")
+
+    with roles_audited_here():
+        user.groups.add(hr)
+    user.groups.add(hr)  # already held: no change, no event
+
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.ROLES_CHANGED).exists()
