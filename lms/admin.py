@@ -113,7 +113,15 @@ class AuditEventAdmin(admin.ModelAdmin):
 
 @admin.register(ReportRun)
 class ReportRunAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "organization", "status", "trigger", "row_count", "created_at"]
+    list_display = [
+        "__str__",
+        "organization",
+        "status",
+        "dispatch",
+        "trigger",
+        "row_count",
+        "created_at",
+    ]
     list_filter = ["kind", "status", "fiscal_year"]
     readonly_fields = [f.name for f in ReportRun._meta.fields]
 
