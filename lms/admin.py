@@ -5,23 +5,19 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from lms.audit import Actor
-from lms.models import (
-    AuditEvent,
-    Department,
-    Membership,
-    Organization,
-    Position,
-    ReportRun,
-    TrackAssignment,
-    User,
-)
+from lms.models import AuditEvent, Membership, Organization, ReportRun, User
 from lms.people.roles import person_roles_set
+
+# Departments, positions, track assignments and the audit log have one admin screen
+# each, in the Wagtail admin (研修管理, lms/wagtail_hooks.py); none here.
 
 
 class MembershipInline(admin.TabularInline):
+    """A person's posts. Department and position are chosen from plain lists (in the
+    models' order: by organisation and tree, by rank), as neither has a screen here."""
+
     model = Membership
     extra = 0
-    autocomplete_fields = ["department", "position"]
 
 
 @admin.register(User)
@@ -87,47 +83,17 @@ class OrganizationAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]
 
 
-@admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "level", "parent", "organization"]
-    list_filter = ["organization", "level"]
-    search_fields = ["name", "code"]
-    list_select_related = ["parent", "organization"]
-
-
-@admin.register(Position)
-class PositionAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "rank"]
-    search_fields = ["name", "code"]
-
-
-@admin.register(TrackAssignment)
-class TrackAssignmentAdmin(admin.ModelAdmin):
-    list_display = ["track", "fiscal_year", "due_date", "applies_to_all"]
-    list_filter = ["fiscal_year", "organization"]
-    filter_horizontal = ["departments", "positions"]
-    list_select_related = ["track"]
-
-
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["occurred_at", "actor", "action", "subject", "ip_address"]
-    list_filter = ["action"]
-    list_select_related = ["actor", "subject"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(ReportRun)
 class ReportRunAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "organization", "status", "trigger", "row_count", "created_at"]
+    list_display = [
+        "__str__",
+        "organization",
+        "status",
+        "dispatch",
+        "trigger",
+        "row_count",
+        "created_at",
+    ]
     list_filter = ["kind", "status", "fiscal_year"]
     readonly_fields = [f.name for f in ReportRun._meta.fields]
 

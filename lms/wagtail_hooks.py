@@ -1,21 +1,93 @@
 """研修管理 (training administration) in the Wagtail admin, for HR:
-departments, positions, track assignments, and the staff list import/export."""
+departments, positions, track assignments, the staff list import/export, and the
+audit log (HR reads the downloads of personal data; site administrators every event).
 
+The only admin screens of these models: the Django admin has none of them."""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
-from wagtail.admin.views.generic import IndexView
+from wagtail.admin.ui.sidebar import LinkMenuItem
+from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
 
 from lms.models import AuditEvent, Department, Position, TrackAssignment
 from lms.people import roster_views
 from lms.people.permissions import is_hr
+from lms.people.roles import Role, user_has_role
 from lms.people.wagtail_users import AuditedAssignRoleBulkAction
 from lms.spreadsheets import safe_cell
 
 TRAINING_MENU_HOOK = "register_training_admin_menu_item"
+
+DOWNLOAD_ACTIONS = [
+    AuditEvent.Action.REPORT_DOWNLOADED,
+    AuditEvent.Action.ROSTER_EXPORTED,
+    AuditEvent.Action.PERSON_DATA_EXPORTED,
+]
+
+
+def reads_every_audit_event(user) -> bool:
+    """Site administrators (the role, and superusers) read the whole audit log."""
+    return user.is_active and user_has_role(user, Role.ADMIN)
+
+
+class AuditLogPermissionPolicy(ModelPermissionPolicy):
+    """The audit log is append-only: it is read, never added to, changed or deleted
+    from the admin, by anyone (superusers included).
+
+    Site administrators read every event; holders of the "view" permission on audit
+    events (the HR group, since migration 0009) read the downloads of personal data.
+    """
+
+    def user_has_permission(self, user, action):
+        return action == "view" and (
+            reads_every_audit_event(user) or super().user_has_permission(user, "view")
+        )
+
+    def users_with_any_permission(self, actions):
+        User = get_user_model()
+        if "view" not in actions:
+            return User.objects.none()
+        holders = super().users_with_any_permission(["view"])
+        return User.objects.filter(
+            Q(pk__in=holders.values("pk")) | Q(is_active=True, groups__name=Role.ADMIN)
+        ).distinct()
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        if not self.user_has_any_permission(user, actions):
+            return AuditEvent.objects.none()
+        if reads_every_audit_event(user):
+            return AuditEvent.objects.all()
+        return AuditEvent.objects.filter(action__in=DOWNLOAD_ACTIONS)
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        return self.user_has_permission(user, action) and (
+            reads_every_audit_event(user) or instance.action in DOWNLOAD_ACTIONS
+        )
+
+    def users_with_any_permission_for_instance(self, actions, instance):
+        if instance.action in DOWNLOAD_ACTIONS:
+            return self.users_with_any_permission(actions)
+        User = get_user_model()
+        if "view" not in actions:
+            return User.objects.none()
+        return User.objects.filter(
+            Q(is_superuser=True) | Q(groups__name=Role.ADMIN), is_active=True
+        ).distinct()
+
+
+# Before any viewset asks for the model's policy (Wagtail then refuses a late one).
+register_permission_policy(AuditEvent, AuditLogPermissionPolicy(AuditEvent))
 
 
 class ExcelFriendlyIndexView(IndexView):
@@ -71,35 +143,89 @@ class TrackAssignmentViewSet(ModelViewSet):
     export_filename = "track_assignments"
 
 
-class DownloadLogViewSet(ModelViewSet):
-    """Who downloaded which personal-data report or roster, when, from where (read-only)."""
+def _audit_log_title(user):
+    return _("Audit log") if reads_every_audit_event(user) else _("Download log")
+
+
+class AuditLogIndexView(IndexView):
+    """The events the user may read (``AuditLogPermissionPolicy``), newest first."""
+
+    def get_base_queryset(self):
+        return self.permission_policy.instances_user_has_permission_for(
+            self.request.user, "view"
+        ).select_related("actor", "subject")
+
+    def get_page_title(self):
+        return _audit_log_title(self.request.user)
+
+
+class AuditLogInspectView(InspectView):
+    """One event, among those the user may read (another one is not found)."""
+
+    def get_object(self, queryset=None):
+        readable = self.permission_policy.instances_user_has_permission_for(
+            self.request.user, "view"
+        )
+        return get_object_or_404(readable, pk=self.pk)
+
+
+class AuditLogViewSet(ModelViewSet):
+    """Who did what with whose personal data, when, from where: read-only for everyone.
+
+    HR reads the download log (reports, the roster, a person's data); site
+    administrators read every event. There are no add, edit, copy or delete views:
+    their URLs do not exist, and the permission policy grants only "view".
+    """
 
     model = AuditEvent
     icon = "history"
-    menu_label = _("Download log")
-    url_prefix = "download-log"
-    name = "download_log"
-    list_display = ["occurred_at", "actor", "action", "ip_address", "detail"]
+    url_prefix = "audit-log"
+    name = "audit_log"
+    index_view_class = AuditLogIndexView
+    inspect_view_class = AuditLogInspectView
+    list_display = ["occurred_at", "actor", "action", "subject", "ip_address", "detail"]
     list_filter = ["action"]
     list_per_page = 50
     inspect_view_enabled = True
-    # Read-only: HR holds only the "view" permission on audit events, so Wagtail
-    # offers no add, edit or delete; this form is never reachable.
-    form_fields = ["action"]
+    copy_view_enabled = False
+    menu_label = _("Audit log")
 
-    def get_queryset(self, request):
-        return AuditEvent.objects.filter(action__in=DOWNLOAD_ACTIONS).select_related("actor")
+    @cached_property
+    def menu_item_class(self):
+        """Shown to readers of the log, named for what they read."""
+        shown_to_readers = super().menu_item_class
 
+        class AuditLogMenuItem(shown_to_readers):
+            def render_component(self, request):
+                return LinkMenuItem(
+                    self.name,
+                    _audit_log_title(request.user),
+                    self.url,
+                    icon_name=self.icon_name,
+                    classname=self.classname,
+                    attrs=self.attrs,
+                )
 
-DOWNLOAD_ACTIONS = [
-    AuditEvent.Action.REPORT_DOWNLOADED,
-    AuditEvent.Action.ROSTER_EXPORTED,
-    AuditEvent.Action.PERSON_DATA_EXPORTED,
-]
+        return AuditLogMenuItem
+
+    def get_urlpatterns(self):
+        # No add, edit, copy, delete, history or usage view: none is built or routed.
+        return [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+            path("inspect/<int:pk>/", self.inspect_view, name="inspect"),
+        ]
+
+    def register_admin_url_finder(self):
+        pass  # an event has no edit URL to find
+
+    def get_permissions_to_register(self):
+        # Only "view" can be given to a group: nothing else is ever allowed.
+        return Permission.objects.filter(content_type__app_label="lms", codename="view_auditevent")
 
 
 class TrainingAdminGroup(ViewSetGroup):
-    items = (DepartmentViewSet, PositionViewSet, TrackAssignmentViewSet, DownloadLogViewSet)
+    items = (DepartmentViewSet, PositionViewSet, TrackAssignmentViewSet, AuditLogViewSet)
     menu_label = _("Training administration")
     menu_name = "training-admin"
     menu_icon = "group"

@@ -109,73 +109,57 @@ class CandidateStream:
             self.required_courses = curriculum.courses_by_track.get(criteria.required_track_id, [])
         self._counts: dict[int, list[int]] = {}
         self._covered: set[int] = set()
+        # A row's candidate columns follow its kind, department, rank, members and counts.
+        self._candidate_at = 4 + len(self._codes) * len(_LEVELS_ABOVE_ZERO)
 
     def __iter__(self) -> Iterator[Candidate]:
         if not self.categories:
             return  # no category: no reasons, so no candidate (and an empty heatmap)
-        sql, params = self._sql()
-        areas, codes = self._areas, self._codes
-        # "データ活用 中級" for each category and level that earns a reason (2 and up).
-        worded = {
-            (area.code, level.value): f"{area.name} {level.label}"
-            for area in areas
-            for level in Level
-            if level >= Level.INTERMEDIATE
-        }
-        snapshot = self.criteria
-        track_reason = (
-            _("completed %(track)s") % {"track": snapshot["required_track"]}
-            if self.required_courses is not None
-            else None
+        reasons = _Reasons(
+            self._areas,
+            track=self.criteria["required_track"] if self.required_courses is not None else None,
         )
-        volunteered, endorsed = _("volunteered"), _("endorsed by the department head")
-        covered, counts = self._covered, self._counts
-        candidate_at = 4 + len(codes) * len(_LEVELS_ABOVE_ZERO)
+        for row in self._rows():
+            if row[0] == _HEATMAP:
+                self._count(row)
+            else:
+                yield self._candidate(row, reasons)
+
+    def _rows(self) -> Iterator[tuple]:
+        """The rows of ``_CANDIDATES_SQL``, a chunk at a time from a server-side cursor."""
+        sql, params = self._sql()
         with connection.chunked_cursor() as cursor:
             cursor.execute(sql, params)
             while chunk := cursor.fetchmany(CHUNK):
-                for row in chunk:
-                    if row[0] == _HEATMAP:
-                        # A department's members, and per category how many of them hold
-                        # level 1 … 4 (the others, never assessed or at 0, are at level 0).
-                        counts[row[1]] = [int(n) for n in row[3:candidate_at]]
-                        continue
-                    (user_id, staff_number, family_name, given_name, department, position,
-                     score, nominated, head, authored,
-                     *pivot) = row[candidate_at:]  # fmt: skip
-                    department_id = row[1]
-                    covered.add(department_id)
-                    levels = {
-                        code: level
-                        for code, level in zip(codes, pivot, strict=True)
-                        if level is not None
-                    }
-                    # Highest level first; equal levels keep category order (a stable sort).
-                    reasons = [
-                        worded[item]
-                        for item in sorted(levels.items(), key=_level, reverse=True)
-                        if item in worded
-                    ]
-                    if track_reason is not None:
-                        reasons.append(track_reason)
-                    if nominated:
-                        reasons.append(volunteered)
-                    if head:
-                        reasons.append(endorsed)
-                    if authored:
-                        reasons.append(_("%(count)s modules authored") % {"count": authored})
-                    yield Candidate(
-                        user_id=user_id,
-                        staff_number=staff_number,
-                        name=full_name(family_name, given_name),
-                        department_id=department_id,
-                        department=department,
-                        position=position,
-                        rank=int(row[2]),
-                        score=int(score),
-                        levels=levels,
-                        reasons=reasons,
-                    )
+                yield from chunk
+
+    def _count(self, row: tuple) -> None:
+        """A heatmap row: a department's members, and per category how many of them hold
+        level 1 … 4 (the others, never assessed or at 0, are at level 0)."""
+        self._counts[row[1]] = [int(n) for n in row[3 : self._candidate_at]]
+
+    def _candidate(self, row: tuple, reasons: "_Reasons") -> Candidate:
+        """A candidate's row: who, where, points, and one level per category."""
+        (user_id, staff_number, family_name, given_name, department, position,
+         score, nominated, head, authored,
+         *pivot) = row[self._candidate_at :]  # fmt: skip
+        department_id = row[1]
+        self._covered.add(department_id)
+        levels = {
+            code: level for code, level in zip(self._codes, pivot, strict=True) if level is not None
+        }
+        return Candidate(
+            user_id=user_id,
+            staff_number=staff_number,
+            name=full_name(family_name, given_name),
+            department_id=department_id,
+            department=department,
+            position=position,
+            rank=int(row[2]),
+            score=int(score),
+            levels=levels,
+            reasons=reasons.of(levels, nominated=nominated, endorsed=head, authored=authored),
+        )
 
     def heatmap(self) -> dict:
         return _heatmap_rows(
@@ -199,11 +183,37 @@ class CandidateStream:
         ]
 
     def _sql(self) -> tuple[str, dict]:
+        params = self._parameters()
+        columns, pivots = self._pivot(params)
+        points, conditions = self._level_rules(columns, params)
+        track_join, track_condition = self._track(params)
+        if track_condition:
+            conditions.append(track_condition)
+        count = len(self._areas)
+        sql = _CANDIDATES_SQL.format(
+            pivots=", ".join(pivots),
+            level_columns=", ".join(f"levels.l{index}" for index in range(count)),
+            level_names=", ".join(f"l{index}" for index in range(count)),
+            counts=", ".join(
+                f"COUNT(*) FILTER (WHERE l{index} = {level})"
+                for index in range(count)
+                for level in _LEVELS_ABOVE_ZERO
+            ),
+            no_counts=", ".join("NULL" for _index in range(count) for _level in _LEVELS_ABOVE_ZERO),
+            no_levels=", ".join("NULL" for _index in range(count)),
+            level_points=" + ".join(points),
+            track_join=track_join,
+            conditions=" AND ".join(conditions),
+            # Code point order, as Python sorts.
+            collate=' COLLATE "C"' if connection.vendor == "postgresql" else "",
+            **_TABLES,
+        )
+        return sql, params
+
+    def _parameters(self) -> dict:
+        """The date, the organisation and the weights; each step below adds its own."""
         snapshot = self.criteria
-        minimums = snapshot["minimum_levels"]
-        areas = self._areas
-        postgres = connection.vendor == "postgresql"
-        params = {
+        return {
             "organization": self.organization.pk,
             "as_of": self.as_of,
             "day_after": _day_after_in_local_time(self.as_of),
@@ -213,15 +223,25 @@ class CandidateStream:
             "weight_endorsement": snapshot["weight_endorsement"],
             "weight_authored": snapshot["weight_authored"],
         }
-        pivots, column = [], {}
-        for index, area in enumerate(areas):
+
+    def _pivot(self, params: dict) -> tuple[dict[str, str], list[str]]:
+        """One level column per category (by area id): its name in ``person`` by
+        category code, and the expressions that pivot the latest levels into them."""
+        columns, pivots = {}, []
+        for index, area in enumerate(self._areas):
             params[f"area{index}"] = area.id
-            column[area.code] = f"person.l{index}"
+            columns[area.code] = f"person.l{index}"
             pivots.append(f"MAX(CASE WHEN area_id = %(area{index})s THEN level END) AS l{index}")
+        return columns, pivots
+
+    def _level_rules(self, columns: dict[str, str], params: dict) -> tuple[list[str], list[str]]:
+        """Points for each level above the minimum, and the levels a candidate needs:
+        every minimum, or (without minimums) a level of 2 or more somewhere."""
+        minimums = self.criteria["minimum_levels"]
         points, conditions = [], []
         considered = minimums or {code: Level.INTERMEDIATE for code in self.categories}
         for index, (code, minimum) in enumerate(considered.items()):
-            level = f"COALESCE({column[code]}, 0)"
+            level = f"COALESCE({columns[code]}, 0)"
             params[f"min{index}"] = int(minimum) if minimums else 1
             points.append(
                 f"CASE WHEN {level} > %(min{index})s "
@@ -233,43 +253,64 @@ class CandidateStream:
             conditions.append(
                 "("
                 + " OR ".join(
-                    f"COALESCE({column[code]}, 0) >= {int(Level.INTERMEDIATE)}"
+                    f"COALESCE({columns[code]}, 0) >= {int(Level.INTERMEDIATE)}"
                     for code in self.categories
                 )
                 + ")"
             )
-        track_join = ""
-        if self.required_courses is not None:
-            if self.required_courses:
-                placeholders = []
-                for index, course_id in enumerate(self.required_courses):
-                    params[f"course{index}"] = course_id
-                    placeholders.append(f"%(course{index})s")
-                params["course_count"] = len(self.required_courses)
-                track_join = _TRACK_JOIN.format(
-                    courses=", ".join(placeholders), table=_TABLES["coursecompletion"]
-                )
-                conditions.append("track.n >= %(course_count)s")
-            else:
-                conditions.append("1 = 0")
-        sql = _CANDIDATES_SQL.format(
-            pivots=", ".join(pivots),
-            level_columns=", ".join(f"levels.l{index}" for index in range(len(areas))),
-            level_names=", ".join(f"l{index}" for index in range(len(areas))),
-            counts=", ".join(
-                f"COUNT(*) FILTER (WHERE l{index} = {level})"
-                for index in range(len(areas))
-                for level in _LEVELS_ABOVE_ZERO
-            ),
-            no_counts=", ".join("NULL" for _area in areas for _level in _LEVELS_ABOVE_ZERO),
-            no_levels=", ".join("NULL" for _area in areas),
-            level_points=" + ".join(points),
-            track_join=track_join,
-            conditions=" AND ".join(conditions),
-            collate=' COLLATE "C"' if postgres else "",  # code point order, as Python sorts
-            **_TABLES,
+        return points, conditions
+
+    def _track(self, params: dict) -> tuple[str, str | None]:
+        """The join on the required track's completions and its condition (none without
+        a required track; nobody when the track has no course)."""
+        if self.required_courses is None:
+            return "", None
+        if not self.required_courses:
+            return "", "1 = 0"
+        placeholders = []
+        for index, course_id in enumerate(self.required_courses):
+            params[f"course{index}"] = course_id
+            placeholders.append(f"%(course{index})s")
+        params["course_count"] = len(self.required_courses)
+        join = _TRACK_JOIN.format(
+            courses=", ".join(placeholders), table=_TABLES["coursecompletion"]
         )
-        return sql, params
+        return join, "track.n >= %(course_count)s"
+
+
+class _Reasons:
+    """The words of the candidates' reasons, in the reader's language, put together once
+    per stream: a reason for each level of 2 and up, highest first, then the required
+    track, volunteering, endorsement and modules authored."""
+
+    def __init__(self, areas, *, track: str | None):
+        # "データ活用 中級" for each category and level that earns a reason (2 and up).
+        self.worded = {
+            (area.code, level.value): f"{area.name} {level.label}"
+            for area in areas
+            for level in Level
+            if level >= Level.INTERMEDIATE
+        }
+        self.track = _("completed %(track)s") % {"track": track} if track is not None else None
+        self.volunteered = _("volunteered")
+        self.endorsed = _("endorsed by the department head")
+
+    def of(self, levels: dict[str, int], *, nominated, endorsed, authored) -> list[str]:
+        # Highest level first; equal levels keep category order (a stable sort).
+        reasons = [
+            self.worded[item]
+            for item in sorted(levels.items(), key=_level, reverse=True)
+            if item in self.worded
+        ]
+        if self.track is not None:
+            reasons.append(self.track)
+        if nominated:
+            reasons.append(self.volunteered)
+        if endorsed:
+            reasons.append(self.endorsed)
+        if authored:
+            reasons.append(_("%(count)s modules authored") % {"count": authored})
+        return reasons
 
 
 def _heatmap_rows(departments, counts, categories, codes) -> dict:

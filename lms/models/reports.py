@@ -52,6 +52,13 @@ class ReportRun(models.Model):
         SCHEDULE = "schedule", _("Schedule")
         COMMAND = "command", _("Management command")
 
+    class Dispatch(models.TextChoices):
+        """Whether the build job of a queued run has reached the job queue (the broker)."""
+
+        PENDING = "pending", _("Not yet published to the job queue")
+        PUBLISHED = "published", _("Published to the job queue")
+        BROKER_DOWN = "broker_down", _("Waiting for the job queue")
+
     organization = models.ForeignKey(
         "lms.Organization", verbose_name=_("organisation"), on_delete=models.CASCADE
     )
@@ -60,6 +67,11 @@ class ReportRun(models.Model):
     as_of = models.DateField(_("as of"))
     status = models.CharField(_("status"), max_length=12, choices=Status, default=Status.QUEUED)
     trigger = models.CharField(_("trigger"), max_length=12, choices=Trigger)
+    # Set where the run is queued (pending), published (published) or could not be
+    # published because the broker was down (broker_down: the sweeper publishes it).
+    dispatch = models.CharField(
+        _("job queue"), max_length=12, choices=Dispatch, default=Dispatch.PENDING
+    )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("requested by"),
@@ -106,6 +118,8 @@ class ReportRun(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} {self.fiscal_year} ({self.as_of})"
 
+    # The note written in the history when the job could not be published (for people:
+    # the state is ``dispatch``).
     PUBLISH_FAILED = "publish failed"
     FINISHED = (Status.READY, Status.DELIVERED)
     # JSON that grows with the organisation: pages that do not show it defer it.
@@ -118,11 +132,7 @@ class ReportRun(models.Model):
     @property
     def waiting_for_queue(self) -> bool:
         """Queued, but the job could not be published yet (broker down); the sweeper will."""
-        return (
-            self.status == self.Status.QUEUED
-            and bool(self.history)
-            and self.history[-1].get("note") == self.PUBLISH_FAILED
-        )
+        return self.status == self.Status.QUEUED and self.dispatch == self.Dispatch.BROKER_DOWN
 
 
 class CandidateEntry(models.Model):

@@ -74,8 +74,30 @@ def _build_completion(run: ReportRun, folder: Path, progress) -> dict:
         ]
     )
     csv_path = folder / "completion.csv"
+    rows = _write_person_rows(run, curriculum, xlsx, csv_path, progress)
+    summary = completion_tallies(
+        organization=run.organization, as_of=run.as_of, curriculum=curriculum
+    )
+    summary_rows = _write_department_tallies(run, curriculum, summary, xlsx)
+    _write_position_tallies(summary, xlsx)
+    xlsx_path = folder / "completion.xlsx"
+    xlsx.save(xlsx_path)
+    progress(rows)
+    return {
+        "xlsx": xlsx_path,
+        "csv": csv_path,
+        "rows": rows,
+        "summary": {
+            "departments": summary_rows,
+            "total": summary.total.as_dict(),
+            "overdue_people": summary.overdue_people(),
+        },
+    }
+
+
+def _write_person_rows(run: ReportRun, curriculum, xlsx, csv_path: Path, progress) -> int:
+    """Each person's courses, streamed to the per-person sheet and the CSV; how many."""
     rows = 0
-    summary_rows = []
     with csv_path.open("w", encoding="utf-8", newline="") as csv_stream:
         csv_report = CsvReport(csv_stream, PERSON_HEADERS)
         for row in person_course_rows(
@@ -87,12 +109,16 @@ def _build_completion(run: ReportRun, folder: Path, progress) -> dict:
             values = person_values(row)
             xlsx.append("個人別", values)
             csv_report.append(values)
-    summary = completion_tallies(
-        organization=run.organization, as_of=run.as_of, curriculum=curriculum
-    )
+    return rows
+
+
+def _write_department_tallies(run: ReportRun, curriculum, summary, xlsx) -> list[dict]:
+    """Each department with anyone assigned (its units rolled up): all courses, then
+    each course. Returns the departments' tallies for the dashboard."""
     departments = list(Department.objects.filter(organization=run.organization))
     rolled = summary.rolled_up(departments)
     rolled_courses = summary.rolled_up_by_course(departments)
+    summary_rows = []
     for department in departments:
         tally = rolled[department.id]
         if not tally.assigned:
@@ -117,24 +143,16 @@ def _build_completion(run: ReportRun, folder: Path, progress) -> dict:
                 **tally.as_dict(),
             }
         )
+    return summary_rows
+
+
+def _write_position_tallies(summary, xlsx) -> None:
+    """Each position, by rank."""
     positions = Position.objects.in_bulk(list(summary.by_position))
     for position_id, tally in sorted(
         summary.by_position.items(), key=lambda i: positions[i[0]].rank
     ):
         xlsx.append("職位別", [positions[position_id].name, *_tally(tally)])
-    xlsx_path = folder / "completion.xlsx"
-    xlsx.save(xlsx_path)
-    progress(rows)
-    return {
-        "xlsx": xlsx_path,
-        "csv": csv_path,
-        "rows": rows,
-        "summary": {
-            "departments": summary_rows,
-            "total": summary.total.as_dict(),
-            "overdue_people": summary.overdue_people(),
-        },
-    }
 
 
 def _tally(tally) -> list:
@@ -148,28 +166,56 @@ def _tally(tally) -> list:
     ]
 
 
+CANDIDATE_HEADERS = ["順位", "所属", "職員番号", "氏名", "職位", "点数", "理由"]
+
+
 def _build_candidates(run: ReportRun, folder: Path, progress) -> dict:
     """Ranked rows stream from SQL to both files and to a staging file of entries,
     which ``store_with_run`` loads beside the run when it is published: nothing that
     grows with the number of staff is kept in memory."""
     stream = CandidateStream(organization=run.organization, as_of=run.as_of)
     snapshot = stream.criteria
-    headers = ["順位", "所属", "職員番号", "氏名", "職位", "点数", "理由"]
     xlsx = _xlsx_with_sheets(
         [
-            ("候補者", headers, [6, 18, 10, 14, 14, 8, 70]),
+            ("候補者", CANDIDATE_HEADERS, [6, 18, 10, 14, 14, 8, 70]),
             ("候補者のいない所属", ["所属"], [30]),
             ("選定基準", ["項目", "値"], [30, 50]),
         ]
     )
     csv_path = folder / "candidates.csv"
     entries_path = folder / "candidates.jsonl"
+    count = _write_candidates(stream, xlsx, csv_path, entries_path)
+    uncovered = stream.uncovered()
+    for section in uncovered:
+        xlsx.append("候補者のいない所属", [section["name"]])
+    for key, value in snapshot.items():
+        xlsx.append("選定基準", [key, str(value)])
+    xlsx_path = folder / "candidates.xlsx"
+    xlsx.save(xlsx_path)
+    progress(count)
+    return {
+        "xlsx": xlsx_path,
+        "csv": csv_path,
+        "entries": entries_path,
+        "rows": count,
+        "summary": {
+            "candidate_count": count,
+            "uncovered": uncovered,
+            "heatmap": stream.heatmap(),
+        },
+        "criteria": snapshot,
+    }
+
+
+def _write_candidates(stream, xlsx, csv_path: Path, entries_path: Path) -> int:
+    """Each candidate, in the report's order, to the sheet, the CSV and one line of
+    the staging file (``ENTRY_FIELDS``); how many."""
     count = 0
     with (
         csv_path.open("w", encoding="utf-8", newline="") as csv_stream,
         entries_path.open("w", encoding="utf-8") as entries,
     ):
-        csv_report = CsvReport(csv_stream, headers)
+        csv_report = CsvReport(csv_stream, CANDIDATE_HEADERS)
         for candidate in stream:
             reasons = candidate.reasons_text
             values = [
@@ -197,26 +243,7 @@ def _build_candidates(run: ReportRun, folder: Path, progress) -> dict:
             }
             entries.write(json.dumps(entry, ensure_ascii=False) + "\n")
             count += 1
-    uncovered = stream.uncovered()
-    for section in uncovered:
-        xlsx.append("候補者のいない所属", [section["name"]])
-    for key, value in snapshot.items():
-        xlsx.append("選定基準", [key, str(value)])
-    xlsx_path = folder / "candidates.xlsx"
-    xlsx.save(xlsx_path)
-    progress(count)
-    return {
-        "xlsx": xlsx_path,
-        "csv": csv_path,
-        "entries": entries_path,
-        "rows": count,
-        "summary": {
-            "candidate_count": count,
-            "uncovered": uncovered,
-            "heatmap": stream.heatmap(),
-        },
-        "criteria": snapshot,
-    }
+    return count
 
 
 ENTRY_FIELDS = (

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import DatabaseError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -81,10 +82,11 @@ def report_request(
         run.save(update_fields=["history"])
     elif run.status == ReportRun.Status.FAILED:
         run.status = ReportRun.Status.QUEUED
+        run.dispatch = ReportRun.Dispatch.PENDING
         run.failure = run.error = ""
         run.queued_at = timezone.now()
         _history(run, ReportRun.Status.QUEUED, "requested again after failure")
-        run.save(update_fields=["status", "failure", "error", "queued_at", "history"])
+        run.save(update_fields=["status", "dispatch", "failure", "error", "queued_at", "history"])
         created = True
     if created and publish:
         transaction.on_commit(lambda: report_enqueue(run_id=run.pk))
@@ -93,7 +95,8 @@ def report_request(
 
 def report_enqueue(*, run_id: int) -> bool:
     """Publish the build job. A dead broker is not an error here: the row stays
-    queued and the sweeper publishes it later. Returns whether it was published."""
+    queued, marked ``broker_down``, and the sweeper publishes it later. Returns
+    whether it was published (a queued run is then marked ``published``)."""
     from lms.reporting.tasks import build_report
 
     if build_report.app.conf.task_always_eager:
@@ -114,10 +117,25 @@ def report_enqueue(*, run_id: int) -> bool:
         with transaction.atomic():
             run = ReportRun.objects.select_for_update().get(pk=run_id)
             if run.status == ReportRun.Status.QUEUED and not run.waiting_for_queue:
+                run.dispatch = ReportRun.Dispatch.BROKER_DOWN
                 _history(run, ReportRun.Status.QUEUED, ReportRun.PUBLISH_FAILED)
-                run.save(update_fields=["history"])
+                run.save(update_fields=["dispatch", "history"])
         return False
+    _mark_published(run_id)
     return True
+
+
+def _mark_published(run_id: int) -> None:
+    """A queued run's job is on the queue (a run already claimed was marked by its build)."""
+    try:
+        ReportRun.objects.filter(pk=run_id, status=ReportRun.Status.QUEUED).exclude(
+            dispatch=ReportRun.Dispatch.PUBLISHED
+        ).update(dispatch=ReportRun.Dispatch.PUBLISHED)
+    except DatabaseError:
+        # The job is on its way and will build the run; left marked as it was, a run
+        # waiting for the queue is published once more by the sweeper (a duplicate
+        # message finds it claimed and does nothing).
+        logger.warning("Report %s was published but could not be marked so.", run_id)
 
 
 # A build still marked "building" after this long was abandoned (worker killed,
@@ -134,9 +152,12 @@ def report_build(*, run_id: int, claim: str = "", progress=None) -> ReportRun:
     only when complete, and only while the claim still holds, so a failure or
     a build that lost its claim publishes no file.
     """
+    claiming = {"status": ReportRun.Status.BUILDING, "started_at": timezone.now()}
+    if claim:  # a job's id: the job came through the queue (the command builds without)
+        claiming["dispatch"] = ReportRun.Dispatch.PUBLISHED
     claim = claim or uuid.uuid4().hex
     claimed = ReportRun.objects.filter(pk=run_id, status=ReportRun.Status.QUEUED).update(
-        status=ReportRun.Status.BUILDING, started_at=timezone.now(), claim=claim
+        **claiming, claim=claim
     )
     run = ReportRun.objects.select_related("organization").get(pk=run_id)
     if not claimed:
@@ -181,16 +202,19 @@ def report_requeue(*, run_id: int, note: str, claim: str | None = None) -> bool:
     """Put a run that failed part-way back in the queue.
 
     With ``claim`` (a retry or redelivery of the job that claimed it) only that
-    job's own build is requeued; without (the sweeper) any abandoned build is.
+    job's own build is requeued, and that job builds it again (its message is the
+    one on the queue); without (the sweeper) any abandoned build is, and waits to be
+    published again.
     """
     run = ReportRun.objects.select_for_update().get(pk=run_id)
     if run.status != ReportRun.Status.BUILDING or claim not in (None, run.claim):
         return False
     run.status = ReportRun.Status.QUEUED
+    run.dispatch = ReportRun.Dispatch.PENDING if claim is None else ReportRun.Dispatch.PUBLISHED
     run.claim = ""
     run.queued_at = timezone.now()
     _history(run, ReportRun.Status.QUEUED, note)
-    run.save(update_fields=["status", "claim", "queued_at", "history"])
+    run.save(update_fields=["status", "dispatch", "claim", "queued_at", "history"])
     return True
 
 
@@ -267,9 +291,13 @@ def report_sweep(*, now: datetime.datetime | None = None) -> int:
         ).values_list("pk", flat=True)
         if report_requeue(run_id=run_id, note="abandoned build")
     ]
-    due += [
-        run.pk
-        for run in ReportRun.objects.filter(status=ReportRun.Status.QUEUED).exclude(pk__in=due)
-        if run.waiting_for_queue or run.queued_at < now - BUILD_ABANDONED_AFTER
-    ]
+    due += list(
+        ReportRun.objects.filter(status=ReportRun.Status.QUEUED)
+        .filter(
+            Q(dispatch=ReportRun.Dispatch.BROKER_DOWN)
+            | Q(queued_at__lt=now - BUILD_ABANDONED_AFTER)
+        )
+        .exclude(pk__in=due)
+        .values_list("pk", flat=True)
+    )
     return sum(report_enqueue(run_id=run_id) for run_id in due)

@@ -81,3 +81,41 @@ def test_candidate_listings_become_entries_and_stored_changes_keep_their_people(
     assert Entry.objects.get(pk=stored["added"][0]).user_id == c.pk
     assert Entry.objects.get(pk=stored["removed"][0]).user_id == a.pk
     assert Entry.objects.get(pk=stored["removed"][0]).run_id == first.pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_report_runs_get_their_queue_state_from_their_history():
+    apps = _migrate([("lms", "0017_report_listing_removed")])
+    Organization = apps.get_model("lms", "Organization")
+    ReportRun = apps.get_model("lms", "ReportRun")
+    town = Organization.objects.create(code="336068", name="鏡野町")
+
+    def run(day, status, trigger, *notes):
+        return ReportRun.objects.create(
+            organization=town, kind="hr_completion", fiscal_year=2026,
+            as_of=datetime.date(2026, 10, day), status=status, trigger=trigger,
+            history=[{"status": "queued", "at": "2026-10-01T09:00:00+09:00", "note": note}
+                     for note in notes],
+        )  # fmt: skip
+
+    waiting = run(1, "queued", "dashboard", "dashboard", "publish failed")
+    on_its_way = run(2, "queued", "schedule", "schedule")
+    requeued = run(3, "queued", "dashboard", "dashboard", "publish failed", "abandoned build")
+    delivered = run(4, "delivered", "dashboard", "dashboard", "publish failed")
+    failed = run(5, "failed", "schedule", "schedule", "publish failed")
+    by_command = run(6, "ready", "command", "command")
+    no_history = run(7, "queued", "schedule")
+
+    apps = _migrate([("lms", "0019_report_run_dispatch")])
+
+    ReportRun = apps.get_model("lms", "ReportRun")
+    dispatch = dict(ReportRun.objects.values_list("pk", "dispatch"))
+    assert dispatch == {
+        waiting.pk: "broker_down",
+        on_its_way.pk: "published",
+        requeued.pk: "published",
+        delivered.pk: "published",
+        failed.pk: "published",
+        by_command.pk: "pending",
+        no_history.pk: "published",
+    }

@@ -65,14 +65,69 @@ def test_wagtail_user_screens_use_japanese_name_fields(admin_client):
     )
 
 
-@pytest.mark.parametrize(
-    "url_name",
-    [
-        "admin:lms_user_changelist",
-        "admin:lms_department_changelist",
-        "admin:lms_trackassignment_add",
-        "admin:lms_auditevent_changelist",
-    ],
-)
+@pytest.mark.parametrize("url_name", ["admin:lms_user_changelist"])
 def test_django_admin_screens_open(admin_client, url_name):
     assert admin_client.get(reverse(url_name)).status_code == HTTPStatus.OK
+
+
+# Departments, assignments and the audit log moved to their one screen, in the Wagtail admin.
+@pytest.mark.parametrize("url_name", ["department:index", "trackassignment:add", "audit_log:index"])
+def test_wagtail_admin_screens_open(admin_client, url_name):
+    assert admin_client.get(reverse(url_name)).status_code == HTTPStatus.OK
+
+
+def test_the_django_admin_has_no_second_screen_for_what_the_wagtail_admin_manages():
+    from django.contrib import admin
+
+    from lms.models import AuditEvent, Department, Position, TrackAssignment
+
+    for model in (Department, Position, TrackAssignment, AuditEvent):
+        assert not admin.site.is_registered(model)
+
+
+def test_a_persons_posts_are_edited_on_the_django_admin_user_screen(
+    admin_client, make_staff, departments, positions
+):
+    person = make_staff("mado", position="shuji")
+
+    response = admin_client.get(reverse("admin:lms_user_change", args=[person.pk]))
+
+    assert response.status_code == HTTPStatus.OK
+    form = response.context["inline_admin_formsets"][0].formset.forms[0]
+    assert form["department"].value() == departments["mado"].pk
+    assert {d.pk for d in form.fields["department"].queryset} == {
+        d.pk for d in departments.values()
+    }
+    assert list(form.fields["position"].queryset) == [positions["shuji"], positions["kacho"]]
+
+
+def test_a_transfer_is_saved_from_the_django_admin_user_screen(
+    admin_client, make_staff, departments, positions
+):
+    person = make_staff("mado", position="shuji", email="ido@example.jp")
+    post = person.memberships.get()
+
+    response = admin_client.post(
+        reverse("admin:lms_user_change", args=[person.pk]),
+        {
+            "staff_number": person.staff_number,
+            "family_name": person.family_name,
+            "given_name": person.given_name,
+            "email": person.email,
+            "is_active": "on",
+            "date_joined_0": person.date_joined.date().isoformat(),
+            "date_joined_1": "09:00:00",
+            "memberships-TOTAL_FORMS": "1",
+            "memberships-INITIAL_FORMS": "1",
+            "memberships-0-id": post.pk,
+            "memberships-0-user": person.pk,
+            "memberships-0-department": departments["jinji"].pk,
+            "memberships-0-position": positions["kacho"].pk,
+            "memberships-0-is_primary": "on",
+            "memberships-0-valid_from": post.valid_from.isoformat(),
+        },
+    )
+
+    assert response.status_code == HTTPStatus.FOUND, response.content.decode()[:3000]
+    post.refresh_from_db()
+    assert (post.department, post.position) == (departments["jinji"], positions["kacho"])

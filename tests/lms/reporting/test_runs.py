@@ -323,3 +323,92 @@ def test_hr_reads_why_a_report_failed_in_japanese(client, organization, make_sta
     client.force_login(make_staff("jinji", roles=[Role.HR, Role.ADMIN], is_superuser=True))
     admin_page = client.get(reverse("lms:report_detail", args=[run.pk])).content.decode()
     assert "OperationalError: x" in admin_page
+
+
+def test_the_queue_state_is_a_field_that_follows_the_job_through_a_dead_broker(
+    organization, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.db import OperationalError
+
+    from lms.reporting.runs import report_enqueue, report_sweep
+    from lms.reporting.tasks import build_report
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Connection refused")
+
+    run = _queued(organization, django_capture_on_commit_callbacks)
+    assert run.dispatch == ReportRun.Dispatch.PENDING and not run.waiting_for_queue
+
+    monkeypatch.setattr(build_report, "apply_async", broker_down)
+    assert not report_enqueue(run_id=run.pk)
+    assert not report_enqueue(run_id=run.pk)  # still down: noted once in the history
+    run.refresh_from_db()
+    assert run.dispatch == ReportRun.Dispatch.BROKER_DOWN and run.waiting_for_queue
+    notes = [step["note"] for step in run.history]
+    assert notes.count(ReportRun.PUBLISH_FAILED) == 1
+
+    published = []
+    monkeypatch.setattr(build_report, "apply_async", lambda *a, **k: published.append(a))
+    assert report_sweep() == 1  # the broker is back
+    run.refresh_from_db()
+    assert run.dispatch == ReportRun.Dispatch.PUBLISHED and not run.waiting_for_queue
+    assert run.status == ReportRun.Status.QUEUED
+    assert report_sweep() == 0 and len(published) == 1  # on the queue: not published again
+
+
+def test_waiting_for_the_queue_is_read_from_the_field_not_from_the_history(
+    organization, django_capture_on_commit_callbacks
+):
+    run = _queued(organization, django_capture_on_commit_callbacks)
+    run.history = [*run.history, {"status": "queued", "at": "", "note": ReportRun.PUBLISH_FAILED}]
+
+    assert not run.waiting_for_queue  # the history is a log for people
+    run.dispatch = ReportRun.Dispatch.BROKER_DOWN
+    assert run.waiting_for_queue
+    run.status = ReportRun.Status.BUILDING
+    assert not run.waiting_for_queue
+
+
+@pytest.mark.usefixtures("town")
+def test_a_job_marks_its_run_published_and_the_command_build_leaves_it_pending(
+    organization, django_capture_on_commit_callbacks
+):
+    from lms.reporting.tasks import build_report
+
+    run = _queued(organization, django_capture_on_commit_callbacks)
+    report_build(run_id=run.pk)  # as the management command does, in its own process
+    run.refresh_from_db()
+    assert (run.status, run.dispatch) == (ReportRun.Status.DELIVERED, ReportRun.Dispatch.PENDING)
+
+    ReportRun.objects.filter(pk=run.pk).update(status=ReportRun.Status.FAILED)
+    with django_capture_on_commit_callbacks(execute=False):
+        again = report_request(
+            organization=organization, kind="hr_completion", as_of=AS_OF, trigger="dashboard"
+        ).run
+    assert again.dispatch == ReportRun.Dispatch.PENDING
+    ReportRun.objects.filter(pk=run.pk).update(dispatch=ReportRun.Dispatch.BROKER_DOWN)
+    _run_task(build_report, run.pk, retries=0)  # a worker got it: the queue was reached
+    run.refresh_from_db()
+    assert (run.status, run.dispatch) == (
+        ReportRun.Status.DELIVERED,
+        ReportRun.Dispatch.PUBLISHED,
+    )
+
+
+def test_a_requeued_build_waits_for_the_sweeper_or_for_its_own_job(
+    organization, django_capture_on_commit_callbacks
+):
+    from lms.reporting.runs import report_requeue
+
+    run = _queued(organization, django_capture_on_commit_callbacks)
+    building = {"status": ReportRun.Status.BUILDING, "claim": "job-1"}
+
+    ReportRun.objects.filter(pk=run.pk).update(**building, dispatch=ReportRun.Dispatch.PUBLISHED)
+    assert report_requeue(run_id=run.pk, note="abandoned build")  # the sweeper publishes it
+    run.refresh_from_db()
+    assert (run.status, run.dispatch) == (ReportRun.Status.QUEUED, ReportRun.Dispatch.PENDING)
+
+    ReportRun.objects.filter(pk=run.pk).update(**building)
+    assert report_requeue(run_id=run.pk, note="retry 1", claim="job-1")  # its job goes on
+    run.refresh_from_db()
+    assert (run.status, run.dispatch) == (ReportRun.Status.QUEUED, ReportRun.Dispatch.PUBLISHED)

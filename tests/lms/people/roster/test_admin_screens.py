@@ -81,20 +81,145 @@ def test_staff_cannot_manage_departments(client, make_staff):
     assert client.get(reverse("department:index")).status_code == HTTPStatus.FOUND
 
 
+def _audit_log(path=""):
+    # The log has no edit or delete view to reverse: these are the addresses they would have.
+    return reverse("audit_log:index") + path
+
+
 def test_hr_reads_the_download_log_but_cannot_change_it(hr, make_staff):
     hr.get(reverse("roster_export") + "?format=csv")
 
-    listing = hr.get(reverse("download_log:index"))
+    listing = hr.get(reverse("audit_log:index"))
 
     assert listing.status_code == HTTPStatus.OK
     assert "roster_exported" in listing.content.decode() or "名簿" in listing.content.decode()
     event = AuditEvent.objects.get(action="roster_exported")
-    assert hr.get(reverse("download_log:edit", args=[event.pk])).status_code != HTTPStatus.OK
-    assert hr.post(reverse("download_log:delete", args=[event.pk])).status_code != HTTPStatus.OK
+    assert hr.get(_audit_log(f"edit/{event.pk}/")).status_code != HTTPStatus.OK
+    assert hr.post(_audit_log(f"delete/{event.pk}/")).status_code != HTTPStatus.OK
     assert AuditEvent.objects.filter(pk=event.pk).exists()
 
 
 def test_staff_cannot_read_the_download_log(client, make_staff):
     client.force_login(make_staff())
 
-    assert client.get(reverse("download_log:index")).status_code == HTTPStatus.FOUND
+    assert client.get(reverse("audit_log:index")).status_code == HTTPStatus.FOUND
+
+
+@pytest.fixture
+def events(make_staff):
+    """A sign-in (the administrator's to read) and a download (HR's too)."""
+    someone = make_staff(email="someone@example.jp")
+    return {
+        "sign_in": AuditEvent.objects.create(
+            action=AuditEvent.Action.LOGIN_SUCCEEDED, actor=someone
+        ),
+        "download": AuditEvent.objects.create(
+            action=AuditEvent.Action.ROSTER_EXPORTED, actor=someone
+        ),
+    }
+
+
+def _listed(client) -> set[int]:
+    response = client.get(reverse("audit_log:index"))
+    assert response.status_code == HTTPStatus.OK
+    return {event.pk for event in response.context["object_list"]}
+
+
+def test_hr_reads_only_the_downloads_and_cannot_open_another_event(hr, events):
+    assert _listed(hr) == {events["download"].pk}
+    assert hr.get(reverse("audit_log:index")).context["page_title"] == "ダウンロード記録"
+    inspect = "audit_log:inspect"
+    assert hr.get(reverse(inspect, args=[events["download"].pk])).status_code == HTTPStatus.OK
+    assert hr.get(reverse(inspect, args=[events["sign_in"].pk])).status_code == HTTPStatus.NOT_FOUND
+
+
+@pytest.mark.parametrize("superuser", [False, True])
+def test_the_site_administrator_reads_every_event(client, make_staff, events, superuser):
+    client.force_login(make_staff("somu", roles=[Role.ADMIN], is_superuser=superuser))
+
+    assert _listed(client) >= {events["download"].pk, events["sign_in"].pk}
+    assert client.get(reverse("audit_log:index")).context["page_title"] == "監査ログ"
+    for event in events.values():
+        inspected = client.get(reverse("audit_log:inspect", args=[event.pk]))
+        assert inspected.status_code == HTTPStatus.OK
+
+
+@pytest.mark.parametrize(
+    "role", [None, Role.DEPT_HEAD, Role.HR, Role.IT_POLICY, Role.DX_LEADER, Role.ADMIN, "superuser"]
+)
+def test_nobody_adds_edits_or_deletes_audit_events(client, make_staff, events, role):
+    if role == "superuser":
+        user = make_staff("somu", roles=[Role.ADMIN], is_superuser=True, is_staff=True)
+    else:
+        user = make_staff("jinji", roles=[role] if role else [])
+    client.force_login(user)
+    event = events["download"]
+    before = list(AuditEvent.objects.order_by("pk").values())
+
+    in_the_admin = role not in (None, Role.DEPT_HEAD)
+    for path in ("new/", f"edit/{event.pk}/", f"delete/{event.pk}/", f"copy/{event.pk}/"):
+        for response in (client.get(_audit_log(path)), client.post(_audit_log(path), {})):
+            if in_the_admin:
+                assert response.status_code in (HTTPStatus.NOT_FOUND, HTTPStatus.FORBIDDEN), path
+            else:  # no access to the Wagtail admin: every address there sends to sign-in
+                assert response.status_code == HTTPStatus.FOUND, path
+                assert response["Location"].startswith(reverse("wagtailadmin_login")), path
+
+    assert list(AuditEvent.objects.order_by("pk").values()) == before
+    # And the permission policy grants nothing but reading, to anyone.
+    from wagtail.permissions import policy_registry
+
+    policy = policy_registry.get_by_type(AuditEvent)
+    for action in ("add", "change", "delete"):
+        assert not policy.user_has_permission(user, action)
+        assert not policy.user_has_permission_for_instance(user, action, event)
+
+
+def test_the_group_editor_offers_only_reading_the_audit_log(client, make_staff):
+    from django.contrib.auth.models import Permission
+    from wagtail import hooks
+
+    client.force_login(make_staff("somu", roles=[Role.ADMIN], is_superuser=True, is_staff=True))
+
+    response = client.get(reverse("wagtailusers_groups:add"))  # the viewsets are registered
+
+    assert response.status_code == HTTPStatus.OK
+    offered = {
+        permission.codename
+        for hook in hooks.get_hooks("register_permissions")
+        for permission in hook()
+        if permission.content_type.model == "auditevent"
+    }
+    assert offered == {"view_auditevent"}
+    html = response.content.decode()
+    audit = {p.codename: p.pk for p in Permission.objects.filter(content_type__model="auditevent")}
+    assert f'value="{audit["view_auditevent"]}"' in html
+    assert f'value="{audit["delete_auditevent"]}"' not in html
+
+
+@pytest.mark.parametrize(
+    ("role", "label"),
+    [(Role.HR, "ダウンロード記録"), (Role.ADMIN, "監査ログ"), (Role.IT_POLICY, None)],
+)
+def test_the_menu_names_the_log_for_what_its_reader_reads(client, make_staff, rf, role, label):
+    from wagtail.admin.menu import admin_menu
+
+    client.get(reverse("wagtailadmin_home"))  # the admin's URLs and menus are registered
+    request = rf.get("/admin/")
+    request.user = make_staff("somu", roles=[role])
+
+    training = next(
+        (
+            item
+            for item in admin_menu.menu_items_for_request(request)
+            if item.name == "training-admin"
+        ),
+        None,
+    )
+    items = training.menu.menu_items_for_request(request) if training else []
+    labels = [
+        str(item.render_component(request).label)
+        for item in items
+        if item.url == reverse("audit_log:index")
+    ]
+    assert labels == ([label] if label else [])
