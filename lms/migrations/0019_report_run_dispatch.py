@@ -24,7 +24,7 @@ def dispatch_from_history(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("lms", "0017_report_listing_removed"),
+        ("lms", "0018_audit_actions"),
     ]
 
     operations = [
