@@ -19,7 +19,7 @@ from courses.fiscal import local_today
 from lms.audit import audit_record
 from lms.models import AuditEvent, Membership
 from lms.people.permissions import is_hr
-from lms.people.posts import organization_of
+from lms.people.posts import organization_of, pick_primary_post
 from lms.people.roster import roster_apply, roster_plan
 from lms.spreadsheets import CsvReport, XlsxReport
 
@@ -172,12 +172,13 @@ def roster_export(request):
         Membership.objects.active_on(today)
         .filter(department__organization=organization)
         .select_related("user", "department", "position")
-        .order_by("user__staff_number", "-is_primary")
+        .order_by("user__staff_number", "id")
     ):
         posts.setdefault(membership.user_id, []).append(membership)
     rows = []
     for memberships in posts.values():
-        primary, user = memberships[0], memberships[0].user
+        primary = pick_primary_post(memberships)  # their primary post in the town
+        user = primary.user
         rows.append(
             [
                 user.staff_number,
@@ -186,7 +187,7 @@ def roster_export(request):
                 primary.department.name,
                 primary.position.name,
                 user.email,
-                "・".join(m.department.name for m in memberships[1:]),
+                "・".join(m.department.name for m in memberships if m is not primary),
                 "在籍" if user.is_active else "無効",
             ]
         )

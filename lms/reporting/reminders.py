@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from courses.fiscal import local_today
 from lms.models import Membership, Organization, ReminderLog
 from lms.models.reminders import iso_week
+from lms.people.posts import pick_primary_post
 from lms.people.roles import Role
 from lms.reporting.completion import person_course_rows
 
@@ -100,15 +101,25 @@ def _head_message(department, rows) -> tuple[str, str]:
 
 
 def _heads(organization, today):
-    """(head, department of their primary post) for every department head in the town."""
-    return [
-        (membership.user, membership.department)
-        for membership in Membership.objects.active_on(today)
+    """(head, department of their primary post) for every department head whose primary
+    post (``lms.people.posts``, over all their posts, as ``headed_department``) is in
+    the town. One query."""
+    posts = defaultdict(list)
+    for membership in (
+        Membership.objects.active_on(today)
         .filter(
-            department__organization=organization,
-            is_primary=True,
             user__is_active=True,
             user__groups__name=Role.DEPT_HEAD,
+            user__in=Membership.objects.active_on(today)
+            .filter(department__organization=organization)
+            .values("user"),
         )
         .select_related("user", "department")
+    ):
+        posts[membership.user_id].append(membership)
+    heads = (pick_primary_post(user_posts) for user_posts in posts.values())
+    return [
+        (post.user, post.department)
+        for post in heads
+        if post.department.organization_id == organization.pk
     ]
