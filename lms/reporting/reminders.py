@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from courses.fiscal import local_today
+from lms.assignments import COMPLETED
 from lms.models import Membership, Organization, ReminderLog
 from lms.models.reminders import iso_week
 from lms.people.posts import pick_primary_post
@@ -30,7 +31,7 @@ def reminders_send(*, today: datetime.date | None = None) -> int:
         due = defaultdict(list)
         by_department = defaultdict(list)
         for row in person_course_rows(organization=organization, as_of=today):
-            if row.status == "completed" or row.due_date > today + SOON:
+            if row.status == COMPLETED or row.due_date > today + SOON:
                 continue
             due[row.user_id].append(row)
             by_department[row.department.path].append(row)
