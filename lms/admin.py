@@ -14,10 +14,12 @@ from lms.models import (
     TrackAssignment,
     User,
 )
+from lms.people.membership_forms import OnePrimaryPostFormSet
 
 
 class MembershipInline(admin.TabularInline):
     model = Membership
+    formset = OnePrimaryPostFormSet  # one primary post a day, across the rows being edited
     extra = 0
     autocomplete_fields = ["department", "position"]
 
