@@ -243,7 +243,15 @@ class AssignmentSQL:
         all_departments = list(
             Department.objects.filter(organization=organization).values_list("id", "path")
         )
-        sql = cls(curriculum, {}, courses, modules, [], ["(0, 0)"], ["(0, 0)"])
+        sql = cls(
+            curriculum=curriculum,
+            params={},
+            courses=courses,
+            modules=modules,
+            rules=[],
+            rule_departments=["(0, 0)"],  # never empty: VALUES needs a row
+            rule_positions=["(0, 0)"],
+        )
         for assignment in assignments:
             sql._add_rule(assignment, all_departments)
         return sql

@@ -72,7 +72,7 @@ def test_the_refusal_names_the_other_post_in_japanese(person, departments, posit
         message = error.value.messages[0]
 
     assert message == (
-        "この職員には、この期間と重なる本務がすでにあります（人事係、2026年4月1日 から）。"
+        "この職員には、この期間と重なる本務がすでにあります（人事係、2026年4月1日から）。"
         "先にその本務を終了するか、兼務として登録する場合は「本務」のチェックを外してください。"
     )
 
