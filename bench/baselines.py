@@ -239,12 +239,18 @@ latest AS (
     WHERE n = 1
 ),
 member AS (
-    SELECT m.user_id, m.department_id, u.staff_number
-    FROM lms_membership m
-    JOIN lms_department d ON d.id = m.department_id
-    JOIN lms_user u ON u.id = m.user_id
-    WHERE d.organization_id = %(organization)s AND m.is_primary AND u.is_active
-      AND m.valid_from <= %(as_of)s AND (m.valid_to IS NULL OR m.valid_to >= %(as_of)s)
+    -- Everyone active, at their primary post in the town (failing one, their first post).
+    SELECT user_id, department_id, staff_number FROM (
+        SELECT m.user_id, m.department_id, u.staff_number,
+               ROW_NUMBER() OVER (PARTITION BY m.user_id
+                                  ORDER BY CASE WHEN m.is_primary THEN 0 ELSE 1 END, m.id) AS n
+        FROM lms_membership m
+        JOIN lms_department d ON d.id = m.department_id
+        JOIN lms_user u ON u.id = m.user_id
+        WHERE d.organization_id = %(organization)s AND u.is_active
+          AND m.valid_from <= %(as_of)s AND (m.valid_to IS NULL OR m.valid_to >= %(as_of)s)
+    ) posts
+    WHERE n = 1
 ),
 nomination AS (
     SELECT user_id,

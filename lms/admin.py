@@ -6,10 +6,11 @@ from django.utils.translation import gettext_lazy as _
 
 from lms.audit import Actor
 from lms.models import AuditEvent, Membership, Organization, ReportRun, User
-from lms.people.roles import person_roles_set
 
 # Departments, positions, track assignments and the audit log have one admin screen
 # each, in the Wagtail admin (研修管理, lms/wagtail_hooks.py); none here.
+from lms.people.membership_forms import OnePrimaryPostFormSet
+from lms.people.roles import person_roles_set
 
 
 class MembershipInline(admin.TabularInline):
@@ -17,6 +18,7 @@ class MembershipInline(admin.TabularInline):
     models' order: by organisation and tree, by rank), as neither has a screen here."""
 
     model = Membership
+    formset = OnePrimaryPostFormSet  # one primary post a day, across the rows being edited
     extra = 0
 
 

@@ -1,10 +1,50 @@
-"""Who must take which track, and by when (TrackAssignment rules)."""
+"""Who must take which track, by when, and where each assigned course stands.
+
+Every rule below is decided here once, its Python form (マイページ, one person)
+beside its SQL form (the HR report, reminders and the department page, a whole
+organisation in one query: ``lms/reporting/completion.py`` assembles it from the
+pieces here). ``tests/lms/test_rule_parity.py`` generates organisations and
+demands that both forms agree.
+
+Audience (``TrackAssignment``): an assignment for everyone covers every post in
+its organisation; otherwise a post matches when it lies under one of the
+assignment's departments (sub-departments included), if any are given, and
+holds one of its positions, if any are given: with both, one post must match
+both. Assignments follow all of a person's posts on the day, concurrent posts
+(兼務) included; an assignment with neither departments nor positions (and not
+for everyone) reaches nobody.
+
+Due date: among the assignments of the day's fiscal year that apply to a person
+for a track, the earliest due date wins. A mid-year joiner gets the same due
+date as everyone else: pro-rating it by their first day in post is a later
+change (it needs the first day in the SQL without misleading the planner).
+
+Status of an assigned course, for the course's cycle (the fiscal year for annual
+courses, 0 otherwise): completed when a ``CourseCompletion`` is stored for that
+cycle (it is never withdrawn when modules are added later); in progress when
+not completed and at least one of its live modules was completed in the cycle;
+not started otherwise.
+
+Overdue: an assigned course is overdue on day D when it is not completed and
+its due date is before D (due on D is not yet overdue). A track is overdue when
+any of its assigned live courses is; a track with no live course never is.
+"""
 
 import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
 
+from courses.curriculum import Curriculum
 from courses.fiscal import fiscal_year_of
-from lms.models import Membership, TrackAssignment
+from courses.models import CourseCompletion, cycle_for
+from courses.selectors import TrackProgress
+from lms.models import Department, Membership, TrackAssignment
 from lms.people.posts import memberships_on
+
+COMPLETED, IN_PROGRESS, NOT_STARTED = "completed", "in_progress", "not_started"
+
+
+# --- Audience and due date, in Python ------------------------------------------------------
 
 
 def assignment_applies(assignment: TrackAssignment, memberships: list[Membership]) -> bool:
@@ -30,6 +70,20 @@ def assignment_applies(assignment: TrackAssignment, memberships: list[Membership
     return False
 
 
+def earliest_due_dates(
+    assignments: Iterable[TrackAssignment], memberships: list[Membership]
+) -> dict[int, datetime.date]:
+    """Track id → the earliest due date among the ``assignments`` that apply."""
+    due: dict[int, datetime.date] = {}
+    for assignment in assignments:
+        if assignment_applies(assignment, memberships):
+            current = due.get(assignment.track_id)
+            due[assignment.track_id] = (
+                min(current, assignment.due_date) if current else assignment.due_date
+            )
+    return due
+
+
 def assigned_tracks(*, user, day: datetime.date, memberships=None) -> dict[int, datetime.date]:
     """Track ids the user must take in the fiscal year of ``day``, with the earliest due date.
 
@@ -45,11 +99,210 @@ def assigned_tracks(*, user, day: datetime.date, memberships=None) -> dict[int, 
         .filter(organization_id__in=organization_ids)
         .prefetch_related("departments", "positions")
     )
-    due: dict[int, datetime.date] = {}
-    for assignment in assignments:
-        if assignment_applies(assignment, memberships):
-            current = due.get(assignment.track_id)
-            due[assignment.track_id] = (
-                min(current, assignment.due_date) if current else assignment.due_date
+    return earliest_due_dates(assignments, memberships)
+
+
+# --- Status and overdue, in Python ---------------------------------------------------------
+
+
+def course_status(*, completed: bool, modules_done: int) -> str:
+    """``completed``: a CourseCompletion is stored for the course's cycle; ``modules_done``:
+    live modules of the course completed in that cycle."""
+    if completed:
+        return COMPLETED
+    return IN_PROGRESS if modules_done > 0 else NOT_STARTED
+
+
+def course_overdue(*, status: str, due_date: datetime.date, day: datetime.date) -> bool:
+    return status != COMPLETED and due_date < day
+
+
+def track_overdue(*, statuses: Iterable[str], due_date: datetime.date, day: datetime.date) -> bool:
+    """``statuses``: those of the track's live courses (none: never overdue)."""
+    return any(course_overdue(status=status, due_date=due_date, day=day) for status in statuses)
+
+
+def course_statuses(*, user, day: datetime.date, tracks: Iterable[TrackProgress]) -> dict[int, str]:
+    """Course id → status, for the live courses of ``tracks`` (the learner's progress as
+    ``courses.selectors.progress_for_tracks`` reads it): one query, their stored completions."""
+    courses = [course for track in tracks for course in track.courses]
+    if not courses:
+        return {}
+    fiscal_year = fiscal_year_of(day)
+    cycles = {cycle_for(annual=annual, fiscal_year=fiscal_year) for annual in (False, True)}
+    stored = set(
+        CourseCompletion.objects.filter(
+            user=user, course_id__in=[course.page.id for course in courses], cycle__in=cycles
+        ).values_list("course_id", "cycle")
+    )
+    return {
+        course.page.id: course_status(
+            completed=(
+                course.page.id,
+                cycle_for(annual=course.page.annual, fiscal_year=fiscal_year),
             )
-    return due
+            in stored,
+            modules_done=course.done,
+        )
+        for course in courses
+    }
+
+
+# --- The same rules in SQL -----------------------------------------------------------------
+# Portable SQL (PostgreSQL and SQLite ≥ 3.35). Expressions are over the person × course
+# grain's columns: completed_at (of the stored CourseCompletion for the course's cycle,
+# NULL when there is none), modules_done and due_date.
+
+
+def completed_sql(completed_at: str = "completed_at") -> str:
+    return f"{completed_at} IS NOT NULL"
+
+
+def in_progress_sql(completed_at: str = "completed_at", modules_done: str = "modules_done") -> str:
+    return f"{completed_at} IS NULL AND {modules_done} > 0"
+
+
+def not_started_sql(completed_at: str = "completed_at", modules_done: str = "modules_done") -> str:
+    return f"{completed_at} IS NULL AND {modules_done} = 0"
+
+
+def status_sql(completed_at: str = "completed_at", modules_done: str = "modules_done") -> str:
+    """``course_status`` in SQL: one of the three status codes."""
+    return (
+        f"CASE WHEN {completed_sql(completed_at)} THEN '{COMPLETED}' "
+        f"WHEN {in_progress_sql(completed_at, modules_done)} THEN '{IN_PROGRESS}' "
+        f"ELSE '{NOT_STARTED}' END"
+    )
+
+
+def overdue_sql(
+    completed_at: str = "completed_at", due_date: str = "due_date", day: str = "%(as_of)s"
+) -> str:
+    """``course_overdue`` in SQL: not completed and due before ``day``."""
+    return f"{completed_at} IS NULL AND {due_date} < {day}"
+
+
+# Who is assigned what, by when: every post of ``{posts}`` (id, user_id, department_id,
+# position_id) against the rules; the earliest due date per person and track.
+_DUE_CTE = """due AS NOT MATERIALIZED (
+    SELECT {posts}.user_id, rule.track_id, MIN(rule.due_date) AS due_date
+    FROM {posts} JOIN rule ON (
+        rule.everyone = 1
+        OR ((rule.by_department = 1 OR rule.by_position = 1)
+            AND (rule.by_department = 0 OR EXISTS (
+                SELECT 1 FROM rule_department rd
+                WHERE rd.rule_id = rule.id AND rd.department_id = {posts}.department_id))
+            AND (rule.by_position = 0 OR EXISTS (
+                SELECT 1 FROM rule_position rp
+                WHERE rp.rule_id = rule.id AND rp.position_id = {posts}.position_id)))
+    )
+    GROUP BY {posts}.user_id, rule.track_id
+)"""
+
+# Live modules completed in the course's cycle, per person of ``{people}`` and course.
+_PROGRESS_CTE = """progress AS NOT MATERIALIZED (
+    SELECT mc.user_id, module.course_id, COUNT(*) AS done
+    FROM courses_modulecompletion mc
+    JOIN module ON module.id = mc.module_id AND module.cycle = mc.cycle
+    WHERE mc.user_id IN (SELECT user_id FROM {people})
+    GROUP BY mc.user_id, module.course_id
+)"""
+
+
+@dataclass
+class AssignmentSQL:
+    """The rules of one organisation and fiscal year, and the live curriculum, as SQL.
+
+    The curriculum and the assignments (a few hundred rows at most) are read with the
+    ORM and go in as VALUES lists, so the planner knows their size; each assignment's
+    departments are expanded here to every department under them (the sub-department
+    rule), as (rule, department) pairs the membership scan joins by equality.
+    """
+
+    curriculum: Curriculum
+    params: dict
+    courses: list[str]
+    modules: list[str]
+    rules: list[str]
+    rule_departments: list[str]
+    rule_positions: list[str]
+
+    @classmethod
+    def build(cls, *, organization, fiscal_year: int, curriculum: Curriculum):
+        """None when nothing is assigned (no assignment, or no live course)."""
+        assignments = list(
+            TrackAssignment.objects.filter(organization=organization, fiscal_year=fiscal_year)
+            .filter(track_id__in=curriculum.tracks)
+            .prefetch_related("departments", "positions")
+        )
+        if not assignments or not curriculum.courses:
+            return None
+        courses, modules = _curriculum_values(curriculum, fiscal_year)
+        if not courses:
+            return None
+        all_departments = list(
+            Department.objects.filter(organization=organization).values_list("id", "path")
+        )
+        sql = cls(
+            curriculum=curriculum,
+            params={},
+            courses=courses,
+            modules=modules,
+            rules=[],
+            rule_departments=["(0, 0)"],  # never empty: VALUES needs a row
+            rule_positions=["(0, 0)"],
+        )
+        for assignment in assignments:
+            sql._add_rule(assignment, all_departments)
+        return sql
+
+    def _add_rule(self, assignment: TrackAssignment, all_departments) -> None:
+        paths = tuple(d.path for d in assignment.departments.all())
+        position_ids = [p.id for p in assignment.positions.all()]
+        pk = int(assignment.pk)
+        self.params[f"due{pk}"] = assignment.due_date
+        self.rules.append(
+            f"({pk}, {int(assignment.track_id)}, %(due{pk})s, "
+            f"{int(assignment.applies_to_all)}, {int(bool(paths))}, {int(bool(position_ids))})"
+        )
+        # Under one of the departments: the department itself or anything below it.
+        self.rule_departments.extend(
+            f"({pk}, {int(department_id)})"
+            for department_id, path in all_departments
+            if paths and path.startswith(paths)
+        )
+        self.rule_positions.extend(f"({pk}, {int(p)})" for p in position_ids)
+
+    def values_ctes(self) -> str:
+        """``course`` (id, track_id, cycle, sort), ``module`` (id, course_id, cycle) and the
+        rules: ``rule``, ``rule_department``, ``rule_position``."""
+        return f"""course (id, track_id, cycle, sort) AS (VALUES {", ".join(self.courses)}),
+module (id, course_id, cycle) AS (VALUES {", ".join(self.modules or ["(0, 0, -1)"])}),
+rule (id, track_id, due_date, everyone, by_department, by_position) AS (
+    VALUES {", ".join(self.rules)}),
+rule_department (rule_id, department_id) AS (VALUES {", ".join(self.rule_departments)}),
+rule_position (rule_id, position_id) AS (VALUES {", ".join(self.rule_positions)})"""
+
+    @staticmethod
+    def due_cte(posts: str = "post") -> str:
+        """``due`` (user_id, track_id, due_date): the audience and due-date rules."""
+        return _DUE_CTE.format(posts=posts)
+
+    @staticmethod
+    def progress_cte(people: str = "home") -> str:
+        """``progress`` (user_id, course_id, done): live modules done in the cycle."""
+        return _PROGRESS_CTE.format(people=people)
+
+
+def _curriculum_values(curriculum: Curriculum, fiscal_year: int) -> tuple[list, list]:
+    courses, modules, order = [], [], 0
+    for track_id in curriculum.tracks:
+        for course_id in curriculum.courses_by_track.get(track_id, []):
+            cycle = curriculum.cycle(course_id, fiscal_year)  # the course's cycle
+            courses.append(f"({int(course_id)}, {int(track_id)}, {cycle}, {order})")
+            order += 1
+            modules.extend(
+                f"({int(module_id)}, {int(course_id)}, {cycle})"
+                for module_id in curriculum.modules_by_course.get(course_id, [])
+            )
+    return courses, modules

@@ -28,11 +28,11 @@ from lms.models import (
     Department,
     LeaderCriteria,
     LeaderNomination,
-    Membership,
     Position,
     User,
     full_name,
 )
+from lms.people.posts import primary_post_ctes
 
 CHUNK = 2000
 
@@ -206,6 +206,8 @@ class CandidateStream:
             conditions=" AND ".join(conditions),
             # Code point order, as Python sorts.
             collate=' COLLATE "C"' if connection.vendor == "postgresql" else "",
+            # Everyone counts at their primary post in the town (lms.people.posts).
+            primary_posts=primary_post_ctes(posts="member_post", home="member_home"),
             **_TABLES,
         )
         return sql, params
@@ -365,7 +367,6 @@ _LEVELS_ABOVE_ZERO = range(1, len(Level))  # counted; level 0 is everyone else
 _TABLES = {
     "skillresult": SkillResult._meta.db_table,
     "skillarea": SkillArea._meta.db_table,
-    "membership": Membership._meta.db_table,
     "department": Department._meta.db_table,
     "position": Position._meta.db_table,
     "user": User._meta.db_table,
@@ -400,13 +401,11 @@ latest AS (
     ) ranked
     WHERE n = 1
 ),
+{primary_posts},
 member AS (
-    SELECT m.user_id, m.department_id, m.position_id
-    FROM {membership} m
-    JOIN {department} d ON d.id = m.department_id
-    JOIN {user} u ON u.id = m.user_id
-    WHERE d.organization_id = %(organization)s AND m.is_primary AND u.is_active
-      AND m.valid_from <= %(as_of)s AND (m.valid_to IS NULL OR m.valid_to >= %(as_of)s)
+    SELECT home.user_id, home.department_id, home.position_id
+    FROM member_home home JOIN {user} u ON u.id = home.user_id
+    WHERE u.is_active
 ),
 levels AS (SELECT user_id, {pivots} FROM latest GROUP BY user_id),
 person AS (

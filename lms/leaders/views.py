@@ -18,9 +18,10 @@ from lms.leaders.candidates import leader_criteria_for
 from lms.leaders.criteria import leader_criteria_save
 from lms.leaders.forms import LeaderCriteriaForm
 from lms.leaders.nominations import leader_endorse, leader_volunteer
-from lms.models import Department, Membership
+from lms.models import Department
 from lms.people.access import organization_or_404
 from lms.people.permissions import can_view_skill_overview, heads
+from lms.people.posts import primary_post
 
 
 @login_required
@@ -44,16 +45,10 @@ def endorse(request, department_id: int, user_id: int):
     today = local_today()
     department = get_object_or_404(Department, pk=department_id)
     member = get_object_or_404(get_user_model(), pk=user_id, is_active=True)
-    in_department = (
-        Membership.objects.active_on(today)
-        .filter(
-            user=member,
-            is_primary=True,
-            department__organization_id=department.organization_id,
-            department__path__startswith=department.path,
-        )
-        .exists()
-    )
+    # A member of the department: their primary post in the town is in it (as the
+    # department page lists them).
+    post = primary_post(user=member, day=today, organization=department.organization_id)
+    in_department = post is not None and post.department.path.startswith(department.path)
     if not heads(request.user, department, day=today) or not in_department:
         raise Http404
     leader_endorse(

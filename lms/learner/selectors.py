@@ -13,7 +13,7 @@ from courses.selectors import (
     courses_for_areas,
     progress_for_tracks,
 )
-from lms.assignments import assigned_tracks
+from lms.assignments import assigned_tracks, course_statuses, track_overdue
 from lms.models import LeaderNomination, Membership, Notice
 from lms.people.posts import memberships_on
 
@@ -35,6 +35,8 @@ class MyPage:
     optional: list[TrackProgress] = field(default_factory=list)
     resume: Resume | None = None
     notices: list[Notice] = field(default_factory=list)
+    # Course id → status (lms.assignments) for the courses of the assigned tracks.
+    course_status: dict[int, str] = field(default_factory=dict)
 
     @property
     def overdue_count(self) -> int:
@@ -42,19 +44,29 @@ class MyPage:
 
 
 def mypage_for_user(*, user, today: datetime.date | None = None) -> MyPage:
-    """Everything マイページ shows, in a fixed number of queries (about eight)."""
+    """Everything マイページ shows, in a fixed number of queries (about nine).
+
+    Assigned tracks, due dates, course status and overdue follow ``lms.assignments``,
+    as the HR report does.
+    """
     today = today or local_today()
     memberships = memberships_on(user=user, day=today)
     due = assigned_tracks(user=user, day=today, memberships=memberships)
     tracks = list(TrackPage.objects.live().order_by("path"))
     progress = progress_for_tracks(user=user, tracks=tracks, today=today)
     page = MyPage(today=today, fiscal_year=fiscal_year_of(today), memberships=memberships)
+    page.course_status = course_statuses(
+        user=user, day=today, tracks=[progress[track.id] for track in tracks if track.id in due]
+    )
     for track in tracks:
         item = progress[track.id]
         if track.id in due:
             item.due_date = due[track.id]
-            # A track with nothing published yet cannot be overdue.
-            item.overdue = item.due_date < today and item.done < item.total
+            item.overdue = track_overdue(
+                statuses=[page.course_status[course.page.id] for course in item.courses],
+                due_date=item.due_date,
+                day=today,
+            )
             page.assigned.append(item)
         else:
             page.optional.append(item)

@@ -18,6 +18,7 @@ from lms.learner.selectors import mypage_for_user, skills_page_for_user
 from lms.models import AuditEvent
 from lms.people.access import subject_or_404
 from lms.people.permissions import can_view_progress_of, can_view_skills_of, is_hr
+from lms.people.posts import memberships_on
 
 
 @login_required
@@ -107,11 +108,7 @@ def profile(request):
             messages.success(request, _("Your profile has been saved."))
             return redirect("lms:profile")
         messages.error(request, _("Please correct the errors below."))
-    memberships = (
-        request.user.memberships.active_on(local_today())
-        .select_related("department", "position")
-        .order_by("-is_primary", "department__path")
-    )
+    memberships = memberships_on(user=request.user, day=local_today())  # primary first
     return render(
         request,
         "lms/profile.html",

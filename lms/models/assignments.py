@@ -19,6 +19,8 @@ class TrackAssignment(models.Model):
     narrow it: with only departments, anyone posted there; with only
     positions, anyone holding one; with both, a post that matches both.
     Posts are read from dated memberships, so transfers change assignments.
+    The rules (audience, earliest due date, status, overdue) are decided once, in
+    Python and in SQL, in ``lms/assignments.py``.
     """
 
     organization = models.ForeignKey(

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -131,13 +132,33 @@ class MembershipQuerySet(models.QuerySet):
         return self.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=date))
 
 
+ONE_PRIMARY_POST = _(
+    "This member of staff already has a primary post on some of these days "
+    "(%(department)s, from %(valid_from)s). End that post first, or untick "
+    "“primary post” to record a concurrent post."
+)
+
+
+def posts_overlap(a_from, a_to, b_from, b_to) -> bool:
+    """Whether two posts share a day (``valid_to`` inclusive; None: until further notice)."""
+    return (b_to is None or a_from <= b_to) and (a_to is None or b_from <= a_to)
+
+
 class Membership(models.Model):
     """A dated post: who belonged to which department in which position, when.
 
     Transfers close one membership and open another, so history stays true.
     Concurrent posts (兼務) are further memberships with ``is_primary=False``.
     ``valid_to`` is inclusive; empty means "until further notice".
+
+    A person holds at most one primary post (本務) on any day: ``clean()`` refuses
+    an overlapping second one, and on PostgreSQL so does the database (an exclusion
+    constraint, migration 0020).
     """
+
+    # Ids of the person's other posts that are being validated together with this one
+    # (the admin's formset checks them against each other, with their edited dates).
+    validated_with: frozenset = frozenset()
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -176,3 +197,32 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} — {self.department} / {self.position}"
+
+    def clean(self):
+        super().clean()
+        if not (self.is_primary and self.user_id and self.valid_from):
+            return  # a missing field has its own error
+        if self.valid_to is not None and self.valid_to < self.valid_from:
+            return  # the dates have their own error (membership_valid_to_after_valid_from)
+        clash = self.overlapping_primary_posts().exclude(pk__in=self.validated_with).first()
+        if clash is not None:
+            raise one_primary_post_error(clash)
+
+    def overlapping_primary_posts(self):
+        """The person's other primary posts that share a day with this one."""
+        others = Membership.objects.filter(user_id=self.user_id, is_primary=True).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=self.valid_from)
+        )
+        if self.valid_to is not None:
+            others = others.filter(valid_from__lte=self.valid_to)
+        if self.pk is not None:
+            others = others.exclude(pk=self.pk)
+        return others.select_related("department").order_by("valid_from", "id")
+
+
+def one_primary_post_error(clash: Membership) -> ValidationError:
+    return ValidationError(
+        ONE_PRIMARY_POST,
+        code="one_primary_post",
+        params={"department": clash.department.name, "valid_from": date_format(clash.valid_from)},
+    )

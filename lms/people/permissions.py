@@ -4,15 +4,16 @@ The rules (DESIGN §3): everyone sees their own; a department head sees the
 members of the department they head (with sub-departments) as of today; HR
 and site administrators see everyone in their organisations.
 
-A department head heads the department of their primary post (本務) only: a
-concurrent post (兼務) elsewhere is a member's seat, not a head's.
+A department head heads the department of their primary post (本務) only, by
+the rule in ``lms.people.posts``: a concurrent post (兼務) elsewhere is a
+member's seat, not a head's. (A head with only concurrent posts heads their
+home post's department, the lowest-id one, as the rule places them there.)
 """
 
 import datetime
 
-from django.db.models import Q
-
 from lms.models import Membership
+from lms.people.posts import pick_primary_post, primary_post
 from lms.people.roles import Role, user_has_role
 
 
@@ -31,26 +32,30 @@ def can_view_progress_of(viewer, subject, *, day: datetime.date) -> bool:
     viewer_posts = list(
         Membership.objects.active_on(day)
         .filter(user=viewer)
-        .values_list("department__organization_id", "department__path", "is_primary")
+        .values_list(
+            "id", "is_primary", "department__organization_id", "department__path", named=True
+        )
     )
     if not viewer_posts:
         return False
-    subject_posts = Membership.objects.active_on(day).filter(user=subject)
     if is_hr(viewer):
         # HR keeps the records of former staff too (disclosure, anonymisation).
-        organizations = {organization_id for organization_id, _, _ in viewer_posts}
+        organizations = {post.department__organization_id for post in viewer_posts}
         return Membership.objects.filter(
             user=subject, department__organization_id__in=organizations
         ).exists()
     if user_has_role(viewer, Role.DEPT_HEAD):
-        headed = Q(pk__in=[])
-        for organization_id, path, is_primary in viewer_posts:
-            if not is_primary:
-                continue
-            headed |= Q(
-                department__organization_id=organization_id, department__path__startswith=path
+        # The department of their primary post, as ``headed_department`` has it.
+        headed = pick_primary_post(viewer_posts)
+        return (
+            Membership.objects.active_on(day)
+            .filter(
+                user=subject,
+                department__organization_id=headed.department__organization_id,
+                department__path__startswith=headed.department__path,
             )
-        return subject_posts.filter(headed).exists()
+            .exists()
+        )
     return False
 
 
@@ -110,13 +115,8 @@ def headed_department(user, *, day: datetime.date):
     """The department a department head heads: that of their primary post, or None."""
     if not user_has_role(user, Role.DEPT_HEAD):
         return None
-    membership = (
-        Membership.objects.active_on(day)
-        .filter(user=user, is_primary=True)
-        .select_related("department")
-        .first()
-    )
-    return membership.department if membership else None
+    post = primary_post(user=user, day=day)
+    return post.department if post else None
 
 
 def heads(user, department, *, day: datetime.date) -> bool:

@@ -579,16 +579,20 @@ def _has_posts(user) -> bool:
 
 
 def _set_posts(user, wanted: set[tuple], organization, as_of: datetime.date) -> None:
-    """Close posts that are no longer wanted (the day before ``as_of``) and open new ones."""
-    active = list(
-        Membership.objects.held_on_or_after(as_of).filter(
-            user=user, department__organization=organization
-        )
-    )
+    """Close posts that are no longer wanted (the day before ``as_of``) and open new ones.
+
+    One primary post a day (``Membership``): opening a 本務 here also ends one held in
+    another organisation from ``as_of`` on (the person has moved here).
+    """
+    active = Membership.objects.held_on_or_after(as_of).filter(user=user)
+    opens_primary = any(is_primary for *_, is_primary in wanted)
     have = set()
-    for membership in active:
+    for membership in active.select_related("department"):
         key = (membership.department_id, membership.position_id, membership.is_primary)
-        if key in wanted:
+        here = membership.department.organization_id == organization.pk
+        if not here and not (opens_primary and membership.is_primary):
+            continue  # another town's post, and no clash with this one
+        if here and key in wanted:
             have.add(key)
         elif membership.valid_from >= as_of:
             membership.delete()  # opened by an earlier import for the same day

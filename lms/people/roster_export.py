@@ -11,6 +11,7 @@ from django.db import transaction
 
 from lms.audit import Actor, audit_record
 from lms.models import AuditEvent, Membership
+from lms.people.posts import pick_primary_post
 from lms.spreadsheets import CsvReport, XlsxReport
 
 ROSTER_HEADERS = [
@@ -33,12 +34,13 @@ def roster_rows(*, organization, day: datetime.date) -> list[list]:
         Membership.objects.active_on(day)
         .filter(department__organization=organization)
         .select_related("user", "department", "position")
-        .order_by("user__staff_number", "-is_primary")
+        .order_by("user__staff_number", "id")
     ):
         posts.setdefault(membership.user_id, []).append(membership)
     rows = []
     for memberships in posts.values():
-        primary, user = memberships[0], memberships[0].user
+        primary = pick_primary_post(memberships)  # their primary post in the town
+        user = primary.user
         rows.append(
             [
                 user.staff_number,
@@ -47,7 +49,7 @@ def roster_rows(*, organization, day: datetime.date) -> list[list]:
                 primary.department.name,
                 primary.position.name,
                 user.email,
-                "・".join(m.department.name for m in memberships[1:]),
+                "・".join(m.department.name for m in memberships if m is not primary),
                 "在籍" if user.is_active else "無効",
             ]
         )

@@ -1,14 +1,14 @@
 """Completion of assigned tracks, per person and course, as of a date.
 
-Grain: one row per (person, course of a track assigned to them). A person is
-counted in the department of their primary post (本務) on the as-of date;
-assignments follow all their posts (兼務 included). Course completion is read
-from ``CourseCompletion`` (stored by the course services); progress within a
-course from module completions. Assignments, progress and completion are
-resolved in one SQL query: the per-person rows stream from a server-side cursor
-(the report files), and the HR figures are the same query grouped in SQL
-(``completion_tallies``), so neither time nor memory follows Python loops over
-every row (shared REFERENCE, "Reports at scale").
+Grain: one row per (person, course of a track assigned to them). The rules —
+who is assigned what and by when, what counts as completed, in progress, not
+started and overdue — are the SQL forms in ``lms.assignments``; a person is
+counted at their primary post (本務) in the organisation on the as-of date, by
+the rule in ``lms.people.posts``. This module assembles them into one SQL query:
+the per-person rows stream from a server-side cursor (the report files, the
+department page, reminders), and the HR figures are the same query grouped in
+SQL (``completion_tallies``), so neither time nor memory follows Python loops
+over every row.
 """
 
 import datetime
@@ -25,10 +25,19 @@ from django.utils.translation import pgettext_lazy
 from courses.curriculum import Curriculum
 from courses.fiscal import fiscal_year_of
 from courses.models import CoursePage, TrackPage
-from lms.models import Department, Position, TrackAssignment, full_name
-
-COMPLETED, IN_PROGRESS, NOT_STARTED = "completed", "in_progress", "not_started"
-
+from lms.assignments import (
+    COMPLETED,
+    IN_PROGRESS,
+    NOT_STARTED,
+    AssignmentSQL,
+    completed_sql,
+    in_progress_sql,
+    not_started_sql,
+    overdue_sql,
+    status_sql,
+)
+from lms.models import Department, Position, full_name
+from lms.people.posts import primary_post_ctes
 
 STATUS_LABELS = {
     COMPLETED: pgettext_lazy("completion", "Completed"),
@@ -188,7 +197,8 @@ def person_course_rows(
     department: Department | None = None,
     curriculum: Curriculum | None = None,
 ) -> Iterator[PersonCourseRow]:
-    """Rows for everyone posted in ``organization`` (or one department subtree) on ``as_of``.
+    """Rows for everyone posted in ``organization`` on ``as_of`` (or whose primary post is
+    in the ``department`` subtree).
 
     One SQL query resolves assignments, progress and completion (``_PersonCourseQuery``);
     rows stream from a server-side cursor in user order, so memory stays flat.
@@ -217,10 +227,9 @@ def person_course_rows(
                 due_date,
                 modules_done,
                 completed_at,
+                status,
+                overdue,
             ) in chunk:
-                due_date = _as_date(due_date)
-                completed_at = _as_datetime(completed_at)
-                status = COMPLETED if completed_at else IN_PROGRESS if modules_done else NOT_STARTED
                 yield PersonCourseRow(
                     user_id=user_id,
                     staff_number=staff_number,
@@ -229,12 +238,12 @@ def person_course_rows(
                     position=positions[position_id],
                     track=curriculum.tracks[track_id],
                     course=curriculum.courses[course_id],
-                    due_date=due_date,
+                    due_date=_as_date(due_date),
                     modules_total=len(curriculum.modules_by_course.get(course_id, [])),
                     modules_done=modules_done,
-                    completed_at=completed_at,
+                    completed_at=_as_datetime(completed_at),
                     status=status,
-                    overdue=status != COMPLETED and due_date < as_of,
+                    overdue=bool(overdue),
                 )
 
 
@@ -291,14 +300,12 @@ def completion_tallies(
 class _PersonCourseQuery:
     """The person × course grain as SQL, shared by the rows and the tallies.
 
-    The curriculum and the assignment rules (a few hundred rows at most) are
-    read with the ORM and passed in as VALUES lists, so the planner knows their
-    size; memberships, completions and progress stay in the database. Rules:
-    an assignment for everyone covers every post in the organisation;
-    otherwise a post matches when it lies under one of the assignment's
-    departments (if any) and holds one of its positions (if any). A person's
-    department and position are those of their primary post (the first by id;
-    failing a primary one, their first post).
+    Assembled from the rules' SQL forms: the curriculum, the assignments and the
+    audience, due-date, status and overdue expressions from ``lms.assignments``;
+    the posts of the day and each person's primary post from ``lms.people.posts``.
+    Memberships, completions and progress stay in the database. A person is counted
+    at their primary post in the organisation; with ``department``, only the people
+    whose primary post lies in that subtree.
     """
 
     curriculum: Curriculum
@@ -308,75 +315,45 @@ class _PersonCourseQuery:
     @classmethod
     def build(cls, *, organization, as_of, department, curriculum) -> "_PersonCourseQuery | None":
         curriculum = curriculum or Curriculum.load()
-        fiscal_year = fiscal_year_of(as_of)
-        assignments = list(
-            TrackAssignment.objects.filter(organization=organization, fiscal_year=fiscal_year)
-            .filter(track_id__in=curriculum.tracks)
-            .prefetch_related("departments", "positions")
+        rules = AssignmentSQL.build(
+            organization=organization, fiscal_year=fiscal_year_of(as_of), curriculum=curriculum
         )
-        if not assignments or not curriculum.courses:
+        if rules is None:
             return None
-        params = {"organization": organization.pk, "as_of": as_of}
-        courses, modules, order = [], [], 0
-        for track_id in curriculum.tracks:
-            for course_id in curriculum.courses_by_track.get(track_id, []):
-                cycle = curriculum.cycle(course_id, fiscal_year)
-                courses.append(f"({int(course_id)}, {int(track_id)}, {cycle}, {order})")
-                order += 1
-                modules.extend(
-                    f"({int(module_id)}, {int(course_id)}, {cycle})"
-                    for module_id in curriculum.modules_by_course.get(course_id, [])
-                )
-        if not courses:
-            return None
-        # Each rule's departments with everything under them, as (rule, department) pairs:
-        # a few hundred rows, so the membership scan joins them by equality.
-        all_departments = list(
-            Department.objects.filter(organization=organization).values_list("id", "path")
-        )
-        rules, rule_departments, rule_positions = [], ["(0, 0)"], ["(0, 0)"]
-        for assignment in assignments:
-            paths = [d.path for d in assignment.departments.all()]
-            position_ids = [p.id for p in assignment.positions.all()]
-            params[f"due{assignment.pk}"] = assignment.due_date
-            rules.append(
-                f"({int(assignment.pk)}, {int(assignment.track_id)}, %(due{assignment.pk})s, "
-                f"{int(assignment.applies_to_all)}, {int(bool(paths))}, {int(bool(position_ids))})"
-            )
-            rule_departments.extend(
-                f"({int(assignment.pk)}, {int(department_id)})"
-                for department_id, path in all_departments
-                if path.startswith(tuple(paths))
-            )
-            rule_positions.extend(f"({int(assignment.pk)}, {int(p)})" for p in position_ids)
-        subtree = ""
+        params = {"organization": organization.pk, "as_of": as_of, **rules.params}
+        people = home = ""
         if department is not None:
+            # People with a post in the subtree (a superset, found early through the
+            # department index), then those whose primary post is there.
             params["subtree"] = department.path
-            subtree = """
+            people = """
               AND m.user_id IN (
                 SELECT s.user_id FROM lms_membership s
                 JOIN lms_department sd ON sd.id = s.department_id
-                WHERE sd.organization_id = %(organization)s AND s.is_primary
+                WHERE sd.organization_id = %(organization)s
                   AND substr(sd.path, 1, length(%(subtree)s)) = %(subtree)s
                   AND s.valid_from <= %(as_of)s
                   AND (s.valid_to IS NULL OR s.valid_to >= %(as_of)s))"""
+            home = """
+        JOIN lms_department hd ON hd.id = home.department_id
+            AND substr(hd.path, 1, length(%(subtree)s)) = %(subtree)s"""
         ctes = _PERSON_COURSE_CTES.format(
-            courses=", ".join(courses),
-            modules=", ".join(modules or ["(0, 0, -1)"]),
-            rules=", ".join(rules),
-            rule_departments=", ".join(rule_departments),
-            rule_positions=", ".join(rule_positions),
-            subtree=subtree,
+            values=rules.values_ctes(),
+            posts=primary_post_ctes(where=people, home="post_home"),
+            due=rules.due_cte(posts="post"),
+            progress=rules.progress_cte(people="home"),
+            home=home,
         )
         return cls(curriculum=curriculum, ctes=ctes, params=params)
 
     def rows_sql(self) -> str:
         return (
             self.ctes
-            + """
+            + f"""
             SELECT pc.user_id, u.staff_number, u.family_name, u.given_name, pc.department_id,
                    pc.position_id, pc.track_id, pc.course_id, pc.due_date, pc.modules_done,
-                   pc.completed_at
+                   pc.completed_at, {status_sql("pc.completed_at", "pc.modules_done")},
+                   CASE WHEN {overdue_sql("pc.completed_at", "pc.due_date")} THEN 1 ELSE 0 END
             FROM person_course pc JOIN lms_user u ON u.id = pc.user_id
             ORDER BY pc.user_id, pc.sort"""
         )
@@ -384,13 +361,12 @@ class _PersonCourseQuery:
     def tallies_sql(self) -> str:
         return (
             self.ctes
-            + """
+            + f"""
             SELECT department_id, position_id, course_id, COUNT(*),
-                   SUM(CASE WHEN completed_at IS NOT NULL THEN 1 ELSE 0 END),
-                   SUM(CASE WHEN completed_at IS NULL AND modules_done > 0 THEN 1 ELSE 0 END),
-                   SUM(CASE WHEN completed_at IS NULL AND modules_done = 0 THEN 1 ELSE 0 END),
-                   SUM(CASE WHEN completed_at IS NULL AND due_date < %(as_of)s
-                       THEN 1 ELSE 0 END)
+                   SUM(CASE WHEN {completed_sql()} THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN {in_progress_sql()} THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN {not_started_sql()} THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN {overdue_sql()} THEN 1 ELSE 0 END)
             FROM person_course
             GROUP BY department_id, position_id, course_id"""
         )
@@ -402,58 +378,26 @@ class _PersonCourseQuery:
             SELECT pc.user_id, u.staff_number, u.family_name, u.given_name, pc.department_id,
                    COUNT(*) AS overdue
             FROM person_course pc JOIN lms_user u ON u.id = pc.user_id
-            WHERE pc.completed_at IS NULL AND pc.due_date < %(as_of)s
+            WHERE {overdue_sql("pc.completed_at", "pc.due_date")}
             GROUP BY pc.user_id, u.staff_number, u.family_name, u.given_name, pc.department_id
             ORDER BY overdue DESC, pc.user_id
             LIMIT {int(limit)}"""
         )
 
 
-# Portable SQL (PostgreSQL and SQLite ≥ 3.35). The CTEs over tables are NOT MATERIALIZED:
-# a materialised CTE loses the tables' statistics, and with them the planner's estimates
-# (it then takes 50,000 people for 200 and picks merge joins that rescan millions of rows).
+# The CTEs over tables are NOT MATERIALIZED: a materialised CTE loses the tables'
+# statistics, and with them the planner's estimates (it then takes 50,000 people for 200
+# and picks merge joins that rescan millions of rows).
 _PERSON_COURSE_CTES = """
 WITH
-course (id, track_id, cycle, sort) AS (VALUES {courses}),
-module (id, course_id, cycle) AS (VALUES {modules}),
-rule (id, track_id, due_date, everyone, by_department, by_position) AS (VALUES {rules}),
-rule_department (rule_id, department_id) AS (VALUES {rule_departments}),
-rule_position (rule_id, position_id) AS (VALUES {rule_positions}),
-post AS NOT MATERIALIZED (
-    SELECT m.id, m.user_id, m.is_primary, m.department_id, m.position_id
-    FROM lms_membership m JOIN lms_department d ON d.id = m.department_id
-    WHERE d.organization_id = %(organization)s
-      AND m.valid_from <= %(as_of)s AND (m.valid_to IS NULL OR m.valid_to >= %(as_of)s)
-      {subtree}
-),
+{values},
+{posts},
 home AS NOT MATERIALIZED (
-    SELECT post.user_id, post.department_id, post.position_id
-    FROM post
-    WHERE post.id IN (
-        SELECT COALESCE(MIN(CASE WHEN is_primary THEN id END), MIN(id)) FROM post GROUP BY user_id
-    )
+    SELECT home.user_id, home.department_id, home.position_id
+    FROM post_home home{home}
 ),
-due AS NOT MATERIALIZED (
-    SELECT post.user_id, rule.track_id, MIN(rule.due_date) AS due_date
-    FROM post JOIN rule ON (
-        rule.everyone = 1
-        OR ((rule.by_department = 1 OR rule.by_position = 1)
-            AND (rule.by_department = 0 OR EXISTS (
-                SELECT 1 FROM rule_department rd
-                WHERE rd.rule_id = rule.id AND rd.department_id = post.department_id))
-            AND (rule.by_position = 0 OR EXISTS (
-                SELECT 1 FROM rule_position rp
-                WHERE rp.rule_id = rule.id AND rp.position_id = post.position_id)))
-    )
-    GROUP BY post.user_id, rule.track_id
-),
-progress AS NOT MATERIALIZED (
-    SELECT mc.user_id, module.course_id, COUNT(*) AS done
-    FROM courses_modulecompletion mc
-    JOIN module ON module.id = mc.module_id AND module.cycle = mc.cycle
-    WHERE mc.user_id IN (SELECT user_id FROM home)
-    GROUP BY mc.user_id, module.course_id
-),
+{due},
+{progress},
 person_course AS NOT MATERIALIZED (
     SELECT due.user_id, home.department_id, home.position_id, course.track_id,
            course.id AS course_id, course.sort, due.due_date,

@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from courses.fiscal import fiscal_year_of, local_today
+from lms.assignments import COMPLETED
 from lms.audit import audit_record
 from lms.leaders.candidates import candidate_changes
 from lms.models import (
@@ -153,7 +154,7 @@ def department_dashboard(request, department_id: int):
             "department": person_rows[0].department.name,
             "position": person_rows[0].position.name,
             "assigned": len(person_rows),
-            "completed": sum(1 for r in person_rows if r.status == "completed"),
+            "completed": sum(1 for r in person_rows if r.status == COMPLETED),
             "overdue": [r for r in person_rows if r.overdue],
             "volunteered": LeaderNomination.Kind.SELF in nominations[user_id],
             "endorsed": LeaderNomination.Kind.ENDORSEMENT in nominations[user_id],

@@ -13,8 +13,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from courses.fiscal import local_today
+from lms.assignments import COMPLETED
 from lms.models import Membership, Organization, ReminderLog
 from lms.models.reminders import iso_week
+from lms.people.posts import pick_primary_post
 from lms.people.roles import Role
 from lms.reporting.completion import person_course_rows
 
@@ -29,7 +31,7 @@ def reminders_send(*, today: datetime.date | None = None) -> int:
         due = defaultdict(list)
         by_department = defaultdict(list)
         for row in person_course_rows(organization=organization, as_of=today):
-            if row.status == "completed" or row.due_date > today + SOON:
+            if row.status == COMPLETED or row.due_date > today + SOON:
                 continue
             due[row.user_id].append(row)
             by_department[row.department.path].append(row)
@@ -100,15 +102,25 @@ def _head_message(department, rows) -> tuple[str, str]:
 
 
 def _heads(organization, today):
-    """(head, department of their primary post) for every department head in the town."""
-    return [
-        (membership.user, membership.department)
-        for membership in Membership.objects.active_on(today)
+    """(head, department of their primary post) for every department head whose primary
+    post (``lms.people.posts``, over all their posts, as ``headed_department``) is in
+    the town. One query."""
+    posts = defaultdict(list)
+    for membership in (
+        Membership.objects.active_on(today)
         .filter(
-            department__organization=organization,
-            is_primary=True,
             user__is_active=True,
             user__groups__name=Role.DEPT_HEAD,
+            user__in=Membership.objects.active_on(today)
+            .filter(department__organization=organization)
+            .values("user"),
         )
         .select_related("user", "department")
+    ):
+        posts[membership.user_id].append(membership)
+    heads = (pick_primary_post(user_posts) for user_posts in posts.values())
+    return [
+        (post.user, post.department)
+        for post in heads
+        if post.department.organization_id == organization.pk
     ]

@@ -164,3 +164,35 @@ def test_a_required_track_with_nothing_published_is_not_overdue(setup, make_cour
 
     track = next(t for t in page.assigned if t.page.id == empty.id)
     assert track.overdue is False
+
+
+def test_a_stored_course_completion_keeps_a_track_from_overdue_when_a_module_is_added(setup):
+    """As in the HR report: completed means a CourseCompletion is stored (lms.assignments)."""
+    for module in setup["basics_modules"]:
+        module_complete(user=setup["learner"], module=module)
+    course = setup["basics_modules"][0].get_parent()
+    ModulePageFactory(parent=course)  # published after the learner finished
+
+    page = mypage_for_user(user=setup["learner"], today=DAY)
+
+    basics = next(t for t in page.assigned if t.page.id == setup["basics"].id)
+    assert basics.done < basics.total
+    assert basics.overdue is False
+    assert page.course_status[course.id] == "completed"
+
+
+def test_modules_done_without_a_stored_completion_leave_the_track_overdue(client, setup):
+    from courses.models import CourseCompletion
+
+    for module in setup["basics_modules"]:
+        module_complete(user=setup["learner"], module=module)
+    CourseCompletion.objects.filter(user=setup["learner"]).delete()
+    client.force_login(setup["learner"])
+
+    page = mypage_for_user(user=setup["learner"], today=DAY)
+    html = client.get(reverse("lms:mypage")).content.decode()
+
+    basics = next(t for t in page.assigned if t.page.id == setup["basics"].id)
+    assert basics.completed and basics.overdue  # every module ticked, nothing stored
+    assert page.overdue_count == 1
+    assert "badge--overdue" in html and "track--done" not in html
