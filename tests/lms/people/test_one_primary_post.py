@@ -13,6 +13,7 @@ from lms.admin import MembershipInline
 from lms.factories import DepartmentFactory, MembershipFactory, OrganizationFactory, UserFactory
 from lms.models import Membership, User
 from lms.people.roster import roster_apply, roster_plan
+from tests.lms.people.roster.test_import import BY_SCREEN
 
 D = datetime.date
 APRIL = D(2026, 4, 1)
@@ -243,7 +244,7 @@ def test_a_roster_import_ends_a_primary_post_held_in_another_town(
     plan = roster_plan(organization=other_town, data=data, filename="r.csv", as_of=as_of)
     assert plan.ok, [str(e) for e in plan.errors]
 
-    roster_apply(organization=other_town, plan=plan, as_of=as_of)
+    roster_apply(organization=other_town, plan=plan, as_of=as_of, **BY_SCREEN)
 
     posts = {
         (m.department.code, m.is_primary, m.valid_from, m.valid_to)
