@@ -4,6 +4,10 @@ The rules (DESIGN §3): everyone sees their own; a department head sees the
 members of the department they head (with sub-departments) as of today; HR
 and site administrators see everyone in their organisations.
 
+Being a superuser passes none of these checks: a superuser is the platform operator,
+and a town's personal data is for that town's roles. An operator reads it only by
+holding a post and a role in the town, like anyone else (docs/security.md).
+
 A department head heads the department of their primary post (本務) only: a
 concurrent post (兼務) elsewhere is a member's seat, not a head's.
 """
@@ -25,8 +29,6 @@ def can_view_progress_of(viewer, subject, *, day: datetime.date) -> bool:
     if not viewer.is_authenticated or not viewer.is_active:
         return False
     if viewer.pk == subject.pk:
-        return True
-    if viewer.is_superuser:
         return True
     viewer_posts = list(
         Membership.objects.active_on(day)
@@ -61,7 +63,7 @@ def can_view_skills_of(viewer, subject, *, day: datetime.date) -> bool:
     """
     if not viewer.is_authenticated or not viewer.is_active:
         return False
-    if viewer.pk == subject.pk or viewer.is_superuser:
+    if viewer.pk == subject.pk:
         return True
     if not (user_has_role(viewer, Role.IT_POLICY) or user_has_role(viewer, Role.ADMIN)):
         return False
@@ -79,8 +81,7 @@ def can_view_skills_of(viewer, subject, *, day: datetime.date) -> bool:
 
 def _in_organization(user, organization_id: int, day: datetime.date) -> bool:
     return (
-        user.is_superuser
-        or Membership.objects.active_on(day)
+        Membership.objects.active_on(day)
         .filter(user=user, department__organization_id=organization_id)
         .exists()
     )
