@@ -1,6 +1,10 @@
 """研修管理 (training administration) in the Wagtail admin, for HR:
-departments, positions, track assignments, and the staff list import/export."""
+departments, positions, track assignments, and the staff list import/export.
 
+The audit log is read-only there for everyone, superusers included.
+"""
+
+from django.contrib.auth import get_user_model
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
@@ -8,6 +12,8 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic import IndexView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
 
 from lms.models import AuditEvent, Department, Position, TrackAssignment
 from lms.people import roster_views
@@ -16,6 +22,23 @@ from lms.people.wagtail_users import AuditedAssignRoleBulkAction
 from lms.spreadsheets import safe_cell
 
 TRAINING_MENU_HOOK = "register_training_admin_menu_item"
+
+
+class ViewOnlyPermissionPolicy(ModelPermissionPolicy):
+    """Only "view", for whoever holds the view permission: nobody adds, changes, copies or
+    deletes, superusers included."""
+
+    def user_has_permission(self, user, action):
+        return action == "view" and super().user_has_permission(user, action)
+
+    def users_with_any_permission(self, actions):
+        if "view" not in actions:
+            return get_user_model().objects.none()
+        return super().users_with_any_permission(["view"])
+
+
+# Registered before any screen asks Wagtail for the model's policy.
+register_permission_policy(AuditEvent, ViewOnlyPermissionPolicy(AuditEvent))
 
 
 class ExcelFriendlyIndexView(IndexView):
@@ -83,8 +106,8 @@ class DownloadLogViewSet(ModelViewSet):
     list_filter = ["action"]
     list_per_page = 50
     inspect_view_enabled = True
-    # Read-only: HR holds only the "view" permission on audit events, so Wagtail
-    # offers no add, edit or delete; this form is never reachable.
+    # Read-only for everyone (ViewOnlyPermissionPolicy above): Wagtail offers no add, edit,
+    # copy or delete, and refuses their URLs; this form is never reachable.
     form_fields = ["action"]
 
     def get_queryset(self, request):

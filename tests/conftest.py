@@ -19,7 +19,7 @@ from lms.factories import (
     PositionFactory,
     UserFactory,
 )
-from lms.people.roles import Role
+from lms.people.roles import Role, roles_audited_here
 
 PASSWORD = "correct-horse-battery"
 TODAY = datetime.date(2026, 11, 28)
@@ -106,7 +106,8 @@ def make_staff(departments, positions):
             department = departments[department]
         MembershipFactory(user=user, department=department, position=positions[position])
         groups = [Role.STAFF, *roles]
-        user.groups.add(*(Group.objects.get_or_create(name=role)[0] for role in groups))
+        with roles_audited_here():  # set-up, not a role change under test: no audit event
+            user.groups.add(*(Group.objects.get_or_create(name=role)[0] for role in groups))
         needs_mfa = user.is_superuser or set(groups) & set(settings.SHINKA_MFA_REQUIRED_ROLES)
         if mfa and needs_mfa:
             TOTP.activate(user, generate_totp_secret())
