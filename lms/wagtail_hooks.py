@@ -1,10 +1,13 @@
 """研修管理 (training administration) in the Wagtail admin, for HR:
 departments, positions, track assignments, and the staff list import/export.
 
-The audit log is read-only there for everyone, superusers included.
+Also who may do what in Wagtail's own screens: the audit log is read-only for everyone
+(superusers included), groups are the platform operator's (a group's permissions reach
+every town), and the user screens' bulk actions follow the grants (lms.people.grants).
 """
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
@@ -13,12 +16,18 @@ from wagtail.admin.views.generic import IndexView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permission_policies.base import BasePermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from lms.models import AuditEvent, Department, Position, TrackAssignment
 from lms.people import roster_views
 from lms.people.permissions import is_hr
-from lms.people.wagtail_users import AuditedAssignRoleBulkAction
+from lms.people.wagtail_users import (
+    AuditedAssignRoleBulkAction,
+    AuditedSetActiveStateBulkAction,
+    NoDeleteBulkAction,
+    person_password_reset,
+)
 from lms.spreadsheets import safe_cell
 
 TRAINING_MENU_HOOK = "register_training_admin_menu_item"
@@ -37,8 +46,20 @@ class ViewOnlyPermissionPolicy(ModelPermissionPolicy):
         return super().users_with_any_permission(["view"])
 
 
-# Registered before any screen asks Wagtail for the model's policy.
+class OperatorOnlyPermissionPolicy(BasePermissionPolicy):
+    """Everything for active superusers (the platform operator), nothing for anyone else,
+    whatever permissions they were given."""
+
+    def user_has_permission(self, user, action):
+        return user.is_active and user.is_superuser
+
+    def users_with_any_permission(self, actions):
+        return get_user_model().objects.filter(is_active=True, is_superuser=True)
+
+
+# Registered before any screen asks Wagtail for these models' policies.
 register_permission_policy(AuditEvent, ViewOnlyPermissionPolicy(AuditEvent))
+register_permission_policy(Group, OperatorOnlyPermissionPolicy(Group))
 
 
 class ExcelFriendlyIndexView(IndexView):
@@ -140,12 +161,18 @@ def register_roster_urls():
     return [
         path("roster/import/", roster_views.roster_import, name="roster_import"),
         path("roster/export/", roster_views.roster_export, name="roster_export"),
+        path(
+            "people/<id:user_id>/password-reset/",
+            person_password_reset,
+            name="person_password_reset",
+        ),
     ]
 
 
-# Replaces Wagtail's own "assign role" bulk action (registered before ours, at order 0)
-# with one that audits each user's new roles with the actor.
-hooks.register("register_bulk_action", AuditedAssignRoleBulkAction, order=1)
+# Replace Wagtail's own user bulk actions (registered before ours, at order 0): "assign
+# role" and "set active state" within the grants and audited per user; no "delete".
+for _action in (AuditedAssignRoleBulkAction, AuditedSetActiveStateBulkAction, NoDeleteBulkAction):
+    hooks.register("register_bulk_action", _action, order=1)
 
 
 class HROnlyMenuItem(MenuItem):

@@ -30,6 +30,9 @@ class AuditEvent(models.Model):
         PERSON_DATA_EXPORTED = "person_data_exported", _("Exported all data held about a person")
         PERSON_ANONYMISED = "person_anonymised", _("Anonymised a former member of staff")
         CRITERIA_CHANGED = "criteria_changed", _("Changed the DX leader candidate criteria")
+        ACCOUNT_CHANGED = "account_changed", _("Changed an account's active or superuser flag")
+        PASSWORD_RESET_SENT = "password_reset_sent", _("Sent someone a password reset link")
+        PASSWORD_CHANGED = "password_changed", _("Changed their own password")
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

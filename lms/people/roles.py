@@ -1,7 +1,10 @@
 """Roles are Django groups with fixed codes; the codes are the group names.
 
 Changing someone's groups is an audited action: ``person_roles_set`` and
-``person_roles_add`` change them and write the audit event in one transaction.
+``person_roles_add`` change them and write the audit event in one transaction. They do
+not ask who may: screens go through ``lms.people.grants.person_access_set``, which checks
+the grants and then calls them; only the system (the demo seed, through
+``track_editor_assign``) calls them directly.
 """
 
 import contextlib

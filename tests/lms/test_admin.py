@@ -1,16 +1,18 @@
-"""The audit log is read-only in every admin, for every role and the operator."""
+"""The Django admin is the platform operator's; the audit log is read-only in every admin."""
 
 from http import HTTPStatus
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth.models import Permission
+from django.core import mail
 from django.urls import reverse
 
 from lms.audit import audit_record
 from lms.factories import UserFactory
-from lms.models import AuditEvent
+from lms.models import AuditEvent, User
 from lms.people.roles import Role
+from tests.conftest import PASSWORD
 
 ROLES = [Role.STAFF, Role.DEPT_HEAD, Role.HR, Role.IT_POLICY, Role.DX_LEADER, Role.ADMIN]
 
@@ -85,3 +87,101 @@ def test_the_operator_reads_the_audit_log_and_runs_the_platform(client, everyone
     ):
         assert client.get(reverse(name)).status_code == HTTPStatus.OK, name
     assert client.get(reverse("download_log:index")).status_code == HTTPStatus.OK
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_django_admin_is_for_the_operator_only(client, everyone, role):
+    client.force_login(everyone[role])
+
+    for name in ("admin:index", "admin:lms_user_changelist", "admin:lms_auditevent_changelist"):
+        assert client.get(reverse(name)).status_code == HTTPStatus.FOUND, name
+
+
+NO_MEMBERSHIPS = {
+    "memberships-TOTAL_FORMS": "0",
+    "memberships-INITIAL_FORMS": "0",
+    "memberships-MIN_NUM_FORMS": "0",
+    "memberships-MAX_NUM_FORMS": "1000",
+}
+
+
+def django_user_data(user, **changes):
+    return {
+        "staff_number": user.staff_number,
+        "family_name": user.family_name,
+        "given_name": user.given_name,
+        "family_name_kana": "",
+        "given_name_kana": "",
+        "email": user.email,
+        "is_active": "on",
+        "groups": list(user.groups.values_list("pk", flat=True)),
+        "date_joined_0": user.date_joined.date().isoformat(),
+        "date_joined_1": "09:00:00",
+        **NO_MEMBERSHIPS,
+        **changes,
+    }
+
+
+def test_the_operators_changes_of_superuser_and_active_flags_are_audited(client, everyone):
+    admin = everyone[Role.ADMIN]
+    client.force_login(everyone["superuser"])
+    data = django_user_data(admin, is_superuser="on")
+    del data["is_active"]
+
+    response = client.post(reverse("admin:lms_user_change", args=[admin.pk]), data)
+
+    assert response.status_code == HTTPStatus.FOUND, response.content.decode()[:3000]
+    admin = User.objects.get(pk=admin.pk)
+    assert admin.is_superuser and not admin.is_active
+    event = AuditEvent.objects.get(action=AuditEvent.Action.ACCOUNT_CHANGED)
+    assert (event.actor, event.subject) == (everyone["superuser"], admin)
+    assert event.detail == {
+        "before": {"is_active": True, "is_superuser": False},
+        "after": {"is_active": False, "is_superuser": True},
+    }
+
+
+def test_the_django_admin_sets_nobodys_password(client, everyone):
+    staff = everyone[Role.STAFF]
+    client.force_login(everyone["superuser"])
+    url = reverse("admin:auth_user_password_change", args=[staff.pk])
+
+    client.post(url, {"password1": "set-by-the-operator-1", "password2": "set-by-the-operator-1"})
+    shown = client.get(reverse("admin:lms_user_change", args=[staff.pk]))
+
+    assert User.objects.get(pk=staff.pk).check_password(PASSWORD)
+    assert url not in shown.content.decode()
+
+
+def test_the_django_admin_creates_accounts_without_a_password(client, everyone):
+    client.force_login(everyone["superuser"])
+
+    response = client.post(
+        reverse("admin:lms_user_add"),
+        {
+            "staff_number": "7777",
+            "family_name": "新井",
+            "given_name": "一郎",
+            "email": "new.staff@example.jp",
+            "password1": "set-by-the-operator-1",
+            "password2": "set-by-the-operator-1",
+            **NO_MEMBERSHIPS,
+        },
+    )
+
+    assert response.status_code == HTTPStatus.FOUND, response.content.decode()[:3000]
+    assert not User.objects.get(staff_number="7777").has_usable_password()
+
+
+def test_the_django_admin_sends_reset_links_and_audits_them(client, everyone):
+    staff = everyone[Role.STAFF]
+    client.force_login(everyone["superuser"])
+
+    client.post(
+        reverse("admin:lms_user_changelist"),
+        {"action": "send_password_reset", "_selected_action": [staff.pk]},
+    )
+
+    assert [message.to for message in mail.outbox] == [[staff.email]]
+    event = AuditEvent.objects.get(action=AuditEvent.Action.PASSWORD_RESET_SENT)
+    assert (event.actor, event.subject) == (everyone["superuser"], staff)

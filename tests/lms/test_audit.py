@@ -165,3 +165,21 @@ def test_the_prune_keeps_everything_within_retention_on_every_database(db, setti
 
     assert audit_prune() == 3
     assert sorted(AuditEvent.objects.values_list("pk", flat=True)) == sorted(kept)
+
+
+def test_changing_ones_own_password_is_audited_without_the_password(client, db):
+    user = UserFactory(staff_number="4322")
+    client.force_login(user)
+
+    client.post(
+        reverse("account_change_password"),
+        {
+            "oldpassword": PASSWORD,
+            "password1": "a-new-long-password-42",
+            "password2": "a-new-long-password-42",
+        },
+    )
+
+    event = AuditEvent.objects.get(action=AuditEvent.Action.PASSWORD_CHANGED)
+    assert (event.actor, event.subject, event.detail) == (user, user, {"via": "change"})
+    assert "a-new-long-password-42" not in str(event.detail)
