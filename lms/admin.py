@@ -1,16 +1,19 @@
 import allauth.mfa.admin  # registers allauth's admin first, so it can be replaced below
 from allauth.mfa.models import Authenticator
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from lms.audit import Actor
 from lms.models import AuditEvent, Membership, Organization, ReportRun, User
+from lms.people.grants import GrantRefused, person_access_set, person_password_reset_send
 
 # Departments, positions, track assignments and the audit log have one admin screen
 # each, in the Wagtail admin (研修管理, lms/wagtail_hooks.py); none here.
 from lms.people.membership_forms import OnePrimaryPostFormSet
-from lms.people.roles import person_roles_set
 
 
 class MembershipInline(admin.TabularInline):
@@ -22,15 +25,43 @@ class MembershipInline(admin.TabularInline):
     extra = 0
 
 
+class StaffCreationForm(forms.ModelForm):
+    """A new account, without a password: its owner chooses one through a reset link."""
+
+    class Meta:
+        model = User
+        fields = ["staff_number", "family_name", "given_name", "email"]
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        user.set_unusable_password()
+        if commit:
+            user.save()
+        return user
+
+
+FLAGS = ("is_active", "is_superuser")
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    """People, for the platform operator (this admin is theirs alone).
+
+    No password is set here, not even by the operator: the action sends the owner a reset
+    link. Roles and the active and superuser flags are saved by ``person_access_set``,
+    audited with who saved them; accounts are never deleted (the audit log names them).
+    """
+
     ordering = ["staff_number"]
     list_display = ["staff_number", "family_name", "given_name", "email", "is_active"]
-    list_filter = ["is_active", "is_staff", "groups"]
+    list_filter = ["is_active", "is_superuser", "groups"]
     search_fields = ["staff_number", "family_name", "given_name", "family_name_kana", "email"]
     inlines = [MembershipInline]
+    actions = ["send_password_reset"]
+    add_form = StaffCreationForm
+    add_form_template = None
     fieldsets = [
-        (None, {"fields": ["staff_number", "password"]}),
+        (None, {"fields": ["staff_number"]}),
         (
             _("Personal info"),
             {
@@ -43,40 +74,74 @@ class UserAdmin(DjangoUserAdmin):
                 ]
             },
         ),
-        (
-            _("Roles and permissions"),
-            {"fields": ["is_active", "is_staff", "is_superuser", "groups"]},
-        ),
+        (_("Roles and permissions"), {"fields": [*FLAGS, "groups"]}),
         (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
     ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": StaffCreationForm.Meta.fields}),
+    ]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        # Nobody changes their own flags (Wagtail's screens have the same rule).
+        own = obj is not None and obj.pk == request.user.pk
+        return [*super().get_readonly_fields(request, obj), *(FLAGS if own else ())]
+
+    def save_model(self, request, obj, form, change):
+        """The flags wait for ``save_related``, which saves them with the groups, audited."""
+        form.shinka_flags = {
+            flag: form.cleaned_data[flag] for flag in FLAGS if flag in form.cleaned_data
+        }
+        for flag in form.shinka_flags:
+            setattr(obj, flag, form.initial.get(flag, getattr(obj, flag)))
+        super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
-        """The groups go through ``person_roles_set``: audited with the actor, once."""
+        """Groups and flags go through ``person_access_set``: checked, audited, once."""
         groups = form.cleaned_data.pop("groups", None)
         try:
             super().save_related(request, form, formsets, change)
         finally:
             if groups is not None:
                 form.cleaned_data["groups"] = groups
-        if groups is not None:
-            person_roles_set(user=form.instance, groups=groups, actor=Actor.of(request))
+        person_access_set(
+            user=form.instance,
+            actor=Actor.of(request),
+            groups=groups,
+            **getattr(form, "shinka_flags", {}),
+        )
 
-    add_fieldsets = [
-        (
-            None,
-            {
-                "classes": ["wide"],
-                "fields": [
-                    "staff_number",
-                    "family_name",
-                    "given_name",
-                    "email",
-                    "password1",
-                    "password2",
-                ],
-            },
-        ),
-    ]
+    def user_change_password(self, request, id, form_url=""):
+        messages.error(request, str(PASSWORDS_ARE_THEIR_OWNERS))
+        return redirect("admin:lms_user_change", id)
+
+    @admin.action(description=_("Send a password reset link"))
+    def send_password_reset(self, request, queryset):
+        sent = 0
+        for user in queryset:
+            try:
+                person_password_reset_send(user=user, actor=Actor.of(request), request=request)
+            except GrantRefused as refusal:
+                self.message_user(request, f"{user}: {refusal.args[0]}", messages.WARNING)
+            else:
+                sent += 1
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d password reset link sent.",
+                "%(count)d password reset links sent.",
+                sent,
+            )
+            % {"count": sent},
+        )
+
+
+PASSWORDS_ARE_THEIR_OWNERS = _(
+    "Nobody sets another person's password. Send them a password reset link instead "
+    "(the action in the list of people)."
+)
 
 
 @admin.register(Organization)

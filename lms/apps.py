@@ -1,4 +1,6 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
+from django.contrib.admin import sites
 from django.utils.translation import gettext_lazy as _
 from wagtail.users.apps import WagtailUsersAppConfig
 
@@ -17,3 +19,21 @@ class StaffUsersAppConfig(WagtailUsersAppConfig):
     """wagtail.users with forms for staff numbers and Japanese names."""
 
     user_viewset = "lms.people.wagtail_users.StaffUserViewSet"
+
+
+class OperatorAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin, with the operator's admin site as ``admin.site``."""
+
+    default = False  # chosen by name in INSTALLED_APPS, never for "lms"
+    default_site = "lms.apps.OperatorAdminSite"
+
+
+class OperatorAdminSite(sites.AdminSite):
+    """The Django admin is the platform operator's: active superusers only.
+
+    Town roles (HR, administrators of a town) work in the Wagtail admin, whose screens
+    follow the grants (lms.people.grants); the Django admin does not know about towns.
+    """
+
+    def has_permission(self, request):
+        return request.user.is_active and request.user.is_superuser

@@ -6,12 +6,13 @@ and its event remain, or neither does. Views and commands only say who acts and
 from where, with an ``Actor``.
 """
 
+import contextlib
 import datetime
 import re
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from lms.models import AuditEvent
@@ -78,9 +79,37 @@ def audit_record(
     )
 
 
+# Read by the append-only trigger on PostgreSQL (migration 0024_grants_audit_append_only).
+PRUNE_SETTING = "shinka.audit_prune_before"
+
+
+@contextlib.contextmanager
+def _prune_before(limit: datetime.datetime):
+    """Within this block, the trigger lets DELETE remove events older than ``limit``.
+
+    The setting is transaction-local (``set_config(..., true)``) and cleared again when the
+    block ends, so nothing else in the same transaction inherits it; a failure rolls the
+    transaction (or savepoint) back, which undoes the setting too. Nothing to do on SQLite,
+    which has no trigger.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config(%s, %s, true)", [PRUNE_SETTING, limit.isoformat()])
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config(%s, '', true)", [PRUNE_SETTING])
+
+
+@transaction.atomic
 def audit_prune(*, now: datetime.datetime | None = None) -> int:
-    """Delete audit events older than SHINKA_AUDIT_RETENTION_DAYS. Returns how many."""
+    """Delete audit events older than SHINKA_AUDIT_RETENTION_DAYS. Returns how many.
+
+    The only deletion the audit log allows: the trigger refuses any other UPDATE or DELETE.
+    """
     now = now or timezone.now()
     limit = now - datetime.timedelta(days=settings.SHINKA_AUDIT_RETENTION_DAYS)
-    deleted, _counts = AuditEvent.objects.filter(occurred_at__lt=limit).delete()
+    with _prune_before(limit):
+        deleted, _counts = AuditEvent.objects.filter(occurred_at__lt=limit).delete()
     return deleted

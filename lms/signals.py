@@ -1,5 +1,7 @@
-"""Audit of sign-ins, two-factor changes and unattributed role changes (framework signals)."""
+"""Audit of sign-ins, two-factor and password changes and unattributed role changes
+(framework signals)."""
 
+from allauth.account import signals as account_signals
 from allauth.mfa import signals as mfa_signals
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_login_failed
@@ -46,8 +48,32 @@ for _signal, _action in (
     _signal.connect(_record_mfa(_action), weak=False, dispatch_uid=f"audit-{_action}")
 
 
-# One home for role changes: the services in lms.people.roles (used by the Wagtail and
-# Django user screens, the bulk "assign role" action and track_editor_assign) change the
+def _record_password(via):
+    def record(sender, request, user, **kwargs):
+        audit_record(
+            request=request,
+            action=AuditEvent.Action.PASSWORD_CHANGED,
+            actor=user,
+            subject=user,
+            via=via,
+        )
+
+    return record
+
+
+# Passwords are only ever set by their owner (lms.people.grants): changed while signed in,
+# or chosen through a reset link.
+for _signal, _via in (
+    (account_signals.password_changed, "change"),
+    (account_signals.password_set, "set"),
+    (account_signals.password_reset, "reset_link"),
+):
+    _signal.connect(_record_password(_via), weak=False, dispatch_uid=f"audit-password-{_via}")
+
+
+# One home for role changes: the services in lms.people.roles (reached from the Wagtail
+# and Django user screens and the bulk "assign role" action through
+# lms.people.grants.person_access_set, and from track_editor_assign) change the
 # groups and write ROLES_CHANGED, with the actor and the groups before and after, in the
 # change's own transaction; this receiver stays silent while they do. It remains only as
 # the catch-all for changes made any other way (a shell, the demo seed, code calling

@@ -1,11 +1,15 @@
 """研修管理 (training administration) in the Wagtail admin, for HR:
 departments, positions, track assignments, the staff list import/export, and the
 audit log (HR reads the downloads of personal data; site administrators every event).
+The only admin screens of these models: the Django admin has none of them.
 
-The only admin screens of these models: the Django admin has none of them."""
+Also who may do what in Wagtail's own screens: the audit log is read-only for everyone
+(superusers included), groups are the platform operator's (a group's permissions reach
+every town), and the user screens' bulk actions follow the grants (lms.people.grants).
+"""
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -18,13 +22,19 @@ from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permission_policies.base import BasePermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from lms.models import AuditEvent, Department, Position, TrackAssignment
 from lms.people import roster_views
 from lms.people.permissions import is_hr
 from lms.people.roles import Role, user_has_role
-from lms.people.wagtail_users import AuditedAssignRoleBulkAction
+from lms.people.wagtail_users import (
+    AuditedAssignRoleBulkAction,
+    AuditedSetActiveStateBulkAction,
+    NoDeleteBulkAction,
+    person_password_reset,
+)
 from lms.spreadsheets import safe_cell
 
 TRAINING_MENU_HOOK = "register_training_admin_menu_item"
@@ -37,8 +47,8 @@ DOWNLOAD_ACTIONS = [
 
 
 def reads_every_audit_event(user) -> bool:
-    """Site administrators (the role, and superusers) read the whole audit log."""
-    return user.is_active and user_has_role(user, Role.ADMIN)
+    """Site administrators (the town's role) and the platform operator read the whole log."""
+    return user.is_active and (user.is_superuser or user_has_role(user, Role.ADMIN))
 
 
 class AuditLogPermissionPolicy(ModelPermissionPolicy):
@@ -60,7 +70,9 @@ class AuditLogPermissionPolicy(ModelPermissionPolicy):
             return User.objects.none()
         holders = super().users_with_any_permission(["view"])
         return User.objects.filter(
-            Q(pk__in=holders.values("pk")) | Q(is_active=True, groups__name=Role.ADMIN)
+            Q(pk__in=holders.values("pk"))
+            | Q(is_active=True, groups__name=Role.ADMIN)
+            | Q(is_active=True, is_superuser=True)
         ).distinct()
 
     def instances_user_has_any_permission_for(self, user, actions):
@@ -88,6 +100,21 @@ class AuditLogPermissionPolicy(ModelPermissionPolicy):
 
 # Before any viewset asks for the model's policy (Wagtail then refuses a late one).
 register_permission_policy(AuditEvent, AuditLogPermissionPolicy(AuditEvent))
+
+
+class OperatorOnlyPermissionPolicy(BasePermissionPolicy):
+    """Everything for active superusers (the platform operator), nothing for anyone else,
+    whatever permissions they were given."""
+
+    def user_has_permission(self, user, action):
+        return user.is_active and user.is_superuser
+
+    def users_with_any_permission(self, actions):
+        return get_user_model().objects.filter(is_active=True, is_superuser=True)
+
+
+# Registered before any screen asks Wagtail for these models' policies.
+register_permission_policy(Group, OperatorOnlyPermissionPolicy(Group))
 
 
 class ExcelFriendlyIndexView(IndexView):
@@ -243,12 +270,18 @@ def register_roster_urls():
     return [
         path("roster/import/", roster_views.roster_import, name="roster_import"),
         path("roster/export/", roster_views.roster_export, name="roster_export"),
+        path(
+            "people/<id:user_id>/password-reset/",
+            person_password_reset,
+            name="person_password_reset",
+        ),
     ]
 
 
-# Replaces Wagtail's own "assign role" bulk action (registered before ours, at order 0)
-# with one that audits each user's new roles with the actor.
-hooks.register("register_bulk_action", AuditedAssignRoleBulkAction, order=1)
+# Replace Wagtail's own user bulk actions (registered before ours, at order 0): "assign
+# role" and "set active state" within the grants and audited per user; no "delete".
+for _action in (AuditedAssignRoleBulkAction, AuditedSetActiveStateBulkAction, NoDeleteBulkAction):
+    hooks.register("register_bulk_action", _action, order=1)
 
 
 class HROnlyMenuItem(MenuItem):

@@ -19,7 +19,7 @@ from lms.factories import (
     PositionFactory,
     UserFactory,
 )
-from lms.people.roles import Role
+from lms.people.roles import Role, roles_audited_here
 
 PASSWORD = "correct-horse-battery"
 TODAY = datetime.date(2026, 11, 28)
@@ -75,6 +75,17 @@ def departments(organization):
 
 
 @pytest.fixture
+def other_town(db):
+    """A second town on the same deployment: its own 総務課 (same code) and 住民課."""
+    organization = OrganizationFactory(code="OTHER", name="となり町")
+    return {
+        "organization": organization,
+        "somu": DepartmentFactory(organization=organization, code="SOMU", name="総務課"),
+        "jumin": DepartmentFactory(organization=organization, code="JUMIN", name="住民課"),
+    }
+
+
+@pytest.fixture
 def positions(db):
     return {
         "shuji": PositionFactory(code="SHUJI", name="主事", rank=20),
@@ -84,17 +95,19 @@ def positions(db):
 
 @pytest.fixture
 def make_staff(departments, positions):
-    """A member of staff posted in a department, holding the given roles."""
+    """A member of staff posted in a department (a key of ``departments`` or a
+    Department of any town), holding the given roles."""
 
     def make(department="mado", position="shuji", roles=(), mfa=True, **fields):
         """People in roles that require two-factor authentication have it set up,
         unless ``mfa=False`` (to test the requirement itself)."""
         user = UserFactory(**fields)
-        MembershipFactory(
-            user=user, department=departments[department], position=positions[position]
-        )
+        if isinstance(department, str):
+            department = departments[department]
+        MembershipFactory(user=user, department=department, position=positions[position])
         groups = [Role.STAFF, *roles]
-        user.groups.add(*(Group.objects.get_or_create(name=role)[0] for role in groups))
+        with roles_audited_here():  # set-up, not a role change under test: no audit event
+            user.groups.add(*(Group.objects.get_or_create(name=role)[0] for role in groups))
         needs_mfa = user.is_superuser or set(groups) & set(settings.SHINKA_MFA_REQUIRED_ROLES)
         if mfa and needs_mfa:
             TOTP.activate(user, generate_totp_secret())

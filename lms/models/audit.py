@@ -5,7 +5,13 @@ from django.utils.translation import gettext_lazy as _
 
 class AuditEvent(models.Model):
     """Who looked at, changed or took away whose personal data (or whose roles or rules),
-    when, and from where. Append-only."""
+    when, and from where.
+
+    Append-only: no admin screen adds, changes or deletes one; on PostgreSQL a trigger
+    refuses every UPDATE and DELETE except the retention prune's (``lms.audit.audit_prune``,
+    migration 0024). An account named here cannot be deleted (PROTECT): accounts are
+    deactivated and, after the retention period, anonymised, never deleted.
+    """
 
     class Action(models.TextChoices):
         LOGIN_SUCCEEDED = "login_succeeded", _("Signed in")
@@ -24,11 +30,14 @@ class AuditEvent(models.Model):
         PERSON_DATA_EXPORTED = "person_data_exported", _("Exported all data held about a person")
         PERSON_ANONYMISED = "person_anonymised", _("Anonymised a former member of staff")
         CRITERIA_CHANGED = "criteria_changed", _("Changed the DX leader candidate criteria")
+        ACCOUNT_CHANGED = "account_changed", _("Changed an account's active or superuser flag")
+        PASSWORD_RESET_SENT = "password_reset_sent", _("Sent someone a password reset link")
+        PASSWORD_CHANGED = "password_changed", _("Changed their own password")
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("actor"),
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         related_name="+",
     )
@@ -36,7 +45,7 @@ class AuditEvent(models.Model):
     subject = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("subject"),
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",

@@ -25,6 +25,7 @@ from lms.audit import Actor
 from lms.people.roles import Role, person_roles_add
 
 WORKFLOW_NAME = "DX推進リーダー作成 → 情報政策担当承認"
+TRACK_EDITORS_PREFIX = "track-editors-"
 APPROVAL_TASK_NAME = "情報政策担当の承認"
 IT_POLICY_PAGE_PERMISSIONS = ("add", "change", "publish", "lock", "unlock")
 EDITOR_PAGE_PERMISSIONS = ("add", "change")
@@ -73,7 +74,7 @@ def authoring_setup(*, home) -> Workflow:
 
 def track_editors_group(track) -> Group:
     """The group that may edit one track's pages (not publish them)."""
-    group, _created = Group.objects.get_or_create(name=f"track-editors-{track.pk}")
+    group, _created = Group.objects.get_or_create(name=f"{TRACK_EDITORS_PREFIX}{track.pk}")
     for kind in EDITOR_PAGE_PERMISSIONS:
         _page_permission(track, group, kind)
     return group

@@ -1,8 +1,12 @@
 """Who may see whose data. Every view that shows a person's data asks here.
 
-The rules (DESIGN §3): everyone sees their own; a department head sees the
+The rules: everyone sees their own; a department head sees the
 members of the department they head (with sub-departments) as of today; HR
 and site administrators see everyone in their organisations.
+
+Being a superuser passes none of these checks: a superuser is the platform operator,
+and a town's personal data is for that town's roles. An operator reads it only by
+holding a post and a role in the town, like anyone else (docs/security.md).
 
 A department head heads the department of their primary post (本務) only, by
 the rule in ``lms.people.posts``: a concurrent post (兼務) elsewhere is a
@@ -26,8 +30,6 @@ def can_view_progress_of(viewer, subject, *, day: datetime.date) -> bool:
     if not viewer.is_authenticated or not viewer.is_active:
         return False
     if viewer.pk == subject.pk:
-        return True
-    if viewer.is_superuser:
         return True
     viewer_posts = list(
         Membership.objects.active_on(day)
@@ -66,7 +68,7 @@ def can_view_skills_of(viewer, subject, *, day: datetime.date) -> bool:
     """
     if not viewer.is_authenticated or not viewer.is_active:
         return False
-    if viewer.pk == subject.pk or viewer.is_superuser:
+    if viewer.pk == subject.pk:
         return True
     if not (user_has_role(viewer, Role.IT_POLICY) or user_has_role(viewer, Role.ADMIN)):
         return False
@@ -84,8 +86,7 @@ def can_view_skills_of(viewer, subject, *, day: datetime.date) -> bool:
 
 def _in_organization(user, organization_id: int, day: datetime.date) -> bool:
     return (
-        user.is_superuser
-        or Membership.objects.active_on(day)
+        Membership.objects.active_on(day)
         .filter(user=user, department__organization_id=organization_id)
         .exists()
     )

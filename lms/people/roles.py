@@ -1,7 +1,10 @@
 """Roles are Django groups with fixed codes; the codes are the group names.
 
 Changing someone's groups is an audited action: ``person_roles_set`` and
-``person_roles_add`` change them and write the audit event in one transaction.
+``person_roles_add`` change them and write the audit event in one transaction. They do
+not ask who may: screens go through ``lms.people.grants.person_access_set``, which checks
+the grants and then calls them; only the system (the demo seed, through
+``track_editor_assign``) calls them directly.
 """
 
 import contextlib
@@ -28,14 +31,14 @@ ADMIN_ACCESS_ROLES = (Role.DX_LEADER, Role.IT_POLICY, Role.ADMIN)
 
 
 def user_has_role(user, role: Role) -> bool:
-    """True when the user is in the role's group. Superusers hold every role.
+    """True when the user is in the role's group.
 
-    The group names are read once per request-bound user object.
+    Being a superuser (the platform operator) holds no role of any town: an operator who
+    needs one is given it like anyone else, audited (docs/security.md). The group names
+    are read once per request-bound user object.
     """
     if not user.is_authenticated:
         return False
-    if user.is_superuser:
-        return True
     cached = getattr(user, "_shinka_role_cache", None)
     if cached is None:
         cached = set(user.groups.values_list("name", flat=True))

@@ -1,40 +1,102 @@
-"""Wagtail's user screens, fitted to staff numbers and Japanese names.
+"""Wagtail's user screens, fitted to staff numbers, Japanese names and the grants.
 
 Wagtail's own forms assume ``first_name``/``last_name``; ours are
-``family_name``/``given_name`` (姓・名) with kana. The groups chosen on the
-add and edit screens, and those given by the bulk "assign role" action, are
-saved by ``person_roles_set``/``person_roles_add``: audited with who saved them.
+``family_name``/``given_name`` (姓・名) with kana. Each screen shows only what the
+editor may change (``lms.people.grants``): the superuser and active flags, the e-mail
+address and the groups are removed, disabled or narrowed to what the grants allow, and
+whatever a tampered POST still carries is ignored (a removed or disabled field) or refused
+with a form error (a group not offered). No screen sets a password: the owner chooses it
+through the reset link an editor may send them. Roles and flags are saved by
+``person_access_set``, which checks the grants again and audits with who saved them.
+Accounts are never deleted here (they are deactivated; the audit log names them).
 """
 
 from django import forms
-from django.utils.translation import gettext_lazy as _
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail.users.forms import UserCreationForm, UserEditForm
 from wagtail.users.views import users
 from wagtail.users.views.bulk_actions.assign_role import AssignRoleBulkAction
+from wagtail.users.views.bulk_actions.delete import DeleteBulkAction
+from wagtail.users.views.bulk_actions.set_active_state import SetActiveStateBulkAction
 from wagtail.users.views.users import UserViewSet
 
 from lms.audit import Actor
 from lms.models import User
-from lms.people.roles import person_roles_add, person_roles_set
+from lms.people.grants import (
+    GrantRefused,
+    account_grants,
+    grants_to_anyone,
+    group_labels,
+    person_access_set,
+    person_password_reset_send,
+)
 
 NAME_FIELDS = ["family_name", "given_name", "family_name_kana", "given_name_kana"]
+FLAGS = ("is_active", "is_superuser")
 
 
 class StaffNameFieldsMixin(forms.Form):
     first_name = None
     last_name = None
-    family_name = forms.CharField(label=_("family name"), max_length=64)
-    given_name = forms.CharField(label=_("given name"), max_length=64, required=False)
-    family_name_kana = forms.CharField(label=_("family name (kana)"), max_length=64, required=False)
-    given_name_kana = forms.CharField(label=_("given name (kana)"), max_length=64, required=False)
+    family_name = forms.CharField(label=gettext_lazy("family name"), max_length=64)
+    given_name = forms.CharField(label=gettext_lazy("given name"), max_length=64, required=False)
+    family_name_kana = forms.CharField(
+        label=gettext_lazy("family name (kana)"), max_length=64, required=False
+    )
+    given_name_kana = forms.CharField(
+        label=gettext_lazy("given name (kana)"), max_length=64, required=False
+    )
 
 
-class AuditedGroupsMixin:
-    """The form's groups are saved by ``person_roles_set``, with the actor the view gives."""
+class GrantedAccessMixin(forms.Form):
+    """Only what the editor may change; roles and flags saved by ``person_access_set``."""
+
+    password_enabled = False  # nobody sets another person's password here (nor their own)
+    is_active = forms.BooleanField(
+        label=gettext_lazy("active"),
+        required=False,
+        help_text=gettext_lazy("Unticked, the person can no longer sign in."),
+    )
 
     def __init__(self, *args, actor: Actor | None = None, **kwargs):
         self.actor = actor or Actor()
         super().__init__(*args, **kwargs)
+        self.grants = account_grants(self.actor.user, self.instance)
+        for flag in FLAGS:
+            if flag in self.fields and not getattr(self.grants, flag.removeprefix("is_")):
+                del self.fields[flag]
+            elif flag in self.fields:
+                self.fields[flag].initial = getattr(self.instance, flag)
+        if self.instance.pk and not self.grants.contact:
+            self.fields["email"].disabled = True
+        groups = self.fields["groups"]
+        groups.queryset = self.grants.groups()
+        kept = self._kept_groups()
+        if kept:
+            groups.help_text = _("Roles you cannot change here: %(roles)s") % {
+                "roles": group_labels(kept)
+            }
+
+    def _kept_groups(self):
+        if not self.instance.pk:
+            return []
+        held = self.instance.groups.order_by("name")
+        return [group for group in held if not self.grants.may_change_group(group.name)]
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        if not user.pk:
+            user.set_unusable_password()  # its owner chooses one through a reset link
+        if commit:
+            user.save()
+            self.save_m2m()
+        return user
 
     def _save_m2m(self):
         groups = self.cleaned_data.pop("groups", None)
@@ -43,20 +105,26 @@ class AuditedGroupsMixin:
         finally:
             if groups is not None:
                 self.cleaned_data["groups"] = groups
-        if groups is not None:
-            person_roles_set(user=self.instance, groups=groups, actor=self.actor)
+        person_access_set(
+            user=self.instance,
+            actor=self.actor,
+            groups=None if groups is None else {*self._kept_groups(), *groups},
+            **{flag: self.cleaned_data[flag] for flag in FLAGS if flag in self.fields},
+        )
 
 
-class StaffUserCreationForm(AuditedGroupsMixin, StaffNameFieldsMixin, UserCreationForm):
+class StaffUserCreationForm(GrantedAccessMixin, StaffNameFieldsMixin, UserCreationForm):
+    is_active = None  # a new account is active
+
     class Meta(UserCreationForm.Meta):
         model = User
-        fields = ["staff_number", "email", *NAME_FIELDS, "is_superuser", "groups"]
+        fields = ["staff_number", "email", *NAME_FIELDS, "groups"]
 
 
-class StaffUserEditForm(AuditedGroupsMixin, StaffNameFieldsMixin, UserEditForm):
+class StaffUserEditForm(GrantedAccessMixin, StaffNameFieldsMixin, UserEditForm):
     class Meta(UserEditForm.Meta):
         model = User
-        fields = ["staff_number", "email", *NAME_FIELDS, "is_active", "is_superuser", "groups"]
+        fields = ["staff_number", "email", *NAME_FIELDS, "groups"]
 
 
 class ActorFormMixin:
@@ -66,24 +134,76 @@ class ActorFormMixin:
         return {**super().get_form_kwargs(), "actor": Actor.of(self.request)}
 
 
+class StaffUserIndexView(users.IndexView):
+    def get_delete_url(self, instance):
+        return None
+
+
 class StaffUserCreateView(ActorFormMixin, users.CreateView):
     pass
 
 
 class StaffUserEditView(ActorFormMixin, users.EditView):
-    pass
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.can_delete = False
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if account_grants(self.request.user, self.object).reset_link:
+            context["password_reset_url"] = reverse("person_password_reset", args=[self.object.pk])
+        return context
+
+
+class StaffUserDeleteView(users.DeleteView):
+    def dispatch(self, request, *args, **kwargs):
+        raise PermissionDenied  # accounts are deactivated, never deleted
 
 
 class StaffUserViewSet(UserViewSet):
+    copy_view_enabled = False  # a copy would carry someone's roles past the grants
+    index_view_class = StaffUserIndexView
     add_view_class = StaffUserCreateView
     edit_view_class = StaffUserEditView
+    delete_view_class = StaffUserDeleteView
 
     def get_form_class(self, for_update=False):
         return StaffUserEditForm if for_update else StaffUserCreationForm
 
 
+def person_password_reset(request, user_id: int):
+    """Ask, then send ``user_id`` allauth's password reset link (who may: the grants)."""
+    subject = get_object_or_404(User, pk=user_id)
+    if not account_grants(request.user, subject).reset_link:
+        raise PermissionDenied
+    if request.method != "POST":
+        return TemplateResponse(
+            request, "lms/admin/password_reset_confirm.html", {"subject": subject}
+        )
+    try:
+        person_password_reset_send(user=subject, actor=Actor.of(request), request=request)
+    except GrantRefused as refusal:
+        messages.error(request, str(refusal.args[0]))
+    else:
+        messages.success(
+            request,
+            _("A password reset link has been sent to %(email)s.") % {"email": subject.email},
+        )
+    return redirect("wagtailusers_users:edit", subject.pk)
+
+
 class AuditedAssignRoleBulkAction(AssignRoleBulkAction):
-    """Wagtail's "assign role" to several users at once, one audited change per user."""
+    """Wagtail's "assign role" to several users at once, within the grants, one audited
+    change per user; people the editor may not give roles to are left as they are."""
+
+    def check_perm(self, obj):
+        grants = account_grants(self.request.user, obj)
+        return super().check_perm(obj) and (grants.any_group or bool(grants.kinds))
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        form.fields["role"].queryset = grants_to_anyone(self.request.user).groups()
+        return form
 
     def get_execution_context(self):
         return {**super().get_execution_context(), "actor": Actor.of(self.request)}
@@ -91,7 +211,40 @@ class AuditedAssignRoleBulkAction(AssignRoleBulkAction):
     @classmethod
     def execute_action(cls, objects, role=None, actor=None, **kwargs):
         if role is None:
-            return None
+            return 0, 0
+        done = 0
         for user in objects:
-            person_roles_add(user=user, groups=[role], actor=actor or Actor())
-        return len(objects), 0
+            try:
+                person_access_set(user=user, actor=actor, groups={*user.groups.all(), role})
+            except GrantRefused:
+                continue
+            done += 1
+        return done, 0
+
+
+class AuditedSetActiveStateBulkAction(SetActiveStateBulkAction):
+    """Wagtail's "set active state", within the grants, audited per user."""
+
+    def check_perm(self, obj):
+        return super().check_perm(obj) and account_grants(self.request.user, obj).active
+
+    def get_execution_context(self):
+        return {**super().get_execution_context(), "actor": Actor.of(self.request)}
+
+    @classmethod
+    def execute_action(cls, objects, mark_as_active=False, actor=None, **kwargs):
+        done = 0
+        for user in objects:
+            try:
+                person_access_set(user=user, actor=actor, is_active=mark_as_active)
+            except GrantRefused:
+                continue
+            done += 1
+        return done, 0
+
+
+class NoDeleteBulkAction(DeleteBulkAction):
+    """Accounts are deactivated, never deleted: the audit log refers to them."""
+
+    def check_perm(self, obj):
+        return False

@@ -98,5 +98,8 @@ class RequireMfaMiddleware:
 
 
 def _mfa_required_for(user) -> bool:
-    # user_has_role caches the user's groups for the request; superusers hold every role.
-    return any(user_has_role(user, role) for role in settings.SHINKA_MFA_REQUIRED_ROLES)
+    # user_has_role caches the user's groups for the request. Superusers (the platform
+    # operator) hold no town role, and need two factors all the same.
+    return user.is_superuser or any(
+        user_has_role(user, role) for role in settings.SHINKA_MFA_REQUIRED_ROLES
+    )

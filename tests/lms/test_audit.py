@@ -1,6 +1,8 @@
 import datetime
 
+import pytest
 from django.contrib.auth.models import Group
+from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -43,12 +45,11 @@ def test_audit_details_cannot_forge_log_lines(db):
     assert "\n" not in event.detail["login"] and "\r" not in event.detail["login"]
 
 
-def test_old_audit_events_are_pruned_after_the_retention_period(db, settings):
+def test_old_audit_events_are_pruned_after_the_retention_period(db, settings, time_machine):
     settings.SHINKA_AUDIT_RETENTION_DAYS = 365
-    old = audit_record(action=AuditEvent.Action.LOGIN_FAILED, login="old")
-    AuditEvent.objects.filter(pk=old.pk).update(
-        occurred_at=timezone.now() - datetime.timedelta(days=400)
-    )
+    time_machine.move_to(timezone.now() - datetime.timedelta(days=400))
+    audit_record(action=AuditEvent.Action.LOGIN_FAILED, login="old")  # written 400 days ago
+    time_machine.move_to(timezone.now() + datetime.timedelta(days=400))
     recent = audit_record(action=AuditEvent.Action.LOGIN_FAILED, login="recent")
 
     assert audit_prune() == 1
@@ -86,3 +87,99 @@ def test_the_role_signal_is_silent_while_a_service_records_the_change(db):
     user.groups.add(hr)  # already held: no change, no event
 
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.ROLES_CHANGED).exists()
+
+
+ON_POSTGRESQL = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="the append-only trigger is PostgreSQL's (migration 0024); SQLite has none",
+)
+
+
+def _written_days_ago(time_machine, days, **detail):
+    now = timezone.now()
+    time_machine.move_to(now - datetime.timedelta(days=days))
+    event = audit_record(action=AuditEvent.Action.LOGIN_FAILED, **detail)
+    time_machine.move_to(now)
+    return event
+
+
+@ON_POSTGRESQL
+def test_the_database_refuses_to_change_an_audit_event(db):
+    event = audit_record(action=AuditEvent.Action.REPORT_DOWNLOADED, file="hr.xlsx")
+
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditEvent.objects.filter(pk=event.pk).update(detail={"file": "nothing.xlsx"})
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE lms_auditevent SET actor_id = NULL WHERE id = %s", [event.pk])
+
+    event.refresh_from_db()
+    assert event.detail == {"file": "hr.xlsx"}
+
+
+@ON_POSTGRESQL
+def test_the_database_refuses_to_delete_an_audit_event_even_a_very_old_one(db, time_machine):
+    old = _written_days_ago(time_machine, 4000, login="old")
+
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditEvent.objects.filter(pk=old.pk).delete()
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM lms_auditevent")
+
+    assert AuditEvent.objects.filter(pk=old.pk).exists()
+
+
+@ON_POSTGRESQL
+def test_the_prunes_permission_ends_with_the_prune(db, settings, time_machine):
+    settings.SHINKA_AUDIT_RETENTION_DAYS = 365
+    _written_days_ago(time_machine, 400, login="old")
+    recent = audit_record(action=AuditEvent.Action.LOGIN_FAILED, login="recent")
+
+    with transaction.atomic():
+        assert audit_prune() == 1
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            AuditEvent.objects.filter(pk=recent.pk).delete()
+
+    assert list(AuditEvent.objects.values_list("pk", flat=True)) == [recent.pk]
+
+
+@ON_POSTGRESQL
+def test_the_prune_alone_cannot_delete_what_is_within_retention(db, settings):
+    from lms.audit import _prune_before
+
+    recent = audit_record(action=AuditEvent.Action.LOGIN_FAILED, login="recent")
+
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        with _prune_before(timezone.now() - datetime.timedelta(days=1)):
+            AuditEvent.objects.filter(pk=recent.pk).delete()
+
+    assert AuditEvent.objects.filter(pk=recent.pk).exists()
+
+
+def test_the_prune_keeps_everything_within_retention_on_every_database(db, settings, time_machine):
+    settings.SHINKA_AUDIT_RETENTION_DAYS = 30
+    kept = [_written_days_ago(time_machine, days, login=str(days)).pk for days in (0, 10, 29)]
+    for days in (31, 365, 4000):
+        _written_days_ago(time_machine, days, login=str(days))
+
+    assert audit_prune() == 3
+    assert sorted(AuditEvent.objects.values_list("pk", flat=True)) == sorted(kept)
+
+
+def test_changing_ones_own_password_is_audited_without_the_password(client, db):
+    user = UserFactory(staff_number="4322")
+    client.force_login(user)
+
+    client.post(
+        reverse("account_change_password"),
+        {
+            "oldpassword": PASSWORD,
+            "password1": "a-new-long-password-42",
+            "password2": "a-new-long-password-42",
+        },
+    )
+
+    event = AuditEvent.objects.get(action=AuditEvent.Action.PASSWORD_CHANGED)
+    assert (event.actor, event.subject, event.detail) == (user, user, {"via": "change"})
+    assert "a-new-long-password-42" not in str(event.detail)

@@ -107,6 +107,50 @@ def test_one_account_is_limited_after_five_failures(client, db):
     assert "_auth_user_id" not in client.session
 
 
+def test_failures_by_staff_number_and_by_e_mail_share_one_budget_per_account(client, db):
+    user = UserFactory(staff_number="4711")
+    for address in range(5):
+        sign_in(client, "4711", "wrong", address=f"10.0.1.{address + 1}")
+
+    response = sign_in(client, user.email, address="10.0.1.99")  # the right password
+
+    assert response.status_code in (HTTPStatus.OK, HTTPStatus.TOO_MANY_REQUESTS)
+    assert "_auth_user_id" not in client.session
+
+
+def test_failures_by_e_mail_then_by_staff_number_and_typed_differently_share_it_too(client, db):
+    user = UserFactory(staff_number="4712")
+    for login in [user.email, user.email.upper(), " " + user.email, user.email, "４７１２"]:
+        sign_in(client, login, "wrong")
+
+    sign_in(client, "4712")
+
+    assert "_auth_user_id" not in client.session
+
+
+def test_other_accounts_keep_their_own_budget(client, db):
+    limited, other = UserFactory(), UserFactory()
+    for _ in range(5):
+        sign_in(client, limited.staff_number, "wrong")
+
+    sign_in(client, other.email)
+
+    assert client.session["_auth_user_id"] == str(other.pk)
+
+
+def refusal_codes(response):
+    return [error.code for error in response.context["form"].errors.as_data().get("__all__", [])]
+
+
+def test_unknown_names_are_still_limited_per_name_typed(client, db):
+    tries = [refusal_codes(sign_in(client, "nobody@example.jp", "wrong")) for _ in range(6)]
+    other_name = refusal_codes(sign_in(client, "nobody.else@example.jp", "wrong"))
+
+    assert all("too_many_login_attempts" not in codes for codes in tries[:5])
+    assert "too_many_login_attempts" in tries[5]
+    assert "too_many_login_attempts" not in other_name
+
+
 def test_a_limited_account_can_sign_in_again_after_the_cool_off(client, db, time_machine):
     user = UserFactory()
     time_machine.move_to(at(9, 0))
