@@ -1,10 +1,18 @@
-from django.http import JsonResponse
+from pathlib import Path
+
+from django.conf import settings
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
+from django.views import static
 from django.views.decorators.http import require_POST
 
 from .markdown import render_markdown
 
 PREVIEW_LIMIT = 100_000
+# The one folder of MEDIA_ROOT that is public: Wagtail's renditions of library images
+# (illustrations and screenshots for learning pages, no personal data). Originals,
+# documents and people's profile pictures (avatar_images) are never served from /media/.
+PUBLIC_MEDIA_FOLDER = "images"
 
 
 @require_POST
@@ -16,3 +24,13 @@ def markdown_preview(request):
 
 def authoring_guide(request):
     return render(request, "content/admin/authoring_guide.html")
+
+
+def public_media(request, path):
+    """Renditions of library images under ``make run`` (DEBUG); in production the reverse
+    proxy serves that folder itself (README, "Files") and this answers 404."""
+    if not settings.DEBUG:
+        raise Http404
+    return static.serve(
+        request, path, document_root=Path(settings.MEDIA_ROOT) / PUBLIC_MEDIA_FOLDER
+    )

@@ -176,6 +176,13 @@ WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_PASSWORD_RESET_ENABLED = False
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# Documents only through Wagtail's serve view, after its checks (sign-in: content.wagtail_hooks;
+# collection view restrictions); nothing under /media/documents/ is reachable (config.urls).
+# The view streams the file, or with SHINKA_X_ACCEL_REDIRECT_PREFIX hands it to nginx's
+# `internal` location (content.files; README, "Files").
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
+SENDFILE_BACKEND = "content.files"
+SHINKA_X_ACCEL_REDIRECT_PREFIX = env.text("SHINKA_X_ACCEL_REDIRECT_PREFIX")
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "mp4", "pdf", "pptx", "txt", "webm", "xlsx", "zip"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 200 * 1024 * 1024
 # Uploads are checked by their first bytes too, not only by their extension.
