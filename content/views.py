@@ -3,8 +3,10 @@ from pathlib import Path
 from django.conf import settings
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views import static
 from django.views.decorators.http import require_POST
+from wagtail.admin.auth import user_has_any_page_permission
 
 from .markdown import render_markdown
 
@@ -15,9 +17,21 @@ PREVIEW_LIMIT = 100_000
 PUBLIC_MEDIA_FOLDER = "images"
 
 
+def is_author(user) -> bool:
+    """Who writes learning content: page editors (DX leaders of their tracks, IT policy,
+    administrators) and whoever may edit the glossary (DX leaders, IT policy)."""
+    return user.is_active and (
+        user_has_any_page_permission(user) or user.has_perm("content.change_glossaryterm")
+    )
+
+
 @require_POST
 def markdown_preview(request):
-    """Sanitised HTML of the Markdown an author is typing (admin only: mounted under /admin/)."""
+    """Sanitised HTML of the Markdown an author is typing (mounted under /admin/, authors only)."""
+    if not is_author(request.user):
+        return JsonResponse(
+            {"error": _("Only authors of learning content may preview.")}, status=403
+        )
     source = request.POST.get("source", "")[:PREVIEW_LIMIT]
     return JsonResponse({"html": str(render_markdown(source))})
 

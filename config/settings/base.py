@@ -52,6 +52,8 @@ MIDDLEWARE = [
     "lms.privacy.middleware.SessionTimeoutMiddleware",
     "lms.privacy.middleware.RequireMfaMiddleware",
     "lms.privacy.middleware.PersonalDataHeadersMiddleware",
+    "content.middleware.AdminAccessMiddleware",
+    "content.middleware.AdminSearchLimitMiddleware",
 ]
 
 # Sessions end after 30 minutes idle or 12 hours in all (lms.middleware), and with the browser.
