@@ -105,11 +105,16 @@ class ClosedNetwork:
 
 
 def unnoticed_attempts_fail_the_test(guard: ClosedNetwork, request) -> None:
-    """At teardown: attempts that were caught or made in another thread still fail a test
-    that would otherwise have passed."""
-    call = getattr(request.node, "rep_call", None)
-    if guard.attempts and (call is None or call.passed):
+    """At teardown: attempts that no failure has named yet (caught by the code, or made in a
+    server or worker thread while the test failed or passed for another reason) fail it."""
+    reported = "".join(
+        report.longreprtext
+        for report in (getattr(request.node, f"rep_{when}", None) for when in ("setup", "call"))
+        if report is not None and report.failed
+    )
+    unnoticed = [attempt for attempt in guard.attempts if attempt not in reported]
+    if unnoticed:
         pytest.fail(
             "Closed network: the code under test tried to reach "
-            f"{', '.join(guard.attempts)} (the error was caught or raised in another thread)."
+            f"{', '.join(unnoticed)} (the error was caught or raised in another thread)."
         )

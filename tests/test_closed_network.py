@@ -44,6 +44,15 @@ def test_connects_from_another_thread():
     worker.join()
 
 
+def test_fails_for_another_reason_while_a_worker_thread_was_refused():
+    worker = threading.Thread(
+        target=lambda: socket.create_connection(("203.0.113.9", 25), timeout=1)
+    )
+    worker.start()
+    worker.join()
+    assert False, "the report never arrived"
+
+
 def test_talks_to_a_server_on_this_machine():
     with socket.create_server(("127.0.0.1", 0)) as server:
         with socket.create_connection(server.getsockname(), timeout=1):
@@ -69,8 +78,11 @@ def test_the_guard_fails_a_test_that_reaches_another_host_and_passes_one_that_st
     assert "192.0.2.10:443" in output
     assert "ERROR test_sandbox.py::test_connects_from_another_thread" in output
     assert "198.51.100.7:80" in output
+    # A test that fails for another reason (a job that never came) still names the host.
+    assert "ERROR test_sandbox.py::test_fails_for_another_reason_while_a_worker_thread" in output
+    assert "203.0.113.9:25" in output
     assert "PASSED test_sandbox.py::test_talks_to_a_server_on_this_machine" in output
-    result.assert_outcomes(passed=3, failed=1, errors=2)
+    result.assert_outcomes(passed=3, failed=2, errors=3)
 
 
 def test_this_suite_runs_behind_the_guard(closed_network):
