@@ -7,6 +7,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from content import views as content_views
 from lms import health
 
 # One login for everybody: the Django admin and the Wagtail admin both use
@@ -29,10 +30,15 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Of the uploaded files only the renditions of library images are public, served from here
+# under `make run` (DEBUG) and by the reverse proxy in production. Documents go through
+# /documents/ (Wagtail's checked view); no other part of MEDIA_ROOT has a URL.
+urlpatterns.append(
+    path(
+        f"{settings.MEDIA_URL.strip('/')}/{content_views.PUBLIC_MEDIA_FOLDER}/<path:path>",
+        content_views.public_media,
+    )
+)
 
 # Wagtail serves the learning pages (the catalogue is the site root); keep it last.
 urlpatterns.append(path("", include(wagtail_urls)))

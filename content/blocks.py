@@ -1,12 +1,14 @@
 """StreamField blocks for learning content. Presentation only: anything that is
 scored or counted (quizzes, completions) is a model placed by a chooser block."""
 
+from urllib.parse import urlsplit
+
 from django import forms
+from django.conf import settings
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.documents.blocks import DocumentChooserBlock
-from wagtail.embeds.blocks import EmbedBlock
 from wagtail.images.blocks import ImageBlock
 from wagtail.snippets.blocks import SnippetChooserBlock
 
@@ -71,13 +73,48 @@ class FigureBlock(blocks.StructBlock):
         description = _("An image from the image library, with alternative text and a caption.")
 
 
+def video_url_allowed(url: str) -> bool:
+    """Whether a video URL is on one of the town's own video servers (SHINKA_VIDEO_ORIGINS)."""
+    parts = urlsplit(url or "")
+    return f"{parts.scheme}://{parts.netloc}".lower() in settings.SHINKA_VIDEO_ORIGINS
+
+
+class InternalVideoURLBlock(blocks.URLBlock):
+    """The address of a video file on the town's own video server, played by the browser.
+
+    Nothing is fetched by the server (no oEmbed: closed networks reach no other host), and
+    only the servers listed in SHINKA_VIDEO_ORIGINS are accepted, which the content security
+    policy allows as media sources too.
+    """
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value and not video_url_allowed(value):
+            raise forms.ValidationError(
+                _(
+                    "Videos from outside the town's network cannot be played here. Upload the "
+                    "video file to the document library, or use the town's own video server."
+                )
+            )
+        return value
+
+
 class VideoBlock(blocks.StructBlock):
-    """A video either uploaded to the document library or embedded by URL."""
+    """A video uploaded to the document library, or a file on the town's video server.
+
+    The second child keeps its name ``embed`` so that addresses saved before oEmbed was
+    switched off are still there (shown as a notice, not played, when their server is not
+    allowed).
+    """
 
     file = DocumentChooserBlock(
         label=_("uploaded video file"), required=False, help_text=_("An MP4 or WebM document.")
     )
-    embed = EmbedBlock(label=_("video URL to embed"), required=False)
+    embed = InternalVideoURLBlock(
+        label=_("video file on the town's video server"),
+        required=False,
+        help_text=_("The address of an MP4 or WebM file on the town's own video server."),
+    )
     caption = blocks.CharBlock(label=_("caption"), required=False, max_length=200)
     transcript = blocks.TextBlock(
         label=_("transcript"),
@@ -91,17 +128,22 @@ class VideoBlock(blocks.StructBlock):
             raise blocks.StructBlockValidationError(
                 block_errors={
                     "file": forms.ValidationError(
-                        _("Choose either an uploaded file or a URL to embed.")
+                        _("Choose either an uploaded file or a video on the town's server.")
                     )
                 }
             )
         return value
 
+    def get_context(self, value, parent_context=None):
+        context = super().get_context(value, parent_context=parent_context)
+        context["url_playable"] = video_url_allowed(value.get("embed"))
+        return context
+
     class Meta:
         icon = "media"
         label = _("Video")
         template = "content/blocks/video.html"
-        description = _("A video from the document library or an embedded video.")
+        description = _("A video from the document library or from the town's video server.")
 
 
 class DownloadBlock(blocks.StructBlock):

@@ -1,8 +1,10 @@
+from django.contrib.auth.views import redirect_to_login
 from django.templatetags.static import static
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.staticfiles import versioned_static
 from wagtail.admin.ui.components import Component
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
@@ -62,3 +64,23 @@ class AuthoringGuidePanel(Component):
 @hooks.register("construct_homepage_panels")
 def add_authoring_guide_panel(request, panels):
     panels.insert(0, AuthoringGuidePanel())
+
+
+@hooks.register("before_serve_document")
+def documents_need_sign_in(document, request):
+    """Documents are for signed-in staff, whatever the collection's privacy setting says.
+
+    The root collection's "login" restriction (migration 0002) shows the rule in the admin;
+    this keeps it when someone changes that setting. Wagtail then checks the collection's
+    own restrictions (password, groups) as well.
+    """
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    return None
+
+
+@hooks.register("get_avatar_url")
+def no_profile_pictures(user, size):
+    """Everyone shows Wagtail's default picture: a photo of a member of staff is personal
+    data, and /media/avatar_images/ has no URL (only image renditions are public)."""
+    return versioned_static("wagtailadmin/images/default-user-avatar.png")

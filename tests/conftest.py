@@ -20,6 +20,14 @@ from lms.factories import (
     UserFactory,
 )
 from lms.people.roles import Role, roles_audited_here
+from tests.network_guard import (
+    ClosedNetwork,
+    configured_service_hosts,
+    unnoticed_attempts_fail_the_test,
+)
+
+# tests/test_closed_network.py runs small test files of its own to prove the guard fails them.
+pytest_plugins = ["pytester"]
 
 PASSWORD = "correct-horse-battery"
 TODAY = datetime.date(2026, 11, 28)
@@ -28,6 +36,22 @@ TODAY = datetime.date(2026, 11, 28)
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def closed_network(request, monkeypatch):
+    """Every test runs on a closed network: its code may reach loopback and the configured
+    database, broker, cache and live server, nothing else (tests/network_guard.py)."""
+    guard = ClosedNetwork(configured_service_hosts(settings)).install(monkeypatch)
+    yield guard
+    unnoticed_attempts_fail_the_test(guard, request)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
 
 
 @pytest.fixture

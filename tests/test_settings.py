@@ -68,3 +68,29 @@ def test_demo_accounts_are_never_loaded_in_production():
 
     assert result.returncode != 0
     assert "seed_demo" not in result.stdout and "demo-admin" not in result.stdout
+
+
+def test_the_towns_video_servers_are_the_only_other_media_sources():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.test",
+        SHINKA_VIDEO_ORIGINS="https://video.town.example.jp/, https://Media.Town.example.jp",
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from django.conf import settings as s; print(s.SHINKA_CONTENT_SECURITY_POLICY)",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert (
+        "media-src 'self' blob: https://video.town.example.jp https://media.town.example.jp;"
+        in result.stdout
+    )
+    assert "media-src 'self' blob:;" in settings.SHINKA_CONTENT_SECURITY_POLICY

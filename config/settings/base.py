@@ -52,6 +52,8 @@ MIDDLEWARE = [
     "lms.privacy.middleware.SessionTimeoutMiddleware",
     "lms.privacy.middleware.RequireMfaMiddleware",
     "lms.privacy.middleware.PersonalDataHeadersMiddleware",
+    "content.middleware.AdminAccessMiddleware",
+    "content.middleware.AdminSearchLimitMiddleware",
 ]
 
 # Sessions end after 30 minutes idle or 12 hours in all (lms.middleware), and with the browser.
@@ -59,10 +61,16 @@ SHINKA_SESSION_IDLE_MINUTES = env.integer("SHINKA_SESSION_IDLE_MINUTES", 30)
 SHINKA_SESSION_ABSOLUTE_HOURS = env.integer("SHINKA_SESSION_ABSOLUTE_HOURS", 12)
 SESSION_COOKIE_AGE = SHINKA_SESSION_ABSOLUTE_HOURS * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Videos may also be played from the town's own video servers (origins such as
+# https://video.town.lg.jp, on the closed network); content.blocks checks video URLs.
+SHINKA_VIDEO_ORIGINS = [
+    origin.rstrip("/").lower() for origin in env.listing("SHINKA_VIDEO_ORIGINS")
+]
+_MEDIA_SOURCES = " ".join(["'self'", "blob:", *SHINKA_VIDEO_ORIGINS])
 # Wagtail's admin needs inline scripts and styles; nothing is loaded from elsewhere.
 SHINKA_CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data: blob:; media-src 'self' blob:; font-src 'self' data:; "
+    f"img-src 'self' data: blob:; media-src {_MEDIA_SOURCES}; font-src 'self' data:; "
     "frame-src 'self'; frame-ancestors 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'"
 )
@@ -176,6 +184,15 @@ WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_PASSWORD_RESET_ENABLED = False
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# Documents only through Wagtail's serve view, after its checks (sign-in: content.wagtail_hooks;
+# collection view restrictions); nothing under /media/documents/ is reachable (config.urls).
+# The view streams the file, or with SHINKA_X_ACCEL_REDIRECT_PREFIX hands it to nginx's
+# `internal` location (content.files; README, "Files").
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
+SENDFILE_BACKEND = "content.files"
+SHINKA_X_ACCEL_REDIRECT_PREFIX = env.text("SHINKA_X_ACCEL_REDIRECT_PREFIX")
+# Closed networks: no oEmbed finder, which would ask youtube.com and others from the server.
+WAGTAILEMBEDS_FINDERS = []
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "mp4", "pdf", "pptx", "txt", "webm", "xlsx", "zip"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 200 * 1024 * 1024
 # Uploads are checked by their first bytes too, not only by their extension.

@@ -3,10 +3,12 @@ from http import HTTPStatus
 
 import pytest
 import wagtail_factories
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from content.markdown import render_markdown
 from courses.models import ModulePage
+from lms.people.authoring import track_editors_group
 from lms.people.roles import Role
 
 
@@ -32,7 +34,40 @@ def test_staff_cannot_use_the_markdown_preview(client, make_staff):
 
     response = client.post(reverse("markdown_preview"), {"source": "# x"})
 
-    assert response.status_code == HTTPStatus.FOUND  # to sign-in: no admin access
+    assert response.status_code == HTTPStatus.FOUND  # to マイページ: no admin access
+
+
+def test_hr_in_the_admin_cannot_use_the_markdown_preview(client, make_staff):
+    client.force_login(make_staff(roles=[Role.HR]))  # HR works in the admin, but writes no pages
+
+    response = client.post(reverse("markdown_preview"), {"source": "# x"})
+
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    assert "作成者だけ" in response.json()["error"]
+
+
+@pytest.mark.parametrize("roles", [[Role.IT_POLICY], [Role.ADMIN]])
+def test_it_policy_and_administrators_use_the_markdown_preview(client, make_staff, roles):
+    client.force_login(make_staff(roles=roles, is_superuser=Role.ADMIN in roles))
+
+    response = client.post(reverse("markdown_preview"), {"source": "**太字**"})
+
+    assert response.status_code == HTTPStatus.OK
+    assert "<strong>太字</strong>" in response.json()["html"]
+
+
+def test_an_editor_of_a_track_uses_the_markdown_preview(client, make_staff, make_course):
+    track, _, _ = make_course(modules=1)
+    editors = track_editors_group(track)
+    editors.permissions.add(Permission.objects.get(codename="access_admin"))
+    editor = make_staff()
+    editor.groups.add(editors)  # page rights only: no role, no glossary permission
+    client.force_login(editor)
+
+    response = client.post(reverse("markdown_preview"), {"source": "- 項目"})
+
+    assert not editor.has_perm("content.change_glossaryterm")
+    assert response.status_code == HTTPStatus.OK
 
 
 def test_markdown_images_come_from_the_image_library(db):

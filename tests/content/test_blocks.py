@@ -22,3 +22,34 @@ def test_every_block_describes_itself_for_the_block_picker():
     for name, block in BaseStreamBlock().child_blocks.items():
         assert block.meta.icon, name
         assert block.meta.description, name
+
+
+TOWN_VIDEO = "https://video.town.example.jp/kensyu/01.mp4"
+
+
+def test_a_video_on_the_towns_own_server_is_played_by_the_browser(settings):
+    settings.SHINKA_VIDEO_ORIGINS = ["https://video.town.example.jp"]
+    block = VideoBlock()
+
+    value = block.clean(block.to_python({"embed": TOWN_VIDEO}))
+    html = block.render(value)
+
+    assert f'<video controls preload="metadata" src="{TOWN_VIDEO}">' in html
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+        "http://video.town.example.jp/kensyu/01.mp4",  # another scheme is another origin
+        "https://video.town.example.jp.evil.example/01.mp4",
+    ],
+)
+def test_a_video_from_any_other_server_is_refused_with_a_message(settings, url):
+    settings.SHINKA_VIDEO_ORIGINS = ["https://video.town.example.jp"]
+    block = VideoBlock()
+
+    with pytest.raises(StructBlockValidationError) as refused:
+        block.clean(block.to_python({"embed": url}))
+
+    assert "庁外のネットワークにある動画" in str(refused.value.block_errors["embed"])

@@ -35,6 +35,23 @@ def test_wrong_password_shows_an_error_in_japanese(client, staff):
     assert "正しくありません" in response.content.decode()
 
 
+@pytest.mark.parametrize("login", ["1" * 100_000, "住" * 100_000, "a@" + "b" * 300])
+def test_a_login_longer_than_an_email_address_is_refused_with_a_message(client, staff, login):
+    response = sign_in(client, login)  # on SQLite a 100,000-character one was a server error
+
+    assert response.status_code == HTTPStatus.OK
+    assert "_auth_user_id" not in client.session
+    assert "職員番号またはメールアドレスは254文字以内で入力してください。" in (
+        response.content.decode()
+    )
+
+
+def test_the_login_field_stops_typing_at_254_characters(client, db):
+    html = client.get(reverse("account_login")).content.decode()
+
+    assert 'maxlength="254"' in html
+
+
 def test_sign_in_page_is_in_japanese_and_labels_its_fields(client, db):
     html = client.get(reverse("account_login")).content.decode()
 
