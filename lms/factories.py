@@ -1,6 +1,7 @@
 import datetime
 
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from lms.models import Department, Membership, Organization, Position, TrackAssignment, User
@@ -71,6 +72,10 @@ class TrackAssignmentFactory(DjangoModelFactory):
     fiscal_year = 2026
     due_date = factory.LazyAttribute(lambda o: datetime.date(o.fiscal_year, 9, 30))
     applies_to_all = False
+    # Made when the fiscal year began (so reports as of any day of the year see it).
+    created_at = factory.LazyAttribute(
+        lambda o: timezone.make_aware(datetime.datetime(o.fiscal_year, 4, 1))
+    )
 
     @factory.post_generation
     def departments(self, create, extracted, **kwargs):
