@@ -6,7 +6,7 @@ deactivated and posts closed), assignments of every kind (some made after the as
 day), a one-off and an annual course, module and course completions at times
 clustered around the boundaries (3/31 23:59:59 JST, 4/1 00:00 JST, the as-of day's
 midnight in Tokyo, UTC midnight) — and an as-of date. The report is built by the job
-code (``build_files``); every cell of the per-person and per-position sheets and every
+code (``build_files``); every cell of every sheet (所属別, 職位別, 個人別) and of every
 CSV line is compared with the oracle below, written from README's "How each figure is
 defined" over raw rows in plain Python: it does not use ``lms.assignments``,
 ``lms.people.posts`` or the report SQL.
@@ -218,7 +218,7 @@ def _expected(org, curriculum, as_of):
         for a in TrackAssignment.objects.filter(organization=org, fiscal_year=year)
         if a.created_at is None or a.created_at < end
     ]
-    lines, tallies = [], {}
+    lines, tallies, graded = [], {}, []
     for user_id in sorted({m.user_id for m in held}):
         mine = [m for m in held if m.user_id == user_id]
         primaries = sorted((m for m in mine if m.is_primary), key=lambda m: m.id)
@@ -229,11 +229,42 @@ def _expected(org, curriculum, as_of):
         for course in curriculum["courses"]:
             line, status = _line(home, course, curriculum, min(due), as_of, end, year)
             lines.append(line)
+            graded.append((home.department, course.pk, status, line[-1] == "期限超過"))
             tally = tallies.setdefault(home.position, [0, 0, 0, 0, 0])
             tally[0] += 1
             tally[["completed", "in_progress", "not_started"].index(status) + 1] += 1
             tally[4] += int(line[-1] == "期限超過")
-    return lines, tallies
+    return lines, tallies, graded
+
+
+def _department_sheet(org, curriculum, graded) -> list[list]:
+    """所属別: each department with anyone assigned, its units rolled up (all courses, then
+    each course)."""
+    rows = []
+    for department in Department.objects.filter(organization=org).order_by("sort_order"):
+        below = [g for g in graded if g[0].path.startswith(department.path)]
+        if not below:
+            continue
+        label = department.get_level_display()
+        rows.append([department.name, label, "（全コース）", *_counts(below)])
+        for course in curriculum["courses"]:
+            mine = [g for g in below if g[1] == course.pk]
+            if mine:
+                rows.append([department.name, label, course.title, *_counts(mine)])
+    return rows
+
+
+def _counts(graded) -> list:
+    statuses = [status for _d, _c, status, _o in graded]
+    completed = statuses.count("completed")
+    return [
+        len(graded),
+        completed,
+        statuses.count("in_progress"),
+        statuses.count("not_started"),
+        sum(1 for *_rest, overdue in graded if overdue),
+        completed / len(graded),
+    ]
 
 
 def _applies(rule, posts) -> bool:
@@ -330,7 +361,7 @@ def test_every_cell_of_the_hr_report_matches_the_oracle(spec, curriculum, tmp_pa
             as_of=as_of, trigger="command", status=ReportRun.Status.BUILDING,
         )  # fmt: skip
         built = build_files(run)
-        lines, tallies = _expected(org, curriculum, as_of)
+        lines, tallies, graded = _expected(org, curriculum, as_of)
 
         sheets = _xlsx(built["xlsx"])
         assert sheets["個人別"][0][8] == "修了日時（日本時間）"
@@ -341,6 +372,7 @@ def test_every_cell_of_the_hr_report_matches_the_oracle(spec, curriculum, tmp_pa
         assert sheets["職位別"][1:] == [
             [position.name, *counts, counts[1] / counts[0]] for position, counts in by_position
         ]
+        assert sheets["所属別"][1:] == _department_sheet(org, curriculum, graded)
         total = [sum(counts[i] for counts in tallies.values()) for i in range(5)]
         assert [built["summary"]["total"][k] for k in ("assigned", "completed", "in_progress",
                 "not_started", "overdue")] == total  # fmt: skip
