@@ -383,6 +383,8 @@ class _World:
             # A second rule for the basics with a later date: the earliest one counts.
             (0, datetime.date(fy, 12, 1), False, self.divisions[:1], []),
         ]
+        # Made when the fiscal year began, so a report as of any day of it sees them.
+        made = timezone.make_aware(datetime.datetime.combine(self.fiscal_start, datetime.time()))
         for track_index, due, to_all, departments, positions in rules:
             assignment = TrackAssignment.objects.create(
                 organization=self.organization,
@@ -390,6 +392,7 @@ class _World:
                 fiscal_year=fy,
                 due_date=due,
                 applies_to_all=to_all,
+                created_at=made,
             )
             assignment.departments.set(departments)
             assignment.positions.set(positions)
@@ -400,6 +403,7 @@ class _World:
             fiscal_year=fy - 1,
             due_date=datetime.date(fy - 1, 9, 30),
             applies_to_all=True,
+            created_at=made - datetime.timedelta(days=365),
         )
         self.counts["assignments"] = len(rules) + 1
 

@@ -25,3 +25,21 @@ def local_today() -> datetime.date:
 
 def current_fiscal_year() -> int:
     return fiscal_year_of(local_today())
+
+
+def end_of_day(day: datetime.date) -> datetime.datetime:
+    """The end of ``day`` in the site's time zone (Asia/Tokyo): the first instant of the
+    next day, aware. "As of D" counts what happened before it (``completed_at < end``);
+    the one definition every report, page and reminder uses."""
+    return timezone.make_aware(
+        datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time()),
+        timezone.get_default_timezone(),
+    )
+
+
+def sql_timestamp(value: datetime.datetime):
+    """``value`` as a raw-SQL parameter in the database's own form (SQLite: UTC text as it
+    stores timestamps; PostgreSQL: the aware datetime), so bounds compare as instants."""
+    from django.db import connection
+
+    return connection.ops.adapt_datetimefield_value(value)

@@ -17,7 +17,7 @@ from assessments.models import Quiz
 from assessments.selectors import quiz_statuses
 
 from .blocks import quiz_ids_in
-from .fiscal import fiscal_year_of, local_today
+from .fiscal import end_of_day, fiscal_year_of, local_today
 from .models import (
     CourseCompletion,
     CoursePage,
@@ -100,8 +100,11 @@ class TrackProgress:
         return next((course.next_module for course in self.courses if course.next_module), None)
 
 
-def _completions_by_module(*, user, modules: Iterable[ModulePage], course_by_path, fiscal_year):
-    """Completion time of each module in its current cycle, for one learner."""
+def _completions_by_module(
+    *, user, modules: Iterable[ModulePage], course_by_path, fiscal_year, day: datetime.date
+):
+    """Completion time of each module in its current cycle, for one learner, as of ``day``
+    (completions by the end of that day in Asia/Tokyo)."""
     modules = list(modules)
     if not user.is_authenticated or not modules:
         return {}
@@ -112,7 +115,10 @@ def _completions_by_module(*, user, modules: Iterable[ModulePage], course_by_pat
         for module in modules
     }
     rows = ModuleCompletion.objects.filter(
-        user=user, module_id__in=expected_cycle.keys(), cycle__in=set(expected_cycle.values())
+        user=user,
+        module_id__in=expected_cycle.keys(),
+        cycle__in=set(expected_cycle.values()),
+        completed_at__lt=end_of_day(day),
     ).values_list("module_id", "cycle", "completed_at")
     return {
         module_id: completed_at
@@ -145,7 +151,11 @@ def progress_for_tracks(
         .order_by("path")
     )
     completed_at = _completions_by_module(
-        user=user, modules=modules, course_by_path=course_by_path, fiscal_year=fiscal_year
+        user=user,
+        modules=modules,
+        course_by_path=course_by_path,
+        fiscal_year=fiscal_year,
+        day=today,
     )
     course_progress = {course.path: CourseProgress(page=course) for course in courses}
     for course in courses:
@@ -186,6 +196,7 @@ def course_progress_for_learner(*, course: CoursePage, user, today=None) -> Cour
         modules=modules,
         course_by_path={course.path: course},
         fiscal_year=fiscal_year_of(today),
+        day=today,
     )
     return CourseProgress(
         page=course, modules=[ModuleProgress(m, completed_at.get(m.id)) for m in modules]

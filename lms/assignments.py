@@ -19,6 +19,10 @@ for a track, the earliest due date wins. A mid-year joiner gets the same due
 date as everyone else: pro-rating it by their first day in post is a later
 change (it needs the first day in the SQL without misleading the planner).
 
+As of: everything is counted as it stood at the end of the day in Asia/Tokyo
+(``courses.fiscal.end_of_day``): completions, module completions and assignments
+made after it are left out; posts are those held that day.
+
 Status of an assigned course, for the course's cycle (the fiscal year for annual
 courses, 0 otherwise): completed when a ``CourseCompletion`` is stored for that
 cycle (it is never withdrawn when modules are added later); in progress when
@@ -35,7 +39,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from courses.curriculum import Curriculum
-from courses.fiscal import fiscal_year_of
+from courses.fiscal import end_of_day, fiscal_year_of
 from courses.models import CourseCompletion, cycle_for
 from courses.selectors import TrackProgress
 from lms.models import Department, Membership, TrackAssignment
@@ -96,6 +100,7 @@ def assigned_tracks(*, user, day: datetime.date, memberships=None) -> dict[int, 
     organization_ids = {m.department.organization_id for m in memberships}
     assignments = (
         TrackAssignment.objects.for_fiscal_year(fiscal_year_of(day))
+        .existing_on(day)
         .filter(organization_id__in=organization_ids)
         .prefetch_related("departments", "positions")
     )
@@ -132,7 +137,10 @@ def course_statuses(*, user, day: datetime.date, tracks: Iterable[TrackProgress]
     cycles = {cycle_for(annual=annual, fiscal_year=fiscal_year) for annual in (False, True)}
     stored = set(
         CourseCompletion.objects.filter(
-            user=user, course_id__in=[course.page.id for course in courses], cycle__in=cycles
+            user=user,
+            course_id__in=[course.page.id for course in courses],
+            cycle__in=cycles,
+            completed_at__lt=end_of_day(day),
         ).values_list("course_id", "cycle")
     )
     return {
@@ -205,6 +213,7 @@ _PROGRESS_CTE = """progress AS NOT MATERIALIZED (
     FROM courses_modulecompletion mc
     JOIN module ON module.id = mc.module_id AND module.cycle = mc.cycle
     WHERE mc.user_id IN (SELECT user_id FROM {people})
+      AND mc.completed_at < %(as_of_end)s
     GROUP BY mc.user_id, module.course_id
 )"""
 
@@ -228,10 +237,12 @@ class AssignmentSQL:
     rule_positions: list[str]
 
     @classmethod
-    def build(cls, *, organization, fiscal_year: int, curriculum: Curriculum):
+    def build(cls, *, organization, as_of: datetime.date, curriculum: Curriculum):
         """None when nothing is assigned (no assignment, or no live course)."""
+        fiscal_year = fiscal_year_of(as_of)
         assignments = list(
             TrackAssignment.objects.filter(organization=organization, fiscal_year=fiscal_year)
+            .existing_on(as_of)
             .filter(track_id__in=curriculum.tracks)
             .prefetch_related("departments", "positions")
         )

@@ -1,6 +1,7 @@
 import datetime
 
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from lms.models import Department, Membership, Organization, Position, TrackAssignment, User
@@ -71,6 +72,15 @@ class TrackAssignmentFactory(DjangoModelFactory):
     fiscal_year = 2026
     due_date = factory.LazyAttribute(lambda o: datetime.date(o.fiscal_year, 9, 30))
     applies_to_all = False
+    # Made when the fiscal year began (so reports as of any day of the year see it); with
+    # no usable fiscal year (validation tests), as if made before this was recorded.
+    created_at = factory.LazyAttribute(
+        lambda o: (
+            timezone.make_aware(datetime.datetime(o.fiscal_year, 4, 1))
+            if isinstance(o.fiscal_year, int) and 2000 <= o.fiscal_year <= 2200
+            else None
+        )
+    )
 
     @factory.post_generation
     def departments(self, create, extracted, **kwargs):

@@ -7,6 +7,11 @@ the minimum areas (or for each level at 2+ when no minimum is set), plus
 volunteering, endorsement by the department head, and modules authored.
 Departments (課) without any candidate are flagged: the goal is at least one
 leader in every 所属.
+
+As of a day: skill results and course completions up to the end of
+that day in Asia/Tokyo count; who is a member is decided by the posts held that
+day (``lms.people.posts``), as in the HR report: an account deactivated later still
+counts for the days its posts were held (the roster closes a leaver's posts).
 """
 
 import datetime
@@ -15,14 +20,13 @@ from dataclasses import dataclass, field
 from operator import add, itemgetter
 
 from django.db import connection
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.models import Page
 
 from assessments.levels import Level
 from assessments.models import SkillArea, SkillResult
 from courses.curriculum import Curriculum
-from courses.fiscal import fiscal_year_of
+from courses.fiscal import end_of_day, fiscal_year_of, sql_timestamp
 from courses.models import CourseCompletion, ModulePage
 from lms.models import (
     Department,
@@ -218,7 +222,7 @@ class CandidateStream:
         return {
             "organization": self.organization.pk,
             "as_of": self.as_of,
-            "day_after": _day_after_in_local_time(self.as_of),
+            "day_after": sql_timestamp(end_of_day(self.as_of)),
             "fiscal_year": fiscal_year_of(self.as_of),
             "weight_level": snapshot["weight_level"],
             "weight_self": snapshot["weight_self_nomination"],
@@ -379,6 +383,7 @@ _TRACK_JOIN = """
 JOIN (
     SELECT user_id, COUNT(DISTINCT course_id) AS n FROM {table}
     WHERE course_id IN ({courses}) AND cycle IN (0, %(fiscal_year)s)
+      AND completed_at < %(day_after)s
     GROUP BY user_id
 ) track ON track.user_id = person.user_id"""
 # Columns: kind, department, rank within the department; then for heatmap rows (kind 0,
@@ -404,8 +409,7 @@ latest AS (
 {primary_posts},
 member AS (
     SELECT home.user_id, home.department_id, home.position_id
-    FROM member_home home JOIN {user} u ON u.id = home.user_id
-    WHERE u.is_active
+    FROM member_home home
 ),
 levels AS (SELECT user_id, {pivots} FROM latest GROUP BY user_id),
 person AS (
@@ -458,12 +462,6 @@ FROM person
 GROUP BY department_id
 ORDER BY 1, 2, 3
 """
-
-
-def _day_after_in_local_time(day: datetime.date) -> datetime.datetime:
-    """``assessed_at__date <= day`` in the site's time zone, as a half-open bound."""
-    start = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time())
-    return timezone.make_aware(start)
 
 
 @dataclass

@@ -1,14 +1,20 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from courses.fiscal import fiscal_year_bounds
+from courses.fiscal import end_of_day, fiscal_year_bounds
 
 
 class TrackAssignmentQuerySet(models.QuerySet):
     def for_fiscal_year(self, fiscal_year: int):
         return self.filter(fiscal_year=fiscal_year)
+
+    def existing_on(self, day):
+        """Assignments made by the end of ``day`` (Asia/Tokyo); those from before
+        ``created_at`` was recorded (NULL) count as having always existed."""
+        return self.filter(Q(created_at__isnull=True) | Q(created_at__lt=end_of_day(day)))
 
 
 class TrackAssignment(models.Model):
@@ -47,6 +53,10 @@ class TrackAssignment(models.Model):
         help_text=_("Includes their sub-departments."),
     )
     positions = models.ManyToManyField("lms.Position", verbose_name=_("positions"), blank=True)
+    # When the assignment was made, so a report as of an earlier day leaves it out.
+    created_at = models.DateTimeField(
+        _("created at"), default=timezone.now, null=True, blank=True, editable=False
+    )
 
     objects = TrackAssignmentQuerySet.as_manager()
 

@@ -23,7 +23,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import pgettext_lazy
 
 from courses.curriculum import Curriculum
-from courses.fiscal import fiscal_year_of
+from courses.fiscal import end_of_day, sql_timestamp
 from courses.models import CoursePage, TrackPage
 from lms.assignments import (
     COMPLETED,
@@ -315,12 +315,15 @@ class _PersonCourseQuery:
     @classmethod
     def build(cls, *, organization, as_of, department, curriculum) -> "_PersonCourseQuery | None":
         curriculum = curriculum or Curriculum.load()
-        rules = AssignmentSQL.build(
-            organization=organization, fiscal_year=fiscal_year_of(as_of), curriculum=curriculum
-        )
+        rules = AssignmentSQL.build(organization=organization, as_of=as_of, curriculum=curriculum)
         if rules is None:
             return None
-        params = {"organization": organization.pk, "as_of": as_of, **rules.params}
+        params = {
+            "organization": organization.pk,
+            "as_of": as_of,
+            "as_of_end": sql_timestamp(end_of_day(as_of)),
+            **rules.params,
+        }
         people = home = ""
         if department is not None:
             # People with a post in the subtree (a superset, found early through the
@@ -408,6 +411,7 @@ person_course AS NOT MATERIALIZED (
     LEFT JOIN progress ON progress.user_id = due.user_id AND progress.course_id = course.id
     LEFT JOIN courses_coursecompletion cc
         ON cc.user_id = due.user_id AND cc.course_id = course.id AND cc.cycle = course.cycle
+        AND cc.completed_at < %(as_of_end)s
 )
 """
 
@@ -418,9 +422,12 @@ def _as_date(value) -> datetime.date:
 
 
 def _as_datetime(value) -> datetime.datetime | None:
+    """An aware datetime. SQLite hands raw-SQL timestamps back as UTC text or as naive
+    UTC datetimes (the column's declared type); PostgreSQL as aware datetimes."""
     if isinstance(value, str):
-        parsed = parse_datetime(value)
-        return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, datetime.UTC)
+        value = parse_datetime(value)
+    if value is not None and timezone.is_naive(value):
+        return timezone.make_aware(value, datetime.UTC)
     return value
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from courses.services import module_complete
 from lms.factories import MembershipFactory, TrackAssignmentFactory, UserFactory
-from tests.lms.towns import DUE
+from tests.lms.towns import COMPLETED_AT, DUE
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ def town(make_course, make_staff, organization, departments, positions):
     )
     people["e"] = e
     for module in [*modules1, *modules2]:
-        module_complete(user=people["a"], module=module)
-    module_complete(user=people["b"], module=modules1[0])
-    module_complete(user=people["d"], module=modules2[0])
+        module_complete(user=people["a"], module=module, at=COMPLETED_AT)
+    module_complete(user=people["b"], module=modules1[0], at=COMPLETED_AT)
+    module_complete(user=people["d"], module=modules2[0], at=COMPLETED_AT)
     return {"people": people, "courses": (course1, course2), "track": track}

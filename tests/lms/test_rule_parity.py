@@ -388,7 +388,8 @@ def _check_subtree(organization, day, department, homes, python_rows):
 
 
 def _check_candidates(organization, day, people_at_home):
-    """The candidates' SQL counts everyone active at their primary post (the heatmap)."""
+    """The candidates' SQL counts everyone posted that day at their primary post (the
+    heatmap), as the HR report does: an account deactivated later still counts."""
     stream = CandidateStream(organization=organization, as_of=day)
     list(stream)
     paths = dict(Department.objects.filter(organization=organization).values_list("id", "path"))
@@ -422,7 +423,7 @@ def test_the_python_and_sql_forms_of_the_rules_agree(curriculum, data):
         tracks = list(TrackPage.objects.live().order_by("path"))
         sql_rows, sql_home = _sql_rows(organization, day)
         assert set(sql_rows) <= {user.pk for user in people}  # not the other town's
-        homes, python_rows, active_homes = {}, {}, []
+        homes, python_rows, posted_homes = {}, {}, []
         for user in people:
             home, rows = _check_person(user, organization, day, tracks, sql_rows, sql_home)
             if home is not None and not home.is_primary:
@@ -430,10 +431,9 @@ def test_the_python_and_sql_forms_of_the_rules_agree(curriculum, data):
             if home is not None:
                 homes[user.pk] = (home.department_id, home.position_id)
                 python_rows[user.pk] = rows
-                if user.is_active:
-                    active_homes.append(home.department_id)
+                posted_homes.append(home.department_id)  # deactivated or not: posts decide
         _events(python_rows, town)
         _check_tallies(organization, day, homes, python_rows)
         _check_subtree(organization, day, departments[town["subtree"]], homes, python_rows)
-        _check_candidates(organization, day, active_homes)
+        _check_candidates(organization, day, posted_homes)
         transaction.set_rollback(True)  # the next example starts from the curriculum alone

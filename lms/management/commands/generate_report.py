@@ -19,11 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--organization", help="organisation code (default: all)")
 
     def handle(self, *args, kind, fiscal_year=None, as_of=None, organization=None, **options):
-        as_of = as_of or local_today()
-        if fiscal_year is not None:
-            start, end = fiscal_year_bounds(fiscal_year)
-            if not start <= as_of <= end:
-                as_of = min(end, local_today()) if start <= local_today() else end
+        as_of = self._as_of(fiscal_year, as_of)
         organizations = Organization.objects.all()
         if organization:
             organizations = organizations.filter(code=organization)
@@ -48,6 +44,36 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"{org.name}: {run} — {run.row_count} rows"))
             self.stdout.write(run.xlsx_file.path)
             self.stdout.write(run.csv_file.path)
+
+    @staticmethod
+    def _as_of(fiscal_year, as_of):
+        """The as-of date: given, or today, or (for a fiscal year) its last day when the
+        year is over. A given date outside the given fiscal year is refused, never moved."""
+        if fiscal_year is None:
+            return as_of or local_today()
+        start, end = fiscal_year_bounds(fiscal_year)
+        if as_of is None:
+            today = local_today()
+            if today < start:
+                raise CommandError(
+                    _("Fiscal year %(year)s has not started yet (it starts on %(start)s).")
+                    % {"year": fiscal_year, "start": start.isoformat()}
+                )
+            return min(end, today)
+        if not start <= as_of <= end:
+            raise CommandError(
+                _(
+                    "The as-of date %(as_of)s is outside fiscal year %(year)s "
+                    "(%(start)s to %(end)s)."
+                )
+                % {
+                    "as_of": as_of.isoformat(),
+                    "year": fiscal_year,
+                    "start": start.isoformat(),
+                    "end": end.isoformat(),
+                }
+            )
+        return as_of
 
     def _progress(self, done: int) -> None:
         bar = "#" * min(40, done // 500 + 1)

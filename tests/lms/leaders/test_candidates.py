@@ -1,6 +1,7 @@
 """DX-leader candidates: criteria, ranking, reasons, heatmap and what changed."""
 
 import datetime
+import zoneinfo
 from types import SimpleNamespace
 
 from assessments.models import SkillArea, SkillResult
@@ -8,6 +9,8 @@ from lms.leaders.candidates import CandidateStream, candidate_changes, leader_cr
 from lms.models import LeaderNomination
 from lms.reporting.runs import report_build, report_request
 from tests.lms.towns import AS_OF
+
+TOKYO = zoneinfo.ZoneInfo("Asia/Tokyo")
 
 
 def dx_candidates(organization):
@@ -275,3 +278,20 @@ def test_each_module_authored_earns_its_points(town, organization, make_course):
     candidate = next(cand for cand in report.candidates if cand.staff_number == "A1")
     assert candidate.score == 2  # two modules × 1 point
     assert candidate.reasons[-1] == "作成モジュール 2 件"
+
+
+def test_a_skill_result_of_the_next_morning_in_tokyo_does_not_count(town, organization):
+    a1 = town["people"]["a"]
+    _level(a1, "data", 2)
+    morning = datetime.datetime.combine(
+        AS_OF + datetime.timedelta(days=1), datetime.time(8, 59), tzinfo=TOKYO
+    )
+    SkillResult.objects.create(
+        user=a1, area=SkillArea.objects.get(code="caution"), level=2,
+        evidence=[[2, 3, 3]], assessed_at=morning,
+    )  # fmt: skip
+
+    assert "A1" not in [c.staff_number for c in dx_candidates(organization).candidates]
+
+    _level(a1, "caution", 2, day=AS_OF)  # 09:00 JST on the day itself
+    assert "A1" in [c.staff_number for c in dx_candidates(organization).candidates]
