@@ -45,6 +45,17 @@ class TrackAssignment(models.Model):
         help_text=_("Includes their sub-departments."),
     )
     positions = models.ManyToManyField("lms.Position", verbose_name=_("positions"), blank=True)
+    # Set on a copy made by the year-end rollover: each assignment is carried into
+    # the next fiscal year at most once, however often the rollover runs.
+    rolled_over_from = models.OneToOneField(
+        "self",
+        verbose_name=_("rolled over from"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="rolled_over_to",
+    )
 
     objects = TrackAssignmentQuerySet.as_manager()
 

@@ -24,6 +24,15 @@ class AuditEvent(models.Model):
         PERSON_DATA_EXPORTED = "person_data_exported", _("Exported all data held about a person")
         PERSON_ANONYMISED = "person_anonymised", _("Anonymised a former member of staff")
         CRITERIA_CHANGED = "criteria_changed", _("Changed the DX leader candidate criteria")
+        REPORT_REBUILD_REQUESTED = (
+            "report_rebuild_requested",
+            _("Asked for a new version of a report"),
+        )
+        FISCAL_YEAR_CLOSED = "fiscal_year_closed", _("Closed a fiscal year")
+        ASSIGNMENTS_ROLLED_OVER = (
+            "assignments_rolled_over",
+            _("Rolled track assignments over into the next fiscal year"),
+        )
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
