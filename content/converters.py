@@ -13,5 +13,12 @@ class IdConverter:
         return str(value)
 
 
+class YearConverter(IdConverter):
+    """A (fiscal) year in a URL: four digits."""
+
+    regex = "[0-9]{4}"
+
+
 def register() -> None:
     register_converter(IdConverter, "id")
+    register_converter(YearConverter, "year")

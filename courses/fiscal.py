@@ -43,3 +43,11 @@ def sql_timestamp(value: datetime.datetime):
     from django.db import connection
 
     return connection.ops.adapt_datetimefield_value(value)
+
+
+def same_day_a_year_later(day: datetime.date) -> datetime.date:
+    """The same day of the next (fiscal) year; 29 February becomes 28 February."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February, and the next year is not a leap year
+        return day.replace(year=day.year + 1, day=28)

@@ -4,7 +4,7 @@ from assessments import views as assessment_views
 from lms.leaders import views as leaders
 from lms.learner import views as learner
 from lms.privacy import views as privacy
-from lms.reporting import dashboards
+from lms.reporting import dashboards, year_end_views
 
 app_name = "lms"
 
@@ -20,6 +20,18 @@ urlpatterns = [
     path("skills/", learner.skills, name="skills"),
     path("skills/volunteer/", leaders.volunteer, name="volunteer"),
     path("dashboards/hr/", dashboards.hr_dashboard, name="hr_dashboard"),
+    path("dashboards/hr/year-end/", year_end_views.year_end_index, name="year_end_index"),
+    path("dashboards/hr/year-end/<year:fiscal_year>/", year_end_views.year_end, name="year_end"),
+    path(
+        "dashboards/hr/year-end/<year:fiscal_year>/close/",
+        year_end_views.year_end_close,
+        name="year_end_close",
+    ),
+    path(
+        "dashboards/hr/year-end/<year:fiscal_year>/rollover/",
+        year_end_views.year_end_rollover,
+        name="year_end_rollover",
+    ),
     path(
         "dashboards/departments/<id:department_id>/",
         dashboards.department_dashboard,
@@ -34,6 +46,7 @@ urlpatterns = [
     path("dashboards/it-policy/criteria/", leaders.leader_criteria, name="leader_criteria"),
     path("reports/request/", dashboards.report_request_view, name="report_request"),
     path("reports/<id:run_id>/", dashboards.report_detail, name="report_detail"),
+    path("reports/<id:run_id>/rebuild/", dashboards.report_rebuild_view, name="report_rebuild"),
     path(
         "reports/<id:run_id>/download/<str:file_format>/",
         dashboards.report_download,

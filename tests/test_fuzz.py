@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from assessments.factories import QuestionFactory, QuizFactory
 from assessments.models import Attempt, Response
 from assessments.services import attempt_start
-from lms.models import User
+from lms.models import ReportRun, User
 from lms.people.roles import Role
 from lms.people.roster import roster_plan
 
@@ -87,6 +87,61 @@ def test_report_request_survives_any_kind(browser, make_staff, kind):
     response = browser.post(reverse("lms:report_request"), {"kind": kind})
 
     assert response.status_code in (HTTPStatus.FOUND, HTTPStatus.FORBIDDEN)
+
+
+# A fiscal year or date as people type them, and as nobody would.
+year_text = form_text | st.integers(min_value=-10, max_value=3000).map(str)
+date_text = form_text | st.dates().map(lambda d: d.isoformat())
+
+
+@FUZZ
+@given(fiscal_year=year_text, as_of=date_text)
+def test_a_report_request_for_any_year_and_date_survives(browser, make_staff, fiscal_year, as_of):
+    browser.force_login(make_staff("jinji", roles=[Role.HR]))
+    before = ReportRun.objects.count()
+
+    response = browser.post(
+        reverse("lms:report_request"),
+        {"kind": "hr_completion", "fiscal_year": fiscal_year, "as_of": as_of},
+    )
+
+    assert response.status_code in (HTTPStatus.FOUND, HTTPStatus.BAD_REQUEST)
+    made = ReportRun.objects.count() - before
+    assert made == 0 if response.status_code == HTTPStatus.BAD_REQUEST else made in (0, 1)
+
+
+@FUZZ
+@given(reason=form_text | st.sampled_from(ReportRun.RebuildReason.values), note=form_text)
+def test_a_rebuild_survives_any_reason_and_note(browser, make_staff, organization, reason, note):
+    run, _ = ReportRun.objects.get_or_create(
+        organization=organization,
+        kind="hr_completion",
+        fiscal_year=2025,
+        as_of=datetime.date(2026, 3, 31),
+        version=1,
+        defaults={"trigger": "command", "status": ReportRun.Status.DELIVERED},
+    )
+    browser.force_login(make_staff("jinji", roles=[Role.HR]))
+
+    response = browser.post(
+        reverse("lms:report_rebuild", args=[run.pk]), {"reason": reason, "note": note}
+    )
+
+    assert response.status_code in (HTTPStatus.FOUND, HTTPStatus.BAD_REQUEST)
+    for version in ReportRun.objects.exclude(pk=run.pk):
+        assert len(version.rebuild_note) <= 200 and "\x00" not in version.rebuild_note
+
+
+@FUZZ
+@given(report=form_text, plan=form_text)
+def test_the_year_end_close_and_rollover_survive_any_form(browser, make_staff, report, plan):
+    browser.force_login(make_staff("jinji", roles=[Role.HR]))
+
+    closing = browser.post(reverse("lms:year_end_close", args=[2025]), {"report": report})
+    rolling = browser.post(reverse("lms:year_end_rollover", args=[2025]), {"plan": plan})
+
+    assert closing.status_code == HTTPStatus.BAD_REQUEST  # the year has no year-end report
+    assert rolling.status_code in (HTTPStatus.FOUND, HTTPStatus.BAD_REQUEST)
 
 
 @FUZZ

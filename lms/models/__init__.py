@@ -6,11 +6,13 @@ from lms.models.organisation import Department, Membership, Organization, Positi
 from lms.models.people import User, full_name
 from lms.models.reminders import ReminderLog
 from lms.models.reports import CandidateEntry, ReportRun
+from lms.models.year_end import FiscalYearClose
 
 __all__ = [
     "AuditEvent",
     "CandidateEntry",
     "Department",
+    "FiscalYearClose",
     "LeaderCriteria",
     "LeaderNomination",
     "Membership",

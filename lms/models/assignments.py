@@ -57,6 +57,17 @@ class TrackAssignment(models.Model):
     created_at = models.DateTimeField(
         _("created at"), default=timezone.now, null=True, blank=True, editable=False
     )
+    # Set on a copy made by the year-end rollover: each assignment is carried into
+    # the next fiscal year at most once, however often the rollover runs.
+    rolled_over_from = models.OneToOneField(
+        "self",
+        verbose_name=_("rolled over from"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="rolled_over_to",
+    )
 
     objects = TrackAssignmentQuerySet.as_manager()
 

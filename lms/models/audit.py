@@ -33,6 +33,15 @@ class AuditEvent(models.Model):
         ACCOUNT_CHANGED = "account_changed", _("Changed an account's active or superuser flag")
         PASSWORD_RESET_SENT = "password_reset_sent", _("Sent someone a password reset link")
         PASSWORD_CHANGED = "password_changed", _("Changed their own password")
+        REPORT_REBUILD_REQUESTED = (
+            "report_rebuild_requested",
+            _("Asked for a new version of a report"),
+        )
+        FISCAL_YEAR_CLOSED = "fiscal_year_closed", _("Closed a fiscal year")
+        ASSIGNMENTS_ROLLED_OVER = (
+            "assignments_rolled_over",
+            _("Rolled track assignments over into the next fiscal year"),
+        )
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

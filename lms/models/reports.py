@@ -3,8 +3,12 @@
 from django.conf import settings
 from django.core.files.storage import storages
 from django.db import models
+from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from courses.fiscal import fiscal_year_bounds
 
 
 def private_storage():
@@ -14,10 +18,14 @@ def private_storage():
 
 
 class ReportRun(models.Model):
-    """One report, built by a Celery job. The row is the source of truth for the job.
+    """One version of a report, built by a Celery job. The row is the source of truth for the job.
 
-    Idempotent: one run per (kind, fiscal year, as-of date, scope); asking for
-    the same report again returns the existing run (a failed one is retried).
+    Idempotent: one build per (organisation, kind, fiscal year, as-of date) and
+    version; asking for the same report again returns its latest version (a
+    failed one is retried). A new version is made only when someone asks for a
+    rebuild, with a reason; it ``supersedes`` the one it replaces when it is
+    published, and both are kept. The current version of a report is the
+    finished one that nothing has superseded (at most one: a constraint).
     """
 
     class Kind(models.TextChoices):
@@ -46,11 +54,25 @@ class ReportRun(models.Model):
                 "Please contact the system administrator."
             ),
         )
+        FROZEN = (
+            "frozen",
+            _(
+                "The fiscal year has been closed, so its year-end report is final "
+                "and was not replaced."
+            ),
+        )
 
     class Trigger(models.TextChoices):
         DASHBOARD = "dashboard", _("Requested on the dashboard")
         SCHEDULE = "schedule", _("Schedule")
         COMMAND = "command", _("Management command")
+
+    class RebuildReason(models.TextChoices):
+        """Why someone asked for a new version of a report that already existed."""
+
+        CRITERIA_CHANGED = "criteria_changed", _("The selection criteria were changed")
+        DATA_CORRECTED = "data_corrected", _("The data were corrected")
+        OTHER = "other", _("Other")
 
     class Dispatch(models.TextChoices):
         """Whether the build job of a queued run has reached the job queue (the broker)."""
@@ -95,6 +117,22 @@ class ReportRun(models.Model):
     # Which job is building the run (the Celery task id; a retry or a redelivery
     # of the same job keeps it), so that no other job takes over or fails the build.
     claim = models.CharField(_("claimed by job"), max_length=64, blank=True)
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    # A rebuild names the version it replaces; that one is marked superseded when
+    # this one is published (until then the earlier version stays current).
+    supersedes = models.OneToOneField(
+        "self",
+        verbose_name=_("replaces"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="superseded_by",
+    )
+    superseded_at = models.DateTimeField(_("replaced at"), null=True, blank=True)
+    rebuild_reason = models.CharField(
+        _("reason for the rebuild"), max_length=20, choices=RebuildReason, blank=True
+    )
+    rebuild_note = models.CharField(_("note on the rebuild"), max_length=200, blank=True)
     failure = models.CharField(_("reason for failure"), max_length=12, choices=Failure, blank=True)
     error = models.TextField(_("technical detail of the failure"), blank=True)
     history = models.JSONField(_("status history"), default=list, blank=True)
@@ -108,15 +146,31 @@ class ReportRun(models.Model):
         verbose_name_plural = _("reports")
         ordering = ["-created_at"]
         constraints = [
+            # A double click, two tabs or two beats ask for the same version: one build.
+            models.UniqueConstraint(
+                fields=["organization", "kind", "fiscal_year", "as_of", "version"],
+                name="report_run_once_per_version",
+            ),
+            # The version the dashboards read: one per report.
             models.UniqueConstraint(
                 fields=["organization", "kind", "fiscal_year", "as_of"],
-                name="report_run_once_per_scope",
+                condition=Q(superseded_at__isnull=True, status__in=["ready", "delivered"]),
+                name="report_run_current_once_per_scope",
+            ),
+            # A report is built (or waits to be built again) by one version at a time.
+            models.UniqueConstraint(
+                fields=["organization", "kind", "fiscal_year", "as_of"],
+                condition=Q(status__in=["queued", "building", "failed"]),
+                name="report_run_one_build_per_scope",
             ),
         ]
         indexes = [models.Index(fields=["status", "created_at"])]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.fiscal_year} ({self.as_of})"
+
+    def get_absolute_url(self):
+        return reverse("lms:report_detail", args=[self.pk])
 
     # The note written in the history when the job could not be published (for people:
     # the state is ``dispatch``).
@@ -128,6 +182,22 @@ class ReportRun(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in self.FINISHED
+
+    @property
+    def is_current(self) -> bool:
+        """Finished and not replaced by a newer version: the one the dashboards read."""
+        return self.is_finished and self.superseded_at is None
+
+    @property
+    def is_frozen(self) -> bool:
+        """The final year-end report of a closed fiscal year: never superseded.
+        (Reads the close: select it with the run where runs are listed.)"""
+        return hasattr(self, "fiscal_year_close")
+
+    @property
+    def is_year_end(self) -> bool:
+        """As of 31 March: the report of a whole fiscal year (年度末の報告)."""
+        return self.as_of == fiscal_year_bounds(self.fiscal_year)[1]
 
     @property
     def waiting_for_queue(self) -> bool:

@@ -1,12 +1,15 @@
 """Dashboards and report downloads for HR, department heads and IT policy.
 
-Organisation-wide figures come from the latest finished report (built by a
-Celery job), so these pages run a fixed number of queries at any size; a
-department's page computes its own members live.
+Organisation-wide figures come from the current version of the newest report
+(built by a Celery job), and the page says as of when and when it was made, so
+these pages run a fixed number of queries at any size; a department's page
+computes its own members live, and says so. Reports are asked for here, for
+today or a chosen date, and made again (a new version) with a reason.
 """
 
 import datetime
 from collections import defaultdict
+from http import HTTPStatus
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -15,19 +18,22 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from courses.fiscal import fiscal_year_of, local_today
 from lms.assignments import COMPLETED
-from lms.audit import audit_record
+from lms.audit import Actor, audit_record
 from lms.leaders.candidates import candidate_changes
 from lms.models import (
     AuditEvent,
     CandidateEntry,
     Department,
+    LeaderCriteria,
     LeaderNomination,
     ReportRun,
 )
@@ -42,12 +48,16 @@ from lms.people.permissions import (
 )
 from lms.reporting.charts import completion_chart
 from lms.reporting.completion import completion_summary, person_course_rows
+from lms.reporting.forms import ReportRebuildForm, ReportRequestForm
 from lms.reporting.runs import (
     REPORT_ALREADY_REQUESTED,
     REPORT_QUEUE_DOWN,
     REPORT_QUEUED,
+    ReportFrozen,
+    report_rebuild,
     report_request,
 )
+from lms.reporting.year_end import year_end_reports
 from lms.spreadsheets import transcode_to_cp932
 
 DASHBOARD_FOR_KIND = {
@@ -56,23 +66,76 @@ DASHBOARD_FOR_KIND = {
 }
 
 
-def _finished_runs(organization, kind):
-    return ReportRun.objects.filter(
-        organization=organization, kind=kind, status__in=ReportRun.FINISHED
-    ).order_by("-as_of", "-created_at")
-
-
-def _latest_run(organization, kind):
-    return _finished_runs(organization, kind).first()
-
-
-def _history(organization, kinds):
-    return list(
-        ReportRun.objects.filter(organization=organization, kind__in=kinds)
-        .select_related("requested_by")
-        .defer(*ReportRun.LARGE_FIELDS)  # the list shows none of it
-        .order_by("-created_at")[:10]
+def _current_run(organization, kind):
+    """The current version (finished, not superseded) of the newest report."""
+    return (
+        ReportRun.objects.filter(
+            organization=organization,
+            kind=kind,
+            status__in=ReportRun.FINISHED,
+            superseded_at__isnull=True,
+        )
+        .select_related("fiscal_year_close")
+        .order_by("-as_of", "-created_at")
+        .first()
     )
+
+
+def report_made_label(run) -> str:
+    """When a run was made, in Japan time: the day and time, with the year when it is
+    not the year of the as-of date (a year-end report made in April)."""
+    made = timezone.localtime(run.finished_at or run.created_at)
+    day = "MONTH_DAY_FORMAT" if made.year == run.as_of.year else "DATE_FORMAT"
+    return f"{date_format(made, day)} {time_format(made, 'H:i')}"
+
+
+# The history of a dashboard's reports, a page at a time (every version is kept).
+HISTORY_PAGE_SIZE = 10
+
+
+def _reports_section(request, organization, kind: str, run, *, today, reason: str = "") -> dict:
+    """The reports section of a dashboard (``_reports.html``), in a fixed number of
+    queries: the history a page at a time, the year-end reports, and whether a new
+    version of the report shown is on its way."""
+    history = Paginator(
+        ReportRun.objects.filter(organization=organization, kind=kind)
+        .select_related("requested_by", "fiscal_year_close")
+        .defer(*ReportRun.LARGE_FIELDS)  # the list shows none of it
+        .order_by("-created_at", "-pk"),
+        HISTORY_PAGE_SIZE,
+    ).get_page(request.GET.get("history_page"))
+    history.parameter = "history_page"
+    rebuilding = None
+    if run is not None:
+        rebuilding = (
+            ReportRun.objects.filter(supersedes=run)
+            .exclude(status__in=ReportRun.FINISHED)
+            .defer(*ReportRun.LARGE_FIELDS)
+            .first()
+        )
+    return {
+        "kind": kind,
+        "history": history,
+        "year_end_reports": year_end_reports(organization, kind),
+        "rebuilding": rebuilding,
+        # Not while a new version is on its way (a failed one can be asked for again).
+        "can_rebuild": run is not None
+        and not run.is_frozen
+        and (rebuilding is None or rebuilding.status == ReportRun.Status.FAILED),
+        "made": report_made_label(run) if run else "",
+        "request_form": ReportRequestForm(today=today),
+        "rebuild_form": ReportRebuildForm(initial={"reason": reason}),
+    }
+
+
+def _suggested_reason(run) -> str:
+    """Criteria saved after a candidate report was made: that is likely why it is made again."""
+    if run is None or run.kind != ReportRun.Kind.DX_CANDIDATES:
+        return ""
+    changed = LeaderCriteria.objects.filter(
+        organization_id=run.organization_id, updated_at__gt=run.started_at or run.created_at
+    ).exists()
+    return ReportRun.RebuildReason.CRITERIA_CHANGED if changed else ""
 
 
 # Organisation-wide lists are shown a page at a time, so a dashboard costs the same
@@ -100,19 +163,20 @@ def hr_dashboard(request):
             raise PermissionDenied
         return redirect("lms:department_dashboard", department_id=headed.id)
     organization = organization_or_404(request.user, today)
-    run = _latest_run(organization, ReportRun.Kind.HR_COMPLETION)
+    kind = ReportRun.Kind.HR_COMPLETION
+    run = _current_run(organization, kind)
     summary = run.summary if run else {}
     departments = _page(request, summary.get("departments", []), "page")
     return render(
         request,
         "lms/dashboards/hr.html",
         {
+            **_reports_section(request, organization, kind, run, today=today),
             "run": run,
             "departments": departments,
             "total": summary.get("total"),
             "overdue_people": _page(request, summary.get("overdue_people", []), "overdue_page"),
             "chart": completion_chart(departments.object_list),
-            "history": _history(organization, [ReportRun.Kind.HR_COMPLETION]),
             "former_staff": list(
                 get_user_model()
                 .objects.filter(is_active=False, memberships__department__organization=organization)
@@ -182,7 +246,9 @@ def it_dashboard(request):
         raise PermissionDenied
     today = local_today()
     organization = organization_or_404(request.user, today)
-    run = _latest_run(organization, ReportRun.Kind.DX_CANDIDATES)
+    kind = ReportRun.Kind.DX_CANDIDATES
+    run = _current_run(organization, kind)
+    reason = _suggested_reason(run)
     summary = run.summary if run else {}
     heatmap = summary.get("heatmap")
     # The best few of each department, a page at a time, read from the run's entries.
@@ -205,6 +271,7 @@ def it_dashboard(request):
         request,
         "lms/dashboards/it_policy.html",
         {
+            **_reports_section(request, organization, kind, run, today=today, reason=reason),
             "run": run,
             "candidates": _page(request, candidates, "candidates_page"),
             "uncovered": summary.get("uncovered", []),
@@ -216,7 +283,7 @@ def it_dashboard(request):
                 else None
             ),
             "changes": changes,
-            "history": _history(organization, [ReportRun.Kind.DX_CANDIDATES]),
+            "criteria_changed": reason == ReportRun.RebuildReason.CRITERIA_CHANGED,
         },
     )
 
@@ -224,28 +291,133 @@ def it_dashboard(request):
 @login_required
 @require_POST
 def report_request_view(request):
+    """Today's report (the button), or one for a chosen fiscal year and date (the form)."""
     kind = request.POST.get("kind", "")
     if kind not in ReportRun.Kind.values or not can_use_report_kind(request.user, kind):
         raise PermissionDenied
     today = local_today()
-    result = report_request(
-        organization=organization_or_404(request.user, today),
-        kind=kind,
-        as_of=today,
-        trigger=ReportRun.Trigger.DASHBOARD,
-        requested_by=request.user,
-    )
+    organization = organization_or_404(request.user, today)
+    as_of = today
+    if "fiscal_year" in request.POST:
+        form = ReportRequestForm(request.POST, today=today)
+        if not form.is_valid():
+            return render(
+                request,
+                "lms/dashboards/report_request.html",
+                {"form": form, "kind": kind, "dashboard": DASHBOARD_FOR_KIND[kind]},
+                status=HTTPStatus.BAD_REQUEST,
+            )
+        as_of = form.cleaned_data["as_of"]
+    try:
+        result = report_request(
+            organization=organization,
+            kind=kind,
+            as_of=as_of,
+            trigger=ReportRun.Trigger.DASHBOARD,
+            requested_by=request.user,
+        )
+    except ReportFrozen as frozen:
+        messages.error(request, frozen.message)
+        return redirect(DASHBOARD_FOR_KIND[kind])
     result.run.refresh_from_db()
+    _say_how_the_request_went(request, result, today=today)
+    return redirect(DASHBOARD_FOR_KIND[kind])
+
+
+def _say_how_the_request_went(request, result, *, today) -> None:
+    run = result.run
     if not result.created:
-        if result.run.is_finished:
-            messages.info(request, _("Today's report is already available below."))
-        else:
+        if not run.is_finished:
             messages.info(request, str(REPORT_ALREADY_REQUESTED))
-    elif result.run.waiting_for_queue:
+        elif run.as_of == today:
+            messages.info(
+                request,
+                _(
+                    "Today's report was already made at %(made)s. To include changes made "
+                    "since then, make it again below and give the reason."
+                )
+                % {"made": report_made_label(run)},
+            )
+        else:
+            messages.info(
+                request,
+                _(
+                    "The report as of %(as_of)s already exists (made %(made)s). To make it "
+                    "again, choose “Make again” in the report history and give the reason."
+                )
+                % {"as_of": date_format(run.as_of, "DATE_FORMAT"), "made": report_made_label(run)},
+            )
+    elif run.waiting_for_queue:
         messages.warning(request, str(REPORT_QUEUE_DOWN))
     else:
         messages.success(request, str(REPORT_QUEUED))
-    return redirect(DASHBOARD_FOR_KIND[kind])
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@never_cache
+def report_rebuild_view(request, run_id: int):
+    """Make a report again (a new version that replaces this one), with a reason."""
+    run = get_object_or_404(
+        ReportRun.objects.select_related("organization", "fiscal_year_close").defer(
+            *ReportRun.LARGE_FIELDS
+        ),
+        pk=run_id,
+    )
+    if not can_view_report(request.user, run, day=local_today()):
+        raise Http404
+    form = ReportRebuildForm(
+        request.POST if request.method == "POST" else None,
+        initial={"reason": _suggested_reason(run)},
+    )
+    if form.is_valid():
+        try:
+            result = report_rebuild(
+                run_id=run.pk,
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+                actor=Actor.of(request),
+            )
+        except ReportFrozen as frozen:
+            messages.error(request, frozen.message)
+        else:
+            _say_how_the_rebuild_went(request, result)
+        return redirect(DASHBOARD_FOR_KIND[run.kind])
+    return render(
+        request,
+        "lms/dashboards/report_rebuild.html",
+        {
+            "run": run,
+            "form": form,
+            "made": report_made_label(run) if run.is_finished else "",
+            "dashboard": DASHBOARD_FOR_KIND[run.kind],
+        },
+        status=HTTPStatus.BAD_REQUEST if form.is_bound else HTTPStatus.OK,
+    )
+
+
+def _say_how_the_rebuild_went(request, result) -> None:
+    run = result.run
+    run.refresh_from_db()
+    if not result.created:
+        if run.is_finished:
+            messages.info(
+                request,
+                _("This report has already been made again (version %(version)s).")
+                % {"version": run.version},
+            )
+        else:
+            messages.info(request, str(REPORT_ALREADY_REQUESTED))
+    elif run.waiting_for_queue:
+        messages.warning(request, str(REPORT_QUEUE_DOWN))
+    else:
+        messages.success(
+            request,
+            _(
+                "A new version of the report has been requested. Until it is ready the "
+                "current version is shown; when it is, it replaces it and you are notified."
+            ),
+        )
 
 
 @login_required

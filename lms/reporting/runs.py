@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from courses.fiscal import fiscal_year_of
-from lms.audit import audit_record
-from lms.models import AuditEvent, Notice, ReportRun
+from lms.audit import Actor, audit_record
+from lms.models import AuditEvent, FiscalYearClose, Notice, Organization, ReportRun
 from lms.people.permissions import REPORT_ROLES
 from lms.reporting.build import attach, build_files, sha256_of, store_with_run
 
@@ -44,6 +44,23 @@ REPORT_QUEUE_DOWN = gettext_lazy(
 )
 
 
+REPORT_FROZEN = gettext_lazy(
+    "Fiscal year %(year)s has been closed: its year-end report is final and cannot be rebuilt."
+)
+
+
+class ReportFrozen(Exception):
+    """The year-end report of a closed fiscal year cannot be replaced by a new version."""
+
+    def __init__(self, run: ReportRun):
+        super().__init__(run.pk)
+        self.run = run
+
+    @property
+    def message(self) -> str:
+        return str(REPORT_FROZEN) % {"year": self.run.fiscal_year}
+
+
 @dataclass(frozen=True)
 class ReportRequest:
     run: ReportRun
@@ -52,6 +69,49 @@ class ReportRequest:
 
 def _history(run: ReportRun, status: str, note: str = "") -> None:
     run.history = [*run.history, {"status": status, "at": timezone.now().isoformat(), "note": note}]
+
+
+def _latest_version(organization, kind: str, as_of: datetime.date) -> ReportRun | None:
+    """The newest version of a report, with the organisation locked: requests, rebuilds
+    and the fiscal-year close of one town take turns (on PostgreSQL; SQLite has one
+    writer at a time anyway), and the constraints on ``ReportRun`` stand behind them."""
+    Organization.objects.select_for_update().filter(pk=organization.pk).exists()
+    return (
+        ReportRun.objects.filter(
+            organization=organization, kind=kind, fiscal_year=fiscal_year_of(as_of), as_of=as_of
+        )
+        .order_by("-version")
+        .first()
+    )
+
+
+def report_is_frozen(run_id: int | None) -> bool:
+    """Whether the run is the final year-end report of a closed fiscal year."""
+    return run_id is not None and FiscalYearClose.objects.filter(report_id=run_id).exists()
+
+
+def _queue_again(run: ReportRun, note: str) -> None:
+    """A failed version goes back to the queue (the same row: one build per version)."""
+    if report_is_frozen(run.supersedes_id):
+        raise ReportFrozen(run.supersedes)
+    run.status = ReportRun.Status.QUEUED
+    run.dispatch = ReportRun.Dispatch.PENDING
+    run.failure = run.error = ""
+    run.queued_at = timezone.now()
+    _history(run, ReportRun.Status.QUEUED, note)
+    run.save(
+        update_fields=[
+            "status",
+            "dispatch",
+            "failure",
+            "error",
+            "queued_at",
+            "history",
+            "rebuild_reason",
+            "rebuild_note",
+            "requested_by",
+        ]
+    )
 
 
 @transaction.atomic
@@ -66,31 +126,98 @@ def report_request(
 ) -> ReportRequest:
     """Ask for a report. Idempotent per (organisation, kind, fiscal year, as-of date).
 
-    A new or failed run is queued and (with ``publish``) the job is published
-    after commit; a run that is queued, building or done is returned as it is.
+    The first version is made and queued if there is none; a failed latest
+    version is queued again; a version that is queued, building or done is
+    returned as it is (a new version only comes from ``report_rebuild``). With
+    ``publish``, the job is published after commit. Raises ``ReportFrozen`` when
+    the failed version would replace the final report of a closed fiscal year.
     """
-    fiscal_year = fiscal_year_of(as_of)
-    run, created = ReportRun.objects.select_for_update().get_or_create(
-        organization=organization,
-        kind=kind,
-        fiscal_year=fiscal_year,
-        as_of=as_of,
-        defaults={"trigger": trigger, "requested_by": requested_by},
-    )
-    if created:
-        _history(run, ReportRun.Status.QUEUED, trigger)
-        run.save(update_fields=["history"])
-    elif run.status == ReportRun.Status.FAILED:
-        run.status = ReportRun.Status.QUEUED
-        run.dispatch = ReportRun.Dispatch.PENDING
-        run.failure = run.error = ""
-        run.queued_at = timezone.now()
-        _history(run, ReportRun.Status.QUEUED, "requested again after failure")
-        run.save(update_fields=["status", "dispatch", "failure", "error", "queued_at", "history"])
-        created = True
+    latest = _latest_version(organization, kind, as_of)
+    if latest is None:
+        run, created = ReportRun.objects.get_or_create(
+            organization=organization,
+            kind=kind,
+            fiscal_year=fiscal_year_of(as_of),
+            as_of=as_of,
+            version=1,
+            defaults={"trigger": trigger, "requested_by": requested_by},
+        )
+        if created:
+            _history(run, ReportRun.Status.QUEUED, trigger)
+            run.save(update_fields=["history"])
+    elif latest.status == ReportRun.Status.FAILED:
+        run, created = latest, True
+        _queue_again(run, "requested again after failure")
+    else:
+        run, created = latest, False
     if created and publish:
         transaction.on_commit(lambda: report_enqueue(run_id=run.pk))
     return ReportRequest(run=run, created=created)
+
+
+@transaction.atomic
+def report_rebuild(
+    *,
+    run_id: int,
+    reason: str,
+    note: str = "",
+    actor: Actor,
+    trigger: str = ReportRun.Trigger.DASHBOARD,
+    publish: bool = True,
+) -> ReportRequest:
+    """Ask for a new version of the finished report ``run_id`` (the version the person
+    saw), for a reason; audited. The new version supersedes it when it is published.
+
+    Asked twice (a double click, a second tab), the second finds that ``run_id`` is
+    no longer the latest version and gets the newer one back, unchanged: one build.
+    A failed rebuild is queued again with the new reason. Raises ``ReportFrozen``
+    for the final year-end report of a closed fiscal year.
+    """
+    seen = ReportRun.objects.select_related("organization").get(pk=run_id)
+    latest = _latest_version(seen.organization, seen.kind, seen.as_of)
+    if latest.pk == seen.pk and latest.is_finished:
+        if report_is_frozen(latest.pk):
+            raise ReportFrozen(latest)
+        try:
+            with transaction.atomic():
+                run = ReportRun.objects.create(
+                    organization=seen.organization,
+                    kind=seen.kind,
+                    fiscal_year=seen.fiscal_year,
+                    as_of=seen.as_of,
+                    version=seen.version + 1,
+                    supersedes=seen,
+                    trigger=trigger,
+                    requested_by=actor.user,
+                    rebuild_reason=reason,
+                    rebuild_note=note,
+                )
+        except IntegrityError:  # the same rebuild, asked for at the same moment elsewhere
+            return ReportRequest(run=seen.superseded_by, created=False)
+        _history(run, ReportRun.Status.QUEUED, f"rebuild of version {seen.version}: {reason}")
+        run.save(update_fields=["history"])
+    elif latest.status == ReportRun.Status.FAILED:
+        run = latest
+        if run.supersedes_id:
+            run.rebuild_reason, run.rebuild_note = reason, note
+        run.requested_by = actor.user or run.requested_by
+        _queue_again(run, f"rebuild asked again after failure: {reason}")
+    else:
+        return ReportRequest(run=latest, created=False)
+    audit_record(
+        by=actor,
+        action=AuditEvent.Action.REPORT_REBUILD_REQUESTED,
+        report_id=run.pk,
+        replaces=run.supersedes_id,
+        kind=run.kind,
+        as_of=run.as_of.isoformat(),
+        version=run.version,
+        reason=reason,
+        note=note,
+    )
+    if publish:
+        transaction.on_commit(lambda: report_enqueue(run_id=run.pk))
+    return ReportRequest(run=run, created=True)
 
 
 def report_enqueue(*, run_id: int) -> bool:
@@ -166,35 +293,57 @@ def report_build(*, run_id: int, claim: str = "", progress=None) -> ReportRun:
     run.save(update_fields=["history"])
     built = build_files(run, progress=progress)
     try:
-        with transaction.atomic():
-            holding = ReportRun.objects.select_for_update().filter(
-                pk=run.pk, status=ReportRun.Status.BUILDING, claim=claim
-            )
-            if not holding.exists():
-                return run  # requeued as abandoned meanwhile; the newer build publishes
-            stem = f"{run.kind}-{run.fiscal_year}-{run.as_of:%Y%m%d}-{run.pk}"
-            attach(run.xlsx_file, built["xlsx"], f"{stem}.xlsx")
-            attach(run.csv_file, built["csv"], f"{stem}.csv")
-            run.sha256 = sha256_of(built["xlsx"])
-            run.row_count = built["rows"]
-            run.criteria = built.get("criteria", {})
-            store_with_run(run, built)
-            run.status = ReportRun.Status.READY
-            run.finished_at = timezone.now()
-            _history(run, ReportRun.Status.READY, f"{run.row_count} rows")
-            run.save()
-            audit_record(
-                action=AuditEvent.Action.REPORT_GENERATED,
-                actor=run.requested_by,
-                report_id=run.pk,
-                kind=run.kind,
-                rows=run.row_count,
-                trigger=run.trigger,
-            )
+        published = _publish(run, built, claim)
     finally:
         shutil.rmtree(built["xlsx"].parent, ignore_errors=True)
-    report_notify(run=run)
+    if published:
+        report_notify(run=run)
     return run
+
+
+def _publish(run: ReportRun, built: dict, claim: str) -> bool:
+    """Attach the files and what goes with them, and mark the run ready, in one
+    transaction, while the claim still holds; a new version supersedes the one it
+    replaces in the same transaction. Returns whether the run was published."""
+    with transaction.atomic():
+        holding = ReportRun.objects.select_for_update().filter(
+            pk=run.pk, status=ReportRun.Status.BUILDING, claim=claim
+        )
+        if not holding.exists():
+            return False  # requeued as abandoned meanwhile; the newer build publishes
+        if report_is_frozen(run.supersedes_id):
+            # Closed while this version was on its way: the final report stays.
+            report_fail(run_id=run.pk, failure=ReportRun.Failure.FROZEN, claim=claim)
+            run.refresh_from_db()
+            return False
+        stem = f"{run.kind}-{run.fiscal_year}-{run.as_of:%Y%m%d}-{run.pk}"
+        attach(run.xlsx_file, built["xlsx"], f"{stem}.xlsx")
+        attach(run.csv_file, built["csv"], f"{stem}.csv")
+        run.sha256 = sha256_of(built["xlsx"])
+        run.row_count = built["rows"]
+        run.criteria = built.get("criteria", {})
+        if run.supersedes_id:
+            # Before this one becomes ready: one current version per report.
+            ReportRun.objects.filter(pk=run.supersedes_id, superseded_at__isnull=True).update(
+                superseded_at=timezone.now()
+            )
+        store_with_run(run, built)
+        run.status = ReportRun.Status.READY
+        run.finished_at = timezone.now()
+        _history(run, ReportRun.Status.READY, f"{run.row_count} rows")
+        run.save()
+        audit_record(
+            action=AuditEvent.Action.REPORT_GENERATED,
+            actor=run.requested_by,
+            report_id=run.pk,
+            kind=run.kind,
+            rows=run.row_count,
+            trigger=run.trigger,
+            version=run.version,
+            replaces=run.supersedes_id,
+            reason=run.rebuild_reason,
+        )
+    return True
 
 
 @transaction.atomic
@@ -257,23 +406,36 @@ def report_notify(*, run: ReportRun) -> int:
             return 0
         recipients = list(report_recipients(run))
         link = reverse("lms:report_detail", args=[run.pk])
-        message = _("The report “%(report)s” is ready.") % {"report": str(run)}
+        message = _notice_message(run)
         Notice.objects.bulk_create(Notice(user=u, message=message, link=link) for u in recipients)
         run.status = ReportRun.Status.DELIVERED
         _history(run, ReportRun.Status.DELIVERED, f"{len(recipients)} recipients")
         run.save(update_fields=["history"])
     url = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + link
+    body = message
+    if run.rebuild_note:
+        body += "\n" + _("Note: %(note)s") % {"note": run.rebuild_note}
     for user in recipients:
         if user.email:
             send_mail(
                 subject=f"[しんか] {message}",
                 message=_("%(message)s\n\nOpen it here (sign-in required):\n%(url)s\n")
-                % {"message": message, "url": url},
+                % {"message": body, "url": url},
                 from_email=None,
                 recipient_list=[user.email],
                 fail_silently=True,
             )
     return len(recipients)
+
+
+def _notice_message(run: ReportRun) -> str:
+    """What the notice and the mail say: a new version says that it replaces the earlier one."""
+    if not run.supersedes_id:
+        return _("The report “%(report)s” is ready.") % {"report": str(run)}
+    return _(
+        "Version %(version)s of the report “%(report)s” is ready. It replaces the earlier "
+        "version (reason: %(reason)s)."
+    ) % {"report": str(run), "version": run.version, "reason": run.get_rebuild_reason_display()}
 
 
 def report_sweep(*, now: datetime.datetime | None = None) -> int:

@@ -1,8 +1,10 @@
 import datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from courses.fiscal import fiscal_year_bounds, fiscal_year_of
+from courses.fiscal import fiscal_year_bounds, fiscal_year_of, same_day_a_year_later
 
 
 @pytest.mark.parametrize(
@@ -20,3 +22,24 @@ def test_fiscal_year_runs_april_to_march(day, fiscal_year):
 
 def test_fiscal_year_bounds():
     assert fiscal_year_bounds(2026) == (datetime.date(2026, 4, 1), datetime.date(2027, 3, 31))
+
+
+@pytest.mark.parametrize(
+    ("day", "a_year_later"),
+    [
+        (datetime.date(2026, 9, 30), datetime.date(2027, 9, 30)),
+        (datetime.date(2027, 3, 31), datetime.date(2028, 3, 31)),
+        (datetime.date(2024, 2, 29), datetime.date(2025, 2, 28)),
+        (datetime.date(2027, 2, 28), datetime.date(2028, 2, 28)),
+    ],
+)
+def test_the_same_day_a_year_later_turns_29_february_into_28_february(day, a_year_later):
+    assert same_day_a_year_later(day) == a_year_later
+
+
+@given(st.dates(min_value=datetime.date(2000, 1, 1), max_value=datetime.date(2199, 12, 31)))
+def test_a_day_a_year_later_falls_in_the_next_fiscal_year_in_the_same_month(day):
+    later = same_day_a_year_later(day)
+
+    assert fiscal_year_of(later) == fiscal_year_of(day) + 1
+    assert (later.month, later.day) == (day.month, min(day.day, 28 if day.month == 2 else 31))

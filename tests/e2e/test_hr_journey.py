@@ -116,3 +116,64 @@ def test_hr_imports_a_roster_after_fixing_the_error_the_page_explains(journey):
     walk.check_admin("roster-imported")
     newcomer = get_user_model().objects.get(staff_number="1201")
     assert newcomer.memberships.get().department.name == "住民係"
+
+
+def test_hr_makes_a_report_again_asks_for_last_years_and_closes_that_year(journey):
+    from courses.fiscal import current_fiscal_year
+    from lms.models import FiscalYearClose, TrackAssignment
+
+    this_year = current_fiscal_year()
+    last_year = this_year - 1
+    secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+    give_authenticator("3001", secret)
+    walk = journey("hr-versions")
+    page = walk.page
+    walk.sign_in("3001", "demo-hr-3001", totp_secret=secret)
+
+    # Today's report exists (the demo made it): the page says as of when and when made.
+    page.get_by_role("navigation", name="メインメニュー").get_by_role(
+        "link", name="受講状況"
+    ).click()
+    expect(page.locator(".lead")).to_contain_text("時点の集計（")
+    page.get_by_role("button", name="本日分のレポートを作成する").click()
+    expect(page.get_by_role("status")).to_contain_text("作成済みです")
+
+    rebuild = page.get_by_role("form", name="このレポートを作り直す")
+    rebuild.get_by_label("作り直しの理由").select_option(label="データを修正した")
+    rebuild.get_by_label("メモ（任意）").fill("名簿の反映漏れを修正")
+    rebuild.get_by_role("button", name="レポートを作り直す").click()
+    expect(page.get_by_role("status")).to_contain_text("新しい版の作成を依頼しました")
+    expect(page.locator(".lead")).to_contain_text("第2版（作り直しの理由：データを修正した）")
+    walk.check("report-made-again")
+
+    # Last fiscal year's year-end report, asked for from the dashboard.
+    dated = page.get_by_role("form", name="日付を指定してレポートを作成する")
+    dated.get_by_label(re.compile("^年度")).fill(str(last_year))
+    dated.get_by_role("button", name="指定した日付のレポートを作成する").click()
+    expect(page.get_by_role("status")).to_contain_text("レポートの作成を依頼しました。")
+    year_ends = page.get_by_role("table", name="年度末の報告")
+    expect(year_ends.get_by_role("row").nth(1)).to_contain_text(f"{last_year}年度")
+    walk.check("year-end-report")
+
+    page.get_by_role("link", name="年度末の締めと割り当ての繰り越し").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"年度末の締め（{last_year}年度）")
+    walk.check("year-end")
+    page.get_by_role("link", name="年度を締める…").click()
+    walk.check("year-end-confirm")
+    page.get_by_role("button", name=f"{last_year}年度を締める").click()
+    expect(page.get_by_role("status")).to_contain_text(f"{last_year}年度を締めました。")
+    walk.check("year-closed")
+    assert FiscalYearClose.objects.get().fiscal_year == last_year
+
+    # This year's assignments, into next year: preview, then apply.
+    page.get_by_role("navigation", name="年度").get_by_role("link", name=f"{this_year}年度").click()
+    page.get_by_role("link", name="繰り越しの内容を確認する").click()
+    preview = page.get_by_role("table", name="繰り越しの内容")
+    expect(preview).to_contain_text("繰り越します")
+    walk.check("rollover-preview")
+    page.get_by_role("button", name=re.compile("件を繰り越す")).click()
+    expect(page.get_by_role("status")).to_contain_text(f"{this_year + 1}年度へ繰り越しました")
+    walk.check("rolled-over")
+    assert TrackAssignment.objects.filter(fiscal_year=this_year + 1).count() == (
+        TrackAssignment.objects.filter(fiscal_year=this_year).count()
+    )

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from courses.fiscal import fiscal_year_bounds, local_today
 from lms.models import Organization, ReportRun
-from lms.reporting.runs import report_build, report_request
+from lms.reporting.runs import ReportFrozen, report_build, report_request
 
 
 class Command(BaseCommand):
@@ -27,13 +27,16 @@ class Command(BaseCommand):
             raise CommandError(_("No organisation found."))
         for org in organizations:
             # Built here, in this process: the job is not also published to a worker.
-            run = report_request(
-                organization=org,
-                kind=kind,
-                as_of=as_of,
-                trigger=ReportRun.Trigger.COMMAND,
-                publish=False,
-            ).run
+            try:
+                run = report_request(
+                    organization=org,
+                    kind=kind,
+                    as_of=as_of,
+                    trigger=ReportRun.Trigger.COMMAND,
+                    publish=False,
+                ).run
+            except ReportFrozen as frozen:
+                raise CommandError(frozen.message) from frozen
             report_build(run_id=run.pk, progress=self._progress)
             run.refresh_from_db()
             sys.stdout.write("\n")

@@ -419,3 +419,328 @@ def test_the_criteria_page_shows_the_defaults_and_saves_only_when_sent(client, r
     response = client.post(reverse("lms:leader_criteria"), data)
     assert response.status_code == HTTPStatus.FOUND, response.content.decode()[:2000]
     assert LeaderCriteria.objects.get(organization=organization).weight_endorsement == 8
+
+
+# Versions, dates and years on the dashboards.
+
+
+def test_the_dashboards_say_as_of_when_and_when_their_figures_were_made(
+    client, roles, organization, departments
+):
+    built(organization, "hr_completion")
+    built(organization, "dx_candidates")
+
+    client.force_login(roles["hr"])
+    hr = client.get(reverse("lms:hr_dashboard")).content.decode()
+    department = client.get(reverse("lms:department_dashboard", args=[departments["mado"].id]))
+    client.force_login(roles["it_policy"])
+    it = client.get(reverse("lms:it_dashboard")).content.decode()
+
+    made = "2026年11月28日時点の集計（11月28日 09:00 作成）"  # Japan time, not UTC
+    assert f"2026年度・{made}" in hr and made in it
+    assert "所属ごとの画面は現在のデータから計算しているため" in hr
+    assert "この画面は現在のデータから計算しています" in department.content.decode()
+
+
+def test_a_year_end_report_made_in_april_says_the_year_it_was_made(client, roles, organization):
+    run = report_request(
+        organization=organization,
+        kind="hr_completion",
+        as_of=datetime.date(2026, 3, 31),
+        trigger="command",
+    ).run
+    report_build(run_id=run.pk)
+    made = datetime.datetime(2026, 4, 2, 0, 30, tzinfo=datetime.UTC)  # 09:30 in Tokyo
+    ReportRun.objects.filter(pk=run.pk).update(finished_at=made)
+    client.force_login(roles["hr"])
+
+    html = client.get(reverse("lms:report_rebuild", args=[run.pk])).content.decode()
+
+    assert "2026年3月31日時点の集計（4月2日 09:30 作成）" in html
+    ReportRun.objects.filter(pk=run.pk).update(finished_at=made.replace(year=2027))
+    html = client.get(reverse("lms:report_rebuild", args=[run.pk])).content.decode()
+    assert "2026年3月31日時点の集計（2027年4月2日 09:30 作成）" in html
+
+
+def _post_rebuild(client, run, capture, **data):
+    """Ask for a new version of ``run`` as the page does (the job runs after commit, in
+    this process), then open the dashboard it leads to."""
+    with capture(execute=True):
+        sent = client.post(
+            reverse("lms:report_rebuild", args=[run.pk]),
+            {"reason": "data_corrected", "note": "", **data},
+        )
+    assert sent.status_code == HTTPStatus.FOUND
+    return client.get(sent.url)
+
+
+def test_hr_makes_todays_report_again_and_the_dashboard_reads_the_new_version(
+    client, roles, organization, make_course, eager_jobs, django_capture_on_commit_callbacks
+):
+    from courses.services import module_complete
+
+    first = built(organization, "hr_completion")
+    client.force_login(roles["hr"])
+    assert "作成済み" in client.post(
+        reverse("lms:report_request"), {"kind": "hr_completion"}, follow=True
+    ).content.decode("utf-8")
+    _, _, modules = make_course(modules=1)
+    module_complete(user=roles["staff"], module=modules[0])  # the live data moved on
+
+    response = _post_rebuild(
+        client, first, django_capture_on_commit_callbacks, note="受講記録を修正"
+    )
+
+    html = response.content.decode()
+    assert "レポートの新しい版の作成を依頼しました" in html
+    second = ReportRun.objects.get(version=2)
+    first.refresh_from_db()
+    assert response.context["run"] == second and first.superseded_at is not None
+    assert "・第2版（作り直しの理由：データを修正した）" in html
+    assert "新しい版に置き換え済み" in html and "データを修正した：受講記録を修正" in html
+
+
+def test_a_rebuild_sent_twice_makes_one_new_version(
+    client, roles, organization, eager_jobs, django_capture_on_commit_callbacks
+):
+    first = built(organization, "hr_completion")
+    client.force_login(roles["hr"])
+
+    _post_rebuild(client, first, django_capture_on_commit_callbacks)
+    # A double click, or a second tab still showing version 1 (built meanwhile: no worker).
+    again = _post_rebuild(client, first, django_capture_on_commit_callbacks)
+
+    assert ReportRun.objects.count() == 2
+    assert "このレポートはすでに作り直されています（第2版）" in again.content.decode()
+
+
+def test_a_rebuild_needs_a_reason_and_says_so_in_japanese(client, roles, organization):
+    run = built(organization, "hr_completion")
+    client.force_login(roles["hr"])
+
+    response = client.post(
+        reverse("lms:report_rebuild", args=[run.pk]), {"reason": "because", "note": "x" * 201}
+    )
+
+    html = response.content.decode()
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "レポートは作り直していません" in html and "正しく選択してください" in html
+    assert "200 文字以下" in html
+    assert ReportRun.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("kind", "allowed"),
+    [("hr_completion", {"hr"}), ("dx_candidates", {"it_policy"})],
+)
+@pytest.mark.parametrize("who", ["staff", "jumin_head", "hr", "it_policy", "dx_leader"])
+def test_only_the_reports_own_role_may_make_it_again(
+    client, roles, organization, kind, allowed, who
+):
+    run = built(organization, kind)
+    client.force_login(roles[who])
+
+    page = client.get(reverse("lms:report_rebuild", args=[run.pk]))
+    sent = client.post(reverse("lms:report_rebuild", args=[run.pk]), {"reason": "other"})
+
+    expected = HTTPStatus.OK if who in allowed else HTTPStatus.NOT_FOUND
+    assert page.status_code == expected
+    assert sent.status_code == (HTTPStatus.FOUND if who in allowed else HTTPStatus.NOT_FOUND)
+    assert ReportRun.objects.count() == (2 if who in allowed else 1)
+
+
+def _hr_elsewhere():
+    """HR of another town (its own departments), with two-factor authentication set up."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+    from django.contrib.auth.models import Group
+
+    from lms.factories import DepartmentFactory, MembershipFactory, UserFactory
+
+    person = UserFactory()
+    MembershipFactory(user=person, department=DepartmentFactory(code="JINJI"))
+    person.groups.add(Group.objects.get_or_create(name=Role.HR)[0])
+    TOTP.activate(person, generate_totp_secret())
+    return person
+
+
+def test_hr_of_another_town_cannot_make_a_report_again(client, organization, roles):
+    run = built(organization, "hr_completion")
+    client.force_login(_hr_elsewhere())
+
+    page = client.get(reverse("lms:report_rebuild", args=[run.pk]))
+    sent = client.post(reverse("lms:report_rebuild", args=[run.pk]), {"reason": "other"})
+
+    assert (page.status_code, sent.status_code) == (HTTPStatus.NOT_FOUND, HTTPStatus.NOT_FOUND)
+    assert ReportRun.objects.count() == 1
+
+
+def test_it_policy_is_told_the_criteria_changed_after_the_report(client, roles, organization):
+    run = built(organization, "dx_candidates")
+    client.force_login(roles["it_policy"])
+    before = client.get(reverse("lms:it_dashboard"))
+    criteria = leader_criteria_for(organization)
+    criteria.weight_endorsement = 8
+    criteria.save()
+
+    after = client.get(reverse("lms:it_dashboard"))
+
+    assert "選定基準が変更されています" not in before.content.decode()
+    assert "このレポートの作成後に選定基準が変更されています" in after.content.decode()
+    assert after.context["rebuild_form"]["reason"].value() == "criteria_changed"
+    assert client.get(reverse("lms:report_rebuild", args=[run.pk])).context["form"][
+        "reason"
+    ].value() == ("criteria_changed")
+
+
+@pytest.mark.parametrize(
+    ("fiscal_year", "as_of", "made_as_of"),
+    [
+        ("2025", "2026-03-31", datetime.date(2026, 3, 31)),
+        ("2025", "", datetime.date(2026, 3, 31)),  # empty: the end of that year
+        ("2026", "", datetime.date(2026, 11, 28)),  # empty, this year: today
+        ("2019", "2019-06-01", datetime.date(2019, 6, 1)),
+    ],
+)
+def test_hr_asks_for_a_report_of_any_date_of_any_past_year(
+    client, roles, fiscal_year, as_of, made_as_of
+):
+    client.force_login(roles["hr"])
+
+    response = client.post(
+        reverse("lms:report_request"),
+        {"kind": "hr_completion", "fiscal_year": fiscal_year, "as_of": as_of},
+    )
+
+    assert response.status_code == HTTPStatus.FOUND
+    run = ReportRun.objects.get()
+    assert (run.as_of, run.fiscal_year) == (made_as_of, int(fiscal_year))
+
+
+@pytest.mark.parametrize(
+    ("fiscal_year", "as_of", "message"),
+    [
+        ("2025", "2026-04-01", "2025年度の日付（2025年4月1日〜2026年3月31日）"),
+        ("2026", "2026-11-29", "未来の日付は指定できません"),
+        ("2027", "", "まだ始まっていない年度は指定できません"),
+        ("令和7", "", "2025 のように西暦の数字で"),
+        ("1999", "1999-06-01", "2000 以上"),
+        ("2025", "2026-02-30", "2026-03-31 のように入力"),
+        ("", "2026-03-31", "必須"),
+    ],
+)
+def test_a_date_outside_its_year_or_in_the_future_is_refused_on_the_form(
+    client, roles, fiscal_year, as_of, message
+):
+    client.force_login(roles["it_policy"])
+
+    response = client.post(
+        reverse("lms:report_request"),
+        {"kind": "dx_candidates", "fiscal_year": fiscal_year, "as_of": as_of},
+    )
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    html = response.content.decode()
+    assert "レポートの作成はまだ依頼していません" in html and message in html
+    assert not ReportRun.objects.exists()
+
+
+def test_asking_for_an_existing_past_report_says_so_and_builds_nothing(client, roles, organization):
+    report_request(
+        organization=organization,
+        kind="hr_completion",
+        as_of=datetime.date(2026, 3, 31),
+        trigger="command",
+    )
+    ReportRun.objects.update(status=ReportRun.Status.DELIVERED)
+    client.force_login(roles["hr"])
+
+    response = client.post(
+        reverse("lms:report_request"),
+        {"kind": "hr_completion", "fiscal_year": "2025", "as_of": "2026-03-31"},
+        follow=True,
+    )
+
+    assert "2026年3月31日時点のレポートは作成済みです" in response.content.decode()
+    assert ReportRun.objects.count() == 1
+
+
+def _year_end(organization, year: int, kind="hr_completion"):
+    run = report_request(
+        organization=organization,
+        kind=kind,
+        as_of=datetime.date(year + 1, 3, 31),
+        trigger="command",
+    ).run
+    return report_build(run_id=run.pk)
+
+
+def test_the_year_end_report_of_each_year_is_listed_apart_and_kept(client, roles, organization):
+    from lms.audit import Actor
+    from lms.reporting.runs import report_rebuild
+
+    old = _year_end(organization, 2024)
+    replaced = _year_end(organization, 2025)
+    current = report_build(
+        run_id=report_rebuild(
+            run_id=replaced.pk, reason="other", actor=Actor(), publish=False
+        ).run.pk
+    )
+    for day in range(1, 13):  # a dozen nightly reports since
+        report_build(
+            run_id=report_request(
+                organization=organization,
+                kind="hr_completion",
+                as_of=datetime.date(2026, 11, day),
+                trigger="schedule",
+            ).run.pk
+        )
+    client.force_login(roles["hr"])
+
+    response = client.get(reverse("lms:hr_dashboard"))
+
+    assert [r.pk for r in response.context["year_end_reports"]] == [current.pk, old.pk]
+    assert response.context["history"].paginator.count == 15
+    assert old.pk not in [r.pk for r in response.context["history"]]  # off the first page
+    assert old.pk in [
+        r.pk for r in client.get(reverse("lms:hr_dashboard") + "?history_page=2").context["history"]
+    ]
+    assert "年度末の報告" in response.content.decode()
+
+
+def test_report_lists_run_a_fixed_number_of_queries_however_long_the_history(
+    client, roles, organization
+):
+    from lms.audit import Actor
+    from lms.models import FiscalYearClose
+    from lms.reporting.runs import report_rebuild
+
+    urls = {
+        "hr": [reverse("lms:hr_dashboard"), reverse("lms:hr_dashboard") + "?history_page=2"],
+        "it_policy": [reverse("lms:it_dashboard"), reverse("lms:it_dashboard") + "?history_page=2"],
+    }
+
+    def counts():
+        for kind in ("hr_completion", "dx_candidates"):
+            built(organization, kind)
+        found = {}
+        for who, pages in urls.items():
+            client.force_login(roles[who])
+            found[who] = [_queries(client, url) for url in pages]
+        return found
+
+    small = counts()
+    for year in range(2015, 2026):
+        for kind in ("hr_completion", "dx_candidates"):
+            year_end = _year_end(organization, year, kind)
+            if year % 2:
+                report_build(
+                    run_id=report_rebuild(
+                        run_id=year_end.pk, reason="other", actor=Actor(), publish=False
+                    ).run.pk
+                )
+            elif kind == "hr_completion":
+                FiscalYearClose.objects.create(
+                    organization=organization, fiscal_year=year, report=year_end
+                )
+
+    assert counts() == small

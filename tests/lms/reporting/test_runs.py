@@ -412,3 +412,267 @@ def test_a_requeued_build_waits_for_the_sweeper_or_for_its_own_job(
     assert report_requeue(run_id=run.pk, note="retry 1", claim="job-1")  # its job goes on
     run.refresh_from_db()
     assert (run.status, run.dispatch) == (ReportRun.Status.QUEUED, ReportRun.Dispatch.PUBLISHED)
+
+
+# Versions: a rebuild for the same date supersedes the earlier version when published.
+
+
+def _delivered(organization, django_capture_on_commit_callbacks, *, kind="hr_completion"):
+    with django_capture_on_commit_callbacks(execute=False):
+        run = report_request(organization=organization, kind=kind, as_of=AS_OF, trigger="command")
+    return report_build(run_id=run.run.pk)
+
+
+def _rebuild(run, who=None, *, reason="data_corrected", note=""):
+    from lms.audit import Actor
+    from lms.reporting.runs import report_rebuild
+
+    return report_rebuild(
+        run_id=run.pk, reason=reason, note=note, actor=Actor(user=who), publish=False
+    )
+
+
+@pytest.mark.usefixtures("town")
+def test_a_rebuild_is_a_new_version_that_supersedes_the_old_only_once_published(
+    organization, hr_people, django_capture_on_commit_callbacks
+):
+    from lms.models import AuditEvent
+
+    first = _delivered(organization, django_capture_on_commit_callbacks)
+
+    asked = _rebuild(first, hr_people[0], note="名簿の誤りを修正")
+    first.refresh_from_db()
+    assert asked.created and asked.run.version == 2 and asked.run.supersedes == first
+    assert first.is_current  # until the new version is ready, the old one is read
+    second = report_build(run_id=asked.run.pk)
+
+    first.refresh_from_db()
+    assert second.status == ReportRun.Status.DELIVERED and second.is_current
+    assert first.superseded_at is not None and not first.is_current
+    assert first.xlsx_file and first.status == ReportRun.Status.DELIVERED  # both kept
+    assert (second.requested_by, second.rebuild_reason, second.rebuild_note) == (
+        hr_people[0],
+        "data_corrected",
+        "名簿の誤りを修正",
+    )
+    asked_event = AuditEvent.objects.get(action=AuditEvent.Action.REPORT_REBUILD_REQUESTED)
+    assert asked_event.actor == hr_people[0]
+    assert (asked_event.detail["replaces"], asked_event.detail["reason"]) == (
+        first.pk,
+        "data_corrected",
+    )
+    built = AuditEvent.objects.filter(action=AuditEvent.Action.REPORT_GENERATED).latest("pk")
+    assert (built.detail["version"], built.detail["replaces"]) == (2, first.pk)
+
+
+@pytest.mark.usefixtures("town")
+def test_asking_for_a_report_again_gives_its_latest_version_and_builds_nothing(
+    organization, django_capture_on_commit_callbacks
+):
+    first = _delivered(organization, django_capture_on_commit_callbacks)
+    second = report_build(run_id=_rebuild(first).run.pk)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        again = report_request(
+            organization=organization, kind="hr_completion", as_of=AS_OF, trigger="schedule"
+        )
+
+    assert (again.run.pk, again.created, callbacks) == (second.pk, False, [])
+    assert ReportRun.objects.count() == 2
+
+
+@pytest.mark.usefixtures("town")
+def test_a_rebuild_asked_twice_makes_one_new_version(
+    organization, hr_people, django_capture_on_commit_callbacks
+):
+    from lms.models import AuditEvent
+
+    first = _delivered(organization, django_capture_on_commit_callbacks)
+
+    one = _rebuild(first, hr_people[0])
+    while_building = _rebuild(first, hr_people[0])  # a double click
+    report_build(run_id=one.run.pk)
+    after_it_is_ready = _rebuild(first, hr_people[0])  # a second tab, still showing version 1
+
+    assert one.created and not while_building.created and not after_it_is_ready.created
+    assert while_building.run.pk == after_it_is_ready.run.pk == one.run.pk
+    assert list(ReportRun.objects.order_by("version").values_list("version", flat=True)) == [1, 2]
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.REPORT_REBUILD_REQUESTED).count() == 1
+
+
+@pytest.mark.usefixtures("town")
+def test_a_failed_rebuild_is_asked_again_on_the_same_version(
+    organization, hr_people, django_capture_on_commit_callbacks
+):
+    first = _delivered(organization, django_capture_on_commit_callbacks)
+    failed = _rebuild(first, reason="other").run
+    ReportRun.objects.filter(pk=failed.pk).update(status=ReportRun.Status.FAILED, failure="error")
+
+    again = _rebuild(first, hr_people[0], reason="data_corrected", note="再実行")
+
+    failed.refresh_from_db()
+    assert again.created and again.run.pk == failed.pk
+    assert (failed.status, failed.rebuild_reason, failed.rebuild_note, failed.failure) == (
+        ReportRun.Status.QUEUED,
+        "data_corrected",
+        "再実行",
+        "",
+    )
+    assert ReportRun.objects.count() == 2
+
+
+@pytest.mark.usefixtures("town")
+def test_the_notice_and_mail_of_a_new_version_say_it_replaces_the_earlier_one(
+    organization, hr_people, django_capture_on_commit_callbacks
+):
+    first = _delivered(organization, django_capture_on_commit_callbacks)
+    mail.outbox.clear()
+
+    second = report_build(run_id=_rebuild(first, note="異動の反映漏れを修正").run.pk)
+
+    notice = Notice.objects.get(link__endswith=f"/reports/{second.pk}/")
+    assert "第2版ができました。以前の版に代わるものです（理由：データを修正した）" in notice.message
+    (message,) = mail.outbox
+    assert "以前の版に代わるもの" in message.subject
+    assert "メモ：異動の反映漏れを修正" in message.body and f"/reports/{second.pk}/" in message.body
+
+
+@pytest.mark.usefixtures("town")
+def test_a_new_candidate_version_is_compared_with_the_version_it_replaces(
+    organization, django_capture_on_commit_callbacks
+):
+    first = _delivered(organization, django_capture_on_commit_callbacks, kind="dx_candidates")
+
+    second = report_build(run_id=_rebuild(first, reason="criteria_changed").run.pk)
+
+    assert second.summary["changes"]["previous_id"] == first.pk
+
+
+def _scope(organization, **fields):
+    return {
+        "organization": organization,
+        "kind": "hr_completion",
+        "fiscal_year": 2026,
+        "as_of": AS_OF,
+        "trigger": "command",
+        **fields,
+    }
+
+
+def test_the_database_keeps_one_build_per_version_and_one_current_version(organization):
+    """The constraints, on SQLite and on PostgreSQL alike."""
+    from django.db import IntegrityError, transaction
+    from django.utils import timezone
+
+    delivered = ReportRun.Status.DELIVERED
+    first = ReportRun.objects.create(**_scope(organization, status=delivered))
+    attempts = {
+        "the same version twice": _scope(organization, status=ReportRun.Status.QUEUED),
+        "a second current version": _scope(organization, version=2, status=delivered),
+    }
+    for fields in attempts.values():
+        with pytest.raises(IntegrityError), transaction.atomic():
+            ReportRun.objects.create(**fields)
+    building = ReportRun.objects.create(**_scope(organization, version=2, supersedes=first))
+    with pytest.raises(IntegrityError), transaction.atomic():  # two builds of one report
+        ReportRun.objects.create(**_scope(organization, version=3, status=ReportRun.Status.FAILED))
+    with pytest.raises(IntegrityError), transaction.atomic():  # a version replaced twice
+        ReportRun.objects.create(
+            **_scope(
+                organization,
+                version=3,
+                supersedes=first,
+                status=delivered,
+                superseded_at=timezone.now(),
+            )
+        )
+    ReportRun.objects.filter(pk=first.pk).update(superseded_at=timezone.now())
+    ReportRun.objects.filter(pk=building.pk).update(status=delivered)
+
+    assert ReportRun.objects.filter(superseded_at__isnull=True, status=delivered).get() == building
+
+
+# The fiscal-year close freezes the year-end report.
+
+YEAR_END = datetime.date(2026, 3, 31)
+
+
+def _closed_year_end(organization, django_capture_on_commit_callbacks):
+    """Fiscal year 2025's year-end report, delivered, and the year closed on it."""
+    from lms.models import FiscalYearClose
+
+    with django_capture_on_commit_callbacks(execute=False):
+        run = report_request(
+            organization=organization, kind="hr_completion", as_of=YEAR_END, trigger="command"
+        ).run
+    run = report_build(run_id=run.pk)
+    FiscalYearClose.objects.create(organization=organization, fiscal_year=2025, report=run)
+    return run
+
+
+@pytest.mark.usefixtures("town")
+def test_the_year_end_report_of_a_closed_year_is_never_rebuilt(
+    organization, django_capture_on_commit_callbacks
+):
+    from lms.reporting.runs import ReportFrozen
+
+    final = _closed_year_end(organization, django_capture_on_commit_callbacks)
+
+    with pytest.raises(ReportFrozen) as refused:
+        _rebuild(final)
+
+    assert "2025年度は締められています" in refused.value.message
+    assert ReportRun.objects.get() == final and final.is_current
+
+
+@pytest.mark.usefixtures("town")
+def test_a_rebuild_on_its_way_when_the_year_is_closed_is_not_published(
+    organization, django_capture_on_commit_callbacks
+):
+    from lms.models import FiscalYearClose
+
+    with django_capture_on_commit_callbacks(execute=False):
+        run = report_request(
+            organization=organization, kind="hr_completion", as_of=YEAR_END, trigger="command"
+        ).run
+    final = report_build(run_id=run.pk)
+    late = _rebuild(final).run
+    FiscalYearClose.objects.create(organization=organization, fiscal_year=2025, report=final)
+
+    report_build(run_id=late.pk)
+
+    late.refresh_from_db()
+    final.refresh_from_db()
+    assert (late.status, late.failure, late.xlsx_file.name) == (
+        ReportRun.Status.FAILED,
+        ReportRun.Failure.FROZEN,
+        "",
+    )
+    assert final.is_current
+
+
+@pytest.mark.usefixtures("town")
+def test_a_failed_rebuild_of_a_closed_years_report_cannot_be_asked_again(
+    organization, django_capture_on_commit_callbacks
+):
+    from lms.models import FiscalYearClose
+    from lms.reporting.runs import ReportFrozen
+
+    with django_capture_on_commit_callbacks(execute=False):
+        run = report_request(
+            organization=organization, kind="hr_completion", as_of=YEAR_END, trigger="command"
+        ).run
+    final = report_build(run_id=run.pk)
+    failed = _rebuild(final).run
+    ReportRun.objects.filter(pk=failed.pk).update(status=ReportRun.Status.FAILED)
+    FiscalYearClose.objects.create(organization=organization, fiscal_year=2025, report=final)
+
+    with pytest.raises(ReportFrozen):
+        report_request(
+            organization=organization, kind="hr_completion", as_of=YEAR_END, trigger="dashboard"
+        )
+    with pytest.raises(ReportFrozen):
+        _rebuild(final)
+
+    failed.refresh_from_db()
+    assert failed.status == ReportRun.Status.FAILED
