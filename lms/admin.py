@@ -2,10 +2,13 @@ import allauth.mfa.admin  # registers allauth's admin first, so it can be replac
 from allauth.mfa.models import Authenticator
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from wagtail.log_actions import LogContext
 
 from lms.audit import Actor
 from lms.models import AuditEvent, Membership, Organization, ReportRun, User
@@ -195,3 +198,20 @@ class AuditedAuthenticatorAdmin(allauth.mfa.admin.AuthenticatorAdmin):
 
 admin.site.unregister(Authenticator)
 admin.site.register(Authenticator, AuditedAuthenticatorAdmin)
+
+
+class AuditedGroupAdmin(DjangoGroupAdmin):
+    """Deleting a group takes a role from its members: ``lms.signals`` records one
+    ROLES_CHANGED per member, attributed to the admin user through the log context."""
+
+    def delete_model(self, request, obj):
+        with LogContext(user=request.user):
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with LogContext(user=request.user):
+            super().delete_queryset(request, queryset)
+
+
+admin.site.unregister(Group)
+admin.site.register(Group, AuditedGroupAdmin)
