@@ -1,4 +1,4 @@
-"""Hostile review: the audit log viewset's reach."""
+"""The audit log's reach: HR reads only their own towns' downloads."""
 
 from http import HTTPStatus
 

@@ -1,4 +1,5 @@
-"""Hostile review: the bulk "assign role" action and the audit log's listing export."""
+"""The bulk "assign role" action audits each person; HR's export of the audit log holds
+only what HR may read."""
 
 from http import HTTPStatus
 
@@ -37,9 +38,5 @@ def test_hr_cannot_export_events_beyond_the_downloads(client, make_staff):
     client.force_login(make_staff("jinji", roles=[Role.HR]))
     AuditEvent.objects.create(action=AuditEvent.Action.LOGIN_SUCCEEDED, detail={"x": "secret"})
     response = client.get(reverse("audit_log:index") + "?export=csv")
-    body = (
-        b"".join(response.streaming_content)
-        if response.streaming
-        else response.content
-    )
-    assert "login_succeeded".encode() not in body and "secret".encode() not in body
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    assert b"login_succeeded" not in body and b"secret" not in body
