@@ -44,8 +44,17 @@ class ModuleProgress:
 
 @dataclass
 class CourseProgress:
+    """A learner's modules in a course (the progress bar counts them).
+
+    ``status_completed`` is the course's status by the one rule (``lms.assignments``: a
+    CourseCompletion stored for the cycle), set by selectors that read it (マイページ);
+    ``completed`` follows it when set, so a module added after completion does not take
+    "Completed" away. Unset, ``completed`` falls back to every live module done.
+    """
+
     page: CoursePage
     modules: list[ModuleProgress] = field(default_factory=list)
+    status_completed: bool | None = None
 
     @property
     def total(self) -> int:
@@ -61,6 +70,8 @@ class CourseProgress:
 
     @property
     def completed(self) -> bool:
+        if self.status_completed is not None:
+            return self.status_completed
         return self.total > 0 and self.done == self.total
 
     @property
@@ -93,6 +104,9 @@ class TrackProgress:
 
     @property
     def completed(self) -> bool:
+        """Every course completed, when their status is known (``CourseProgress``)."""
+        if self.courses and all(c.status_completed is not None for c in self.courses):
+            return all(course.completed for course in self.courses)
         return self.total > 0 and self.done == self.total
 
     @property

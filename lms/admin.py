@@ -2,13 +2,18 @@ import allauth.mfa.admin  # registers allauth's admin first, so it can be replac
 from allauth.mfa.models import Authenticator
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
+from django.db import IntegrityError, transaction
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from wagtail.log_actions import LogContext
 
 from lms.audit import Actor
 from lms.models import AuditEvent, Membership, Organization, ReportRun, User
+from lms.models.organisation import primary_posts_check_now
 from lms.people.grants import GrantRefused, person_access_set, person_password_reset_send
 
 # Departments, positions, track assignments and the audit log have one admin screen
@@ -84,6 +89,20 @@ class UserAdmin(DjangoUserAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """The posts formset refuses overlapping 本務 first; should the database still
+        refuse the saved state (a post added elsewhere meanwhile), the one-primary-post
+        constraint (deferred to commit, migration 0025) is checked here, inside this
+        view, and the refusal is a message, never a 500. Nothing is saved then."""
+        try:
+            with transaction.atomic():
+                response = super().changeform_view(request, object_id, form_url, extra_context)
+                primary_posts_check_now()
+        except IntegrityError:
+            messages.error(request, str(PRIMARY_POSTS_CLASH))
+            return redirect(request.get_full_path())
+        return response
+
     def get_readonly_fields(self, request, obj=None):
         # Nobody changes their own flags (Wagtail's screens have the same rule).
         own = obj is not None and obj.pk == request.user.pk
@@ -137,6 +156,11 @@ class UserAdmin(DjangoUserAdmin):
             % {"count": sent},
         )
 
+
+PRIMARY_POSTS_CLASH = _(
+    "Nothing was saved: this person would hold two primary posts (本務) on the same "
+    "days. Reload the page and end one of them or make it a concurrent post."
+)
 
 PASSWORDS_ARE_THEIR_OWNERS = _(
     "Nobody sets another person's password. Send them a password reset link instead "
@@ -195,3 +219,20 @@ class AuditedAuthenticatorAdmin(allauth.mfa.admin.AuthenticatorAdmin):
 
 admin.site.unregister(Authenticator)
 admin.site.register(Authenticator, AuditedAuthenticatorAdmin)
+
+
+class AuditedGroupAdmin(DjangoGroupAdmin):
+    """Deleting a group takes a role from its members: ``lms.signals`` records one
+    ROLES_CHANGED per member, attributed to the admin user through the log context."""
+
+    def delete_model(self, request, obj):
+        with LogContext(user=request.user):
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with LogContext(user=request.user):
+            super().delete_queryset(request, queryset)
+
+
+admin.site.unregister(Group)
+admin.site.register(Group, AuditedGroupAdmin)

@@ -4,11 +4,13 @@
 from allauth.account import signals as account_signals
 from allauth.mfa import signals as mfa_signals
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.contrib.auth.signals import user_logged_in, user_login_failed
-from django.db.models.signals import m2m_changed
+from django.db.models.signals import m2m_changed, pre_delete
 from django.dispatch import receiver
+from wagtail.log_actions import get_active_log_context
 
-from lms.audit import audit_record
+from lms.audit import Actor, audit_record
 from lms.models import AuditEvent
 from lms.people.roles import roles_audited_by_a_service
 
@@ -84,10 +86,15 @@ def record_role_change(sender, instance, action, pk_set, model, reverse, **kwarg
     if roles_audited_by_a_service():
         return
     changes = action in ("post_add", "post_remove") and pk_set  # an add of nothing is no change
-    if not reverse and (changes or action == "post_clear"):
-        # user.groups.add(group): the groups added are in pk_set (none for a clear).
-        names = sorted(model.objects.filter(pk__in=pk_set or []).values_list("name", flat=True))
+    if not reverse and changes:
+        # user.groups.add(group): the groups added are in pk_set.
+        names = sorted(model.objects.filter(pk__in=pk_set).values_list("name", flat=True))
         _record_unattributed(instance, action, names)
+    elif not reverse and action == "pre_clear":
+        # user.groups.clear(): no pk_set; the groups taken away, read before they go.
+        names = sorted(instance.groups.values_list("name", flat=True))
+        if names:
+            _record_unattributed(instance, action, names)
     elif reverse and changes:
         # group.user_set.add(user): the users are in pk_set.
         for user in model.objects.filter(pk__in=pk_set):
@@ -96,6 +103,26 @@ def record_role_change(sender, instance, action, pk_set, model, reverse, **kwarg
         # group.user_set.clear(): the members, read before they go.
         for user in instance.user_set.all():
             _record_unattributed(user, action, [instance.name])
+
+
+@receiver(pre_delete, sender=Group)
+def record_group_deleted(sender, instance, **kwargs):
+    """Deleting a group takes its role away from every member, with no m2m signal (the
+    rows go in the delete's cascade): one ROLES_CHANGED per member, read before the
+    delete. The actor is the admin user when the delete comes from the Wagtail admin
+    (its views run in a ``LogContext``) or the Django admin (``lms.admin`` opens one)."""
+    if roles_audited_by_a_service():
+        return
+    user = get_active_log_context().user
+    by = Actor(user=user if user is not None and user.is_authenticated else None)
+    for member in instance.user_set.all():
+        audit_record(
+            by=by,
+            action=AuditEvent.Action.ROLES_CHANGED,
+            subject=member,
+            change="group_deleted",
+            groups=[instance.name],
+        )
 
 
 def _record_unattributed(user, action, names):

@@ -25,7 +25,8 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permission_policies.base import BasePermissionPolicy
 from wagtail.permissions import register_permission_policy
 
-from lms.models import AuditEvent, Department, Position, TrackAssignment
+from courses.fiscal import local_today
+from lms.models import AuditEvent, Department, Membership, Position, TrackAssignment
 from lms.people import roster_views
 from lms.people.permissions import is_hr
 from lms.people.roles import Role, user_has_role
@@ -56,7 +57,8 @@ class AuditLogPermissionPolicy(ModelPermissionPolicy):
     from the admin, by anyone (superusers included).
 
     Site administrators read every event; holders of the "view" permission on audit
-    events (the HR group, since migration 0009) read the downloads of personal data.
+    events (the HR group, since migration 0009) read the downloads of personal data
+    made by or about people of their own towns.
     """
 
     def user_has_permission(self, user, action):
@@ -80,12 +82,14 @@ class AuditLogPermissionPolicy(ModelPermissionPolicy):
             return AuditEvent.objects.none()
         if reads_every_audit_event(user):
             return AuditEvent.objects.all()
-        return AuditEvent.objects.filter(action__in=DOWNLOAD_ACTIONS)
+        return _downloads_in_towns_of(user)
 
     def user_has_permission_for_instance(self, user, action, instance):
-        return self.user_has_permission(user, action) and (
-            reads_every_audit_event(user) or instance.action in DOWNLOAD_ACTIONS
-        )
+        if not self.user_has_permission(user, action):
+            return False
+        if reads_every_audit_event(user):
+            return True
+        return _downloads_in_towns_of(user).filter(pk=instance.pk).exists()
 
     def users_with_any_permission_for_instance(self, actions, instance):
         if instance.action in DOWNLOAD_ACTIONS:
@@ -96,6 +100,19 @@ class AuditLogPermissionPolicy(ModelPermissionPolicy):
         return User.objects.filter(
             Q(is_superuser=True) | Q(groups__name=Role.ADMIN), is_active=True
         ).distinct()
+
+
+def _downloads_in_towns_of(user):
+    """The downloads of personal data whose actor or subject holds or held a post in a town
+    where ``user`` holds a post today: HR reads their own towns' downloads, not another
+    town's. One query (the towns and the people are subqueries), whatever the data."""
+    towns = Membership.objects.active_on(local_today()).filter(user=user)
+    people = Membership.objects.filter(
+        department__organization_id__in=towns.values("department__organization_id")
+    ).values("user_id")
+    return AuditEvent.objects.filter(action__in=DOWNLOAD_ACTIONS).filter(
+        Q(actor_id__in=people) | Q(subject_id__in=people)
+    )
 
 
 # Before any viewset asks for the model's policy (Wagtail then refuses a late one).

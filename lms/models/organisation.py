@@ -2,7 +2,7 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connections, models
 from django.db.models import Q
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -144,6 +144,20 @@ def posts_overlap(a_from, a_to, b_from, b_to) -> bool:
     return (b_to is None or a_from <= b_to) and (a_to is None or b_from <= a_to)
 
 
+PRIMARY_POST_CONSTRAINT = "membership_one_primary_post_a_day"
+
+
+def primary_posts_check_now(using: str = "default") -> None:
+    """Check the one-primary-post constraint now, not at commit (PostgreSQL: it is
+    DEFERRABLE INITIALLY DEFERRED, migration 0025): raises IntegrityError here, inside
+    the caller's ``try``, if the posts saved so far break the rule. No-op elsewhere."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET CONSTRAINTS {PRIMARY_POST_CONSTRAINT} IMMEDIATE")
+
+
 class Membership(models.Model):
     """A dated post: who belonged to which department in which position, when.
 
@@ -153,7 +167,7 @@ class Membership(models.Model):
 
     A person holds at most one primary post (本務) on any day: ``clean()`` refuses
     an overlapping second one, and on PostgreSQL so does the database (an exclusion
-    constraint, migration 0020).
+    constraint, migration 0020, checked at commit since 0025).
     """
 
     # Ids of the person's other posts that are being validated together with this one

@@ -20,8 +20,21 @@ class OnePrimaryPostFormSet(BaseInlineFormSet):
         return form
 
     def _ids_on_the_page(self) -> frozenset:
+        """The ids of the posts whose rows were actually submitted (and are compared in
+        ``clean``), never the person's whole list: a tampered or stale post that leaves
+        existing rows off must still be checked against them."""
         if not hasattr(self, "_page_ids"):
-            self._page_ids = frozenset(post.pk for post in self.get_queryset())
+            existing = {str(post.pk): post.pk for post in self.get_queryset()}
+            if not self.is_bound:
+                self._page_ids = frozenset(existing.values())
+            else:
+                submitted = (
+                    self.data.get(self.add_prefix(i) + "-" + self.model._meta.pk.name)
+                    for i in range(self.initial_form_count())
+                )
+                self._page_ids = frozenset(
+                    existing[str(pk)] for pk in submitted if str(pk) in existing
+                )
         return self._page_ids
 
     def clean(self):

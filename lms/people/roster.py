@@ -449,6 +449,8 @@ def _describe(plan: RosterPlan, organization, users, as_of, deactivate_missing) 
         current.setdefault(membership.user_id, set()).add(
             (membership.department_id, membership.position_id, membership.is_primary)
         )
+    in_the_file = [users[row.staff_number] for row in plan.rows if row.staff_number in users]
+    later_elsewhere = _later_primary_posts_elsewhere(organization, in_the_file, as_of)
     in_file = set()
     for row in plan.rows:
         in_file.add(row.staff_number)
@@ -456,6 +458,23 @@ def _describe(plan: RosterPlan, organization, users, as_of, deactivate_missing) 
         if user is None:
             plan.created.append(row.staff_number)
             continue
+        if user.pk in later_elsewhere and current.get(user.pk, set()) != _wanted_or_none(row):
+            later = later_elsewhere[user.pk]
+            plan.errors.append(
+                RosterError(
+                    row.line,
+                    "所属",
+                    _(
+                        "この職員は %(day)s から別の団体（%(town)s）で本務に就いています。"
+                        "この取込でその記録は変更できません。適用日を見直すか、"
+                        "その団体の管理者に確認してください。"
+                    )
+                    % {
+                        "day": later.valid_from.isoformat(),
+                        "town": later.department.organization.name,
+                    },
+                )
+            )
         fields_changed = (
             user.family_name,
             user.given_name,
@@ -488,6 +507,32 @@ def _describe(plan: RosterPlan, organization, users, as_of, deactivate_missing) 
             for user in users.values()
             if user.is_active and user.pk in current and user.staff_number not in in_file
         )
+
+
+def _later_primary_posts_elsewhere(organization, users, as_of) -> dict:
+    """Primary posts in other organisations that start on or after ``as_of``, by user id
+    (one query): an import here may end another town's 本務 that overlaps, never one that
+    begins later (that town's record, not this import's to change)."""
+    posts = (
+        Membership.objects.filter(
+            user__in=[user.pk for user in users],
+            is_primary=True,
+            valid_from__gte=as_of,
+        )
+        .exclude(department__organization=organization)
+        .select_related("department__organization")
+        .order_by("valid_from")
+    )
+    later = {}
+    for post in posts:
+        later.setdefault(post.user_id, post)
+    return later
+
+
+def _wanted_or_none(row: RosterRow) -> set[tuple] | None:
+    if row.department is None or row.position is None:
+        return None
+    return _wanted(row)
 
 
 def _wanted(row: RosterRow) -> set[tuple]:
@@ -582,7 +627,9 @@ def _set_posts(user, wanted: set[tuple], organization, as_of: datetime.date) -> 
     """Close posts that are no longer wanted (the day before ``as_of``) and open new ones.
 
     One primary post a day (``Membership``): opening a 本務 here also ends one held in
-    another organisation from ``as_of`` on (the person has moved here).
+    another organisation from ``as_of`` on (the person has moved here). Another
+    organisation's posts are otherwise never changed or deleted; one that starts on or
+    after ``as_of`` is refused by the plan (and here, as a last guard).
     """
     active = Membership.objects.held_on_or_after(as_of).filter(user=user)
     opens_primary = any(is_primary for *_, is_primary in wanted)
@@ -592,6 +639,10 @@ def _set_posts(user, wanted: set[tuple], organization, as_of: datetime.date) -> 
         here = membership.department.organization_id == organization.pk
         if not here and not (opens_primary and membership.is_primary):
             continue  # another town's post, and no clash with this one
+        if not here and membership.valid_from >= as_of:
+            # Another town's 本務 from a later day: never this import's to delete or
+            # change. The plan refuses such rows; should one get here, refuse it all.
+            raise ValueError("A roster import cannot change another town's later post.")
         if here and key in wanted:
             have.add(key)
         elif membership.valid_from >= as_of:

@@ -6,9 +6,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from courses.factories import ModulePageFactory
+from courses.models import CourseCompletion, ModuleCompletion
 from courses.services import module_complete
+from lms.assignments import COMPLETED
 from lms.factories import MembershipFactory, TrackAssignmentFactory, UserFactory
 from lms.learner.selectors import mypage_for_user
 
@@ -193,6 +196,40 @@ def test_modules_done_without_a_stored_completion_leave_the_track_overdue(client
     html = client.get(reverse("lms:mypage")).content.decode()
 
     basics = next(t for t in page.assigned if t.page.id == setup["basics"].id)
-    assert basics.completed and basics.overdue  # every module ticked, nothing stored
+    # Every module ticked (the bar is full), nothing stored: not completed by the one rule
+    # (lms.assignments), so overdue, and no "Completed" badge.
+    assert basics.done == basics.total and not basics.completed and basics.overdue
     assert page.overdue_count == 1
     assert "badge--overdue" in html and "track--done" not in html
+
+
+def test_a_course_completed_before_a_module_was_added_shows_completed_on_mypage(
+    make_course, make_staff, organization
+):
+    """The rule: completed when a CourseCompletion is stored for the cycle, never withdrawn
+    when modules are added later. The HR report, ``page.course_status`` and the cards'
+    badges (``CourseProgress.completed`` / ``TrackProgress.completed``) all follow it."""
+    track, course, modules = make_course(modules=2)
+    person = make_staff("mado")
+    TrackAssignmentFactory(
+        organization=organization,
+        track=track,
+        fiscal_year=2026,
+        due_date=datetime.date(2027, 3, 31),
+        applies_to_all=True,
+    )
+    at = timezone.now()
+    for module in modules:
+        ModuleCompletion.objects.create(user=person, module=module, cycle=0, completed_at=at)
+    CourseCompletion.objects.get_or_create(
+        user=person, course=course, cycle=0, defaults={"completed_at": at}
+    )
+    ModulePageFactory(parent=course)  # a module added afterwards
+
+    page = mypage_for_user(user=person, today=datetime.date(2026, 11, 28))
+
+    [item] = [t for t in page.assigned if t.page.id == track.id]
+    [shown] = [c for c in item.courses if c.page.id == course.id]
+    assert page.course_status[course.id] == COMPLETED
+    assert shown.completed, "the course card does not show 'Completed'"
+    assert item.completed, "the track card does not show 'Completed'"
