@@ -37,7 +37,7 @@ def immediate(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("lms", "0024_grants_audit_append_only"),
+        ("lms", "0023_audit_actions_merged"),
     ]
 
     operations = [
