@@ -315,3 +315,16 @@ def test_a_skill_check_waiting_to_be_published_is_not_offered(signed_in, skill_c
     html = signed_in.get(reverse("lms:skills")).content.decode()
 
     assert reverse("lms:skill_check_start", args=[skill_check.id]) not in html
+
+
+def test_a_skill_check_is_never_taken_as_a_module_quiz(signed_in, make_course, skill_check):
+    _, _, (module,) = make_course(modules=1)
+    module.body = [("quiz", {"quiz": skill_check})]  # as if the block's check were bypassed
+    module.save_revision().publish()
+
+    response = signed_in.post(
+        reverse("courses:module_quiz_start", args=[module.id, skill_check.id])
+    )
+
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert not Attempt.objects.exists()
