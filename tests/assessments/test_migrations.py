@@ -1,4 +1,4 @@
-"""The content-review migration: what learners saw before it is live and published after it."""
+"""The content-review migrations: what learners saw before them is live and published after."""
 
 import datetime
 
@@ -7,7 +7,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 BEFORE = [("assessments", "0003_open_attempt_per_context")]
-AFTER = [("assessments", "0004_content_review")]
+AFTER = [("assessments", "0005_content_review_data")]
 NOW = datetime.datetime(2026, 11, 2, 9, 0, tzinfo=datetime.UTC)
 
 
