@@ -115,7 +115,7 @@ class QuestionForm(WagtailAdminModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.for_user is not None and "bank" in self.fields:
-            from ..authoring import banks_for
+            from ..authoring import banks_for  # here: authoring imports the models
 
             self.fields["bank"].queryset = banks_for(self.for_user)
 

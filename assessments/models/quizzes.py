@@ -36,7 +36,7 @@ class QuizForm(WagtailAdminModelForm):
 
     def clean(self):
         cleaned_data = super().clean()
-        from ..authoring import manages_all_banks, may_edit_page
+        from ..authoring import manages_all_banks, may_edit_page  # (it imports the models)
 
         kind = cleaned_data.get("kind", self.instance.kind)
         track = cleaned_data.get("track")
