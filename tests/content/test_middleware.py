@@ -24,7 +24,6 @@ ADMIN_SEARCHES = [
     "wagtailimages_chooser:choose_results",
     "wagtaildocs_chooser:choose_results",
     "admin:lms_user_changelist",
-    "admin:lms_department_changelist",
 ]
 # What broke SQLite: one 10,000-character word ("LIKE or GLOB pattern too complex" past
 # 50,000 bytes, and a RecursionError in Wagtail's search parser at thousands of words), or
