@@ -16,6 +16,18 @@ class Organization(models.Model):
         _("code"), max_length=16, unique=True, help_text=_("e.g. the local government code.")
     )
     name = models.CharField(_("name"), max_length=100)
+    # The town's own Wagtail Site: its host name tells sign-in which town's roster a
+    # staff number belongs to, and its root page is the top of the town's own tracks.
+    # Empty for a single-town instance, where the default site serves the only town.
+    site = models.OneToOneField(
+        "wagtailcore.Site",
+        verbose_name=_("site"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="organization",
+        help_text=_("The town's own site (host name and learning home page)."),
+    )
 
     class Meta:
         verbose_name = _("organisation")
