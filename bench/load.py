@@ -37,13 +37,18 @@ TIMEOUT = 30
 class Recorder:
     samples: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    # Why each error happened ("HTTP 500", "ReadTimeout"), so a failed run says what failed.
+    reasons: dict[str, dict[str, int]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(int))
+    )
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def record(self, name: str, seconds: float, ok: bool) -> None:
+    def record(self, name: str, seconds: float, ok: bool, reason: str = "") -> None:
         with self.lock:
             self.samples[name].append(seconds)
             if not ok:
                 self.errors[name] += 1
+                self.reasons[name][reason] += 1
 
     def summary(self, seconds: float) -> dict:
         result = {}
@@ -56,6 +61,7 @@ class Recorder:
                 "p95_ms": _percentile_ms(ordered, 0.95),
                 "p99_ms": _percentile_ms(ordered, 0.99),
                 "errors": self.errors.get(name, 0),
+                "error_reasons": dict(self.reasons.get(name, {})),
             }
         return result
 
@@ -85,10 +91,17 @@ class VirtualUser:
             response = self.session.request(
                 method, self.base + path, allow_redirects=False, timeout=TIMEOUT, **kwargs
             )
-        except requests.RequestException:
-            self.recorder.record(name, time.perf_counter() - started, ok=False)
+        except requests.RequestException as error:
+            self.recorder.record(
+                name, time.perf_counter() - started, ok=False, reason=type(error).__name__
+            )
             return None
-        self.recorder.record(name, time.perf_counter() - started, response.status_code == expected)
+        self.recorder.record(
+            name,
+            time.perf_counter() - started,
+            response.status_code == expected,
+            reason=f"HTTP {response.status_code} {response.headers.get('Location', '')}".strip(),
+        )
         return response
 
     def _post(self, name, path, data=None):

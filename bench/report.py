@@ -103,7 +103,11 @@ def print_report(lines: list[dict], *, out) -> None:
                     f"Load {name}: p50/p95/p99 ms, req/s",
                     "",
                     f"{stats['p50_ms']}/{stats['p95_ms']}/{stats['p99_ms']}, "
-                    f"{stats['per_second']}/s, {stats['errors']} errors",
+                    f"{stats['per_second']}/s, {stats['errors']} errors"
+                    + "".join(
+                        f"; {reason} ×{count}"
+                        for reason, count in stats.get("error_reasons", {}).items()
+                    ),
                     "0 errors",
                 )
             )
