@@ -4,6 +4,7 @@ from lms.models.leaders import LeaderCriteria, LeaderNomination
 from lms.models.notices import Notice
 from lms.models.organisation import Department, Membership, Organization, Position
 from lms.models.people import User, full_name
+from lms.models.privacy import DisclosureRequest
 from lms.models.reminders import ReminderLog
 from lms.models.reports import CandidateEntry, ReportRun
 from lms.models.year_end import FiscalYearClose
@@ -12,6 +13,7 @@ __all__ = [
     "AuditEvent",
     "CandidateEntry",
     "Department",
+    "DisclosureRequest",
     "FiscalYearClose",
     "LeaderCriteria",
     "LeaderNomination",

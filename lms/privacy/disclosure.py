@@ -1,8 +1,9 @@
 """開示請求 (disclosure): everything the platform holds about one person.
 
-``person_data_disclose`` is the action (the export and its PERSON_DATA_EXPORTED
-audit event, in one transaction); ``person_data_export`` is the read alone, one
-function per section.
+``person_data_disclose`` is the action: the recorded request (``DisclosureRequest``: on
+whose behalf, reference number, purpose), its PERSON_DATA_EXPORTED audit event and the
+export, in one transaction; ``person_data_export`` is the read alone, one function per
+section. Who may run it and why: docs/security.md.
 """
 
 from django.db import transaction
@@ -11,7 +12,14 @@ from django.utils import timezone
 from assessments.models import Attempt, Response, SelfAssessment, SkillResult
 from courses.models import CourseCompletion, ModuleCompletion
 from lms.audit import Actor, audit_record
-from lms.models import AuditEvent, CandidateEntry, LeaderNomination, Membership, Notice
+from lms.models import (
+    AuditEvent,
+    CandidateEntry,
+    DisclosureRequest,
+    LeaderNomination,
+    Membership,
+    Notice,
+)
 
 
 def _iso(value):
@@ -180,17 +188,52 @@ def person_data_export(*, user) -> dict:
     }
 
 
-@transaction.atomic
-def person_data_disclose(*, user, actor: Actor) -> dict:
-    """開示請求: the export of everything held about ``user``, audited.
+def _request(record: DisclosureRequest) -> dict:
+    return {
+        "reference_number": record.reference_number,
+        "received_on": _iso(record.received_on),
+        "requested_by": record.requester,
+        "representative_or_agent": record.requester_name,
+        "purpose_and_grounds": record.reason,
+        "recorded_by": record.recorded_by.staff_number,
+        "recorded_at": _iso(record.recorded_at),
+    }
 
-    The PERSON_DATA_EXPORTED event and the read are one transaction: the event comes
-    first, so the export lists its own disclosure, and goes away if the read fails.
+
+@transaction.atomic
+def person_data_disclose(
+    *,
+    user,
+    actor: Actor,
+    organization,
+    reference_number: str,
+    received_on,
+    reason: str,
+    requester: str = DisclosureRequest.Requester.SELF,
+    requester_name: str = "",
+) -> dict:
+    """開示請求: record the request, then export everything held about ``user``, audited.
+
+    The request, its PERSON_DATA_EXPORTED event and the read are one transaction: the
+    event comes first, so the export lists its own disclosure, and both go away if the
+    read fails. The export opens with the request it answers.
     """
+    record = DisclosureRequest.objects.create(
+        organization=organization,
+        subject=user,
+        requester=requester,
+        requester_name=requester_name,
+        reference_number=reference_number,
+        received_on=received_on,
+        reason=reason,
+        recorded_by=actor.user,
+    )
     audit_record(
         by=actor,
         action=AuditEvent.Action.PERSON_DATA_EXPORTED,
         subject=user,
         staff_number=user.staff_number,
+        disclosure_request=record.pk,
+        reference_number=reference_number,
     )
-    return person_data_export(user=user)
+    return {"disclosure_request": _request(record), **person_data_export(user=user)}

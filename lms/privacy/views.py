@@ -2,18 +2,22 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import IntegrityError
 from django.http import JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from courses.fiscal import local_today
 from lms.audit import Actor
-from lms.people.access import subject_or_404
+from lms.models import DisclosureRequest
+from lms.people.access import organization_or_404, subject_or_404
 from lms.people.permissions import can_view_progress_of, is_hr
 from lms.privacy.anonymisation import PrivacyError, person_anonymise
 from lms.privacy.disclosure import person_data_disclose
+from lms.privacy.forms import DisclosureRequestForm
 
 
 def _hr_subject(request, user_id):
@@ -30,15 +34,37 @@ def _hr_subject(request, user_id):
 @login_required
 @never_cache
 def person_export(request, user_id: int):
-    """開示請求: everything held about one person, as JSON. HR only; audited."""
+    """開示請求: HR records the request (on whose behalf, reference number, purpose), then
+    receives everything held about the person as JSON. HR of the person's town only;
+    the request, its audit event and the export are one transaction."""
     subject = _hr_subject(request, user_id)
-    response = JsonResponse(
-        person_data_disclose(user=subject, actor=Actor.of(request)),
-        json_dumps_params={"ensure_ascii": False, "indent": 2},
+    organization = organization_or_404(request.user, local_today())
+    form = DisclosureRequestForm(request.POST or None, organization=organization)
+    data = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            data = person_data_disclose(
+                user=subject,
+                actor=Actor.of(request),
+                organization=organization,
+                **form.cleaned_data,
+            )
+        except IntegrityError:  # the same reference number recorded a moment ago
+            form.add_error("reference_number", form.DUPLICATE_REFERENCE)
+    if data is not None:
+        response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
+        response["Content-Disposition"] = f'attachment; filename="person-{subject.pk}.json"'
+        patch_cache_control(response, no_store=True, private=True)
+        return response
+    previous = DisclosureRequest.objects.filter(
+        subject=subject, organization=organization
+    ).select_related("recorded_by")
+    return render(
+        request,
+        "lms/privacy/disclosure_request.html",
+        {"subject": subject, "form": form, "previous": previous},
+        status=400 if request.method == "POST" else 200,
     )
-    response["Content-Disposition"] = f'attachment; filename="person-{subject.pk}.json"'
-    patch_cache_control(response, no_store=True, private=True)
-    return response
 
 
 @login_required

@@ -30,7 +30,15 @@ def test_hr_exports_and_it_is_audited(client, make_staff):
     person = make_staff("mado")
     client.force_login(make_staff("jinji", roles=[Role.HR]))
 
-    response = client.get(reverse("lms:person_export", args=[person.pk]))
+    response = client.post(
+        reverse("lms:person_export", args=[person.pk]),
+        {
+            "reference_number": "R8-開示-001",
+            "received_on": "2026-11-20",
+            "requester": "self",
+            "reason": "本人からの開示請求",
+        },
+    )
 
     assert response.status_code == HTTPStatus.OK
     assert json.loads(response.content)["person"]["email"] == person.email
