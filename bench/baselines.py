@@ -256,14 +256,15 @@ nomination AS (
     SELECT user_id,
            MAX(CASE WHEN kind = 'self' THEN 1 ELSE 0 END) AS volunteered,
            MAX(CASE WHEN kind = 'endorsement' THEN 1 ELSE 0 END) AS endorsed
-    FROM lms_leadernomination WHERE fiscal_year = %(fiscal_year)s
+    FROM lms_leadernomination
+    WHERE fiscal_year = %(fiscal_year)s AND created_at < %(day_after)s
     GROUP BY user_id
 ),
 levels AS (SELECT user_id, {pivots} FROM latest GROUP BY user_id),
 authored AS (
     SELECT owner_id AS user_id, COUNT(*) AS n
     FROM wagtailcore_page p JOIN courses_modulepage m ON m.page_ptr_id = p.id
-    WHERE p.live AND p.owner_id IS NOT NULL
+    WHERE p.live AND p.owner_id IS NOT NULL AND p.first_published_at < %(day_after)s
     GROUP BY owner_id
 )
 SELECT member.department_id, member.user_id, member.staff_number,

@@ -8,9 +8,10 @@ volunteering, endorsement by the department head, and modules authored.
 Departments (課) without any candidate are flagged: the goal is at least one
 leader in every 所属.
 
-As of a day: skill results and course completions up to the end of
-that day in Asia/Tokyo count; who is a member is decided by the posts held that
-day (``lms.people.posts``), as in the HR report: an account deactivated later still
+As of a day: skill results, course completions, volunteering and endorsements
+recorded, and modules first published, up to the end of that day in Asia/Tokyo
+count; who is a member is decided by the posts held that day
+(``lms.people.posts``), as in the HR report: an account deactivated later still
 counts for the days its posts were held (the roster closes a leaver's posts).
 """
 
@@ -420,13 +421,14 @@ nomination AS (
     SELECT user_id,
            MAX(CASE WHEN kind = 'self' THEN 1 ELSE 0 END) AS volunteered,
            MAX(CASE WHEN kind = 'endorsement' THEN 1 ELSE 0 END) AS endorsed
-    FROM {nomination} WHERE fiscal_year = %(fiscal_year)s
+    FROM {nomination}
+    WHERE fiscal_year = %(fiscal_year)s AND created_at < %(day_after)s
     GROUP BY user_id
 ),
 authored AS (
     SELECT p.owner_id AS user_id, COUNT(*) AS n
     FROM {page} p JOIN {modulepage} mp ON mp.page_ptr_id = p.id
-    WHERE p.live AND p.owner_id IS NOT NULL
+    WHERE p.live AND p.owner_id IS NOT NULL AND p.first_published_at < %(day_after)s
     GROUP BY p.owner_id
 ),
 scored AS (

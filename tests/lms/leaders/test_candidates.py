@@ -5,6 +5,7 @@ import zoneinfo
 from types import SimpleNamespace
 
 from assessments.models import SkillArea, SkillResult
+from courses.models import ModulePage
 from lms.leaders.candidates import CandidateStream, candidate_changes, leader_criteria_for
 from lms.models import LeaderNomination
 from lms.reporting.runs import report_build, report_request
@@ -36,13 +37,23 @@ def _level(user, code, level, day=datetime.date(2026, 10, 1)):
     )
 
 
+BEFORE_AS_OF = datetime.datetime(2026, 10, 1, 9, tzinfo=TOKYO)
+
+
+def _nominate(user, kind, *, at=BEFORE_AS_OF, **fields):
+    """A nomination recorded at ``at`` (the report counts those made by the as-of day)."""
+    nomination = LeaderNomination.objects.create(user=user, kind=kind, fiscal_year=2026, **fields)
+    LeaderNomination.objects.filter(pk=nomination.pk).update(created_at=at)
+    return nomination
+
+
 def test_candidates_meet_the_minimums_and_are_ranked_with_reasons(town, organization):
     a, b, c, d = (town["people"][k] for k in "abcd")
     for user, caution, data in ((a, 3, 2), (b, 2, 2), (c, 1, 3), (d, 2, 3)):
         _level(user, "caution", caution)
         _level(user, "data", data)
-    LeaderNomination.objects.create(user=b, kind="self", fiscal_year=2026)
-    LeaderNomination.objects.create(user=b, kind="endorsement", fiscal_year=2026, endorsed_by=d)
+    _nominate(b, "self")
+    _nominate(b, "endorsement", endorsed_by=d)
 
     report = dx_candidates(organization)
 
@@ -63,7 +74,7 @@ def test_the_candidate_files_rank_within_each_department_and_give_the_reasons(
     for user, caution, data in ((a, 3, 2), (b, 2, 2), (c, 1, 3), (d, 2, 3)):
         _level(user, "caution", caution)
         _level(user, "data", data)
-    LeaderNomination.objects.create(user=b, kind="self", fiscal_year=2026)
+    _nominate(b, "self")
     run = report_request(
         organization=organization, kind="dx_candidates", as_of=AS_OF, trigger="command"
     ).run
@@ -269,15 +280,35 @@ def test_each_module_authored_earns_its_points(town, organization, make_course):
     _level(a, "caution", 2)
     _level(a, "data", 2)
     _, _, modules = make_course(modules=3)
-    for module in modules[:2]:
+    for module in modules:
         module.owner = a
         module.save()
+    published = [BEFORE_AS_OF, BEFORE_AS_OF, datetime.datetime(2026, 11, 29, tzinfo=TOKYO)]
+    for module, at in zip(modules, published, strict=True):
+        ModulePage.objects.filter(pk=module.pk).update(first_published_at=at)
 
     report = dx_candidates(organization)
 
     candidate = next(cand for cand in report.candidates if cand.staff_number == "A1")
-    assert candidate.score == 2  # two modules × 1 point
+    assert candidate.score == 2  # two modules × 1 point: the third came after the as-of day
     assert candidate.reasons[-1] == "作成モジュール 2 件"
+
+
+def test_volunteering_and_endorsement_after_the_as_of_day_do_not_count(town, organization):
+    a, b = town["people"]["a"], town["people"]["b"]
+    for user in (a, b):
+        _level(user, "caution", 2)
+        _level(user, "data", 2)
+    next_morning = datetime.datetime.combine(
+        AS_OF + datetime.timedelta(days=1), datetime.time(), TOKYO
+    )
+    _nominate(a, "self", at=next_morning - datetime.timedelta(seconds=1))  # 23:59:59 JST
+    _nominate(b, "self", at=next_morning)
+    _nominate(b, "endorsement", at=next_morning, endorsed_by=town["people"]["d"])
+
+    scores = {c.staff_number: c.score for c in dx_candidates(organization).candidates}
+
+    assert scores == {"A1": 3, "B2": 0}
 
 
 def test_a_skill_result_of_the_next_morning_in_tokyo_does_not_count(town, organization):
