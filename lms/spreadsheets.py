@@ -28,6 +28,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
 
 from courses.fiscal import fiscal_year_of, japanese_fiscal_year
 
@@ -136,8 +137,8 @@ class XlsxReport:
         """Landscape A4, one page wide (as many pages down as it takes), the header row
         on every page, the heading at the top and page numbers at the bottom. Set
         before the first row: a write-only sheet writes its properties with it."""
-        sheet.page_setup.orientation = sheet.ORIENTATION_LANDSCAPE
-        sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+        sheet.page_setup.orientation = Worksheet.ORIENTATION_LANDSCAPE
+        sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
         sheet.page_setup.fitToWidth = 1
         sheet.page_setup.fitToHeight = 0
         sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
@@ -149,7 +150,7 @@ class XlsxReport:
             return
         sheet.oddHeader.left.text = _header_text(heading.left)
         center = heading.center
-        if sheet.title != center:
+        if sheet.title not in center:  # the sheet's name, unless the title says it already
             center = f"{center}（{sheet.title}）"
         sheet.oddHeader.center.text = _header_text(center)
         sheet.oddHeader.right.text = _header_text(heading.right)

@@ -128,7 +128,7 @@ def _history_detail(run: ReportRun, status: str, note: str) -> tuple[str, str]:
             }
         if match := _note_pattern(NOTE_RETRY).match(note):
             return label, _("tried again after a temporary error, attempt %(count)s") % {
-                "count": int(match["count"]) + 1
+                "count": match["count"]  # the job's retries so far
             }
         return label, {
             NOTE_REQUESTED_AGAIN: _("asked for again after it failed"),
@@ -160,6 +160,8 @@ def history_in_words(run: ReportRun) -> list[HistoryStep]:
             at = datetime.datetime.fromisoformat(step.get("at") or "")
         except ValueError:
             at = None
+        if at is not None and timezone.is_naive(at):
+            at = timezone.make_aware(at, datetime.UTC)  # written as UTC by ``_history``
         status, detail = _history_detail(run, step.get("status", ""), step.get("note") or "")
         steps.append(HistoryStep(at=at, status=str(status), detail=str(detail)))
     return steps

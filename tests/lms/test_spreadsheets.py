@@ -77,7 +77,7 @@ def test_every_sheet_prints_landscape_one_page_wide_with_its_header_row_and_a_he
         data, town="鏡野町 & 奥津", heading_has=["令和8年度", "2026年度", "2027年3月31日現在"]
     )
     book = workbook(data)
-    assert book["名簿"].oddHeader.center.text == "職員名簿"  # the title is the sheet's name
+    assert book["名簿"].oddHeader.center.text == "職員名簿"  # the title names the sheet
     assert book["二枚目"].oddHeader.center.text == "職員名簿（二枚目）"
     assert book["名簿"].oddFooter.center.text == "&P / &N ページ"
 

@@ -111,7 +111,7 @@ def test_every_step_of_a_troubled_history_is_in_words(client, organization, make
 
     assert "第1版の作り直し、理由：データを修正した、依頼者：鈴木 恵子" in text
     assert "ジョブキューに接続できないため待機中" in text
-    assert "一時的なエラーのため再試行、2 回目" in text
+    assert "一時的なエラーのため再試行、1 回目" in text
     assert "作成が途中で止まったため、作成し直し" in text
     assert "作成が途中で止まったため、受け付け直し" in text
     assert "作り直しに失敗したため再依頼、理由：その他" in text
