@@ -25,7 +25,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
@@ -125,7 +125,7 @@ class XlsxReport:
         self._set_up_printing(sheet)
         header = []
         for text in headers:
-            cell = self._cell(sheet, text)
+            cell = self._text_cell(sheet, text)
             cell.font = HEADER_FONT
             cell.fill = HEADER_FILL
             header.append(cell)
@@ -160,14 +160,22 @@ class XlsxReport:
         sheet.append([self._cell(sheet, value) for value in values])
 
     @staticmethod
-    def _cell(sheet, value):
+    def _text_cell(sheet, text: str):
+        """A string cell, whatever the text starts with: openpyxl would make "=…" a
+        formula and "#N/A" an error."""
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.data_type = "s"
+        return cell
+
+    @classmethod
+    def _cell(cls, sheet, value):
         value = local_value(value)
         if isinstance(value, str):
-            # A string cell, whatever it starts with: openpyxl would make "=…" a formula
-            # and "#N/A" an error. Characters an XLSX file cannot hold are left out.
-            cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
-            cell.data_type = "s"
-            return cell
+            if ILLEGAL_CHARACTERS_RE.search(value):  # characters an XLSX file cannot hold
+                value = ILLEGAL_CHARACTERS_RE.sub("", value)
+            if value.startswith("=") or value in ERROR_CODES:
+                return cls._text_cell(sheet, value)
+            return value  # openpyxl writes any other string as a string (the fast path)
         if isinstance(value, Percent):
             cell = WriteOnlyCell(sheet, value=float(value))
             cell.number_format = "0.0%"

@@ -94,3 +94,18 @@ def test_cp932_download_keeps_japanese_and_replaces_what_it_cannot_hold():
     converted = b"".join(transcode_to_cp932(stored))
 
     assert converted.decode("cp932") == "氏名\r\n髙橋 﨑 ①\r\n?田\r\n"
+
+
+def test_a_row_mixing_text_numbers_and_dates_reads_back_cell_for_cell():
+    values = ["=1+1 太郎", 5, "普通", datetime.date(2026, 9, 30), "#N/A", 3, "-2", None, "=x"]
+    report = XlsxReport()
+    report.add_sheet("行", [f"列{n}" for n in range(len(values))], [10] * len(values))
+    report.append("行", values)
+    buffer = io.BytesIO()
+    report.save(buffer)
+
+    (row,) = workbook(buffer.getvalue())["行"].iter_rows(min_row=2)
+    # Excel reads dates back as date-times at midnight.
+    expected = [*values[:3], datetime.datetime(2026, 9, 30), *values[4:]]
+    assert [cell.value for cell in row] == expected
+    assert [cell.data_type for cell in row] == ["s", "n", "s", "d", "s", "n", "s", "n", "s"]
