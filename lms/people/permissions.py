@@ -106,6 +106,12 @@ def can_view_report(user, run, *, day: datetime.date) -> bool:
     return can_use_report_kind(user, run.kind) and _in_organization(user, run.organization_id, day)
 
 
+def can_see_report_internals(user) -> bool:
+    """A report's technical particulars (the SHA-256 of its file): for site administrators;
+    HR and IT policy read the report without them."""
+    return user.is_authenticated and user_has_role(user, Role.ADMIN)
+
+
 def can_view_skill_overview(user) -> bool:
     return user.is_authenticated and (
         user_has_role(user, Role.IT_POLICY) or user_has_role(user, Role.ADMIN)
