@@ -53,3 +53,31 @@ def test_the_screen_records_who_asked_once(client, hr, make_staff):
 
     event = AuditEvent.objects.get(action="person_data_exported")
     assert (event.actor, event.subject, event.ip_address) == (hr, person, "127.0.0.1")
+
+
+def test_the_export_lists_the_mail_sent_to_the_person(hr, make_staff, organization):
+    from lms.models import OutgoingMail
+
+    person = make_staff("mado", email="person@example.jp")
+    OutgoingMail.objects.create(
+        organization=organization,
+        recipient=person,
+        address=person.email,
+        kind="reminder",
+        subject="[しんか] 受講期限のお知らせ",
+        body="本文",
+    )
+    OutgoingMail.objects.create(
+        organization=organization,
+        recipient=hr,
+        address="hr@example.jp",
+        kind="reminder",
+        subject="ほかの人へのメール",
+        body="本文",
+    )
+
+    data = person_data_disclose(user=person, actor=Actor(hr))
+
+    assert [(m["address"], m["subject"], m["status"], m["sent_at"]) for m in data["mail"]] == [
+        ("person@example.jp", "[しんか] 受講期限のお知らせ", "queued", None)
+    ]
