@@ -150,8 +150,4 @@ def outgoing_mail_towns(user, *, day: datetime.date):
     holds a post on ``day`` (a subquery; empty for everyone else, superusers included)."""
     if not can_read_outgoing_mail(user):
         return Membership.objects.none().values("department__organization_id")
-    return (
-        Membership.objects.active_on(day)
-        .filter(user=user)
-        .values("department__organization_id")
-    )
+    return Membership.objects.active_on(day).filter(user=user).values("department__organization_id")
