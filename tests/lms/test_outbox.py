@@ -256,6 +256,8 @@ def _listed(client, query="") -> set[int]:
 def test_the_administrator_reads_their_own_towns_mail_only(administrator, mails):
     assert _listed(administrator) == {mails["failed"].pk, mails["sent"].pk}
     assert _listed(administrator, "?status=failed") == {mails["failed"].pk}
+    assert _listed(administrator, "?q=sent@example") == {mails["sent"].pk}
+    assert _listed(administrator, "?q=theirs@example") == set()
     html = administrator.get(reverse("outgoing_mail:index")).content.decode()
     assert "送信メール" in html and "送信できませんでした" in html and "送信済み" in html
     inspect = administrator.get(reverse("outgoing_mail:inspect", args=[mails["failed"].pk]))
