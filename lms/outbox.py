@@ -206,13 +206,7 @@ def outgoing_mail_sweep(*, now: datetime.datetime | None = None) -> int:
     job lost), and delete mail older than the retention period. Returns how many were
     published."""
     now = now or timezone.now()
-    stuck = list(
-        OutgoingMail.objects.filter(status=OutgoingMail.Status.QUEUED)
-        .alias(waiting_since=Coalesce("last_attempt_at", "created_at"))
-        .filter(waiting_since__lt=now - STUCK_AFTER)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+    stuck = list(_stuck(now).order_by("pk").values_list("pk", flat=True))
     retention = datetime.timedelta(days=settings.SHINKA_MAIL_RETENTION_DAYS)
     OutgoingMail.objects.exclude(status=OutgoingMail.Status.QUEUED).filter(
         created_at__lt=now - retention
@@ -252,3 +246,21 @@ def outgoing_mails_for(user):
 def outgoing_mail_failed_count(user) -> int:
     """How many of the mails ``user`` reads could not be sent (the dashboard panel)."""
     return outgoing_mails_for(user).filter(status=OutgoingMail.Status.FAILED).count()
+
+
+def outgoing_mail_health(*, now: datetime.datetime | None = None) -> dict:
+    """For monitoring (``/healthz``): mail that could not be sent, and mail waiting longer
+    than any retry would (no worker is sending). Counts over every town, nothing else."""
+    now = now or timezone.now()
+    return {
+        "failed": OutgoingMail.objects.filter(status=OutgoingMail.Status.FAILED).count(),
+        "waiting_too_long": _stuck(now).count(),
+    }
+
+
+def _stuck(now: datetime.datetime):
+    return (
+        OutgoingMail.objects.filter(status=OutgoingMail.Status.QUEUED)
+        .alias(waiting_since=Coalesce("last_attempt_at", "created_at"))
+        .filter(waiting_since__lt=now - STUCK_AFTER)
+    )
