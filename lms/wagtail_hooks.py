@@ -1,6 +1,8 @@
 """研修管理 (training administration) in the Wagtail admin, for HR:
 departments, positions, track assignments, the staff list import/export, and the
-audit log (HR reads the downloads of personal data; site administrators every event).
+audit log (HR reads the downloads of personal data; site administrators every event);
+for site administrators, the outbox (送信メール: mail sent or not, read-only, with
+"send again" for a failed one) and a dashboard panel counting failed mail.
 The only admin screens of these models: the Django admin has none of them.
 
 Also who may do what in Wagtail's own screens: the audit log is read-only for everyone
@@ -10,28 +12,50 @@ every town), and the user screens' bulk actions follow the grants (lms.people.gr
 
 import re
 
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.shortcuts import get_object_or_404
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.sidebar import LinkMenuItem
 from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets.button import Button
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permission_policies.base import BasePermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from courses.fiscal import local_today
-from lms.models import AuditEvent, Department, Membership, Position, TrackAssignment
+from lms.models import (
+    AuditEvent,
+    Department,
+    Membership,
+    OutgoingMail,
+    Position,
+    TrackAssignment,
+)
+from lms.outbox import (
+    MAIL_RESENT,
+    MailNotFailed,
+    outgoing_mail_failed_count,
+    outgoing_mail_resend,
+    outgoing_mails_for,
+)
 from lms.people import roster_views
-from lms.people.permissions import is_hr
+from lms.people.permissions import can_read_outgoing_mail, is_hr
 from lms.people.posts import organization_of
 from lms.people.roles import Role, user_has_role
 from lms.people.wagtail_users import (
@@ -136,6 +160,32 @@ class OperatorOnlyPermissionPolicy(BasePermissionPolicy):
 
 # Registered before any screen asks Wagtail for these models' policies.
 register_permission_policy(Group, OperatorOnlyPermissionPolicy(Group))
+
+
+class OutgoingMailPermissionPolicy(BasePermissionPolicy):
+    """The outbox is read, never added to, changed or deleted from the admin: by a town's
+    site administrators, their own towns' mail only (``lms.outbox.outgoing_mails_for``);
+    not by HR, not by the platform operator without a post and the role in the town.
+    Sending a failed mail again is a service of its own (``outgoing_mail_resend``)."""
+
+    def user_has_permission(self, user, action):
+        return action == "view" and can_read_outgoing_mail(user)
+
+    def users_with_any_permission(self, actions):
+        if "view" not in actions:
+            return get_user_model().objects.none()
+        return get_user_model().objects.filter(is_active=True, groups__name=Role.ADMIN).distinct()
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        if "view" not in actions:
+            return OutgoingMail.objects.none()
+        return outgoing_mails_for(user)
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        return action == "view" and outgoing_mails_for(user).filter(pk=instance.pk).exists()
+
+
+register_permission_policy(OutgoingMail, OutgoingMailPermissionPolicy(OutgoingMail))
 
 
 class ExcelFriendlyIndexView(IndexView):
@@ -303,8 +353,145 @@ class AuditLogViewSet(ModelViewSet):
         return Permission.objects.filter(content_type__app_label="lms", codename="view_auditevent")
 
 
+class OutgoingMailIndexView(IndexView):
+    """The mail of the administrator's towns, newest first."""
+
+    def get_base_queryset(self):
+        return outgoing_mails_for(self.request.user).select_related("organization")
+
+
+class OutgoingMailInspectView(InspectView):
+    """One mail of the administrator's towns (another one is not found); a failed one can
+    be sent again."""
+
+    def get_object(self, queryset=None):
+        return get_object_or_404(outgoing_mails_for(self.request.user), pk=self.pk)
+
+    @cached_property
+    def header_more_buttons(self):
+        if self.object.status != OutgoingMail.Status.FAILED:
+            return []
+        return [
+            Button(
+                _("Send again"),
+                url=reverse("outgoing_mail:resend", args=[self.object.pk]),
+                icon_name="resubmit",
+                priority=10,
+            )
+        ]
+
+
+def outgoing_mail_resend_view(request, pk: int):
+    """Ask, then queue a failed mail of the administrator's towns again."""
+    if not can_read_outgoing_mail(request.user):
+        raise PermissionDenied
+    mail = outgoing_mails_for(request.user).filter(pk=pk).first()
+    if mail is None:
+        raise Http404
+    if request.method != "POST":
+        return TemplateResponse(request, "lms/admin/outgoing_mail_resend.html", {"mail": mail})
+    try:
+        outgoing_mail_resend(mail_id=mail.pk, user=request.user)
+    except MailNotFailed as refusal:
+        messages.error(request, str(refusal.message))
+    else:
+        messages.success(request, str(MAIL_RESENT))
+    return redirect("outgoing_mail:inspect", mail.pk)
+
+
+class OutgoingMailViewSet(ModelViewSet):
+    """Every mail the platform sends (reminders, report notices) and whether it was sent:
+    read-only, for the town's site administrators, so a failed mail is seen (and may be
+    sent again) rather than lost. No add, edit, copy or delete view exists."""
+
+    model = OutgoingMail
+    icon = "mail"
+    url_prefix = "outgoing-mail"
+    name = "outgoing_mail"
+    index_view_class = OutgoingMailIndexView
+    inspect_view_class = OutgoingMailInspectView
+    list_display = ["created_at", "address", "subject", "kind", "status", "attempts", "sent_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["address", "subject"]
+    list_per_page = 50
+    inspect_view_enabled = True
+    inspect_view_fields = [
+        "organization",
+        "address",
+        "subject",
+        "body",
+        "kind",
+        "status",
+        "attempts",
+        "last_error",
+        "created_at",
+        "last_attempt_at",
+        "sent_at",
+    ]
+    copy_view_enabled = False
+    menu_label = _("Outgoing mail")
+
+    def get_urlpatterns(self):
+        # No add, edit, copy, delete, history or usage view: none is built or routed.
+        return [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+            path("inspect/<int:pk>/", self.inspect_view, name="inspect"),
+            path("resend/<int:pk>/", outgoing_mail_resend_view, name="resend"),
+        ]
+
+    def register_admin_url_finder(self):
+        pass  # a mail has no edit URL to find
+
+    def get_permissions_to_register(self):
+        # No group permission opens the outbox: the town's administrator role does.
+        return Permission.objects.none()
+
+
+class FailedMailPanel(Component):
+    """On the admin dashboard of a site administrator whose towns have failed mail."""
+
+    name = "failed_mail"
+    order = 40
+
+    def __init__(self, count: int):
+        self.count = count
+
+    def render_html(self, parent_context=None):
+        return format_html(
+            '<section class="panel w-mb-8" aria-labelledby="failed-mail-heading">'
+            '<h2 id="failed-mail-heading">{}</h2><p>{}</p>'
+            '<p><a class="button" href="{}?status=failed">{}</a></p></section>',
+            _("Mail that could not be sent"),
+            ngettext(
+                "%(count)s mail could not be sent. Check the address and the error, then "
+                "send it again.",
+                "%(count)s mails could not be sent. Check the addresses and the errors, then "
+                "send them again.",
+                self.count,
+            )
+            % {"count": self.count},
+            reverse("outgoing_mail:index"),
+            _("Open the outgoing mail"),
+        )
+
+
+@hooks.register("construct_homepage_panels")
+def add_failed_mail_panel(request, panels):
+    if can_read_outgoing_mail(request.user):
+        count = outgoing_mail_failed_count(request.user)
+        if count:
+            panels.insert(0, FailedMailPanel(count))
+
+
 class TrainingAdminGroup(ViewSetGroup):
-    items = (DepartmentViewSet, PositionViewSet, TrackAssignmentViewSet, AuditLogViewSet)
+    items = (
+        DepartmentViewSet,
+        PositionViewSet,
+        TrackAssignmentViewSet,
+        AuditLogViewSet,
+        OutgoingMailViewSet,
+    )
     menu_label = _("Training administration")
     menu_name = "training-admin"
     menu_icon = "group"

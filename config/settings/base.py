@@ -211,6 +211,16 @@ EMAIL_HOST_USER = env.text("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env.text("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env.boolean("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = env.text("DEFAULT_FROM_EMAIL", "shinka@localhost")
+# A mail server that does not answer must not hold a sending job (and its row lock) for long.
+EMAIL_TIMEOUT = env.integer("EMAIL_TIMEOUT", 30)
+# The outbox (lms/outbox.py): a mail that fails is tried again this many times, with
+# exponential back-off from this many seconds (at most 10 minutes apart), then marked failed;
+# a mail still queued this many minutes after its last attempt is published again by the
+# sweeper; sent and failed mail is deleted after this many days (bodies name people).
+SHINKA_MAIL_RETRIES = env.integer("SHINKA_MAIL_RETRIES", 5)
+SHINKA_MAIL_RETRY_BACKOFF = env.integer("SHINKA_MAIL_RETRY_BACKOFF", 60)
+SHINKA_MAIL_STUCK_MINUTES = env.integer("SHINKA_MAIL_STUCK_MINUTES", 15)
+SHINKA_MAIL_RETENTION_DAYS = env.integer("SHINKA_MAIL_RETENTION_DAYS", 90)
 
 # --- Celery: a broker URL means a real worker; without one, jobs run eagerly
 # in the web process (demo and development only).
@@ -263,6 +273,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(day_of_week="mon", hour=8, minute=0),
     },
     "sweep-queued-reports": {"task": "lms.sweep_reports", "schedule": crontab(minute="*/10")},
+    "sweep-outgoing-mail": {"task": "lms.sweep_outgoing_mail", "schedule": crontab(minute="*/5")},
     "prune-audit-log": {"task": "lms.prune_audit", "schedule": crontab(hour=4, minute=30)},
     # Wagtail's scheduled publishing (公開予定日時) is a command that must run regularly.
     "publish-scheduled-pages": {"task": "lms.publish_scheduled", "schedule": crontab(minute="*/5")},

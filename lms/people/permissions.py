@@ -143,3 +143,17 @@ def can_view_department(user, department, *, day: datetime.date) -> bool:
     if is_hr(user):
         return _in_organization(user, department.organization_id, day)
     return heads(user, department, day=day)
+
+
+def can_read_outgoing_mail(user) -> bool:
+    """The outbox (mail the platform sends, with its failures) is for the town's site
+    administrators; which town's mail, ``outgoing_mail_towns``."""
+    return user.is_authenticated and user.is_active and user_has_role(user, Role.ADMIN)
+
+
+def outgoing_mail_towns(user, *, day: datetime.date):
+    """Ids of the towns whose outgoing mail ``user`` reads: those where a site administrator
+    holds a post on ``day`` (a subquery; empty for everyone else, superusers included)."""
+    if not can_read_outgoing_mail(user):
+        return Membership.objects.none().values("department__organization_id")
+    return Membership.objects.active_on(day).filter(user=user).values("department__organization_id")

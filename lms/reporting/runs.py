@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -22,7 +21,8 @@ from django.utils.translation import gettext_lazy
 
 from courses.fiscal import fiscal_year_of
 from lms.audit import Actor, audit_record
-from lms.models import AuditEvent, FiscalYearClose, Notice, Organization, ReportRun
+from lms.models import AuditEvent, FiscalYearClose, Notice, Organization, OutgoingMail, ReportRun
+from lms.outbox import outgoing_mail_publish_on_commit, outgoing_mail_queue
 from lms.people.permissions import REPORT_ROLES
 from lms.reporting.build import attach, build_files, sha256_of, store_with_run
 
@@ -506,7 +506,12 @@ def report_recipients(run: ReportRun):
 
 
 def report_notify(*, run: ReportRun) -> int:
-    """In-app notice and an e-mail with a link (gateways strip attachments). Once per run."""
+    """In-app notice and an e-mail with a link (gateways strip attachments). Once per run.
+
+    The mails are queued in the outbox in the transaction that marks the run delivered,
+    and sent once it commits (``lms/outbox.py``): a lost mail is retried, and a failed
+    one is shown to the town's administrators.
+    """
     with transaction.atomic():
         if not ReportRun.objects.filter(pk=run.pk, status=ReportRun.Status.READY).update(
             status=ReportRun.Status.DELIVERED
@@ -519,20 +524,25 @@ def report_notify(*, run: ReportRun) -> int:
         run.status = ReportRun.Status.DELIVERED
         _history(run, ReportRun.Status.DELIVERED, NOTE_RECIPIENTS.format(count=len(recipients)))
         run.save(update_fields=["history"])
-    url = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + link
-    body = message
-    if run.rebuild_note:
-        body += "\n" + _("Note: %(note)s") % {"note": run.rebuild_note}
-    for user in recipients:
-        if user.email:
-            send_mail(
+        url = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + link
+        body = message
+        if run.rebuild_note:
+            body += "\n" + _("Note: %(note)s") % {"note": run.rebuild_note}
+        mails = [
+            outgoing_mail_queue(
+                organization=run.organization,
+                kind=OutgoingMail.Kind.REPORT_DELIVERED,
+                recipient_id=user.pk,
+                address=user.email,
                 subject=f"[しんか] {message}",
-                message=_("%(message)s\n\nOpen it here (sign-in required):\n%(url)s\n")
+                body=_("%(message)s\n\nOpen it here (sign-in required):\n%(url)s\n")
                 % {"message": body, "url": url},
-                from_email=None,
-                recipient_list=[user.email],
-                fail_silently=True,
+                dedupe_key=f"report:{run.pk}:{user.pk}",
+                publish=False,
             )
+            for user in recipients
+        ]
+        outgoing_mail_publish_on_commit(mail.pk for mail in mails if mail)
     return len(recipients)
 
 

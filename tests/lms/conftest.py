@@ -50,3 +50,15 @@ def town(make_course, make_staff, organization, departments, positions):
     module_complete(user=people["b"], module=modules1[0], at=COMPLETED_AT)
     module_complete(user=people["d"], module=modules2[0], at=COMPLETED_AT)
     return {"people": people, "courses": (course1, course2), "track": track}
+
+
+@pytest.fixture
+def flaky_server(settings):
+    """Mail goes to ``mail.outbox`` through a server that refuses the next
+    ``flaky_server.refusals`` messages."""
+    from tests.lms.mail_servers import FlakyMailServer
+
+    settings.EMAIL_BACKEND = "tests.lms.mail_servers.FlakyMailServer"
+    FlakyMailServer.refusals = 0
+    yield FlakyMailServer
+    FlakyMailServer.refusals = 0
