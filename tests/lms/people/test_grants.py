@@ -217,10 +217,11 @@ def test_not_even_the_operator_sets_someone_elses_password(client, people, opera
     assert fresh(staff).check_password(PASSWORD)
 
 
-def test_a_new_account_gets_no_password_until_its_owner_sets_one(client, operator):
+def test_a_new_account_gets_no_password_until_its_owner_sets_one(client, operator, organization):
     response = signed_in(client, operator).post(
         reverse("wagtailusers_users:add"),
         {
+            "organization": organization.pk,
             "staff_number": "7777",
             "email": "new.staff@example.jp",
             "family_name": "新井",
