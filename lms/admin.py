@@ -113,7 +113,10 @@ class UserAdmin(DjangoUserAdmin):
     def get_readonly_fields(self, request, obj=None):
         # Nobody changes their own flags (Wagtail's screens have the same rule).
         own = obj is not None and obj.pk == request.user.pk
-        return [*super().get_readonly_fields(request, obj), *(FLAGS if own else ())]
+        # A person's town is the roster that holds them, chosen when the account is made:
+        # their staff number and posts belong to it (``Membership.clean``).
+        town = ("organization",) if obj is not None else ()
+        return [*super().get_readonly_fields(request, obj), *town, *(FLAGS if own else ())]
 
     def save_model(self, request, obj, form, change):
         """The flags wait for ``save_related``, which saves them with the groups, audited."""

@@ -63,9 +63,11 @@ class UserFactory(DjangoModelFactory):
     given_name = factory.Sequence(lambda n: f"職員{n}")
     # Unique on the deployment, also for the same staff number in two towns.
     email = factory.LazyAttribute(
-        lambda o: f"staff{o.staff_number}@example.jp"
-        if o.organization is None or o.organization.code == "TEST"
-        else f"staff{o.staff_number}@{o.organization.code.lower()}.example.jp"
+        lambda o: (
+            f"staff{o.staff_number}@example.jp"
+            if o.organization is None or o.organization.code == "TEST"
+            else f"staff{o.staff_number}@{o.organization.code.lower()}.example.jp"
+        )
     )
     password = factory.django.Password("correct-horse-battery")
 

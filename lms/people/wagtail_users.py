@@ -102,15 +102,20 @@ class GrantedAccessMixin(forms.Form):
                 required=False,
                 empty_label=_("None (a platform operator)"),
                 help_text=_("The town whose staff roster holds this person."),
+                initial=editor.organization_id,
             )
         else:
             self.instance.organization_id = getattr(editor, "organization_id", None)
 
     def _town_id(self):
-        if "organization" in self.fields:
-            town = self.cleaned_data.get("organization")
-            return None if town is None else town.pk
-        return self.instance.organization_id
+        if "organization" not in self.fields:
+            return self.instance.organization_id
+        if self.add_prefix("organization") not in self.data:
+            # Not on the page that was sent (an older screen, a script): the operator's own
+            # town, as the list preselects it; an operator without a town has none.
+            return getattr(self.actor.user, "organization_id", None)
+        town = self.cleaned_data.get("organization")
+        return None if town is None else town.pk
 
     def _clean_username(self):
         """The staff number is unique within the person's town (Wagtail's own check is
