@@ -7,6 +7,7 @@ from http import HTTPStatus
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from lms.factories import MembershipFactory, UserFactory
@@ -145,3 +146,17 @@ def test_the_same_staff_number_twice_in_one_town_is_refused_by_the_database(orga
             organization=organization, staff_number="1001", family_name="重複",
             email="two@town.example.jp",
         ).full_clean()  # fmt: skip
+
+
+def test_the_command_lines_actor_is_someone_of_the_towns_roster(
+    organization, departments, positions, other_town, make_staff, tmp_path
+):
+    make_staff(other_town["somu"], roles=[Role.HR], staff_number="3009")  # the other town's HR
+    roster = tmp_path / "roster.csv"
+    roster.write_bytes(csv_bytes(ROW_1001))
+    run = ["import_roster", str(roster), "--organization", organization.code, "--as-of"]
+
+    with pytest.raises(CommandError, match="3009"):
+        call_command(*run, "2027-04-01", "--actor", "3009")
+
+    assert not User.objects.filter(organization=organization, staff_number="1001").exists()
