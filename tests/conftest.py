@@ -125,9 +125,10 @@ def make_staff(departments, positions):
     def make(department="mado", position="shuji", roles=(), mfa=True, **fields):
         """People in roles that require two-factor authentication have it set up,
         unless ``mfa=False`` (to test the requirement itself)."""
-        user = UserFactory(**fields)
         if isinstance(department, str):
             department = departments[department]
+        fields.setdefault("organization", department.organization)  # the roster of their post
+        user = UserFactory(**fields)
         MembershipFactory(user=user, department=department, position=positions[position])
         groups = [Role.STAFF, *roles]
         with roles_audited_here():  # set-up, not a role change under test: no audit event

@@ -100,10 +100,14 @@ DATABASES = {"default": env.database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "lms.User"
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
-]
+# One backend: allauth's, with a staff number looked up in the town of the sign-in
+# (lms.people.accounts). Django's ModelBackend would look it up across every town.
+AUTHENTICATION_BACKENDS = ["lms.people.accounts.StaffAuthenticationBackend"]
+# The staff number (USERNAME_FIELD) is unique per town, not across the instance
+# (User.organization; the constraint user_staff_number_unique_per_org). Django warns that a
+# username which is not unique cannot be used by ModelBackend; we do not use ModelBackend,
+# and our backend resolves a staff number within one town (docs/security.md).
+SILENCED_SYSTEM_CHECKS = ["auth.W004"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

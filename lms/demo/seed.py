@@ -154,14 +154,14 @@ def seed_demo(*, today: datetime.date | None = None) -> SeedReport:
     departments = _seed_departments(organization, report)
     positions = _seed_positions(report)
     fiscal_start, _ = fiscal_year_bounds(fiscal_year_of(today))
-    users = _seed_users(departments, positions, fiscal_start, report)
+    users = _seed_users(organization, departments, positions, fiscal_start, report)
     _seed_glossary(report)
     tracks = _seed_curriculum(report)
     _seed_assignments(organization, tracks, departments, positions, today, report)
     quizzes = _seed_questions_and_quizzes(tracks, report)
     _seed_progress(users, tracks, today, report)
     _seed_skill_checks(users, quizzes, report)
-    _seed_leader_interest(users, today)
+    _seed_leader_interest(organization, users, today)
     authoring_setup(home=LearningHomePage.objects.first())
     by_number = {user.staff_number: user for user in users}
     track_editor_assign(track=tracks["dx-basics"][0], user=by_number["5001"], actor=Actor())
@@ -206,7 +206,9 @@ def _seed_positions(report) -> dict[str, Position]:
     return positions
 
 
-def _seed_users(departments, positions, fiscal_start, report) -> list[User]:
+def _seed_users(organization, departments, positions, fiscal_start, report) -> list[User]:
+    """The town's staff, on its roster (``User.organization``; 9001 too, the demo's operator
+    who is also the town's site administrator)."""
     users = []
     names = itertools.product(FAMILY_NAMES, GIVEN_NAMES)
     others = [
@@ -219,6 +221,7 @@ def _seed_users(departments, positions, fiscal_start, report) -> list[User]:
     ]
     for account in [*DEMO_ACCOUNTS, *others]:
         user, created = User.objects.get_or_create(
+            organization=organization,
             staff_number=account.staff_number,
             defaults={
                 "family_name": account.family_name,
@@ -597,7 +600,7 @@ INTERESTS = {
 }
 
 
-def _seed_leader_interest(users, today) -> None:
+def _seed_leader_interest(organization, users, today) -> None:
     """A few volunteers (手挙げ) and one endorsement by the 住民税務課 head."""
     fiscal_year = fiscal_year_of(today)
     by_number = {user.staff_number: user for user in users}
@@ -606,7 +609,9 @@ def _seed_leader_interest(users, today) -> None:
             leader_volunteer(user=by_number[number], volunteer=True, fiscal_year=fiscal_year)
     # What volunteers wrote on their profile page (only where they have not written anything).
     for number, text in INTERESTS.items():
-        User.objects.filter(staff_number=number, interests="").update(interests=text)
+        User.objects.filter(organization=organization, staff_number=number, interests="").update(
+            interests=text
+        )
     if "1108" in by_number:
         leader_endorse(
             head=by_number["2001"], member=by_number["1108"], endorse=True, fiscal_year=fiscal_year

@@ -226,6 +226,7 @@ class Membership(models.Model):
 
     def clean(self):
         super().clean()
+        self.clean_town()
         if not (self.is_primary and self.user_id and self.valid_from):
             return  # a missing field has its own error
         if self.valid_to is not None and self.valid_to < self.valid_from:
@@ -233,6 +234,14 @@ class Membership(models.Model):
         clash = self.overlapping_primary_posts().exclude(pk__in=self.validated_with).first()
         if clash is not None:
             raise one_primary_post_error(clash)
+
+    def clean_town(self):
+        """A post is in the person's own town (``User.organization``), never another's."""
+        if not (self.user_id and self.department_id):
+            return  # a missing field has its own error
+        error = post_in_another_town_error(self.user, self.department)
+        if error is not None:
+            raise ValidationError({"department": error})
 
     def overlapping_primary_posts(self):
         """The person's other primary posts that share a day with this one."""
@@ -244,6 +253,34 @@ class Membership(models.Model):
         if self.pk is not None:
             others = others.exclude(pk=self.pk)
         return others.select_related("department").order_by("valid_from", "id")
+
+
+def post_in_another_town_error(user, department) -> ValidationError | None:
+    """Why ``user`` may not hold a post in ``department`` (another town's); else None."""
+    if user.organization_id == department.organization_id:
+        return None
+    if user.organization_id is None:
+        return ValidationError(
+            _(
+                "%(person)s belongs to no organisation's roster, so cannot hold a post in "
+                "%(town)s. Import them with that town's roster first."
+            ),
+            code="post_without_town",
+            params={"person": user.get_full_name(), "town": department.organization.name},
+        )
+    return ValidationError(
+        _(
+            "%(department)s belongs to %(town)s, but %(person)s is on the roster of "
+            "%(own)s. A post must be in the person's own organisation."
+        ),
+        code="post_in_another_town",
+        params={
+            "department": department.name,
+            "town": department.organization.name,
+            "person": user.get_full_name(),
+            "own": user.organization.name,
+        },
+    )
 
 
 def one_primary_post_error(clash: Membership) -> ValidationError:

@@ -16,7 +16,7 @@ home post's department, the lowest-id one, as the rule places them there.)
 
 import datetime
 
-from lms.models import Membership
+from lms.models import Membership, User
 from lms.people.posts import pick_primary_post, primary_post
 from lms.people.roles import Role, user_has_role
 
@@ -157,3 +157,18 @@ def outgoing_mail_towns(user, *, day: datetime.date):
     if not can_read_outgoing_mail(user):
         return Membership.objects.none().values("department__organization_id")
     return Membership.objects.active_on(day).filter(user=user).values("department__organization_id")
+
+
+def people_listed_for(editor):
+    """The accounts the Wagtail user screens list and open for ``editor``: the people of
+    the editor's own town's roster (``User.organization``), never another town's, even
+    one with the same staff number. The platform operator (a superuser) manages accounts
+    on the whole deployment (``lms.people.grants``) and lists everyone; what anyone may
+    change there is still decided by the grants."""
+    if not editor.is_authenticated or not editor.is_active:
+        return User.objects.none()
+    if editor.is_superuser:
+        return User.objects.all()
+    if editor.organization_id is None:
+        return User.objects.none()
+    return User.objects.filter(organization_id=editor.organization_id)

@@ -29,11 +29,13 @@ FORMATS = ("csv", "xlsx")
 
 
 def roster_rows(*, organization, day: datetime.date) -> list[list]:
-    """One row per person posted on ``day``: primary post first, then 兼務所属."""
+    """One row per person of the town's roster posted on ``day``: primary post first, then
+    兼務所属. Only the town's own people (``User.organization``), never another town's with
+    the same staff number."""
     posts = {}
     for membership in (
         Membership.objects.active_on(day)
-        .filter(department__organization=organization)
+        .filter(department__organization=organization, user__organization=organization)
         .select_related("user", "department", "position")
         .order_by("user__staff_number", "id")
     ):

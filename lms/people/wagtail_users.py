@@ -9,6 +9,11 @@ with a form error (a group not offered). No screen sets a password: the owner ch
 through the reset link an editor may send them. Roles and flags are saved by
 ``person_access_set``, which checks the grants again and audits with who saved them.
 Accounts are never deleted here (they are deactivated; the audit log names them).
+
+Each town sees only its own people (``people_listed_for``): the listing, the editor and
+the reset link of another town's person are not found (404). A staff number is unique
+within the town (``User.organization``), and a new person joins the editor's town (the
+platform operator chooses one, or none for another operator).
 """
 
 from django import forms
@@ -18,7 +23,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from wagtail.users.forms import UserCreationForm, UserEditForm
 from wagtail.users.views import users
 from wagtail.users.views.bulk_actions.assign_role import AssignRoleBulkAction
@@ -27,7 +32,8 @@ from wagtail.users.views.bulk_actions.set_active_state import SetActiveStateBulk
 from wagtail.users.views.users import UserViewSet
 
 from lms.audit import Actor
-from lms.models import User
+from lms.models import Organization, User
+from lms.models.people import STAFF_NUMBER_TAKEN, normalize_staff_number
 from lms.people.grants import (
     GrantRefused,
     account_grants,
@@ -36,6 +42,7 @@ from lms.people.grants import (
     person_access_set,
     person_password_reset_send,
 )
+from lms.people.permissions import people_listed_for
 
 NAME_FIELDS = ["family_name", "given_name", "family_name_kana", "given_name_kana"]
 FLAGS = ("is_active", "is_superuser")
@@ -75,6 +82,8 @@ class GrantedAccessMixin(forms.Form):
                 self.fields[flag].initial = getattr(self.instance, flag)
         if self.instance.pk and not self.grants.contact:
             self.fields["email"].disabled = True
+        if self.instance.pk is None:
+            self._choose_town()
         groups = self.fields["groups"]
         groups.queryset = self.grants.groups()
         kept = self._kept_groups()
@@ -82,6 +91,65 @@ class GrantedAccessMixin(forms.Form):
             groups.help_text = _("Roles you cannot change here: %(roles)s") % {
                 "roles": group_labels(kept)
             }
+
+    def _choose_town(self):
+        """A new person joins the editor's town; the operator picks one (or none)."""
+        editor = self.actor.user
+        if editor is not None and editor.is_superuser:
+            self.fields["organization"] = forms.ModelChoiceField(
+                label=pgettext_lazy("person", "organisation"),
+                queryset=Organization.objects.order_by("code"),
+                required=False,
+                empty_label=_("None (a platform operator)"),
+                help_text=_("The town whose staff roster holds this person."),
+                initial=editor.organization_id,
+            )
+        else:
+            self.instance.organization_id = getattr(editor, "organization_id", None)
+
+    def _town_id(self):
+        if "organization" not in self.fields:
+            return self.instance.organization_id
+        if self.add_prefix("organization") not in self.data:
+            # Not on the page that was sent (an older screen, a script): the operator's own
+            # town, as the list preselects it; an operator without a town has none.
+            return getattr(self.actor.user, "organization_id", None)
+        town = self.cleaned_data.get("organization")
+        return None if town is None else town.pk
+
+    def _clean_username(self):
+        """The staff number is unique within the person's town (Wagtail's own check is
+        across the deployment, where numbers repeat between towns)."""
+        if "staff_number" not in self.cleaned_data:
+            return None
+        number = normalize_staff_number(self.cleaned_data["staff_number"])
+        self.cleaned_data["staff_number"] = number
+        if self.instance.pk is None:
+            if "organization" in self.fields:
+                self.instance.organization_id = self._town_id()
+                if self._town_id() is None and not self.cleaned_data.get("is_superuser"):
+                    self.add_error(
+                        "organization",
+                        _(
+                            "Choose the organisation whose roster holds this person "
+                            "(only a platform operator has none)."
+                        ),
+                    )
+            elif self.instance.organization_id is None:
+                self.add_error(
+                    None,
+                    _(
+                        "You are on no organisation's roster, so you cannot add people here. "
+                        "Ask the platform operator."
+                    ),
+                )
+                return number
+        taken = User.objects.filter(staff_number=number, organization_id=self._town_id())
+        if self.instance.pk is not None:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            self.add_error("staff_number", forms.ValidationError(STAFF_NUMBER_TAKEN))
+        return number
 
     def _kept_groups(self):
         if not self.instance.pk:
@@ -135,6 +203,9 @@ class ActorFormMixin:
 
 
 class StaffUserIndexView(users.IndexView):
+    def get_base_queryset(self):
+        return super().get_base_queryset() & people_listed_for(self.request.user)
+
     def get_delete_url(self, instance):
         return None
 
@@ -144,6 +215,9 @@ class StaffUserCreateView(ActorFormMixin, users.CreateView):
 
 
 class StaffUserEditView(ActorFormMixin, users.EditView):
+    def get_queryset(self):
+        return people_listed_for(self.request.user)  # another town's person: 404
+
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
         self.can_delete = False
@@ -173,7 +247,7 @@ class StaffUserViewSet(UserViewSet):
 
 def person_password_reset(request, user_id: int):
     """Ask, then send ``user_id`` allauth's password reset link (who may: the grants)."""
-    subject = get_object_or_404(User, pk=user_id)
+    subject = get_object_or_404(people_listed_for(request.user), pk=user_id)
     if not account_grants(request.user, subject).reset_link:
         raise PermissionDenied
     if request.method != "POST":

@@ -119,3 +119,71 @@ def test_report_runs_get_their_queue_state_from_their_history():
         by_command.pk: "pending",
         no_history.pk: "published",
     }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_person_gets_the_town_of_their_posts_and_numbers_become_unique_per_town():
+    """0030 fills ``User.organization``: the town of today's primary post (本務), else of
+    the only posts held today (兼務), else of the earliest post; an operator without posts
+    keeps none. Afterwards the same staff number may exist once in each town."""
+    apps = _migrate([("lms", "0028_outbox")])
+    Organization = apps.get_model("lms", "Organization")
+    Department = apps.get_model("lms", "Department")
+    Position = apps.get_model("lms", "Position")
+    User = apps.get_model("lms", "User")
+    Membership = apps.get_model("lms", "Membership")
+    a = Organization.objects.create(code="A", name="あ町")
+    b = Organization.objects.create(code="B", name="い町")
+    a_somu = Department.objects.create(organization=a, code="SOMU", name="総務課", path="/SOMU/")
+    b_somu = Department.objects.create(organization=b, code="SOMU", name="総務課", path="/SOMU/")
+    shuji = Position.objects.create(code="SHUJI", name="主事", rank=20)
+
+    def person(number, *posts, superuser=False):
+        user = User.objects.create(
+            staff_number=number, family_name="試験", email=f"u{number}@example.jp",
+            is_superuser=superuser,
+        )  # fmt: skip
+        for department, primary, start, end in posts:
+            Membership.objects.create(
+                user=user, department=department, position=shuji, is_primary=primary,
+                valid_from=start, valid_to=end,
+            )  # fmt: skip
+        return user
+
+    d = datetime.date
+    today_in_a = person(
+        "1", (a_somu, True, d(2020, 4, 1), None), (b_somu, False, d(2020, 4, 1), None)
+    )
+    moved_to_b = person(
+        "2", (a_somu, True, d(2015, 4, 1), d(2022, 3, 31)), (b_somu, True, d(2022, 4, 1), None)
+    )
+    concurrent_only_b = person("3", (b_somu, False, d(2020, 4, 1), None))
+    left_long_ago = person(
+        "4",
+        (b_somu, True, d(2001, 4, 1), d(2005, 3, 31)),
+        (a_somu, True, d(2006, 4, 1), d(2010, 3, 31)),
+    )
+    starts_later = person("5", (a_somu, True, d(2999, 4, 1), None))
+    operator = person("9", superuser=True)
+
+    apps = _migrate([("lms", "0030_user_organization_from_posts")])
+
+    User = apps.get_model("lms", "User")
+    towns = dict(User.objects.values_list("pk", "organization__code"))
+    assert towns == {
+        today_in_a.pk: "A",
+        moved_to_b.pk: "B",
+        concurrent_only_b.pk: "B",
+        left_long_ago.pk: "B",  # the earliest post, none being held today
+        starts_later.pk: "A",
+        operator.pk: None,
+    }
+    # 1001 may now exist once in each town, and only once in each.
+    User.objects.create(organization_id=a.pk, staff_number="1001", family_name="あ", email="a@x.jp")
+    User.objects.create(organization_id=b.pk, staff_number="1001", family_name="い", email="b@x.jp")
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create(
+            organization_id=a.pk, staff_number="1001", family_name="重", email="c@x.jp"
+        )
