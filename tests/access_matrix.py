@@ -131,7 +131,9 @@ OK, DENIED, REFUSED, ERROR, MFA = "ok", "denied", "refused", "error", "mfa-setup
 ADMIN_AREAS = ("/admin/", "/django-admin/")
 
 
-def outcome(response, path: str, *, login: str, mypage: str, admin_home: str) -> str:
+def outcome(
+    response, path: str, *, login: str, mypage: str, admin_home: str, redirect_denies=False
+) -> str:
     """What the response means:
 
     - ``ok``: 2xx, or a redirect that is not one of the refusals below (the feature itself:
@@ -154,6 +156,8 @@ def outcome(response, path: str, *, login: str, mypage: str, admin_home: str) ->
         if target.startswith("/accounts/2fa/totp/activate"):
             return MFA
         if path.startswith(ADMIN_AREAS) and target in (mypage, admin_home) and path != target:
+            return DENIED
+        if redirect_denies:
             return DENIED
         return OK
     if code >= 400:

@@ -22,12 +22,17 @@ import time
 from http import HTTPStatus
 
 import pytest
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
 from django.urls import resolve, reverse
+from taggit.models import Tag
 from wagtail.models import (
     Collection,
     CollectionViewRestriction,
@@ -37,10 +42,12 @@ from wagtail.models import (
     Task,
     Workflow,
 )
+from wagtail_factories import DocumentFactory, ImageFactory
 
 from assessments.factories import QuestionFactory, QuizFactory
 from assessments.models import Quiz, SkillArea
 from assessments.services import attempt_start
+from content.models import GlossaryTerm
 from courses.factories import (
     CoursePageFactory,
     LearningHomePageFactory,
@@ -63,7 +70,7 @@ from tests import access_table as table
 
 AS_OF = datetime.date(2026, 11, 28)
 # ACCESS_MATRIX_DUMP=file: every response's Location and the slowest routes, for debugging.
-DUMP = {"": ""} if os.environ.get("ACCESS_MATRIX_DUMP") else None
+DUMP_TO = os.environ.get("ACCESS_MATRIX_DUMP")
 
 
 # ---------------------------------------------------------------------------------------
@@ -186,13 +193,11 @@ def world(organization, departments, other_town, positions, make_staff, learning
     event_a = audit_record(
         action=AuditEvent.Action.PERSON_DATA_EXPORTED, actor=people[table.HR], subject=subject_a
     )
-    event_b = audit_record(action=AuditEvent.Action.PERSON_DATA_EXPORTED, actor=hr_b, subject=subject_b)
+    event_b = audit_record(
+        action=AuditEvent.Action.PERSON_DATA_EXPORTED, actor=hr_b, subject=subject_b
+    )
 
     collection = Collection.get_first_root_node().add_child(name="研修資料")
-    from wagtail.documents import get_document_model
-    from wagtail.images import get_image_model
-    from wagtail_factories import DocumentFactory, ImageFactory
-
     image = ImageFactory(collection=collection)
     document = DocumentFactory(collection=collection)
     rendition = image.get_rendition("fill-10x10")
@@ -202,7 +207,6 @@ def world(organization, departments, other_town, positions, make_staff, learning
         password="x",
     )
     restricted_document = DocumentFactory(collection=collection_restriction.collection)
-    assert get_image_model() and get_document_model()
 
     question_revision = quiz_question.save_revision()
     glossary_term = _glossary_term()
@@ -212,15 +216,10 @@ def world(organization, departments, other_town, positions, make_staff, learning
     # The modules of both towns are in review: their workflow and task states.
     review_a = workflow.start(module_a, people[table.DX_LEADER])
     review_b = workflow.start(module_b, subject_b)
-    from allauth.account.models import EmailAddress
-    from allauth.mfa.models import Authenticator
-
     email_a = EmailAddress.objects.create(user=subject_a, email=subject_a.email, primary=True)
     email_b = EmailAddress.objects.create(user=subject_b, email=subject_b.email, primary=True)
     TOTP.activate(subject_a, generate_totp_secret())
     TOTP.activate(subject_b, generate_totp_secret())
-    from taggit.models import Tag
-
     tag = Tag.objects.create(name="研修", slug="kenshu")
 
     def town(a, b):
@@ -289,8 +288,6 @@ def world(organization, departments, other_town, positions, make_staff, learning
 
 
 def _glossary_term():
-    from content.models import GlossaryTerm
-
     return GlossaryTerm.objects.create(term="クラウド", reading="くらうど", definition="…")
 
 
@@ -318,7 +315,7 @@ def run_matrix(world, routes=None, entries=None):
     mypage = reverse(settings.LOGIN_REDIRECT_URL)
     admin_home = reverse("wagtailadmin_home")
     results, problems = {}, []
-    timings = {}
+    timings, locations = {}, {}
     for route in routes or matrix.all_routes():
         route_started = time.monotonic()
         entry = (entries or {}).get(route.key) or matrix.entry_for(route)
@@ -327,7 +324,9 @@ def run_matrix(world, routes=None, entries=None):
         kinds = {param: entry.args[param] for param in route.params}
         kinds.update(entry.query)
         towns = (
-            ["A", "B"] if any(table.KINDS[k] == table.TOWN for k in kinds.values()) else [table.SHARED]
+            ["A", "B"]
+            if any(table.KINDS[k] == table.TOWN for k in kinds.values())
+            else [table.SHARED]
         )
         for town in towns:
             try:
@@ -343,25 +342,32 @@ def run_matrix(world, routes=None, entries=None):
                 asked = url + (("&" if "?" in url else "?") + variant[1:] if variant else "")
                 for role in table.ROLES:
                     client = clients[role]
+                    session = client.cookies.get(settings.SESSION_COOKIE_NAME)
                     response = client.get(asked)
                     got = matrix.outcome(
-                        response, asked, login=login, mypage=mypage, admin_home=admin_home
+                        response,
+                        asked,
+                        login=login,
+                        mypage=mypage,
+                        admin_home=admin_home,
+                        redirect_denies=entry.redirect_denies,
                     )
                     expected = entry.expected(role, town)
                     key = (route.key + variant, role, town)
                     results[key] = (expected, got, response.status_code, asked)
-                    if DUMP:
-                        DUMP[key] = response.get("Location", "")
+                    locations[key] = response.get("Location", "")
                     if role != table.ANONYMOUS and settings.SESSION_COOKIE_NAME in response.cookies:
-                        if "_auth_user_id" not in client.session:
+                        # A new or deleted cookie (Wagtail's logout view deletes it even when
+                        # it refuses a GET): the old session must still hold the person.
+                        if session is None or not SessionStore(session.value).get(SESSION_KEY):
                             problems.append(f"GET {asked} as {role} signed them out")
-                            client.force_login(world["people"][role])
+                        client.force_login(world["people"][role])
         timings[route.key] = time.monotonic() - route_started
-    if DUMP is not None and DUMP:
+    if DUMP_TO:
         slowest = sorted(timings.items(), key=lambda item: -item[1])[:25]
-        with open(os.environ["ACCESS_MATRIX_DUMP"], "w") as out:
+        with open(DUMP_TO, "w") as out:
             out.write("\n".join(f"{t:.2f} {k}" for k, t in slowest) + "\n")
-            for key, location in DUMP.items():
+            for key, location in locations.items():
                 out.write(f"{key} {results[key]} -> {location}\n")
     return results, problems
 
@@ -407,9 +413,7 @@ def test_the_matrix_sees_a_leak(world):
     }
     results, problems = run_matrix(world, routes=routes, entries=wrong)
 
-    mismatched = {
-        key for key, result in results.items() if not matrix.acceptable(*result[:3])
-    }
+    mismatched = {key for key, result in results.items() if not matrix.acceptable(*result[:3])}
     assert not problems
     assert ("lms:person_progress", table.HR, "A") in mismatched  # HR sees a member of town A
     assert ("lms:mypage", table.STAFF, table.SHARED) in mismatched
