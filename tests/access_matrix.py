@@ -127,6 +127,7 @@ def _fill(pattern: str, kwargs: dict) -> str:
 # Outcomes
 
 OK, DENIED, REFUSED, ERROR, MFA = "ok", "denied", "refused", "error", "mfa-setup"
+PERSONAL_DATA = "ok but shows the town's personal data"
 
 ADMIN_AREAS = ("/admin/", "/django-admin/")
 

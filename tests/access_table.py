@@ -170,6 +170,9 @@ class Entry:
     example: str = ""  # the URL asked for an unnamed regex pattern (no names to fill)
     ok_means: str = "ok"  # what an allowed role gets ("error": Wagtail's own error test)
     redirect_denies: bool = False  # a redirect here sends the person elsewhere: denied
+    # Roles for whom an ``ok`` page must not show the town's personal data (the staff number
+    # of the town's member of staff whose data the matrix asks for): the operator's screens.
+    no_personal_data_for: frozenset[str] = frozenset()
 
     def expected(self, role: str, town: str) -> str:
         if self.post:
@@ -994,12 +997,14 @@ add(
 )
 
 
-def model_admin(prefix, kind, *, add_ok=OPERATOR_ONLY, delete_ok=OPERATOR_ONLY, shared=False):
+def model_admin(
+    prefix, kind, *, add_ok=OPERATOR_ONLY, delete_ok=OPERATOR_ONLY, shared=False, **extra
+):
     town = {} if shared else ACCOUNTS
-    add(f"admin:{prefix}_changelist", OPERATOR_ONLY)
+    add(f"admin:{prefix}_changelist", OPERATOR_ONLY, **extra)
     add(f"admin:{prefix}_add", add_ok)
     for view, ok in (("history", OPERATOR_ONLY), ("delete", delete_ok), ("change", OPERATOR_ONLY)):
-        fields = town if ok else {}
+        fields = {**town, **extra} if ok else {}
         add(f"admin:{prefix}_{view}", ok, args={"object_id": kind}, **fields)
     add(
         f"django-admin/{prefix.replace('_', '/', 1)}/<path:object_id>/",
@@ -1012,7 +1017,10 @@ def model_admin(prefix, kind, *, add_ok=OPERATOR_ONLY, delete_ok=OPERATOR_ONLY, 
 
 model_admin("lms_user", "user", delete_ok=NOBODY)
 model_admin("lms_organization", "organization")
-model_admin("lms_reportrun", "report_run", add_ok=NOBODY)
+# Jobs are the operator's, the reports' contents (who is overdue, …) the town's.
+model_admin(
+    "lms_reportrun", "report_run", add_ok=NOBODY, no_personal_data_for=frozenset({OPERATOR})
+)
 model_admin("mfa_authenticator", "authenticator")
 model_admin("auth_group", "group", shared=True)
 model_admin("wagtaildocs_document", "document", shared=True)
