@@ -200,16 +200,12 @@ OUR_NAMESPACES = (
     "wagtailsnippets_content_",
     "wagtailsnippetchoosers_assessments_",
     "wagtailsnippetchoosers_content_",
-    "lms_department:",
-    "lms_position:",
-    "lms_trackassignment:",
-    "department:",
+    "department:",  # lms/wagtail_hooks.py's ModelViewSets
     "position:",
-    "track_assignment:",
     "trackassignment:",
     "audit_log:",
-    "wagtailusers_users:",
-    "admin:",
+    "wagtailusers_users:",  # StaffUserViewSet (lms/people/wagtail_users.py)
+    "admin:",  # the Django admin: OperatorAdminSite and our ModelAdmins
     "roster_",
     "person_password_reset",
     "question_statistics",
@@ -217,7 +213,6 @@ OUR_NAMESPACES = (
     "markdown_preview",
     "authoring_guide",
     "healthz",
-    "admin:lms_",
 )
 
 
