@@ -196,7 +196,12 @@ class ReportRunAdmin(admin.ModelAdmin):
         "created_at",
     ]
     list_filter = ["kind", "status", "fiscal_year"]
-    readonly_fields = [f.name for f in ReportRun._meta.fields]
+    # The job, not the report: its summary and criteria name the town's people (who is
+    # overdue, who is a candidate), which the operator does not read (docs/security.md).
+    exclude = ReportRun.LARGE_FIELDS
+    readonly_fields = [
+        f.name for f in ReportRun._meta.fields if f.name not in ReportRun.LARGE_FIELDS
+    ]
 
     def has_add_permission(self, request):
         return False

@@ -1,6 +1,7 @@
 """研修管理 (training administration) in the Wagtail admin, for HR:
 departments, positions, track assignments, the staff list import/export, and the
-audit log (HR reads the downloads of personal data; site administrators every event);
+audit log (HR reads the downloads of personal data, site administrators every event, both of
+their own towns; the platform operator every event);
 for site administrators, the outbox (送信メール: mail sent or not, read-only, with
 "send again" for a failed one) and a dashboard panel counting failed mail.
 The only admin screens of these models: the Django admin has none of them.
@@ -76,7 +77,8 @@ DOWNLOAD_ACTIONS = [
 
 
 def reads_every_audit_event(user) -> bool:
-    """Site administrators (the town's role) and the platform operator read the whole log."""
+    """Site administrators (the town's role) read every event of their towns, the platform
+    operator the whole log (``_readable_events``)."""
     return user.is_active and (user.is_superuser or user_has_role(user, Role.ADMIN))
 
 
@@ -84,9 +86,10 @@ class AuditLogPermissionPolicy(ModelPermissionPolicy):
     """The audit log is append-only: it is read, never added to, changed or deleted
     from the admin, by anyone (superusers included).
 
-    Site administrators read every event; holders of the "view" permission on audit
-    events (the HR group, since migration 0009) read the downloads of personal data
-    made by or about people of their own towns.
+    The platform operator reads every event; a town's site administrators every event made
+    by or about people of their own towns; holders of the "view" permission on audit
+    events (the HR group, since migration 0009) the downloads of personal data made by or
+    about people of their own towns. Nobody reads another town's events.
     """
 
     def user_has_permission(self, user, action):
@@ -108,16 +111,12 @@ class AuditLogPermissionPolicy(ModelPermissionPolicy):
     def instances_user_has_any_permission_for(self, user, actions):
         if not self.user_has_any_permission(user, actions):
             return AuditEvent.objects.none()
-        if reads_every_audit_event(user):
-            return AuditEvent.objects.all()
-        return _downloads_in_towns_of(user)
+        return _readable_events(user)
 
     def user_has_permission_for_instance(self, user, action, instance):
         if not self.user_has_permission(user, action):
             return False
-        if reads_every_audit_event(user):
-            return True
-        return _downloads_in_towns_of(user).filter(pk=instance.pk).exists()
+        return _readable_events(user).filter(pk=instance.pk).exists()
 
     def users_with_any_permission_for_instance(self, actions, instance):
         if instance.action in DOWNLOAD_ACTIONS:
@@ -130,17 +129,25 @@ class AuditLogPermissionPolicy(ModelPermissionPolicy):
         ).distinct()
 
 
-def _downloads_in_towns_of(user):
-    """The downloads of personal data whose actor or subject holds or held a post in a town
-    where ``user`` holds a post today: HR reads their own towns' downloads, not another
+def _events_in_towns_of(user):
+    """The events whose actor or subject holds or held a post in a town where ``user``
+    holds a post today: a town's readers read their own towns' events, not another
     town's. One query (the towns and the people are subqueries), whatever the data."""
     towns = Membership.objects.active_on(local_today()).filter(user=user)
     people = Membership.objects.filter(
         department__organization_id__in=towns.values("department__organization_id")
     ).values("user_id")
-    return AuditEvent.objects.filter(action__in=DOWNLOAD_ACTIONS).filter(
-        Q(actor_id__in=people) | Q(subject_id__in=people)
-    )
+    return AuditEvent.objects.filter(Q(actor_id__in=people) | Q(subject_id__in=people))
+
+
+def _readable_events(user):
+    """The operator: every event. A town's administrator: every event of their towns. HR:
+    the downloads of personal data of their towns."""
+    if user.is_active and user.is_superuser:
+        return AuditEvent.objects.all()
+    if reads_every_audit_event(user):
+        return _events_in_towns_of(user)
+    return _events_in_towns_of(user).filter(action__in=DOWNLOAD_ACTIONS)
 
 
 # Before any viewset asks for the model's policy (Wagtail then refuses a late one).
