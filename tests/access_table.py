@@ -77,6 +77,7 @@ KINDS = {
     "track_assignment": TOWN,
     "report_run": TOWN,  # an HR completion report, built, with its files
     "audit_event": TOWN,  # a download of personal data by the town's HR about its staff
+    "outgoing_mail": TOWN,  # a reminder to the town's member of staff that could not be sent
     "attempt": TOWN,  # a skill-check attempt of town A's staff member (theirs), of B's staff
     "module_attempt": TOWN,  # a module quiz attempt, likewise, in the town's module
     "module": TOWN,  # a module page of a track of the town
@@ -204,6 +205,7 @@ OUR_NAMESPACES = (
     "position:",
     "trackassignment:",
     "audit_log:",
+    "outgoing_mail:",
     "wagtailusers_users:",  # StaffUserViewSet (lms/people/wagtail_users.py)
     "admin:",  # the Django admin: OperatorAdminSite and our ModelAdmins
     "roster_",
@@ -842,6 +844,18 @@ viewset(
     other_town=roles(OPERATOR),
     why_other_town="the operator runs the deployment's audit log (docs/security.md)",
     why="HR reads its town's downloads, the town's administrator its town's events",
+)
+viewset(
+    "outgoing_mail",
+    {
+        "index": roles(ADMIN),
+        "index_results": roles(ADMIN),
+        "inspect": roles(ADMIN),
+        "resend": roles(ADMIN),  # GET: the confirmation page; the mail goes again on POST
+    },
+    args={"pk": "outgoing_mail"},
+    why="研修管理 → 送信メール: the town's site administrators read their towns' outbox (mail "
+    "holds names and addresses); not HR, not the operator without a role in the town",
 )
 USERS = roles(HR, ADMIN, OPERATOR)
 viewset(

@@ -56,7 +56,7 @@ from courses.factories import (
 )
 from lms.audit import Actor, audit_record
 from lms.factories import TrackAssignmentFactory, UserFactory
-from lms.models import AuditEvent, ReportRun
+from lms.models import AuditEvent, OutgoingMail, ReportRun
 from lms.people.authoring import (
     APPROVAL_TASK_NAME,
     WORKFLOW_NAME,
@@ -239,6 +239,20 @@ def world(organization, departments, other_town, positions, make_staff, learning
     TOTP.activate(subject_a, generate_totp_secret())
     TOTP.activate(subject_b, generate_totp_secret())
     tag = Tag.objects.create(name="研修", slug="kenshu")
+    mail_a, mail_b = (
+        OutgoingMail.objects.create(
+            organization=subject.organization,
+            recipient=subject,
+            address=subject.email,
+            kind=OutgoingMail.Kind.REMINDER,
+            subject="[しんか] 受講期限のお知らせ",
+            body="期限を過ぎた研修があります。",
+            status=OutgoingMail.Status.FAILED,
+            attempts=6,
+            last_error="SMTPServerDisconnected",
+        )
+        for subject in (subject_a, subject_b)
+    )
 
     def town(a, b):
         return {"A": a, "B": b}
@@ -252,6 +266,7 @@ def world(organization, departments, other_town, positions, make_staff, learning
         "track_assignment": town(assignment_a.pk, assignment_b.pk),
         "report_run": town(run_a.pk, run_b.pk),
         "audit_event": town(event_a.pk, event_b.pk),
+        "outgoing_mail": town(mail_a.pk, mail_b.pk),
         "attempt": town(skill_attempt_a.token, skill_attempt_b.token),
         "module_attempt": town(module_attempt_a.token, module_attempt_b.token),
         "module": town(module_a.pk, module_b.pk),
