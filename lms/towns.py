@@ -9,10 +9,10 @@ are the TrackPages under its learning home, and only those are shown to its staf
 → people decisions are made here, in lms, and handed down as a ``Q`` over page paths or
 a queryset of user ids (the admin reports get them through Wagtail hooks registered in
 ``lms/wagtail_hooks.py``). A library of tracks shared by every town would be one more
-root path returned by ``town_root_paths``.
+tree OR-ed into ``pages_of_towns_q``.
 """
 
-from django.db.models import Q, Subquery
+from django.db.models import CharField, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from wagtail.models import Site
 
@@ -20,29 +20,28 @@ from courses.models import TrackPage
 from lms.models import Membership, Organization
 
 
-def town_root_paths(organization_ids) -> list[str]:
-    """Tree paths of the learning homes of the towns ``organization_ids`` (ids, or a
-    subquery of ids). One query."""
+def town_roots(organization_ids):
+    """The towns ``organization_ids`` (ids, or a subquery of ids), each annotated with
+    ``root_path``: the tree path of its learning home (its site's root page, else the
+    default site's). Used as a subquery; runs no query of its own."""
     default_root = Site.objects.filter(is_default_site=True).values("root_page__path")[:1]
-    paths = (
-        Organization.objects.filter(pk__in=organization_ids)
-        .annotate(root_path=Coalesce("site__root_page__path", Subquery(default_root)))
-        .filter(root_path__isnull=False)
-        .values_list("root_path", flat=True)
+    return Organization.objects.filter(pk__in=organization_ids).annotate(
+        root_path=Coalesce("site__root_page__path", Subquery(default_root))
     )
-    return sorted(set(paths))
 
 
 def pages_of_towns_q(organization_ids) -> Q:
     """A filter for any page queryset: the towns' learning homes and everything under
-    them. Matches nothing when there is no town."""
-    paths = town_root_paths(organization_ids)
-    if not paths:
+    them (an EXISTS over the towns, in the page query itself: no query of its own).
+    Matches nothing when there is no town."""
+    if isinstance(organization_ids, (list, tuple, set, frozenset)) and not organization_ids:
         return Q(pk__in=[])
-    q = Q()
-    for path in paths:
-        q |= Q(path__startswith=path)
-    return q
+    under_a_home = (
+        town_roots(organization_ids)
+        .annotate(page_path=ExpressionWrapper(OuterRef("path"), output_field=CharField()))
+        .filter(root_path__isnull=False, page_path__startswith=F("root_path"))
+    )
+    return Q(Exists(under_a_home))
 
 
 def tracks_of_towns(organization_ids):

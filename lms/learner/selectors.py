@@ -15,7 +15,7 @@ from courses.selectors import (
 from lms.assignments import COMPLETED, assigned_tracks, course_statuses, track_overdue
 from lms.models import LeaderNomination, Membership, Notice
 from lms.people.posts import memberships_on
-from lms.towns import tracks_of_towns
+from lms.towns import pages_of_towns_q, tracks_of_towns
 
 
 @dataclass
@@ -127,10 +127,18 @@ def skills_page_for_user(*, user) -> SkillsPage:
         area_id for area_id, level in profile.levels_by_area().items() if level < SKILL_TARGET_LEVEL
     ]
     checks = list(Quiz.objects.filter(kind=Quiz.Kind.SKILL_CHECK).order_by("title"))
+    # Courses to study next come from the person's own towns' tracks only.
+    towns = Membership.objects.active_on(local_today()).filter(user=user)
     return SkillsPage(
         profile=profile,
         skill_checks=quiz_statuses(user=user, quizzes=checks),
-        suggested_courses=courses_for_areas(user=user, area_ids=below_target),
+        suggested_courses=courses_for_areas(
+            user=user,
+            area_ids=below_target,
+            within=pages_of_towns_q(towns.values("department__organization_id"))
+            if below_target
+            else None,
+        ),
         volunteered=LeaderNomination.objects.filter(
             user=user, kind=LeaderNomination.Kind.SELF, fiscal_year=fiscal_year_of(local_today())
         ).exists(),

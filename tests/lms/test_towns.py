@@ -10,11 +10,12 @@ from django.urls import reverse
 from wagtail.models import Page, Site
 
 from assessments.factories import QuestionFactory, QuizFactory
+from assessments.models import SkillArea
 from assessments.services import attempt_start, attempt_submit
 from courses.factories import LearningHomePageFactory, TrackPageFactory
-from courses.models import ModulePage
+from courses.models import CoursePage, ModulePage
 from lms.leaders.forms import LeaderCriteriaForm
-from lms.learner.selectors import mypage_for_user
+from lms.learner.selectors import mypage_for_user, skills_page_for_user
 from lms.models import LeaderCriteria
 from lms.people.roles import Role
 from lms.towns import tracks_of_towns
@@ -65,6 +66,19 @@ def test_my_page_of_a_town_a_person_never_names_a_town_b_track(client, two_towns
 
     assert two_towns.a_track.title in html
     assert two_towns.b_track.title not in html
+
+
+def test_my_skills_suggest_only_courses_of_the_persons_town(two_towns, make_staff):
+    category = SkillArea.objects.filter(parent__isnull=True).order_by("id").first()
+    courses = {}
+    for town, track in (("a", two_towns.a_track), ("b", two_towns.b_track)):
+        courses[town] = CoursePage.objects.child_of(track).get()
+        courses[town].skill_areas.set([category])
+        courses[town].save()
+
+    page = skills_page_for_user(user=make_staff("mado"))
+
+    assert [course.id for course in page.suggested_courses] == [courses["a"].id]
 
 
 def test_the_criteria_offer_only_the_towns_tracks(two_towns):
