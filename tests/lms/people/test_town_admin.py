@@ -18,7 +18,7 @@ from lms.factories import (
     PositionFactory,
     TrackAssignmentFactory,
 )
-from lms.models import Department, Position, TrackAssignment
+from lms.models import Department, Organization, Position, TrackAssignment
 from lms.people.permissions import organization_ids_administered_by
 from lms.people.roles import Role
 from tests.conftest import TODAY
@@ -64,9 +64,8 @@ def test_the_editors_towns_are_those_of_their_posts_and_an_operator_without_one_
 ):
     operator = operator_without_post
 
-    assert set(organization_ids_administered_by(two_towns.a_hr, day=TODAY).values_list(
-        flat=True
-    )) == {two_towns.a.pk}  # fmt: skip
+    towns = organization_ids_administered_by(two_towns.a_hr, day=TODAY)
+    assert set(Organization.objects.filter(pk__in=towns)) == {two_towns.a}
     assert not organization_ids_administered_by(operator, day=TODAY).exists()
 
 
