@@ -3,6 +3,7 @@
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from wagtail import hooks
 
 from .models import Question
 from .selectors import question_statistics
@@ -10,11 +11,18 @@ from .selectors import question_statistics
 LOW_DISCRIMINATION = 0.2
 EXTREME_FACILITY = (0.2, 0.95)
 
+# Whose attempts the statistics count. Each function registered under this hook name
+# takes the request and returns a queryset of user ids; only attempts by people in all
+# of them count. lms registers one (the people of the editor's towns, lms/wagtail_hooks.py);
+# assessments itself knows no towns, so with none registered every attempt counts.
+ITEM_ANALYSIS_LEARNERS_HOOK = "shinka_item_analysis_learners"
+
 
 def item_analysis(request):
     if not request.user.has_perm("assessments.change_question"):
         raise PermissionDenied
-    statistics = question_statistics()
+    learners = [scope(request) for scope in hooks.get_hooks(ITEM_ANALYSIS_LEARNERS_HOOK)]
+    statistics = question_statistics(learners=learners)
     questions = Question.objects.select_related("bank", "area").order_by("bank__title", "id")
     rows = []
     for question in questions:

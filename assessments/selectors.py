@@ -267,7 +267,7 @@ WITH ranked AS (
                ORDER BY CAST(a.correct_count AS REAL) / a.question_count
            ) AS standing
     FROM {attempt} a
-    WHERE a.status = %s AND a.question_count > 0
+    WHERE a.status = %s AND a.question_count > 0{learners}
 ), marks AS (
     SELECT aq.question_id,
            CASE WHEN r.is_correct THEN 1.0 ELSE 0.0 END AS mark,
@@ -286,15 +286,26 @@ GROUP BY question_id
 """
 
 
-def question_statistics() -> dict[int, QuestionStatistics]:
-    """Facility and discrimination of every answered question, aggregated in SQL. One query."""
+def question_statistics(*, learners=()) -> dict[int, QuestionStatistics]:
+    """Facility and discrimination of every answered question, aggregated in SQL. One query.
+
+    ``learners``: querysets of user ids (``values("user_id")`` or the like); when given,
+    only attempts by people in every one of them count (and are ranked among themselves).
+    Assessments knows no towns: the admin view gets them from ``ITEM_ANALYSIS_LEARNERS_HOOK``.
+    """
+    conditions, params = [], [Attempt.Status.SUBMITTED]
+    for people in learners:
+        subquery, subquery_params = people.query.sql_with_params()
+        conditions.append(f" AND a.user_id IN ({subquery})")
+        params.extend(subquery_params)
     sql = ITEM_ANALYSIS_SQL.format(
         attempt=Attempt._meta.db_table,
         response=Response._meta.db_table,
         attempt_question=AttemptQuestion._meta.db_table,
+        learners="".join(conditions),
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [Attempt.Status.SUBMITTED])
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     return {
         question_id: QuestionStatistics(

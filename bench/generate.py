@@ -193,9 +193,9 @@ class _World:
 
     def _positions(self) -> None:
         self.positions = {
-            code: Position.objects.get_or_create(code=code, defaults={"name": name, "rank": rank})[
-                0
-            ]
+            code: Position.objects.get_or_create(
+                organization=self.organization, code=code, defaults={"name": name, "rank": rank}
+            )[0]
             for code, name, rank, _share in POSITIONS
         }
 

@@ -32,8 +32,9 @@ class DepartmentFactory(DjangoModelFactory):
 class PositionFactory(DjangoModelFactory):
     class Meta:
         model = Position
-        django_get_or_create = ["code"]
+        django_get_or_create = ["organization", "code"]
 
+    organization = factory.SubFactory(OrganizationFactory)
     code = factory.Sequence(lambda n: f"P{n:03d}")
     name = factory.Sequence(lambda n: f"職位{n}")
     rank = 20
@@ -80,7 +81,10 @@ class MembershipFactory(DjangoModelFactory):
     user = factory.SubFactory(
         UserFactory, organization=factory.SelfAttribute("..department.organization")
     )
-    position = factory.SubFactory(PositionFactory)
+    # A position of the department's own town.
+    position = factory.SubFactory(
+        PositionFactory, organization=factory.SelfAttribute("..department.organization")
+    )
     valid_from = datetime.date(2000, 4, 1)
     valid_to = None
     is_primary = True

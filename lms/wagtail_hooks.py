@@ -11,7 +11,6 @@ Also who may do what in Wagtail's own screens: the audit log is read-only for ev
 every town), and the user screens' bulk actions follow the grants (lms.people.grants).
 """
 
-import re
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -24,7 +23,6 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html
-from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from wagtail import hooks
@@ -39,7 +37,9 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permission_policies.base import BasePermissionPolicy
 from wagtail.permissions import register_permission_policy
 
+from assessments.admin_views import ITEM_ANALYSIS_LEARNERS_HOOK
 from courses.fiscal import local_today
+from courses.wagtail_hooks import ADMIN_PAGES_SCOPE_HOOK
 from lms.models import (
     AuditEvent,
     Department,
@@ -55,9 +55,12 @@ from lms.outbox import (
     outgoing_mail_resend,
     outgoing_mails_for,
 )
-from lms.people import roster_views
-from lms.people.permissions import can_read_outgoing_mail, is_hr
-from lms.people.posts import organization_of
+from lms.people import roster_views, town_admin
+from lms.people.permissions import (
+    can_read_outgoing_mail,
+    is_hr,
+    organization_ids_administered_by,
+)
 from lms.people.roles import Role, user_has_role
 from lms.people.wagtail_users import (
     AuditedAssignRoleBulkAction,
@@ -65,7 +68,7 @@ from lms.people.wagtail_users import (
     NoDeleteBulkAction,
     person_password_reset,
 )
-from lms.spreadsheets import PrintHeading, XlsxReport, csv_safe, local_value
+from lms.towns import pages_of_towns_q, people_of_towns
 
 TRAINING_MENU_HOOK = "register_training_admin_menu_item"
 
@@ -167,6 +170,8 @@ class OperatorOnlyPermissionPolicy(BasePermissionPolicy):
 
 # Registered before any screen asks Wagtail for these models' policies.
 register_permission_policy(Group, OperatorOnlyPermissionPolicy(Group))
+for _model in (Department, Position, TrackAssignment):
+    register_permission_policy(_model, town_admin.TownScopedPermissionPolicy(_model))
 
 
 class OutgoingMailPermissionPolicy(BasePermissionPolicy):
@@ -195,87 +200,58 @@ class OutgoingMailPermissionPolicy(BasePermissionPolicy):
 register_permission_policy(OutgoingMail, OutgoingMailPermissionPolicy(OutgoingMail))
 
 
-class ExcelFriendlyIndexView(IndexView):
-    """Wagtail's listing export, fixed for Excel in Japanese offices: times in Japan time;
-    the CSV with a BOM and formulas escaped; the XLSX written by ``XlsxReport`` (strings
-    stored as text, so shown without an apostrophe, and set up for printing)."""
+class TownScopedViewSet(ModelViewSet):
+    """A 研修管理 screen limited to the editor's towns (``lms/people/town_admin.py``):
+    listings, exports, filters, every view of one row, and the form's choices."""
 
-    # Column width in the XLSX (characters); the listings have short columns.
-    XLSX_COLUMN_WIDTH = 24
+    index_view_class = town_admin.InTownsIndexView
+    edit_view_class = town_admin.InTownsEditView
+    delete_view_class = town_admin.InTownsDeleteView
+    copy_view_class = town_admin.InTownsCopyView
+    history_view_class = town_admin.InTownsHistoryView
+    usage_view_class = town_admin.InTownsUsageView
+    inspect_view_class = town_admin.InTownsInspectView
+    form_class = None
+    list_select_related: tuple = ()
 
-    def stream_csv(self, queryset):
-        yield "\ufeff"
-        yield from super().stream_csv(queryset)
+    def get_index_view_kwargs(self, **kwargs):
+        return super().get_index_view_kwargs(list_select_related=self.list_select_related, **kwargs)
 
-    def preprocess_field_value(self, field, value, export_format):
-        # Japan time first (Wagtail would write aware date-times in UTC), then Wagtail's
-        # own preprocessing (lists, …); the CSV is escaped last, on what is written.
-        value = super().preprocess_field_value(field, local_value(value), export_format)
-        return csv_safe(value) if export_format == self.FORMAT_CSV else value
-
-    def write_xlsx(self, queryset, output):
-        today = local_today()
-        organization = organization_of(self.request.user, day=today)
-        title = str(capfirst(self.model._meta.verbose_name_plural))
-        report = XlsxReport(
-            PrintHeading(town=organization.name if organization else "", title=title, as_of=today)
-        )
-        sheet = re.sub(r"[\\/*?:\[\]]", "", title)[:31] or "Sheet1"  # what Excel allows
-        report.add_sheet(
-            sheet,
-            [self.get_heading(queryset, field) for field in self.list_export],
-            [self.XLSX_COLUMN_WIDTH] * len(self.list_export),
-        )
-        for item in queryset:
-            report.append(
-                sheet,
-                [
-                    self.preprocess_field_value(field, value, self.FORMAT_XLSX)
-                    for field, value in self.to_row_dict(item).items()
-                ],
-            )
-        report.save(output)
+    def get_form_class(self, for_update=False):
+        return self.form_class
 
 
-class DepartmentViewSet(ModelViewSet):
-    index_view_class = ExcelFriendlyIndexView
+class DepartmentViewSet(TownScopedViewSet):
     model = Department
     icon = "group"
-    form_fields = ["organization", "parent", "code", "name", "level", "sort_order"]
+    form_class = town_admin.DepartmentForm
     list_display = ["name", "code", "level", "parent", "organization"]
-    list_filter = ["organization", "level"]
+    list_select_related = ("parent", "organization")
+    filterset_class = town_admin.DepartmentFilterSet
     search_fields = ["name", "code"]
     list_export = ["code", "name", "level", "parent", "organization"]
     export_filename = "departments"
 
 
-class PositionViewSet(ModelViewSet):
-    index_view_class = ExcelFriendlyIndexView
+class PositionViewSet(TownScopedViewSet):
     model = Position
     icon = "tag"
-    form_fields = ["code", "name", "rank"]
-    list_display = ["name", "code", "rank"]
+    form_class = town_admin.PositionForm
+    list_display = ["name", "code", "rank", "organization"]
+    list_select_related = ("organization",)
     search_fields = ["name", "code"]
-    list_export = ["code", "name", "rank"]
+    list_export = ["code", "name", "rank", "organization"]
     export_filename = "positions"
 
 
-class TrackAssignmentViewSet(ModelViewSet):
-    index_view_class = ExcelFriendlyIndexView
+class TrackAssignmentViewSet(TownScopedViewSet):
     model = TrackAssignment
     icon = "date"
-    form_fields = [
-        "organization",
-        "track",
-        "fiscal_year",
-        "due_date",
-        "applies_to_all",
-        "departments",
-        "positions",
-    ]
-    list_display = ["track", "fiscal_year", "due_date", "applies_to_all"]
-    list_filter = ["fiscal_year", "organization", "applies_to_all"]
-    list_export = ["track", "fiscal_year", "due_date", "applies_to_all"]
+    form_class = town_admin.TrackAssignmentForm
+    list_display = ["track", "fiscal_year", "due_date", "applies_to_all", "organization"]
+    list_select_related = ("track", "organization")
+    filterset_class = town_admin.TrackAssignmentFilterSet
+    list_export = ["track", "fiscal_year", "due_date", "applies_to_all", "organization"]
     export_filename = "track_assignments"
 
 
@@ -528,6 +504,18 @@ def register_roster_urls():
 # role" and "set active state" within the grants and audited per user; no "delete".
 for _action in (AuditedAssignRoleBulkAction, AuditedSetActiveStateBulkAction, NoDeleteBulkAction):
     hooks.register("register_bulk_action", _action, order=1)
+
+
+@hooks.register(ITEM_ANALYSIS_LEARNERS_HOOK)
+def item_analysis_counts_the_editors_towns(request):
+    """問題の分析 counts the attempts of people of the editor's towns only."""
+    return people_of_towns(organization_ids_administered_by(request.user, day=local_today()))
+
+
+@hooks.register(ADMIN_PAGES_SCOPE_HOOK)
+def authoring_reports_list_the_editors_towns(request):
+    """確認が必要なモジュール lists pages under the editor's towns' learning homes only."""
+    return pages_of_towns_q(organization_ids_administered_by(request.user, day=local_today()))
 
 
 class HROnlyMenuItem(MenuItem):

@@ -152,7 +152,7 @@ def seed_demo(*, today: datetime.date | None = None) -> SeedReport:
     )
     report.count("organisations", created)
     departments = _seed_departments(organization, report)
-    positions = _seed_positions(report)
+    positions = _seed_positions(organization, report)
     fiscal_start, _ = fiscal_year_bounds(fiscal_year_of(today))
     users = _seed_users(organization, departments, positions, fiscal_start, report)
     _seed_glossary(report)
@@ -196,11 +196,11 @@ def _seed_departments(organization, report) -> dict[str, Department]:
     return departments
 
 
-def _seed_positions(report) -> dict[str, Position]:
+def _seed_positions(organization, report) -> dict[str, Position]:
     positions = {}
     for code, name, rank in POSITIONS:
         positions[code], created = Position.objects.get_or_create(
-            code=code, defaults={"name": name, "rank": rank}
+            organization=organization, code=code, defaults={"name": name, "rank": rank}
         )
         report.count("positions", created)
     return positions

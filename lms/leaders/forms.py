@@ -3,8 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments.levels import Level
 from assessments.models import SkillArea
-from courses.models import TrackPage
 from lms.models import LeaderCriteria
+from lms.towns import tracks_of_towns
 
 
 def level_label(value: int | None) -> str:
@@ -42,7 +42,10 @@ class LeaderCriteriaForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["required_track"].queryset = TrackPage.objects.live().order_by("path")
+        # The town's own tracks (lms.towns): another town's is not offered, nor accepted.
+        self.fields["required_track"].queryset = (
+            tracks_of_towns([self.instance.organization_id]).live().order_by("path")
+        )
         self.categories = list(SkillArea.objects.filter(parent__isnull=True))
         minimums = self.instance.minimum_levels or {}
         for area in self.categories:

@@ -110,11 +110,22 @@ class Department(models.Model):
 
 
 class Position(models.Model):
-    """A post (職位). ``rank`` orders them; managers are rank ≥ MANAGER_RANK."""
+    """A post (職位) of one town. ``rank`` orders them; managers are rank ≥ MANAGER_RANK.
+
+    Each town keeps its own list (codes are unique within a town): a membership and a
+    track assignment name positions of their own town (``Membership.clean``, the
+    admin's forms in ``lms/people/town_admin.py``, the roster import).
+    """
 
     MANAGER_RANK = 60
 
-    code = models.CharField(_("code"), max_length=32, unique=True)
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="positions",
+    )
+    code = models.CharField(_("code"), max_length=32)
     name = models.CharField(_("name"), max_length=64)
     rank = models.PositiveSmallIntegerField(
         _("rank"), help_text=_("Higher is more senior. Section chief (課長) and above: 60 or more.")
@@ -124,6 +135,11 @@ class Position(models.Model):
         verbose_name = _("position")
         verbose_name_plural = _("positions")
         ordering = ["rank", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "code"], name="position_code_unique_per_org"
+            ),
+        ]
 
     def __str__(self):
         return self.name
@@ -227,6 +243,14 @@ class Membership(models.Model):
     def clean(self):
         super().clean()
         self.clean_town()
+        if (
+            self.department_id
+            and self.position_id
+            and self.position.organization_id != self.department.organization_id
+        ):
+            raise ValidationError(
+                {"position": _("Choose a position of the department's own organisation.")}
+            )
         if not (self.is_primary and self.user_id and self.valid_from):
             return  # a missing field has its own error
         if self.valid_to is not None and self.valid_to < self.valid_from:

@@ -16,7 +16,9 @@ home post's department, the lowest-id one, as the rule places them there.)
 
 import datetime
 
-from lms.models import Membership, User
+from django.contrib.auth import get_user_model
+
+from lms.models import Membership, Organization, User
 from lms.people.posts import pick_primary_post, primary_post
 from lms.people.roles import Role, user_has_role
 
@@ -82,6 +84,33 @@ def can_view_skills_of(viewer, subject, *, day: datetime.date) -> bool:
         .filter(user=subject, department__organization_id__in=organizations)
         .exists()
     )
+
+
+def organization_ids_administered_by(user, *, day: datetime.date):
+    """The towns whose rows ``user`` reads and edits in the admin screens (研修管理's
+    departments, positions and track assignments, their choices, the authoring reports):
+    the towns where they hold a post on ``day``.
+
+    The one seam for "the editor's towns": every admin screen asks here (when
+    ``User.organization`` arrives, only this definition changes). A superuser without a
+    post has no town. Returns ids as a lazy queryset, to be used as a subquery
+    (``organization_id__in=…``): it runs no query of its own.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return Organization.objects.none().values("pk")
+    return Membership.objects.active_on(day).filter(user=user).values("department__organization_id")
+
+
+def organizations_administered_by(user, *, day: datetime.date):
+    """The towns of ``organization_ids_administered_by``, as ``Organization`` rows."""
+    return Organization.objects.filter(pk__in=organization_ids_administered_by(user, day=day))
+
+
+def users_administering(organization_id: int, *, day: datetime.date):
+    """The people for whom ``organization_id`` is one of their towns (the same rule as
+    ``organization_ids_administered_by``, read the other way), as a User queryset."""
+    posted = Membership.objects.active_on(day).filter(department__organization_id=organization_id)
+    return get_user_model().objects.filter(is_active=True, pk__in=posted.values("user_id"))
 
 
 def _in_organization(user, organization_id: int, day: datetime.date) -> bool:

@@ -249,7 +249,7 @@ class _Known:
         by_name: dict[str, list[Department]] = {}
         for department in departments:
             by_name.setdefault(department.name, []).append(department)
-        positions = {p.code: p for p in Position.objects.all()}
+        positions = {p.code: p for p in Position.objects.filter(organization=organization)}
         positions.update({p.name: p for p in positions.values()})
         users = {
             u.staff_number: u for u in get_user_model().objects.filter(organization=organization)
@@ -553,7 +553,9 @@ def roster_apply(
         for name in plan.new_departments
     }
     positions = {
-        name: Position.objects.create(code=_code_for(name), name=name, rank=20)
+        name: Position.objects.create(
+            organization=organization, code=_code_for(name), name=name, rank=20
+        )
         for name in plan.new_positions
     }
     User = get_user_model()

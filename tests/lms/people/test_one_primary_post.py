@@ -10,7 +10,13 @@ from django.test import RequestFactory
 from django.utils import translation
 
 from lms.admin import MembershipInline
-from lms.factories import DepartmentFactory, MembershipFactory, OrganizationFactory, UserFactory
+from lms.factories import (
+    DepartmentFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    PositionFactory,
+    UserFactory,
+)
 from lms.models import Membership, User
 from lms.models.organisation import primary_posts_check_now
 from lms.people.roster import roster_apply, roster_plan
@@ -241,6 +247,7 @@ def test_another_towns_roster_with_the_same_number_leaves_the_persons_posts_alon
     this person a post there (before, it moved them to the other town)."""
     other_town = OrganizationFactory(code="OTHER", name="となり町")
     DepartmentFactory(organization=other_town, code="KAIKEI", name="会計課")
+    PositionFactory(organization=other_town, code="SHUJI", name="主事")  # positions are per town
     as_of = D(2026, 10, 1)
     data = (
         "職員番号,氏名,氏名カナ,所属,職位,メールアドレス,兼務所属\r\n"
