@@ -11,7 +11,6 @@ Also who may do what in Wagtail's own screens: the audit log is read-only for ev
 every town), and the user screens' bulk actions follow the grants (lms.people.grants).
 """
 
-
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
