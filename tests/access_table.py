@@ -73,6 +73,7 @@ SHARED = "-"
 KINDS = {
     # a town's
     "user": TOWN,  # a member of staff of the town, in the department town A's head heads
+    "position": TOWN,  # 主事: each town has its own positions (Position.organization)
     "department": TOWN,  # 住民課: the department town A's head heads (with 窓口係)
     "track_assignment": TOWN,
     "report_run": TOWN,  # an HR completion report, built, with its files
@@ -101,7 +102,6 @@ KINDS = {
     "question_bank": SHARED,
     "skill_area": SHARED,
     "glossary_term": SHARED,
-    "position": SHARED,  # positions (職位) have no town
     "group": SHARED,  # role groups are shared by every town (docs/security.md)
     "image": SHARED,
     "rendition_file": SHARED,
@@ -818,20 +818,20 @@ viewset(
 viewset(
     "position",
     {
-        "index": roles(HR, IT_POLICY, OPERATOR),
-        "index_results": roles(HR, IT_POLICY, OPERATOR),
-        "add": roles(HR, OPERATOR),
-        "edit": roles(HR, OPERATOR),
-        "delete": roles(HR, OPERATOR),
-        "history": roles(HR, OPERATOR),
-        "history_results": roles(HR, OPERATOR),
-        "usage": roles(HR, OPERATOR),
-        "copy": roles(HR, OPERATOR),
+        "index": roles(HR, IT_POLICY),
+        "index_results": roles(HR, IT_POLICY),
+        "add": HR_MANAGES,
+        "edit": HR_MANAGES,
+        "delete": HR_MANAGES,
+        "history": HR_MANAGES,
+        "history_results": HR_MANAGES,
+        "usage": HR_MANAGES,
+        "copy": HR_MANAGES,
     },
     args={"pk": "position"},
     variants=("", "?export=csv"),
-    why="研修管理 → 職位: positions are shared by every town (no town on the model): "
-    "reference data, no personal data",
+    why="研修管理 → 職位: each town's own positions (Position.organization), managed by its HR; "
+    + TOWN_DATA,
 )
 viewset(
     "audit_log",
@@ -1053,59 +1053,6 @@ def _known(target: dict, reason: str, routes, who, towns) -> None:
                 assert (route, role, town) not in target, (route, role, town)
                 target[(route, role, town)] = reason
 
-
-SCOPING = (
-    "branch scoping: the Department and TrackAssignment viewsets are not scoped to the "
-    "editor's town (HR of town A opens town B's), and the operator, who holds no role in any "
-    "town, opens every town's"
-)
-_VIEWS_WITH_OBJECT = ("edit", "delete", "history", "history_results", "usage", "copy")
-for _model in ("department", "trackassignment"):
-    _known(
-        KNOWN_LEAKS_FIXED_ON_OTHER_BRANCHES,
-        SCOPING,
-        [f"{_model}:{v}" for v in _VIEWS_WITH_OBJECT],
-        [HR, OPERATOR],
-        ["B"],
-    )
-    _known(
-        KNOWN_LEAKS_FIXED_ON_OTHER_BRANCHES,
-        SCOPING,
-        [f"{_model}:{v}" for v in _VIEWS_WITH_OBJECT],
-        [OPERATOR],
-        ["A"],
-    )
-    _known(
-        KNOWN_LEAKS_FIXED_ON_OTHER_BRANCHES,
-        SCOPING,
-        [
-            f"{_model}:index",
-            f"{_model}:index?export=csv",
-            f"{_model}:index_results",
-            f"{_model}:index_results?export=csv",
-            f"{_model}:add",
-        ],
-        [OPERATOR],
-        [SHARED],
-    )
-
-SIGNIN = (
-    "branch signin: Wagtail's user screens open another town's people to HR and the town's "
-    "administrator (what they may change already follows the grants)"
-)
-_known(
-    KNOWN_LEAKS_FIXED_ON_OTHER_BRANCHES,
-    SIGNIN,
-    [
-        "wagtailusers_users:edit",
-        "wagtailusers_users:history",
-        "wagtailusers_users:history_results",
-        "wagtailusers_users:usage",
-        "wagtail_bulk_action",
-    ],
-    [HR, ADMIN],
-    ["B"],
-)
 
 QUIZREVIEW = (
     "branch quizreview: the question chooser shows the text of every question (skill checks "

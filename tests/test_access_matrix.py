@@ -299,7 +299,7 @@ def world(organization, departments, other_town, positions, make_staff, learning
         "glossary_revision": shared(glossary_revision.pk),
         "workflow_state": town(review_a.pk, review_b.pk),
         "task_state": town(review_a.current_task_state.pk, review_b.current_task_state.pk),
-        "position": shared(positions["shuji"].pk),
+        "position": town(positions["shuji"].pk, other_town["shuji"].pk),
         "group": shared(Group.objects.get(name=Role.STAFF).pk),
         "image": shared(image.pk),
         "rendition_file": shared(rendition.file.name.removeprefix("images/")),

@@ -66,6 +66,13 @@ class TownScopedPermissionPolicy(ModelPermissionPolicy):
 
     organization_field = "organization"
 
+    def user_has_permission(self, user, action):
+        if not super().user_has_permission(user, action):
+            return False
+        # The platform operator holds no role in any town (docs/security.md): a superuser
+        # without a post in a town has no 研修管理 screens at all, rather than empty ones.
+        return not user.is_superuser or editor_towns(user).exists()
+
     def instances_in_towns_of(self, user):
         return self.model._default_manager.filter(
             **{f"{self.organization_field}_id__in": editor_towns(user)}

@@ -19,11 +19,13 @@ platform operator chooses one, or none for another operator).
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
+from wagtail.admin.views.generic.usage import UsageView
 from wagtail.users.forms import UserCreationForm, UserEditForm
 from wagtail.users.views import users
 from wagtail.users.views.bulk_actions.assign_role import AssignRoleBulkAction
@@ -229,6 +231,21 @@ class StaffUserEditView(ActorFormMixin, users.EditView):
         return context
 
 
+class OwnTownPersonMixin:
+    """A view of one account: another town's person is not found (``people_listed_for``)."""
+
+    def get_base_object_queryset(self):
+        return people_listed_for(self.request.user)
+
+
+class StaffUserHistoryView(OwnTownPersonMixin, users.HistoryView):
+    pass
+
+
+class StaffUserUsageView(OwnTownPersonMixin, UsageView):
+    pass
+
+
 class StaffUserDeleteView(users.DeleteView):
     def dispatch(self, request, *args, **kwargs):
         raise PermissionDenied  # accounts are deactivated, never deleted
@@ -240,6 +257,8 @@ class StaffUserViewSet(UserViewSet):
     add_view_class = StaffUserCreateView
     edit_view_class = StaffUserEditView
     delete_view_class = StaffUserDeleteView
+    history_view_class = StaffUserHistoryView
+    usage_view_class = StaffUserUsageView
 
     def get_form_class(self, for_update=False):
         return StaffUserEditForm if for_update else StaffUserCreationForm
@@ -266,7 +285,26 @@ def person_password_reset(request, user_id: int):
     return redirect("wagtailusers_users:edit", subject.pk)
 
 
-class AuditedAssignRoleBulkAction(AssignRoleBulkAction):
+class OwnTownPeopleBulkMixin:
+    """A bulk action on accounts acts on, and names, the editor's own town's people only
+    (``people_listed_for``): ids of another town's people are not found, as in the editor."""
+
+    def get_actionable_objects(self):
+        listed = people_listed_for(self.request.user)
+        ids = self.request.GET.getlist("id")
+        if "all" in ids:
+            people = listed
+        else:
+            people = listed.filter(pk__in=[int(i) for i in ids if i.isdigit() and len(i) < 19])
+        people = list(people)
+        if not people:
+            raise Http404
+        objects = [person for person in people if self.check_perm(person)]
+        refused = [person for person in people if person not in objects]
+        return objects, {"items_with_no_access": refused}
+
+
+class AuditedAssignRoleBulkAction(OwnTownPeopleBulkMixin, AssignRoleBulkAction):
     """Wagtail's "assign role" to several users at once, within the grants, one audited
     change per user; people the editor may not give roles to are left as they are."""
 
@@ -296,7 +334,7 @@ class AuditedAssignRoleBulkAction(AssignRoleBulkAction):
         return done, 0
 
 
-class AuditedSetActiveStateBulkAction(SetActiveStateBulkAction):
+class AuditedSetActiveStateBulkAction(OwnTownPeopleBulkMixin, SetActiveStateBulkAction):
     """Wagtail's "set active state", within the grants, audited per user."""
 
     def check_perm(self, obj):
