@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from .models import Question
+from .authoring import questions_for
 from .selectors import question_statistics
 
 LOW_DISCRIMINATION = 0.2
@@ -15,7 +15,11 @@ def item_analysis(request):
     if not request.user.has_perm("assessments.change_question"):
         raise PermissionDenied
     statistics = question_statistics()
-    questions = Question.objects.select_related("bank", "area").order_by("bank__title", "id")
+    # Only the questions the viewer authors: skill-check questions stay hidden from those
+    # who take skill checks.
+    questions = (
+        questions_for(request.user).select_related("bank", "area").order_by("bank__title", "id")
+    )
     rows = []
     for question in questions:
         stats = statistics.get(question.id)

@@ -424,19 +424,28 @@ def _seed_assignments(organization, tracks, departments, positions, today, repor
 
 
 def _seed_questions_and_quizzes(tracks, report) -> dict[str, Quiz]:
-    """Question banks from questions.toml; each course bank becomes a quiz in the
-    course's last module; two skill checks draw from all banks."""
+    """Question banks from questions.toml. Each course bank belongs to the course's
+    track and becomes a quiz in the course's last module; the bank without a course
+    is IT policy's skill-check bank, from which two skill checks draw."""
     areas = {area.code: area for area in SkillArea.objects.all()}
     quizzes: dict[str, Quiz] = {}
     for bank_data in _load_toml("questions.toml")["bank"]:
+        track = course = None
+        if "course" in bank_data:
+            track_slug, course_slug = bank_data["course"].split("/")
+            track = tracks[track_slug][0]
+            course = CoursePage.objects.child_of(track).get(slug=course_slug)
         bank, created = QuestionBank.objects.get_or_create(
-            slug=bank_data["slug"], defaults={"title": bank_data["title"]}
+            slug=bank_data["slug"],
+            defaults={
+                "title": bank_data["title"],
+                "kind": Quiz.Kind.QUIZ if course else Quiz.Kind.SKILL_CHECK,
+                "track": track,
+            },
         )
         report.count("question banks", created)
         questions = [_question(bank, data, areas, report) for data in bank_data["question"]]
-        if "course" in bank_data:
-            track_slug, course_slug = bank_data["course"].split("/")
-            course = CoursePage.objects.child_of(tracks[track_slug][0]).get(slug=course_slug)
+        if course:
             quizzes[bank_data["slug"]] = _course_quiz(course, questions, report)
     for key, title, levels, minutes in SKILL_CHECKS:
         quiz, created = Quiz.objects.get_or_create(
@@ -500,6 +509,7 @@ def _course_quiz(course: CoursePage, questions: list[Question], report) -> Quiz:
     quiz, created = Quiz.objects.get_or_create(
         title=f"確認テスト：{course.title}",
         defaults={
+            "track": course.get_parent(),
             "introduction": "コースの内容を確認するテストです。70% 以上の正解で合格となり、このモジュールが完了します。",
             "attempt_limit": 3,
         },
@@ -548,7 +558,9 @@ def _passed_attempt(user, quiz, module, at) -> Attempt:
     attempt = attempt_start(
         user=user, quiz=quiz, context=f"module:{module.id}", now=at, rng=random.Random(user.pk)
     )
-    answers = {aq.question_id: aq.correct_choice_ids for aq in attempt.questions.all()}
+    answers = {
+        aq.question_id: aq.tokens_for(aq.correct_choice_ids) for aq in attempt.questions.all()
+    }
     return attempt_submit(
         user=user, token=attempt.token, answers=answers, now=at + datetime.timedelta(minutes=8)
     ).attempt
@@ -578,7 +590,7 @@ def _seed_skill_checks(users, quizzes, report) -> None:
             for aq in attempt.questions.all():
                 chance = skill - 0.08 * (aq.level - 1)
                 wrong = [c for c in aq.choice_order if c not in aq.correct_choice_ids]
-                answers[aq.question_id] = (
+                answers[aq.question_id] = aq.tokens_for(
                     aq.correct_choice_ids if rng.random() < chance else wrong[:1]
                 )
             attempt_submit(
