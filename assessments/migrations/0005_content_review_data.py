@@ -1,16 +1,23 @@
-"""The data of 0004_content_review: what was there before stays exactly as learners
-saw it.
+"""Data for 0004_content_review: what learners saw before the upgrade stays exactly what
+they are asked and scored on after it.
 
-- every existing bank, question and quiz becomes a live, published version with one
+- Every existing bank, question and quiz becomes a live, published version with one
   revision holding what it is now (a question with its choices, a quiz with its fixed
-  questions and draw rules), so the first change under review can be compared with it;
-- a bank whose questions only skill checks have used (fixed in one, or drawn into a
+  questions and draw rules), so the first change under review is compared with it.
+- A bank whose questions only skill checks have used (fixed in one, or drawn into a
   skill-check attempt) becomes a skill-check bank, so skill checks keep their questions;
   every other bank stays a module-quiz bank, so module quizzes keep theirs. No bank or
-  quiz has a track yet: until IT policy gives them one, only IT policy authors them;
-- attempts in progress get a token per choice, so they can still be submitted.
+  quiz gets a track: until IT policy gives them one, only IT policy authors them.
+- Attempts in progress get a token per choice, so they can still be submitted.
 
-Copied logic, not imported: migrations must not change when the code does.
+Models come from ``apps.get_model`` (the schema as of this migration), never from
+``assessments.models``, and the rules are copied here, not imported, so the migration does
+not change when the code does. Revision content is written with modelcluster's
+``get_serializable_data_for_fields``, the function Wagtail itself serialises revisions
+with, so Wagtail reads these revisions like its own.
+
+Reversed as a no-op (each step is explicit below): unapplying 0004 drops the columns these
+steps fill; the revisions written stay in Wagtail's history.
 """
 
 import secrets
@@ -84,8 +91,14 @@ def publish_existing(apps, schema_editor):
             obj.latest_revision = obj.live_revision = revision
         Model.objects.bulk_update(
             objects,
-            ["live", "has_unpublished_changes", "first_published_at", "last_published_at",
-             "latest_revision", "live_revision"],
+            [
+                "live",
+                "has_unpublished_changes",
+                "first_published_at",
+                "last_published_at",
+                "latest_revision",
+                "live_revision",
+            ],
             batch_size=500,
         )
 
