@@ -443,6 +443,8 @@ def _seed_questions_and_quizzes(tracks, report) -> dict[str, Quiz]:
                 "track": track,
             },
         )
+        if created:
+            _publish(bank)
         report.count("question banks", created)
         questions = [_question(bank, data, areas, report) for data in bank_data["question"]]
         if course:
@@ -467,6 +469,7 @@ def _seed_questions_and_quizzes(tracks, report) -> dict[str, Quiz]:
                     for level in levels
                 )
             )
+            _publish(quiz)
         report.count("quizzes", created)
         quizzes[key] = quiz
     return quizzes
@@ -501,8 +504,17 @@ def _question(bank, data, areas, report) -> Question:
             Choice(question=question, text=c["text"], is_correct=c["correct"], sort_order=i)
             for i, c in enumerate(data["choices"])
         )
+        _publish(question)
     report.count("questions", created)
     return question
+
+
+def _publish(content) -> None:
+    """Publish what the seed made (a bank, a question with its choices, a quiz with its
+    questions and draw rules) as IT policy's reviewed version: one revision, live, as the
+    upgrade (migration 0005) leaves existing content. Learners are asked the live version;
+    the admin shows its history and compares the first change under review with it."""
+    content.save_revision().publish()
 
 
 def _course_quiz(course: CoursePage, questions: list[Question], report) -> Quiz:
@@ -519,6 +531,7 @@ def _course_quiz(course: CoursePage, questions: list[Question], report) -> Quiz:
         QuizQuestion.objects.bulk_create(
             QuizQuestion(quiz=quiz, question=q, sort_order=i) for i, q in enumerate(questions)
         )
+        _publish(quiz)
         course.skill_areas.set({q.area.parent_id for q in questions})
         course.save_revision().publish()
     last_module = ModulePage.objects.child_of(course).order_by("path").last()
