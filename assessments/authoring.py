@@ -15,10 +15,14 @@ offer in choosers only what they return (``wagtail_hooks.py``), and
 publish, so every change waits for IT policy's approval in the review workflow.
 """
 
-from django.db.models import Model, QuerySet
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db.models import CharField, Model, Q, QuerySet
+from django.db.models.functions import Cast
 from wagtail.models import Page
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import page_permission_policy
+from wagtail.snippets.widgets import AdminSnippetChooser
 
 from .models import MANAGE_ALL_BANKS, Question, QuestionBank, Quiz
 
@@ -66,6 +70,47 @@ def authorable(model: type[Model], user) -> QuerySet:
 
 def may_author(user, instance: Model) -> bool:
     return authorable(type(instance), user).filter(pk=instance.pk).exists()
+
+
+def log_entries_not_authorable(user) -> Q:
+    """The Wagtail log entries (``ModelLogEntry``) of banks, questions and quizzes that
+    ``user`` may not author. Wagtail's site history filters by content type only, and each
+    entry carries the object's label (the first 60 characters of a question)."""
+    if manages_all_banks(user):
+        return Q(pk__in=[])
+    hidden = Q(pk__in=[])
+    for model in SCOPES:
+        ids = authorable(model, user).annotate(id_text=Cast("pk", CharField())).values("id_text")
+        hidden |= Q(content_type=ContentType.objects.get_for_model(model)) & ~Q(object_id__in=ids)
+    return hidden
+
+
+class AuthorableChooser(AdminSnippetChooser):
+    """A snippet chooser that names only what the user may author.
+
+    Wagtail's chooser looks up whatever id it is given to show its title, so a form sent
+    back with an error would name any question whose id was typed into the POST (a
+    skill-check question included). This one shows such an id as nothing chosen, and its
+    field refuses it as not a valid choice."""
+
+    def __init__(self, model, *, queryset: QuerySet, **kwargs):
+        self.queryset = queryset
+        super().__init__(model, **kwargs)
+
+    def get_instance(self, value):
+        if value is None or value == "":
+            return None
+        pk = value.pk if isinstance(value, self.model_class) else value
+        try:
+            return self.queryset.filter(pk=pk).first()
+        except (ValueError, TypeError, ValidationError):
+            return None
+
+
+def limit_chooser(field, queryset: QuerySet) -> None:
+    """Offer, accept and name in ``field`` (a snippet chooser) only ``queryset``."""
+    field.queryset = queryset
+    field.widget = AuthorableChooser(queryset.model, queryset=queryset)
 
 
 class AuthoringPermissionPolicy(ModelPermissionPolicy):

@@ -115,9 +115,9 @@ class QuestionForm(WagtailAdminModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.for_user is not None and "bank" in self.fields:
-            from ..authoring import banks_for  # here: authoring imports the models
+            from ..authoring import banks_for, limit_chooser  # (authoring imports the models)
 
-            self.fields["bank"].queryset = banks_for(self.for_user)
+            limit_chooser(self.fields["bank"], banks_for(self.for_user))
 
     def clean(self):
         cleaned_data = super().clean()

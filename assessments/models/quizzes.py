@@ -34,6 +34,17 @@ FIXED_QUESTION_OF_OTHER_KIND = _(
 class QuizForm(WagtailAdminModelForm):
     """Who may give a quiz to which track, and which questions it may list."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        fixed = self.formsets.get("fixed_questions")
+        if self.for_user is not None and fixed is not None:
+            from ..authoring import limit_chooser, questions_for  # (it imports the models)
+
+            questions = questions_for(self.for_user)
+            for form in fixed.forms:
+                if "question" in form.fields:
+                    limit_chooser(form.fields["question"], questions)
+
     def clean(self):
         cleaned_data = super().clean()
         from ..authoring import manages_all_banks, may_edit_page  # (it imports the models)

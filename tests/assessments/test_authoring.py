@@ -315,3 +315,61 @@ def test_a_skill_check_bank_or_skill_check_never_belongs_to_a_track(client, auth
     assert "トラック" in response.content.decode()
     bank.refresh_from_db()
     assert bank.track is None
+
+
+# --- A hostile DX promotion leader: ids typed into a POST, the site history ---------------
+
+
+@pytest.mark.parametrize("name", ["secret", "question_b"])
+def test_a_typed_in_question_id_is_refused_without_naming_the_question(
+    leader_client, authoring, name
+):
+    """Wagtail's chooser names whatever id it is given when a form comes back with an
+    error; here it names only questions the leader authors."""
+    other = getattr(authoring, name)
+
+    response = leader_client.post(
+        reverse("wagtailsnippets_assessments_quiz:add"),
+        quiz_form(authoring, track=authoring.track_a, question=other),
+    )
+
+    page = response.content.decode()
+    assert response.status_code == HTTPStatus.OK
+    assert "正しく選択してください" in page
+    assert other.text not in page
+    assert not Quiz.objects.filter(title="新しい確認テスト").exists()
+
+
+def test_a_typed_in_bank_id_is_refused_without_naming_the_bank(leader_client, authoring):
+    data = question_edit_data(authoring.question_a)
+    data["bank"] = authoring.skill_bank.pk
+
+    response = leader_client.post(snippet_url(authoring.question_a, "edit"), data)
+
+    assert response.status_code == HTTPStatus.OK
+    assert "正しく選択してください" in response.content.decode()
+    assert authoring.skill_bank.title not in response.content.decode()
+
+
+def test_the_site_history_shows_a_leader_only_the_quiz_content_they_author(client, authoring):
+    from wagtail.log_actions import log
+
+    for obj in (authoring.question_a, authoring.question_b, authoring.secret):
+        log(instance=obj, action="wagtail.edit", user=authoring.reviewer)
+    urls = [
+        reverse("wagtailadmin_reports:site_history"),
+        reverse("wagtailadmin_reports:site_history_results"),
+        reverse("wagtailadmin_reports:site_history") + "?export=csv",
+    ]
+    for url in urls:
+        client.force_login(authoring.reviewer)
+        everything = _body(client.get(url))
+        assert all(text in everything for text in ("Aの問題", "Bの問題", "スキル診断の問題")), url
+
+        client.force_login(authoring.leader)
+        response = client.get(url)
+
+        assert response.status_code == HTTPStatus.OK, url
+        listed = _body(response)
+        assert "Aの問題" in listed, url
+        assert "Bの問題" not in listed and "スキル診断の問題" not in listed, url
