@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import scoring
+from .levels import Level
 from .models import (
     Attempt,
     AttemptQuestion,
@@ -294,7 +295,9 @@ def skill_levels_refresh(*, user, area_ids, attempt=None, now=None) -> list[Skil
     """Re-decide levels of the given areas and their categories; append changed ones.
 
     History is append-only: a new row is written only when the level or its
-    evidence changed, so repeated calls are a no-op.
+    evidence changed, so repeated calls are a no-op. An area without a result yet is
+    未評価 without evidence (as マイスキル shows it), so answers that decide nothing
+    there (only questions above level 1, say) record nothing: every result has evidence.
     """
     now = now or timezone.now()
     parents = set(
@@ -309,7 +312,8 @@ def skill_levels_refresh(*, user, area_ids, attempt=None, now=None) -> list[Skil
     for area_id in sorted(affected):
         decision = scoring.decide_level(tallies.get(area_id, {}))
         latest = current.get(area_id)
-        if latest and (latest.level, latest.evidence) == (decision.level, decision.evidence):
+        shown = (latest.level, latest.evidence) if latest else (Level.UNASSESSED, [])
+        if shown == (decision.level, decision.evidence):
             continue
         new_results.append(
             SkillResult(

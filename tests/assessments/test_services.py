@@ -2,6 +2,7 @@ import datetime
 import random
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from assessments.factories import (
@@ -248,6 +249,30 @@ def test_a_retake_counts_each_question_once_with_the_latest_answer(learner):
     latest = SkillResult.objects.filter(user=learner, area=security).first()
     assert latest.level == 0
     assert latest.evidence == [[1, 3, 1]]
+
+
+def test_answers_that_decide_no_level_record_no_result_and_my_skills_shows_every_result(
+    learner, client
+):
+    """Only level-2 questions in an area: nothing is measured there (the level rule starts
+    at level 1), so no result is written that マイスキル would not show (the staff journey
+    failed on such a row: コラボレーション, level 0, no evidence)."""
+    collab = SkillArea.objects.get(code="mind-collab")
+    security = SkillArea.objects.get(code="caution-security")
+    quiz = QuizFactory(
+        questions=[QuestionFactory(area=collab, level=2)]
+        + [QuestionFactory(area=security, level=1) for _ in range(3)]
+    )
+
+    attempt = _answer(learner, quiz, right=4).attempt
+
+    recorded = {result.area.code for result in SkillResult.objects.filter(attempt=attempt)}
+    assert recorded == {"caution-security", "caution"}
+    client.force_login(learner)
+    page = client.get(reverse("lms:skills")).content.decode()
+    for result in SkillResult.objects.filter(attempt=attempt).select_related("area"):
+        assert f">{result.area.name}</th>" in page, result.area.code
+    assert f">{collab.name}</th>" not in page
 
 
 def test_self_assessment_is_stored_apart_and_never_changes_the_level(learner):
