@@ -149,7 +149,7 @@ def test_the_staff_accounts_next_module_quiz_shows_every_level_it_records_on_my_
     """The staff journey without the browser: 1001 passes the quiz where she left off;
     every level that attempt records has its row on マイスキル."""
     user = User.objects.get(staff_number="1001")
-    module = mypage_for_user(user=user).resume.module
+    module = mypage_for_user(user=user).resume.module.page
     (quiz_id,) = quiz_ids_in(module.body)
     attempt = attempt_start(
         user=user, quiz=Quiz.objects.get(pk=quiz_id), context=f"module:{module.id}"
