@@ -194,9 +194,14 @@ def attempt_for_taking(*, attempt: Attempt, selected=None) -> list[QuestionView]
 
 
 def attempt_review(*, attempt: Attempt) -> list[QuestionView]:
-    """A scored attempt with answers, the key and explanations. Only after submission."""
+    """A scored attempt with answers, the key and explanations. Only after submission,
+    and never for a skill check: its questions are drawn again in later skill checks (by
+    everyone who takes them), so their key and explanations stay on the server; the learner
+    reads the levels on マイスキル."""
     if attempt.status == Attempt.Status.IN_PROGRESS:
         raise ValueError("An attempt in progress has no review: the key stays on the server.")
+    if attempt.quiz.kind == Quiz.Kind.SKILL_CHECK:
+        return []
     attempt_questions = list(attempt.questions.select_related("question", "response"))
     choices = _choices_for(attempt_questions)
     views = []

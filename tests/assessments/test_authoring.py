@@ -289,10 +289,23 @@ def test_a_leader_makes_module_quizzes_for_their_own_tracks_only(leader_client, 
 
     assert all(response.status_code == HTTPStatus.OK for response in refused)
     assert "編集しているトラック" in refused[0].content.decode()
-    assert "固定の問題 1" in refused[1].content.decode()
+    assert "正しく選択してください" in refused[1].content.decode()  # not a question of theirs
     made = Quiz.objects.get(title="新しい確認テスト")
     assert made.kind == Quiz.Kind.QUIZ and made.track_id == authoring.track_a.pk
     assert not made.live  # a draft, waiting for review
+
+
+def test_even_it_policy_cannot_fix_a_skill_check_question_in_a_module_quiz(client, authoring):
+    client.force_login(authoring.reviewer)
+
+    response = client.post(
+        reverse("wagtailsnippets_assessments_quiz:add"),
+        quiz_form(authoring, track=authoring.track_a, question=authoring.secret),
+    )
+
+    assert response.status_code == HTTPStatus.OK
+    assert "固定の問題 1" in response.content.decode()
+    assert not Quiz.objects.filter(title="新しい確認テスト").exists()
 
 
 def test_a_skill_check_bank_or_skill_check_never_belongs_to_a_track(client, authoring):

@@ -177,6 +177,27 @@ def test_skill_check_flow_shows_a_level_with_evidence(signed_in, skill_check):
     assert "3問中3問正解" in html
 
 
+def test_a_skill_checks_result_keeps_its_key_and_explanations_on_the_server(
+    signed_in, skill_check
+):
+    """Skill-check questions are drawn again, by everyone, in later skill checks: taking
+    one again and again must not collect its key. A module quiz's result shows both."""
+    signed_in.post(reverse("lms:skill_check_start", args=[skill_check.id]))
+    attempt = Attempt.objects.get()
+    data = {f"q{qid}": choices for qid, choices in key_of(attempt).items()}
+    signed_in.post(reverse("lms:attempt_submit", args=[attempt.token]), data)
+
+    response = signed_in.get(reverse("lms:attempt_result", args=[attempt.token]))
+
+    html = response.content.decode()
+    assert response.status_code == HTTPStatus.OK
+    assert "3問中3問正解" in html and "正解と解説は表示していません" in html
+    for question in skill_check.fixed_questions.select_related("question"):
+        assert question.question.explanation not in html
+        assert question.question.text not in html
+    assert "選択肢1" not in html
+
+
 def test_self_assessment_from_the_skills_page(signed_in, learner):
     area = SkillArea.objects.get(code="data")
 
