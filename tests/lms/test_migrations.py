@@ -121,9 +121,7 @@ def test_report_runs_get_their_queue_state_from_their_history():
     }
 
 
-# serialized_rollback: the groups and permissions the migrations made are there for the
-# tests after this one.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_an_upgraded_site_keeps_it_policy_publishing_quiz_content_under_review():
     """Quiz content is reviewed from assessments 0004 on; lms 0026 gives IT policy what
     ``setup_authoring`` gives a new site, so nobody has to run it after upgrading."""
