@@ -103,7 +103,7 @@ class AuthorableChooser(AdminSnippetChooser):
         pk = value.pk if isinstance(value, self.model_class) else value
         try:
             return self.queryset.filter(pk=pk).first()
-        except (ValueError, TypeError, ValidationError):
+        except (ValueError, TypeError, OverflowError, ValidationError):
             return None
 
 
