@@ -102,3 +102,39 @@ def test_existing_content_becomes_published_and_open_attempts_can_still_be_submi
         now=NOW + datetime.timedelta(minutes=5),
     )
     assert result.scored_now and result.attempt.correct_count == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_upgraded_site_keeps_it_policy_publishing_quiz_content_under_review():
+    """Quiz content is reviewed from 0004 on; 0006 gives IT policy what ``setup_authoring``
+    gives a new site, so nobody has to run it after upgrading."""
+    apps = _migrate(AFTER)
+    Group = apps.get_model("auth", "Group")
+    Workflow = apps.get_model("wagtailcore", "Workflow")
+    it_policy, _ = Group.objects.get_or_create(name="it_policy")
+    it_policy.permissions.filter(content_type__app_label="assessments").delete()
+    apps.get_model("wagtailcore", "WorkflowContentType").objects.all().delete()
+    workflow = Workflow.objects.create(name="DX推進リーダー作成 → 情報政策担当承認")
+
+    _migrate([("assessments", "0006_review_permissions")])
+
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.models import WorkflowContentType
+
+    from assessments.authoring import manages_all_banks
+    from assessments.models import Question, QuestionBank, Quiz
+    from lms.factories import UserFactory
+    from lms.people.roles import Role
+
+    officer = UserFactory()
+    officer.groups.add(Group.objects.get(name=Role.IT_POLICY).pk)
+    officer = type(officer).objects.get(pk=officer.pk)  # no cached permissions
+    assert manages_all_banks(officer)
+    for model in (QuestionBank, Question, Quiz):
+        name = model._meta.model_name
+        for action in ("publish", "lock", "unlock"):
+            assert officer.has_perm(f"assessments.{action}_{name}"), (action, name)
+        assigned = WorkflowContentType.objects.get(
+            content_type=ContentType.objects.get_for_model(model)
+        )
+        assert assigned.workflow_id == workflow.pk

@@ -177,9 +177,7 @@ def test_skill_check_flow_shows_a_level_with_evidence(signed_in, skill_check):
     assert "3問中3問正解" in html
 
 
-def test_a_skill_checks_result_keeps_its_key_and_explanations_on_the_server(
-    signed_in, skill_check
-):
+def test_a_skill_checks_result_keeps_its_key_and_explanations_on_the_server(signed_in, skill_check):
     """Skill-check questions are drawn again, by everyone, in later skill checks: taking
     one again and again must not collect its key. A module quiz's result shows both."""
     signed_in.post(reverse("lms:skill_check_start", args=[skill_check.id]))

@@ -119,39 +119,3 @@ def test_report_runs_get_their_queue_state_from_their_history():
         by_command.pk: "pending",
         no_history.pk: "published",
     }
-
-
-@pytest.mark.django_db(transaction=True)
-def test_an_upgraded_site_keeps_it_policy_publishing_quiz_content_under_review():
-    """Quiz content is reviewed from assessments 0004 on; lms 0026 gives IT policy what
-    ``setup_authoring`` gives a new site, so nobody has to run it after upgrading."""
-    apps = _migrate([("lms", "0025_primary_post_constraint_deferred")])
-    Group = apps.get_model("auth", "Group")
-    Workflow = apps.get_model("wagtailcore", "Workflow")
-    it_policy, _ = Group.objects.get_or_create(name="it_policy")
-    it_policy.permissions.filter(content_type__app_label="assessments").delete()
-    apps.get_model("wagtailcore", "WorkflowContentType").objects.all().delete()
-    workflow = Workflow.objects.create(name="DX推進リーダー作成 → 情報政策担当承認")
-
-    _migrate([("lms", "0026_quiz_review_permissions")])
-
-    from django.contrib.contenttypes.models import ContentType
-    from wagtail.models import WorkflowContentType
-
-    from assessments.authoring import manages_all_banks
-    from assessments.models import Question, QuestionBank, Quiz
-    from lms.factories import UserFactory
-    from lms.people.roles import Role
-
-    officer = UserFactory()
-    officer.groups.add(Group.objects.get(name=Role.IT_POLICY).pk)
-    officer = type(officer).objects.get(pk=officer.pk)  # no cached permissions
-    assert manages_all_banks(officer)
-    for model in (QuestionBank, Question, Quiz):
-        name = model._meta.model_name
-        for action in ("publish", "lock", "unlock"):
-            assert officer.has_perm(f"assessments.{action}_{name}"), (action, name)
-        assigned = WorkflowContentType.objects.get(
-            content_type=ContentType.objects.get_for_model(model)
-        )
-        assert assigned.workflow_id == workflow.pk

@@ -1,5 +1,5 @@
-"""Quiz content is reviewed (assessments 0004/0005): on a site that is upgraded, IT policy
-keeps authoring and publishing it without anyone running ``setup_authoring`` first.
+"""Quiz content is reviewed (0004/0005): on a site that is upgraded, IT policy keeps
+authoring and publishing it without anyone running ``setup_authoring`` first.
 
 - The ``it_policy`` group gets publish, lock and unlock on question banks, questions and
   quizzes, and ``assessments.manage_all_banks`` (every bank, skill checks included). Without
@@ -64,8 +64,8 @@ def grant_and_assign(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("lms", "0025_primary_post_constraint_deferred"),
         ("assessments", "0005_content_review_data"),
+        ("lms", "0003_role_groups"),  # the role groups (it_policy)
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
         ("wagtailcore", "0098_apitoken"),
