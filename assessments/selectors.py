@@ -133,12 +133,20 @@ def skill_profile(*, user, history_limit: int = 30) -> SkillProfile:
     return SkillProfile(categories=categories, history=history)
 
 
+@dataclass(frozen=True)
+class ChoiceToTake:
+    """A choice on the take page: its text and this attempt's token, never its id."""
+
+    token: str
+    text: str
+
+
 @dataclass
 class QuestionView:
     attempt_question: AttemptQuestion
     text: str
     kind: str
-    choices: list[Choice]
+    choices: list  # ChoiceToTake while taking, Choice in the review
     selected: set[int] = field(default_factory=set)
     correct: set[int] = field(default_factory=set)
     explanation: str = ""
@@ -158,29 +166,42 @@ class QuestionView:
 
 
 def attempt_for_taking(*, attempt: Attempt, selected=None) -> list[QuestionView]:
-    """Questions and choices in the attempt's order, WITHOUT answer keys or explanations.
+    """Questions and choices in the attempt's order, WITHOUT answer keys or explanations,
+    and with each choice known by its token only (``selected``: question id → tokens).
 
     Three queries: attempt questions with their question texts, choices.
     """
     selected = selected or {}
     attempt_questions = list(attempt.questions.select_related("question"))
     choices = _choices_for(attempt_questions)
-    return [
-        QuestionView(
-            attempt_question=aq,
-            text=aq.question.text,
-            kind=aq.kind,
-            choices=[choices[cid] for cid in aq.choice_order if cid in choices],
-            selected=set(selected.get(aq.question_id, [])),
+    views = []
+    for aq in attempt_questions:
+        token_of = {choice_id: token for token, choice_id in aq.choice_tokens.items()}
+        views.append(
+            QuestionView(
+                attempt_question=aq,
+                text=aq.question.text,
+                kind=aq.kind,
+                choices=[
+                    ChoiceToTake(token=token_of[cid], text=choices[cid].text)
+                    for cid in aq.choice_order
+                    if cid in choices and cid in token_of
+                ],
+                selected=set(selected.get(aq.question_id, [])),
+            )
         )
-        for aq in attempt_questions
-    ]
+    return views
 
 
 def attempt_review(*, attempt: Attempt) -> list[QuestionView]:
-    """A scored attempt with answers, the key and explanations. Only after submission."""
+    """A scored attempt with answers, the key and explanations. Only after submission,
+    and never for a skill check: its questions are drawn again in later skill checks (by
+    everyone who takes them), so their key and explanations stay on the server; the learner
+    reads the levels on マイスキル."""
     if attempt.status == Attempt.Status.IN_PROGRESS:
         raise ValueError("An attempt in progress has no review: the key stays on the server.")
+    if attempt.quiz.kind == Quiz.Kind.SKILL_CHECK:
+        return []
     attempt_questions = list(attempt.questions.select_related("question", "response"))
     choices = _choices_for(attempt_questions)
     views = []
@@ -225,8 +246,9 @@ class QuizStatus:
 
 
 def quiz_statuses(*, user, quizzes, context: str | None = None) -> dict[int, QuizStatus]:
-    """Per quiz: attempts used, the open attempt (in ``context``, if given), the best. One query."""
-    statuses = {quiz.id: QuizStatus(quiz=quiz) for quiz in quizzes}
+    """Per published quiz (drafts are not offered): attempts used, the open attempt (in
+    ``context``, if given), the best. One query."""
+    statuses = {quiz.id: QuizStatus(quiz=quiz) for quiz in quizzes if quiz.live}
     if not statuses or not user.is_authenticated:
         return statuses
     for attempt in Attempt.objects.filter(user=user, quiz_id__in=statuses).order_by("number"):

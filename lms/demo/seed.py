@@ -427,19 +427,30 @@ def _seed_assignments(organization, tracks, departments, positions, today, repor
 
 
 def _seed_questions_and_quizzes(tracks, report) -> dict[str, Quiz]:
-    """Question banks from questions.toml; each course bank becomes a quiz in the
-    course's last module; two skill checks draw from all banks."""
+    """Question banks from questions.toml. Each course bank belongs to the course's
+    track and becomes a quiz in the course's last module; the bank without a course
+    is IT policy's skill-check bank, from which two skill checks draw."""
     areas = {area.code: area for area in SkillArea.objects.all()}
     quizzes: dict[str, Quiz] = {}
     for bank_data in _load_toml("questions.toml")["bank"]:
-        bank, created = QuestionBank.objects.get_or_create(
-            slug=bank_data["slug"], defaults={"title": bank_data["title"]}
-        )
-        report.count("question banks", created)
-        questions = [_question(bank, data, areas, report) for data in bank_data["question"]]
+        track = course = None
         if "course" in bank_data:
             track_slug, course_slug = bank_data["course"].split("/")
-            course = CoursePage.objects.child_of(tracks[track_slug][0]).get(slug=course_slug)
+            track = tracks[track_slug][0]
+            course = CoursePage.objects.child_of(track).get(slug=course_slug)
+        bank, created = QuestionBank.objects.get_or_create(
+            slug=bank_data["slug"],
+            defaults={
+                "title": bank_data["title"],
+                "kind": Quiz.Kind.QUIZ if course else Quiz.Kind.SKILL_CHECK,
+                "track": track,
+            },
+        )
+        if created:
+            _publish(bank)
+        report.count("question banks", created)
+        questions = [_question(bank, data, areas, report) for data in bank_data["question"]]
+        if course:
             quizzes[bank_data["slug"]] = _course_quiz(course, questions, report)
     for key, title, levels, minutes in SKILL_CHECKS:
         quiz, created = Quiz.objects.get_or_create(
@@ -461,6 +472,7 @@ def _seed_questions_and_quizzes(tracks, report) -> dict[str, Quiz]:
                     for level in levels
                 )
             )
+            _publish(quiz)
         report.count("quizzes", created)
         quizzes[key] = quiz
     return quizzes
@@ -495,14 +507,24 @@ def _question(bank, data, areas, report) -> Question:
             Choice(question=question, text=c["text"], is_correct=c["correct"], sort_order=i)
             for i, c in enumerate(data["choices"])
         )
+        _publish(question)
     report.count("questions", created)
     return question
+
+
+def _publish(content) -> None:
+    """Publish what the seed made (a bank, a question with its choices, a quiz with its
+    questions and draw rules) as IT policy's reviewed version: one revision, live, as the
+    upgrade (migration 0005) leaves existing content. Learners are asked the live version;
+    the admin shows its history and compares the first change under review with it."""
+    content.save_revision().publish()
 
 
 def _course_quiz(course: CoursePage, questions: list[Question], report) -> Quiz:
     quiz, created = Quiz.objects.get_or_create(
         title=f"確認テスト：{course.title}",
         defaults={
+            "track": course.get_parent(),
             "introduction": "コースの内容を確認するテストです。70% 以上の正解で合格となり、このモジュールが完了します。",
             "attempt_limit": 3,
         },
@@ -512,6 +534,7 @@ def _course_quiz(course: CoursePage, questions: list[Question], report) -> Quiz:
         QuizQuestion.objects.bulk_create(
             QuizQuestion(quiz=quiz, question=q, sort_order=i) for i, q in enumerate(questions)
         )
+        _publish(quiz)
         course.skill_areas.set({q.area.parent_id for q in questions})
         course.save_revision().publish()
     last_module = ModulePage.objects.child_of(course).order_by("path").last()
@@ -551,7 +574,9 @@ def _passed_attempt(user, quiz, module, at) -> Attempt:
     attempt = attempt_start(
         user=user, quiz=quiz, context=f"module:{module.id}", now=at, rng=random.Random(user.pk)
     )
-    answers = {aq.question_id: aq.correct_choice_ids for aq in attempt.questions.all()}
+    answers = {
+        aq.question_id: aq.tokens_for(aq.correct_choice_ids) for aq in attempt.questions.all()
+    }
     return attempt_submit(
         user=user, token=attempt.token, answers=answers, now=at + datetime.timedelta(minutes=8)
     ).attempt
@@ -581,7 +606,7 @@ def _seed_skill_checks(users, quizzes, report) -> None:
             for aq in attempt.questions.all():
                 chance = skill - 0.08 * (aq.level - 1)
                 wrong = [c for c in aq.choice_order if c not in aq.correct_choice_ids]
-                answers[aq.question_id] = (
+                answers[aq.question_id] = aq.tokens_for(
                     aq.correct_choice_ids if rng.random() < chance else wrong[:1]
                 )
             attempt_submit(
