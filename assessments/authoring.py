@@ -72,16 +72,22 @@ def may_author(user, instance: Model) -> bool:
     return authorable(type(instance), user).filter(pk=instance.pk).exists()
 
 
-def log_entries_not_authorable(user) -> Q:
+def log_entries_not_authorable(user, prefix: str = "") -> Q:
     """The Wagtail log entries (``ModelLogEntry``) of banks, questions and quizzes that
     ``user`` may not author. Wagtail's site history filters by content type only, and each
-    entry carries the object's label (the first 60 characters of a question)."""
+    entry carries the object's label (the first 60 characters of a question).
+
+    Also for the workflow states of such objects (``WorkflowState``, same field names) and,
+    with ``prefix="workflow_state__"``, their task states: Wagtail's workflow reports filter
+    snippets by content type only too, and name each object by its label."""
     if manages_all_banks(user):
         return Q(pk__in=[])
     hidden = Q(pk__in=[])
     for model in SCOPES:
         ids = authorable(model, user).annotate(id_text=Cast("pk", CharField())).values("id_text")
-        hidden |= Q(content_type=ContentType.objects.get_for_model(model)) & ~Q(object_id__in=ids)
+        hidden |= Q(**{f"{prefix}content_type": ContentType.objects.get_for_model(model)}) & ~Q(
+            **{f"{prefix}object_id__in": ids}
+        )
     return hidden
 
 

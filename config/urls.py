@@ -9,7 +9,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.admin.auth import require_admin_access
 from wagtail.documents import urls as wagtaildocs_urls
 
-from assessments.admin_views import SiteHistoryView
+from assessments.admin_views import SiteHistoryView, WorkflowReportView, WorkflowTasksReportView
 from content import views as content_views
 from lms import health
 
@@ -37,6 +37,23 @@ urlpatterns = [
     path(
         "admin/reports/site-history/results/",
         never_cache(require_admin_access(SiteHistoryView.as_view(results_only=True))),
+    ),
+    # Wagtail's workflow reports, scoped alike (``WorkflowReportView``).
+    path(
+        "admin/reports/workflow/",
+        never_cache(require_admin_access(WorkflowReportView.as_view())),
+    ),
+    path(
+        "admin/reports/workflow/results/",
+        never_cache(require_admin_access(WorkflowReportView.as_view(results_only=True))),
+    ),
+    path(
+        "admin/reports/workflow_tasks/",
+        never_cache(require_admin_access(WorkflowTasksReportView.as_view())),
+    ),
+    path(
+        "admin/reports/workflow_tasks/results/",
+        never_cache(require_admin_access(WorkflowTasksReportView.as_view(results_only=True))),
     ),
     path("admin/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),

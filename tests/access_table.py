@@ -16,6 +16,9 @@ An entry says:
   sign in, or from an admin address sent to マイページ or to the Wagtail admin's home;
 - ``other_town``: the roles of town A for whom town B's object is ``ok`` — empty unless
   ``why_other_town`` says why (nobody sees another town's objects);
+- ``cases``: the same route asked again with other (shared) objects, each with its own
+  ``ok`` — a quiz-content screen with IT policy's skill-check object and again, as the case
+  ``own track``, with the DX leader's track's (results keyed ``route[own track]``);
 - ``post``: the route changes something (POST only, or not safe to GET). It is asked with
   GET all the same and must refuse: 405, 403, 404 or a redirect; never a 2xx, never a 500.
 
@@ -33,7 +36,7 @@ until you do — and run ``pytest tests/test_access_matrix.py``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 # ---------------------------------------------------------------------------------------
 # Roles of town A, in the order they are asked
@@ -117,7 +120,25 @@ KINDS = {
     "workflow_state": TOWN,  # the module's page in the review workflow
     "task_state": TOWN,
     "glossary_revision": SHARED,
+    # Quiz content under review (DraftStateMixin, revisions, the review workflow), two of
+    # each: IT policy's skill-check content (``skill_check``, ``question``, ``question_bank``)
+    # and the module-quiz content of the DX leader's own track of town A (``quiz``,
+    # ``track_question``, ``track_bank``), each published, with a later draft revision and
+    # in the review workflow (its workflow state and current task state).
+    "track_question": SHARED,
+    "track_bank": SHARED,
 }
+REVIEWED_KINDS = (
+    "skill_check",
+    "quiz",
+    "question",
+    "track_question",
+    "question_bank",
+    "track_bank",
+)
+for _kind in REVIEWED_KINDS:
+    for _suffix in ("revision", "workflow_state", "task_state"):
+        KINDS[f"{_kind}_{_suffix}"] = SHARED
 
 # Values that are not objects (names in URLs), filled as they are.
 LITERALS = {
@@ -157,6 +178,17 @@ KINDS.update(dict.fromkeys(LITERALS, SHARED))
 
 
 @dataclass(frozen=True)
+class Case:
+    """The route asked again with other objects (``args`` replaced), and who gets ``ok``
+    then: e.g. a quiz snippet screen with IT policy's skill check, and again with the module
+    quiz of the DX leader's own track. Its results are keyed ``route[label]``."""
+
+    label: str
+    args: dict
+    ok: frozenset[str]
+
+
+@dataclass(frozen=True)
 class Entry:
     key: str
     ok: frozenset[str]
@@ -174,6 +206,7 @@ class Entry:
     # Roles for whom an ``ok`` page must not show the town's personal data (the staff number
     # of the town's member of staff whose data the matrix asks for): the operator's screens.
     no_personal_data_for: frozenset[str] = frozenset()
+    cases: tuple[Case, ...] = ()  # the same route with other objects (shared kinds only)
 
     def expected(self, role: str, town: str) -> str:
         if self.post:
@@ -186,8 +219,19 @@ class Entry:
         if self.other_town and not self.why_other_town:
             found.append("town B's object is open to someone: say why (why_other_town)")
         kinds = [*self.args.values(), *self.query.values()]
+        for case in self.cases:
+            kinds += case.args.values()
+            found += [f"{case.label}: unknown role {r!r}" for r in case.ok if r not in ROLES]
+            found += [
+                f"{case.label}: not a path argument {p!r}" for p in case.args if p not in self.args
+            ]
         found += [f"unknown kind {k!r}" for k in kinds if k not in KINDS]
+        if self.cases and any(KINDS.get(k) == TOWN for k in kinds):
+            found.append("cases are for shared kinds only (town B is not asked per case)")
         return found
+
+    def for_case(self, case: Case) -> Entry:
+        return replace(self, args={**self.args, **case.args}, ok=case.ok, cases=())
 
 
 ENTRIES: dict[str, Entry] = {}
@@ -585,12 +629,11 @@ add(
 )
 add("wagtailadmin_reports:locked_pages", PUBLISHERS, why="for those who may unlock")
 add("wagtailadmin_reports:locked_pages_results", PUBLISHERS)
-add(
-    "wagtailadmin_reports:site_history",
-    ADMIN_USERS,
-    why="Wagtail filters the entries to what the reader may see (not checked here per town)",
-)
-add("wagtailadmin_reports:site_history_results", ADMIN_USERS)
+add("wagtailadmin_reports:site_history", shadowed_by="admin/reports/site-history/")
+for _report in ("workflow", "workflow_tasks"):
+    add(f"wagtailadmin_reports:{_report}", shadowed_by=f"admin/reports/{_report}/")
+    add(f"wagtailadmin_reports:{_report}_results", shadowed_by=f"admin/reports/{_report}/results/")
+add("wagtailadmin_reports:site_history_results", shadowed_by="admin/reports/site-history/results/")
 add(
     "wagtailadmin_collections:*",
     roles(OPERATOR),
@@ -741,6 +784,23 @@ add(
     why="the preview is a POST (authors only; HR gets 403)",
 )
 add("authoring_guide", ADMIN_USERS, why="the guide for authors, linked from the admin home")
+add(
+    "admin/reports/site-history/",
+    ADMIN_USERS,
+    why="Reports → サイト履歴 (SiteHistoryView, over Wagtail's own URL): Wagtail's rule, any "
+    "admin user, the entries filtered to what the reader may see; of quiz content only what "
+    "they author (log_entries_not_authorable)",
+)
+add("admin/reports/site-history/results/", ADMIN_USERS, why="its results, filtered alike")
+for _report in ("workflow", "workflow_tasks"):
+    add(
+        f"admin/reports/{_report}/",
+        AUTHORS,
+        why="Reports → ワークフロー(のタスク) (WorkflowReportView, WorkflowTasksReportView, over "
+        "Wagtail's own URLs): Wagtail's rule, add, change or publish on some page or snippet; "
+        "of quiz content only what the reader authors",
+    )
+    add(f"admin/reports/{_report}/results/", AUTHORS, why="its results, filtered alike")
 
 
 def viewset(namespace: str, views: dict, *, args, other_town=NOBODY, why_other_town="", **f):
@@ -930,23 +990,112 @@ def snippet(namespace, kind, *, change, delete, revisions=None, choosers=AUTHOR,
 # Titles only, of content every member of staff sees anyway: any admin user may choose.
 TITLES = ADMIN_USERS
 
+# Quiz content under review (docs/security.md): "Skill-check answer keys are out of reach of
+# everyone who takes skill checks (all but IT policy and administrators)" — IT policy and the
+# operator (a superuser) hold assessments.manage_all_banks; the town's administrator takes
+# skill checks and has no snippet permission — and "a DX leader edits only their tracks'
+# banks, questions and quizzes, cannot publish". Each screen of one object is asked with the
+# skill-check object and again (case "own track") with the DX leader's own track's.
+SKILL_CONTENT = OWNER
+PUBLISH = roles(IT_POLICY, OPERATOR)  # publishing, unpublishing, approving: IT policy
+REVIEWED_WHY = (
+    "skill-check content: IT policy and the operator only (everyone else takes skill checks); "
+    "the DX leader's own track's content: they edit it, never publish or delete it"
+)
 
-snippet(
-    "assessments_quiz",
-    "quiz",
-    change=AUTHOR,
-    delete=OWNER,
-    choosers=TITLES,
-    why="確認テスト: shared content",
+
+def reviewed_snippet(namespace, skill_kind, track_kind, *, add_ok=AUTHOR, why=""):
+    """Exact entries for a reviewed snippet (question, quiz, bank): each view of one
+    object with the skill-check object and, as the case "own track", the track's.
+
+    ``args`` name kinds by template: ``{}`` is the object's kind, ``{}_revision`` its
+    revision, …; other values are literal kinds."""
+
+    def one(view, skill_ok=NOBODY, track_ok=NOBODY, args=None, **fields):
+        args = {"pk": "{}", **(args or {})}
+        fields.setdefault("why", why or REVIEWED_WHY)
+
+        def filled(kind):
+            return {p: k.format(kind) for p, k in args.items()}
+
+        add(
+            f"wagtailsnippets_{namespace}:{view}",
+            skill_ok,
+            args=filled(skill_kind),
+            cases=()
+            if fields.get("post")
+            else (Case("own track", filled(track_kind), frozenset(track_ok)),),
+            **fields,
+        )
+
+    for view in ("list", "list_results"):
+        add(f"wagtailsnippets_{namespace}:{view}", AUTHOR, why="lists only what the reader authors")
+    add(f"wagtailsnippets_{namespace}:add", add_ok)
+    for view in (
+        "edit",
+        "usage",
+        "history",
+        "history_results",
+        "inspect",
+        "workflow_history",
+        "confirm_workflow_cancellation",
+    ):
+        one(view, SKILL_CONTENT, AUTHOR)
+    one("copy", SKILL_CONTENT, add_ok)  # a copy is a new one: whoever may add
+    one("delete", SKILL_CONTENT, OWNER)
+    one(
+        "workflow_history_detail",
+        SKILL_CONTENT,
+        AUTHOR,
+        args={"workflow_state_id": "{}_workflow_state"},
+    )
+    one("revisions_revert", SKILL_CONTENT, AUTHOR, args={"revision_id": "{}_revision"})
+    one(
+        "revisions_compare",
+        SKILL_CONTENT,
+        AUTHOR,
+        args={"revision_id_a": "revision_earliest", "revision_id_b": "revision_latest"},
+    )
+    one("unpublish", PUBLISH, PUBLISH)
+    one("revisions_unschedule", PUBLISH, PUBLISH, args={"revision_id": "{}_revision"})
+    for view in ("workflow_action", "collect_workflow_action_data"):
+        # GET is the modal of the "approve" action: the approval task's group, IT policy.
+        one(
+            view,
+            PUBLISH,
+            PUBLISH,
+            args={"action_name": "workflow_action_name", "task_state_id": "{}_task_state"},
+        )
+    for view in ("lock", "unlock"):
+        one(view, args={}, post=True, why="locking and unlocking are POSTs")
+
+    chooser = f"wagtailsnippetchoosers_{namespace}"
+    for view in ("choose", "choose_results", "chosen_multiple"):
+        add(
+            f"{chooser}:{view}",
+            TITLES,
+            why="Wagtail's chooser needs only admin access; it lists only what the reader "
+            "authors (AuthoringChooserViewSet): nothing for HR and the town's administrator",
+        )
+    add(
+        f"{chooser}:chosen",
+        SKILL_CONTENT,
+        args={"pk": skill_kind},
+        cases=(Case("own track", {"pk": track_kind}, AUTHOR),),
+        why="names the chosen object: only to those who author it",
+    )
+    add(f"{chooser}:create", add_ok)
+
+
+reviewed_snippet("assessments_quiz", "skill_check", "quiz")
+reviewed_snippet("assessments_question", "question", "track_question")
+reviewed_snippet(
+    "assessments_questionbank",
+    "question_bank",
+    "track_bank",
+    add_ok=OWNER,
+    why=REVIEWED_WHY + "; a bank is created by IT policy only (it gives banks to tracks)",
 )
-snippet(
-    "assessments_question",
-    "question",
-    change=AUTHOR,
-    delete=OWNER,
-    revisions="question_revision",
-)
-snippet("assessments_questionbank", "question_bank", change=AUTHOR, delete=OWNER, choosers=TITLES)
 snippet(
     "assessments_skillarea",
     "skill_area",
@@ -1053,21 +1202,6 @@ def _known(target: dict, reason: str, routes, who, towns) -> None:
                 assert (route, role, town) not in target, (route, role, town)
                 target[(route, role, town)] = reason
 
-
-QUIZREVIEW = (
-    "branch quizreview: the question chooser shows the text of every question (skill checks "
-    "included) to anyone with the admin, HR and the town's administrator too"
-)
-_known(
-    KNOWN_LEAKS_FIXED_ON_OTHER_BRANCHES,
-    QUIZREVIEW,
-    [
-        f"wagtailsnippetchoosers_assessments_question:{v}"
-        for v in ("choose", "choose_results", "chosen", "chosen_multiple")
-    ],
-    [HR, ADMIN],
-    [SHARED],
-)
 
 PAGES_OF_EVERY_TOWN = (
     "no branch: page permissions belong to the role groups, which every town shares, and "

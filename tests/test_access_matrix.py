@@ -44,7 +44,12 @@ from wagtail.models import (
 )
 from wagtail_factories import DocumentFactory, ImageFactory
 
-from assessments.factories import QuestionFactory, QuizFactory
+from assessments.factories import (
+    QuestionBankFactory,
+    QuestionFactory,
+    QuizFactory,
+    SkillCheckBankFactory,
+)
 from assessments.models import Quiz, SkillArea
 from assessments.services import attempt_start
 from content.models import GlossaryTerm
@@ -143,6 +148,12 @@ def _town_content(home):
     return track, course, module
 
 
+# What the admin names quiz content by (titles; a question's first 60 characters): IT
+# policy's skill check, its bank and question, and the DX leader's track's.
+SKILL_LABELS = ("診断用XQの問題集", "診断用XQの問題", "診断用XQの確認テスト")
+TRACK_LABELS = ("窓口TQの問題集", "窓口TQの問題", "窓口TQの確認テスト")
+
+
 @pytest.fixture
 def world(organization, departments, other_town, positions, make_staff, learning_home):
     """Town A (テスト町, ``organization``) with one person per role and town B (となり町,
@@ -177,12 +188,30 @@ def world(organization, departments, other_town, positions, make_staff, learning
     subject_b = make_staff(other_town["jumin"], staff_number="B-subject", email="b@b.example")
     hr_b = make_staff(other_town["somu"], roles=[Role.HR], staff_number="B-hr")
 
-    quiz_question = QuestionFactory()
-    skill_check = QuizFactory(kind=Quiz.Kind.SKILL_CHECK, questions=[quiz_question])
-    module_quiz = QuizFactory(questions=[quiz_question])
     track_a, course_a, module_a = _town_content(learning_home)
     track_b, course_b, module_b = _town_content(home_b)
     track_editor_assign(track=track_a, user=people[table.DX_LEADER], actor=Actor())
+    # Quiz content, published: IT policy's skill check (its bank and question), and the
+    # module quiz, bank and question of the DX leader's own track (track A).
+    skill_bank = SkillCheckBankFactory(title=SKILL_LABELS[0])
+    skill_question = QuestionFactory(bank=skill_bank, text=SKILL_LABELS[1] + "を選んでください。")
+    skill_check = QuizFactory(
+        kind=Quiz.Kind.SKILL_CHECK, title=SKILL_LABELS[2], questions=[skill_question]
+    )
+    track_bank = QuestionBankFactory(slug="track-a-bank", title=TRACK_LABELS[0], track=track_a)
+    track_question = QuestionFactory(bank=track_bank, text=TRACK_LABELS[1] + "を選んでください。")
+    module_quiz = QuizFactory(track=track_a, title=TRACK_LABELS[2], questions=[track_question])
+    reviewed = {
+        "skill_check": skill_check,
+        "quiz": module_quiz,
+        "question": skill_question,
+        "track_question": track_question,
+        "question_bank": skill_bank,
+        "track_bank": track_bank,
+    }
+    assert set(reviewed) == set(table.REVIEWED_KINDS)
+    for content in reviewed.values():
+        content.save_revision(user=people[table.IT_POLICY]).publish(user=people[table.IT_POLICY])
     restricted_a = TrackPageFactory(parent=learning_home, title="合言葉の研修")
     restricted_b = TrackPageFactory(parent=home_b, title="合言葉の研修")
     page_restriction_a = PageViewRestriction.objects.create(
@@ -226,10 +255,23 @@ def world(organization, departments, other_town, positions, make_staff, learning
     )
     restricted_document = DocumentFactory(collection=collection_restriction.collection)
 
-    question_revision = quiz_question.save_revision()
+    workflow = Workflow.objects.get(name=WORKFLOW_NAME)
+    # Each piece of quiz content has a later draft, in review (its workflow and task state).
+    reviewed_values = {}
+    for kind, content in reviewed.items():
+        author = people[
+            table.DX_LEADER
+            if content in (module_quiz, track_question, track_bank)
+            else table.IT_POLICY
+        ]
+        revision = content.save_revision(user=author)
+        review = workflow.start(content, author)
+        reviewed_values[kind] = content.pk
+        reviewed_values[f"{kind}_revision"] = revision.pk
+        reviewed_values[f"{kind}_workflow_state"] = review.pk
+        reviewed_values[f"{kind}_task_state"] = review.current_task_state.pk
     glossary_term = _glossary_term()
     glossary_revision = glossary_term.save_revision()
-    workflow = Workflow.objects.get(name=WORKFLOW_NAME)
     task = Task.objects.get(name=APPROVAL_TASK_NAME)
     # The modules of both towns are in review: their workflow and task states.
     review_a = workflow.start(module_a, people[table.DX_LEADER])
@@ -289,11 +331,7 @@ def world(organization, departments, other_town, positions, make_staff, learning
         ),
         "fiscal_year": shared(2025),
         "file_format": shared("xlsx"),
-        "skill_check": shared(skill_check.pk),
-        "quiz": shared(module_quiz.pk),
-        "question": shared(quiz_question.pk),
-        "question_revision": shared(question_revision.pk),
-        "question_bank": shared(quiz_question.bank_id),
+        **{kind: shared(value) for kind, value in reviewed_values.items()},
         "skill_area": shared(SkillArea.objects.get(code="caution-security").pk),
         "glossary_term": shared(glossary_term.pk),
         "glossary_revision": shared(glossary_revision.pk),
@@ -323,6 +361,56 @@ def _glossary_term():
 
 
 # ---------------------------------------------------------------------------------------
+# Listings that name quiz content
+
+LISTINGS_OF_QUIZ_CONTENT = (
+    "/admin/reports/site-history/",
+    "/admin/reports/site-history/results/",
+    "/admin/reports/site-history/?export=csv",
+    "/admin/reports/workflow/",
+    "/admin/reports/workflow/results/",
+    "/admin/reports/workflow_tasks/",
+    "/admin/reports/workflow_tasks/results/",
+    "/admin/",
+    "/admin/snippets/assessments/question/",
+    "/admin/snippets/assessments/question/?export=csv",
+    "/admin/snippets/assessments/quiz/",
+    "/admin/snippets/assessments/questionbank/",
+    "/admin/snippets/choose/assessments/question/",
+    "/admin/snippets/choose/assessments/quiz/",
+    "/admin/snippets/choose/assessments/questionbank/",
+    "/admin/question-statistics/",
+)
+
+
+def test_listings_name_skill_check_content_only_to_those_who_author_it(world):
+    """The matrix reads status codes; these listings (the site history, Wagtail's workflow
+    reports, the dashboard, the snippet lists and choosers, 問題の分析) answer everyone with
+    the admin, so what they name is read here: skill-check content only for IT policy and
+    the operator, the DX leader's track's for them too (docs/security.md)."""
+    sees_skill = {table.IT_POLICY, table.OPERATOR}
+    sees_track = sees_skill | {table.DX_LEADER}
+    clients = _clients(world["people"])
+    wrong, named = [], {}
+    for url in LISTINGS_OF_QUIZ_CONTENT:
+        for role in table.ADMIN_USERS:
+            response = clients[role].get(url)
+            body = b"".join(response) if response.streaming else response.content
+            body = body.decode(errors="replace")
+            for labels, allowed in ((SKILL_LABELS, sees_skill), (TRACK_LABELS, sees_track)):
+                shown = [label for label in labels if label in body]
+                if shown and role not in allowed:
+                    wrong.append(f"{url} as {role} ({response.status_code}) names {shown}")
+                if role in allowed:
+                    named[(url, role)] = named.get((url, role), 0) + len(shown)
+    assert not wrong, "\n".join(wrong)
+    # The check can see: those who author it find the content in the reports.
+    for url in ("/admin/reports/site-history/", "/admin/reports/workflow/"):
+        assert named[(url, table.IT_POLICY)] == len(SKILL_LABELS) + len(TRACK_LABELS)
+        assert named[(url, table.DX_LEADER)] == len(TRACK_LABELS)
+
+
+# ---------------------------------------------------------------------------------------
 # The matrix
 
 
@@ -349,52 +437,64 @@ def run_matrix(world, routes=None, entries=None):
     timings, locations = {}, {}
     for route in routes or matrix.all_routes():
         route_started = time.monotonic()
-        entry = (entries or {}).get(route.key) or matrix.entry_for(route)
-        if entry.shadowed_by:
+        route_entry = (entries or {}).get(route.key) or matrix.entry_for(route)
+        if route_entry.shadowed_by:
             continue
-        kinds = {param: entry.args[param] for param in route.params}
-        kinds.update(entry.query)
-        towns = (
-            ["A", "B"]
-            if any(table.KINDS[k] == table.TOWN for k in kinds.values())
-            else [table.SHARED]
-        )
-        for town in towns:
-            try:
-                url = matrix.url_for(
-                    route,
-                    entry,
-                    {p: values[k].get(town, values[k].get(table.SHARED)) for p, k in kinds.items()},
-                )
-            except matrix.NoUrl as error:
-                problems.append(f"{route.key} ({town}): {error}")
-                continue
-            for variant in entry.variants:
-                asked = url + (("&" if "?" in url else "?") + variant[1:] if variant else "")
-                for role in table.ROLES:
-                    client = clients[role]
-                    session = client.cookies.get(settings.SESSION_COOKIE_NAME)
-                    response = client.get(asked)
-                    got = matrix.outcome(
-                        response,
-                        asked,
-                        login=login,
-                        mypage=mypage,
-                        admin_home=admin_home,
-                        redirect_denies=entry.redirect_denies,
+        # The entry, and again for each of its cases (the route with other objects).
+        asked_as = [
+            ("", route_entry),
+            *((f"[{c.label}]", route_entry.for_case(c)) for c in route_entry.cases),
+        ]
+        for label, entry in asked_as:
+            kinds = {param: entry.args[param] for param in route.params}
+            kinds.update(entry.query)
+            towns = (
+                ["A", "B"]
+                if any(table.KINDS[k] == table.TOWN for k in kinds.values())
+                else [table.SHARED]
+            )
+            for town in towns:
+                try:
+                    url = matrix.url_for(
+                        route,
+                        entry,
+                        {
+                            p: values[k].get(town, values[k].get(table.SHARED))
+                            for p, k in kinds.items()
+                        },
                     )
-                    if got == matrix.OK and role in entry.no_personal_data_for:
-                        got = _personal_data_check(response, world["personal_data"], town)
-                    expected = entry.expected(role, town)
-                    key = (route.key + variant, role, town)
-                    results[key] = (expected, got, response.status_code, asked)
-                    locations[key] = response.get("Location", "")
-                    if role != table.ANONYMOUS and settings.SESSION_COOKIE_NAME in response.cookies:
-                        # A new or deleted cookie (Wagtail's logout view deletes it even when
-                        # it refuses a GET): the old session must still hold the person.
-                        if session is None or not SessionStore(session.value).get(SESSION_KEY):
-                            problems.append(f"GET {asked} as {role} signed them out")
-                        client.force_login(world["people"][role])
+                except matrix.NoUrl as error:
+                    problems.append(f"{route.key}{label} ({town}): {error}")
+                    continue
+                for variant in entry.variants:
+                    asked = url + (("&" if "?" in url else "?") + variant[1:] if variant else "")
+                    for role in table.ROLES:
+                        client = clients[role]
+                        session = client.cookies.get(settings.SESSION_COOKIE_NAME)
+                        response = client.get(asked)
+                        got = matrix.outcome(
+                            response,
+                            asked,
+                            login=login,
+                            mypage=mypage,
+                            admin_home=admin_home,
+                            redirect_denies=entry.redirect_denies,
+                        )
+                        if got == matrix.OK and role in entry.no_personal_data_for:
+                            got = _personal_data_check(response, world["personal_data"], town)
+                        expected = entry.expected(role, town)
+                        key = (route.key + label + variant, role, town)
+                        results[key] = (expected, got, response.status_code, asked)
+                        locations[key] = response.get("Location", "")
+                        if (
+                            role != table.ANONYMOUS
+                            and settings.SESSION_COOKIE_NAME in response.cookies
+                        ):
+                            # A new or deleted cookie (Wagtail's logout view deletes it even when
+                            # it refuses a GET): the old session must still hold the person.
+                            if session is None or not SessionStore(session.value).get(SESSION_KEY):
+                                problems.append(f"GET {asked} as {role} signed them out")
+                            client.force_login(world["people"][role])
         timings[route.key] = time.monotonic() - route_started
     if DUMP_TO:
         slowest = sorted(timings.items(), key=lambda item: -item[1])[:25]
