@@ -368,6 +368,12 @@ def _csv_value(expected):
     return str(expected)
 
 
+def _rates(rows):
+    """Rows with their last cell, the rate, to 15 significant digits: what an XLSX number
+    keeps (openpyxl writes 1/6 as 0.1666666666666667; Excel itself shows 15 digits)."""
+    return [[*row[:-1], float(f"{row[-1]:.15g}")] for row in rows]
+
+
 def _xlsx_value(expected):
     if isinstance(expected, D) and not isinstance(expected, datetime.datetime):
         return datetime.datetime.combine(expected, datetime.time())  # Excel dates read back
@@ -400,10 +406,10 @@ def test_every_cell_of_the_hr_report_matches_the_oracle(spec, curriculum, tmp_pa
         with open(built["csv"], encoding="utf-8-sig", newline="") as stream:
             assert list(csv.reader(stream))[1:] == [[_csv_value(v) for v in x] for x in lines]
         by_position = sorted(tallies.items(), key=lambda item: item[0].rank)
-        assert sheets["職位別"][1:] == [
-            [position.name, *counts, counts[1] / counts[0]] for position, counts in by_position
-        ]
-        assert sheets["所属別"][1:] == _department_sheet(org, curriculum, graded)
+        assert _rates(sheets["職位別"][1:]) == _rates(
+            [[position.name, *counts, counts[1] / counts[0]] for position, counts in by_position]
+        )
+        assert _rates(sheets["所属別"][1:]) == _rates(_department_sheet(org, curriculum, graded))
         total = [sum(counts[i] for counts in tallies.values()) for i in range(5)]
         assert [built["summary"]["total"][k] for k in ("assigned", "completed", "in_progress",
                 "not_started", "overdue")] == total  # fmt: skip
