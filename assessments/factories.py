@@ -13,6 +13,14 @@ class QuestionBankFactory(DjangoModelFactory):
     slug = "test-bank"
 
 
+class SkillCheckBankFactory(QuestionBankFactory):
+    """IT policy's bank for skill checks (skill checks ask only questions of such banks)."""
+
+    title = "スキル診断問題集"
+    slug = "skill-check-bank"
+    kind = Quiz.Kind.SKILL_CHECK
+
+
 class QuestionFactory(DjangoModelFactory):
     """A question with choices; ``correct`` lists which choice positions are right."""
 

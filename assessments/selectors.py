@@ -133,12 +133,20 @@ def skill_profile(*, user, history_limit: int = 30) -> SkillProfile:
     return SkillProfile(categories=categories, history=history)
 
 
+@dataclass(frozen=True)
+class ChoiceToTake:
+    """A choice on the take page: its text and this attempt's token, never its id."""
+
+    token: str
+    text: str
+
+
 @dataclass
 class QuestionView:
     attempt_question: AttemptQuestion
     text: str
     kind: str
-    choices: list[Choice]
+    choices: list  # ChoiceToTake while taking, Choice in the review
     selected: set[int] = field(default_factory=set)
     correct: set[int] = field(default_factory=set)
     explanation: str = ""
@@ -158,29 +166,42 @@ class QuestionView:
 
 
 def attempt_for_taking(*, attempt: Attempt, selected=None) -> list[QuestionView]:
-    """Questions and choices in the attempt's order, WITHOUT answer keys or explanations.
+    """Questions and choices in the attempt's order, WITHOUT answer keys or explanations,
+    and with each choice known by its token only (``selected``: question id → tokens).
 
     Three queries: attempt questions with their question texts, choices.
     """
     selected = selected or {}
     attempt_questions = list(attempt.questions.select_related("question"))
     choices = _choices_for(attempt_questions)
-    return [
-        QuestionView(
-            attempt_question=aq,
-            text=aq.question.text,
-            kind=aq.kind,
-            choices=[choices[cid] for cid in aq.choice_order if cid in choices],
-            selected=set(selected.get(aq.question_id, [])),
+    views = []
+    for aq in attempt_questions:
+        token_of = {choice_id: token for token, choice_id in aq.choice_tokens.items()}
+        views.append(
+            QuestionView(
+                attempt_question=aq,
+                text=aq.question.text,
+                kind=aq.kind,
+                choices=[
+                    ChoiceToTake(token=token_of[cid], text=choices[cid].text)
+                    for cid in aq.choice_order
+                    if cid in choices and cid in token_of
+                ],
+                selected=set(selected.get(aq.question_id, [])),
+            )
         )
-        for aq in attempt_questions
-    ]
+    return views
 
 
 def attempt_review(*, attempt: Attempt) -> list[QuestionView]:
-    """A scored attempt with answers, the key and explanations. Only after submission."""
+    """A scored attempt with answers, the key and explanations. Only after submission,
+    and never for a skill check: its questions are drawn again in later skill checks (by
+    everyone who takes them), so their key and explanations stay on the server; the learner
+    reads the levels on マイスキル."""
     if attempt.status == Attempt.Status.IN_PROGRESS:
         raise ValueError("An attempt in progress has no review: the key stays on the server.")
+    if attempt.quiz.kind == Quiz.Kind.SKILL_CHECK:
+        return []
     attempt_questions = list(attempt.questions.select_related("question", "response"))
     choices = _choices_for(attempt_questions)
     views = []
@@ -225,8 +246,9 @@ class QuizStatus:
 
 
 def quiz_statuses(*, user, quizzes, context: str | None = None) -> dict[int, QuizStatus]:
-    """Per quiz: attempts used, the open attempt (in ``context``, if given), the best. One query."""
-    statuses = {quiz.id: QuizStatus(quiz=quiz) for quiz in quizzes}
+    """Per published quiz (drafts are not offered): attempts used, the open attempt (in
+    ``context``, if given), the best. One query."""
+    statuses = {quiz.id: QuizStatus(quiz=quiz) for quiz in quizzes if quiz.live}
     if not statuses or not user.is_authenticated:
         return statuses
     for attempt in Attempt.objects.filter(user=user, quiz_id__in=statuses).order_by("number"):
@@ -267,7 +289,7 @@ WITH ranked AS (
                ORDER BY CAST(a.correct_count AS REAL) / a.question_count
            ) AS standing
     FROM {attempt} a
-    WHERE a.status = %s AND a.question_count > 0
+    WHERE a.status = %s AND a.question_count > 0{learners}
 ), marks AS (
     SELECT aq.question_id,
            CASE WHEN r.is_correct THEN 1.0 ELSE 0.0 END AS mark,
@@ -286,15 +308,26 @@ GROUP BY question_id
 """
 
 
-def question_statistics() -> dict[int, QuestionStatistics]:
-    """Facility and discrimination of every answered question, aggregated in SQL. One query."""
+def question_statistics(*, learners=()) -> dict[int, QuestionStatistics]:
+    """Facility and discrimination of every answered question, aggregated in SQL. One query.
+
+    ``learners``: querysets of user ids (``values("user_id")`` or the like); when given,
+    only attempts by people in every one of them count (and are ranked among themselves).
+    Assessments knows no towns: the admin view gets them from ``ITEM_ANALYSIS_LEARNERS_HOOK``.
+    """
+    conditions, params = [], [Attempt.Status.SUBMITTED]
+    for people in learners:
+        subquery, subquery_params = people.query.sql_with_params()
+        conditions.append(f" AND a.user_id IN ({subquery})")
+        params.extend(subquery_params)
     sql = ITEM_ANALYSIS_SQL.format(
         attempt=Attempt._meta.db_table,
         response=Response._meta.db_table,
         attempt_question=AttemptQuestion._meta.db_table,
+        learners="".join(conditions),
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [Attempt.Status.SUBMITTED])
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     return {
         question_id: QuestionStatistics(

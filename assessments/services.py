@@ -1,8 +1,13 @@
 """Writes for quizzes and skill levels. Each service owns its transaction.
 
 Integrity rules:
+- learners take the published (live) version of a quiz and its questions; drafts
+  and changes under review never reach them (``Question.objects.usable_in``);
 - the answer key is copied into the attempt when it starts and never sent to
   the browser before submission; scores are computed here, from that copy;
+- the browser sees a random token per choice, fresh for each attempt, never a
+  choice id (ids follow authoring order, so they would hint at the key); a
+  token that is not one of the question's is refused;
 - a submission is bound to its attempt's token; only the first submission
   of an attempt is scored (a conditional UPDATE claims it);
 - attempt limits hold under concurrent requests (unique attempt numbers);
@@ -12,6 +17,7 @@ Integrity rules:
 
 import datetime
 import random
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -21,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import scoring
+from .levels import Level
 from .models import (
     Attempt,
     AttemptQuestion,
@@ -40,6 +47,9 @@ ATTEMPT_LIMIT_REACHED = _(
     "author if you need another attempt."
 )
 QUIZ_HAS_NO_QUESTIONS = _("This quiz has no questions yet. Please tell the course author.")
+QUIZ_NOT_PUBLISHED = _(
+    "This quiz is not open yet: it is waiting to be published. Please try again later."
+)
 UNKNOWN_QUESTION = _(
     "An answer was sent for a question that is not part of this attempt. "
     "Please reload the page and answer again."
@@ -82,6 +92,8 @@ def attempt_start(
     """Start an attempt, or return the one already open (a second tab resumes it)."""
     now = now or timezone.now()
     rng = rng or random.SystemRandom()
+    if not quiz.live:
+        raise AssessmentError(QUIZ_NOT_PUBLISHED)
     open_attempt = Attempt.objects.filter(
         user=user, quiz=quiz, context=context, status=Attempt.Status.IN_PROGRESS
     ).first()
@@ -124,26 +136,35 @@ def attempt_start(
             raise AssessmentError(ATTEMPT_LIMIT_REACHED % {"limit": quiz.attempt_limit}) from None
         return concurrent
     AttemptQuestion.objects.bulk_create(
-        AttemptQuestion(
-            attempt=attempt,
-            question=question,
-            position=position,
-            area_id=question.area_id,
-            level=question.level,
-            kind=question.kind,
-            choice_order=_choice_order(question, shuffle=quiz.shuffle, rng=rng),
-            correct_choice_ids=sorted(c.id for c in question.choices.all() if c.is_correct),
-        )
+        _attempt_question(attempt, question, position, shuffle=quiz.shuffle, rng=rng)
         for position, question in enumerate(questions, start=1)
     )
     return attempt
 
 
+def _attempt_question(attempt, question, position, *, shuffle, rng) -> AttemptQuestion:
+    order = _choice_order(question, shuffle=shuffle, rng=rng)
+    return AttemptQuestion(
+        attempt=attempt,
+        question=question,
+        position=position,
+        area_id=question.area_id,
+        level=question.level,
+        kind=question.kind,
+        choice_order=order,
+        choice_tokens=_choice_tokens(order),
+        correct_choice_ids=sorted(c.id for c in question.choices.all() if c.is_correct),
+    )
+
+
 def _questions_for(quiz: Quiz, rng: random.Random) -> list[Question]:
-    chosen_ids = list(quiz.fixed_questions.values_list("question_id", flat=True))
+    usable = Question.objects.usable_in(quiz)
+    chosen_ids = list(
+        quiz.fixed_questions.filter(question__in=usable).values_list("question_id", flat=True)
+    )
     for rule in quiz.draw_rules.select_related("area"):
         candidates = list(
-            Question.objects.filter(active=True, level=rule.level)
+            usable.filter(active=True, level=rule.level)
             .filter(Q(area=rule.area) | Q(area__parent=rule.area))
             .exclude(pk__in=chosen_ids)
             .order_by("pk")
@@ -167,6 +188,18 @@ def _choice_order(question: Question, *, shuffle: bool, rng: random.Random) -> l
     return ids
 
 
+TOKEN_BYTES = 12  # 16 URL-safe characters from the operating system's random source
+
+
+def _choice_tokens(choice_ids: list[int]) -> dict[str, int]:
+    """A fresh, unpredictable token per choice (token → choice id). Never from ``rng``:
+    a seeded generator (the demo, tests) must not make tokens guessable."""
+    tokens: dict[str, int] = {}
+    while len(tokens) < len(choice_ids):
+        tokens = {secrets.token_urlsafe(TOKEN_BYTES): choice_id for choice_id in choice_ids}
+    return tokens
+
+
 def _past_deadline(attempt: Attempt, now: datetime.datetime) -> bool:
     return attempt.deadline is not None and now > attempt.deadline + GRACE
 
@@ -180,27 +213,37 @@ def _close_as_expired(attempt: Attempt, now: datetime.datetime) -> bool:
 
 
 def validate_answers(
-    attempt_questions: list[AttemptQuestion], answers: Mapping[int, list[int]]
-) -> None:
-    """Reject answers to questions outside the attempt, or choices of other questions."""
+    attempt_questions: list[AttemptQuestion], answers: Mapping[int, list[str]]
+) -> dict[int, list[int]]:
+    """The chosen choice ids per question, from the tokens the browser sent.
+
+    Rejects answers to questions outside the attempt, and tokens that are not the
+    question's in this attempt (another question's, another attempt's, a choice id,
+    anything made up).
+    """
     by_question = {aq.question_id: aq for aq in attempt_questions}
-    for question_id, choice_ids in answers.items():
+    chosen = {}
+    for question_id, tokens in answers.items():
         attempt_question = by_question.get(question_id)
         if attempt_question is None:
             raise AssessmentError(UNKNOWN_QUESTION)
-        if not set(choice_ids) <= set(attempt_question.choice_order):
+        choice_ids = attempt_question.choice_ids_for(tokens)
+        if choice_ids is None:
             raise AssessmentError(UNKNOWN_CHOICE)
         if attempt_question.kind != Question.Kind.MULTIPLE and len(set(choice_ids)) > 1:
             raise AssessmentError(TOO_MANY_CHOICES % {"number": attempt_question.position})
+        chosen[question_id] = choice_ids
+    return chosen
 
 
 @transaction.atomic
 def attempt_submit(
-    *, user, token, answers: Mapping[int, list[int]], now: datetime.datetime | None = None
+    *, user, token, answers: Mapping[int, list[str]], now: datetime.datetime | None = None
 ) -> SubmitResult:
     """Score an attempt once. Repeated or concurrent submissions return the first result.
 
-    ``answers`` maps question ids to the chosen choice ids; unanswered
+    ``answers`` maps question ids to the tokens of the chosen choices (as the
+    take page shows them, ``AttemptQuestion.tokens_for``); unanswered
     questions count as wrong. Raises ``Attempt.DoesNotExist`` for a token that
     is not this user's, ``AssessmentError`` (nothing saved) for tampered answers.
     """
@@ -212,7 +255,7 @@ def attempt_submit(
         # Whatever was sent, it came too late: close the attempt, score nothing.
         return SubmitResult(attempt, scored_now=_close_as_expired(attempt, now))
     attempt_questions = list(attempt.questions.all())
-    validate_answers(attempt_questions, answers)
+    chosen = validate_answers(attempt_questions, answers)
     claimed = Attempt.objects.filter(pk=attempt.pk, status=Attempt.Status.IN_PROGRESS).update(
         status=Attempt.Status.SUBMITTED, submitted_at=now
     )
@@ -222,9 +265,9 @@ def attempt_submit(
     responses = [
         Response(
             attempt_question=aq,
-            selected_choice_ids=sorted(set(answers.get(aq.question_id, []))),
+            selected_choice_ids=sorted(set(chosen.get(aq.question_id, []))),
             is_correct=scoring.is_answer_correct(
-                selected=answers.get(aq.question_id, []), correct=aq.correct_choice_ids
+                selected=chosen.get(aq.question_id, []), correct=aq.correct_choice_ids
             ),
         )
         for aq in attempt_questions
@@ -252,7 +295,9 @@ def skill_levels_refresh(*, user, area_ids, attempt=None, now=None) -> list[Skil
     """Re-decide levels of the given areas and their categories; append changed ones.
 
     History is append-only: a new row is written only when the level or its
-    evidence changed, so repeated calls are a no-op.
+    evidence changed, so repeated calls are a no-op. An area without a result yet is
+    未評価 without evidence (as マイスキル shows it), so answers that decide nothing
+    there (only questions above level 1, say) record nothing: every result has evidence.
     """
     now = now or timezone.now()
     parents = set(
@@ -267,7 +312,8 @@ def skill_levels_refresh(*, user, area_ids, attempt=None, now=None) -> list[Skil
     for area_id in sorted(affected):
         decision = scoring.decide_level(tallies.get(area_id, {}))
         latest = current.get(area_id)
-        if latest and (latest.level, latest.evidence) == (decision.level, decision.evidence):
+        shown = (latest.level, latest.evidence) if latest else (Level.UNASSESSED, [])
+        if shown == (decision.level, decision.evidence):
             continue
         new_results.append(
             SkillResult(

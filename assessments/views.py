@@ -28,16 +28,20 @@ from .services import (
 )
 
 
-def parse_answers(post) -> dict[int, list[int]]:
-    """``q<question id>`` → chosen choice ids. Anything malformed is refused as tampered."""
+def parse_answers(post) -> dict[int, list[str]]:
+    """``q<question id>`` → the tokens of the chosen choices (checked by the service).
+
+    A malformed question key is refused as tampered.
+    """
     answers = {}
     for key in post:
         if not key.startswith("q"):
             continue
         try:
-            answers[int(key[1:])] = [int(value) for value in post.getlist(key)]
+            question_id = int(key[1:])
         except ValueError:
             raise AssessmentError(UNKNOWN_CHOICE) from None
+        answers[question_id] = post.getlist(key)
     return answers
 
 

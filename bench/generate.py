@@ -193,9 +193,9 @@ class _World:
 
     def _positions(self) -> None:
         self.positions = {
-            code: Position.objects.get_or_create(code=code, defaults={"name": name, "rank": rank})[
-                0
-            ]
+            code: Position.objects.get_or_create(
+                organization=self.organization, code=code, defaults={"name": name, "rank": rank}
+            )[0]
             for code, name, rank, _share in POSITIONS
         }
 
@@ -297,6 +297,7 @@ class _World:
                 "is_staff",
                 "is_active",
                 "date_joined",
+                "organization",  # the town's roster (staff numbers are unique per town)
                 "staff_number",
                 "family_name",
                 "given_name",
@@ -312,6 +313,7 @@ class _World:
                     False,
                     True,
                     joined,
+                    self.organization.pk,
                     number,
                     family[rng.randrange(len(family))],
                     given[rng.randrange(len(given))],
@@ -323,7 +325,11 @@ class _World:
                 for number in numbers
             ),
         )
-        ids = dict(User.objects.filter(staff_number__in=numbers).values_list("staff_number", "id"))
+        ids = dict(
+            User.objects.filter(
+                organization=self.organization, staff_number__in=numbers
+            ).values_list("staff_number", "id")
+        )
         self.user_ids = [ids[number] for number in numbers]
         self.counts["users"] = len(self.user_ids)
         self._memberships()

@@ -2,11 +2,14 @@ from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.cache import never_cache
 from django.views.generic import RedirectView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.admin.auth import require_admin_access
 from wagtail.documents import urls as wagtaildocs_urls
 
+from assessments.admin_views import SiteHistoryView
 from content import views as content_views
 from lms import health
 
@@ -24,6 +27,16 @@ urlpatterns = [
     path(
         "admin/login/",
         RedirectView.as_view(pattern_name="account_login", query_string=True),
+    ),
+    # Wagtail's site history, scoped for quiz content (``SiteHistoryView``): before the
+    # admin's own URLs so that it answers them, under the same names.
+    path(
+        "admin/reports/site-history/",
+        never_cache(require_admin_access(SiteHistoryView.as_view())),
+    ),
+    path(
+        "admin/reports/site-history/results/",
+        never_cache(require_admin_access(SiteHistoryView.as_view(results_only=True))),
     ),
     path("admin/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),

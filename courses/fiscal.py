@@ -51,3 +51,18 @@ def same_day_a_year_later(day: datetime.date) -> datetime.date:
         return day.replace(year=day.year + 1)
     except ValueError:  # 29 February, and the next year is not a leap year
         return day.replace(year=day.year + 1, day=28)
+
+
+# The eras a fiscal year of the platform can fall in, newest first: the era and the
+# fiscal year that is its first (元年度). A fiscal year is named by the era in force on
+# most of it, as town halls do: 2019 (April 2019 – March 2020) is 令和元年度.
+_ERAS = (("令和", 2019), ("平成", 1989))
+
+
+def japanese_fiscal_year(fiscal_year: int) -> str:
+    """The fiscal year in the Japanese calendar (和暦), e.g. 2026 → 令和8年度, 2019 → 令和元年度."""
+    for era, first in _ERAS:
+        if fiscal_year >= first:
+            number = fiscal_year - first + 1
+            return f"{era}{'元' if number == 1 else number}年度"
+    return f"{fiscal_year}年度"

@@ -261,10 +261,13 @@ def module_context_for_learner(*, module: ModulePage, user) -> dict:
     }
 
 
-def courses_for_areas(*, user, area_ids, today=None, limit: int = 6) -> list[CoursePage]:
+def courses_for_areas(
+    *, user, area_ids, today=None, limit: int = 6, within: Q | None = None
+) -> list[CoursePage]:
     """Live courses building any of ``area_ids`` that the learner has not completed.
 
-    Two queries.
+    ``within``: a filter over page paths limiting where courses are looked for (lms passes
+    the learner's towns' learning homes; courses knows no towns). Two queries.
     """
     if not area_ids:
         return []
@@ -275,7 +278,10 @@ def courses_for_areas(*, user, area_ids, today=None, limit: int = 6) -> list[Cou
             "course_id", "cycle"
         )
     }
-    courses = CoursePage.objects.live().filter(skill_areas__in=area_ids).distinct().order_by("path")
+    courses = CoursePage.objects.live().filter(skill_areas__in=area_ids)
+    if within is not None:
+        courses = courses.filter(within)
+    courses = courses.distinct().order_by("path")
     return [
         course
         for course in courses

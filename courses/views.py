@@ -84,7 +84,7 @@ class ModuleQuizStartView(ModuleQuizMixin, QuizStartView):
         module = self.get_module(kwargs["module_id"])
         if kwargs["quiz_id"] not in quiz_ids_in(module.body):
             raise Http404
-        return get_object_or_404(Quiz, pk=kwargs["quiz_id"])
+        return get_object_or_404(Quiz, pk=kwargs["quiz_id"], kind=Quiz.Kind.QUIZ)
 
     def failure_url(self, **kwargs) -> str:
         return self.get_module(kwargs["module_id"]).url

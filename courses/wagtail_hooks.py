@@ -15,6 +15,13 @@ from wagtail.admin.views.reports import PageReportView
 
 from .models import ModulePage
 
+# Which pages the authoring reports list. Each function registered under this hook name
+# takes the request and returns a ``Q`` over page fields (``path``); the report lists only
+# pages matching all of them. lms registers one (the editor's towns' learning homes,
+# lms/wagtail_hooks.py); courses itself knows no towns, so with none registered every
+# page is listed.
+ADMIN_PAGES_SCOPE_HOOK = "shinka_admin_pages_in_scope"
+
 
 class StaleModulesReport(PageReportView):
     """Modules nobody has checked within SHINKA_CONTENT_REVIEW_DAYS (or ever)."""
@@ -39,9 +46,11 @@ class StaleModulesReport(PageReportView):
 
     def get_queryset(self):
         limit = timezone.localdate() - datetime.timedelta(days=settings.SHINKA_CONTENT_REVIEW_DAYS)
+        modules = ModulePage.objects.live()
+        for scope in hooks.get_hooks(ADMIN_PAGES_SCOPE_HOOK):
+            modules = modules.filter(scope(self.request))
         return (
-            ModulePage.objects.live()
-            .filter(Q(last_reviewed_on__isnull=True) | Q(last_reviewed_on__lt=limit))
+            modules.filter(Q(last_reviewed_on__isnull=True) | Q(last_reviewed_on__lt=limit))
             .select_related("content_owner")
             .defer_streamfields()
             .order_by("last_reviewed_on", "path")

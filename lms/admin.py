@@ -35,7 +35,7 @@ class StaffCreationForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["staff_number", "family_name", "given_name", "email"]
+        fields = ["organization", "staff_number", "family_name", "given_name", "email"]
 
     def save(self, commit=True):
         user = super().save(commit=False)
@@ -58,15 +58,22 @@ class UserAdmin(DjangoUserAdmin):
     """
 
     ordering = ["staff_number"]
-    list_display = ["staff_number", "family_name", "given_name", "email", "is_active"]
-    list_filter = ["is_active", "is_superuser", "groups"]
+    list_display = [
+        "staff_number",
+        "family_name",
+        "given_name",
+        "email",
+        "organization",
+        "is_active",
+    ]
+    list_filter = ["organization", "is_active", "is_superuser", "groups"]
     search_fields = ["staff_number", "family_name", "given_name", "family_name_kana", "email"]
     inlines = [MembershipInline]
     actions = ["send_password_reset"]
     add_form = StaffCreationForm
     add_form_template = None
     fieldsets = [
-        (None, {"fields": ["staff_number"]}),
+        (None, {"fields": ["organization", "staff_number"]}),
         (
             _("Personal info"),
             {
@@ -106,7 +113,10 @@ class UserAdmin(DjangoUserAdmin):
     def get_readonly_fields(self, request, obj=None):
         # Nobody changes their own flags (Wagtail's screens have the same rule).
         own = obj is not None and obj.pk == request.user.pk
-        return [*super().get_readonly_fields(request, obj), *(FLAGS if own else ())]
+        # A person's town is the roster that holds them, chosen when the account is made:
+        # their staff number and posts belong to it (``Membership.clean``).
+        town = ("organization",) if obj is not None else ()
+        return [*super().get_readonly_fields(request, obj), *town, *(FLAGS if own else ())]
 
     def save_model(self, request, obj, form, change):
         """The flags wait for ``save_related``, which saves them with the groups, audited."""
@@ -186,7 +196,12 @@ class ReportRunAdmin(admin.ModelAdmin):
         "created_at",
     ]
     list_filter = ["kind", "status", "fiscal_year"]
-    readonly_fields = [f.name for f in ReportRun._meta.fields]
+    # The job, not the report: its summary and criteria name the town's people (who is
+    # overdue, who is a candidate), which the operator does not read (docs/security.md).
+    exclude = ReportRun.LARGE_FIELDS
+    readonly_fields = [
+        f.name for f in ReportRun._meta.fields if f.name not in ReportRun.LARGE_FIELDS
+    ]
 
     def has_add_permission(self, request):
         return False

@@ -32,22 +32,44 @@ class DepartmentFactory(DjangoModelFactory):
 class PositionFactory(DjangoModelFactory):
     class Meta:
         model = Position
-        django_get_or_create = ["code"]
+        django_get_or_create = ["organization", "code"]
 
+    organization = factory.SubFactory(OrganizationFactory)
     code = factory.Sequence(lambda n: f"P{n:03d}")
     name = factory.Sequence(lambda n: f"職位{n}")
     rank = 20
 
 
+def default_town() -> Organization:
+    """The town a person is on the roster of when a test names none: the first town
+    there is, else the test town (code TEST, as the ``organization`` fixture)."""
+    return Organization.objects.order_by("pk").first() or OrganizationFactory(
+        code="TEST", name="テスト町"
+    )
+
+
 class UserFactory(DjangoModelFactory):
+    """A member of staff on a town's roster (``organization``); a superuser, unless given
+    one, is a platform operator without a town. ``MembershipFactory`` keeps a person's
+    town the same as their posts'."""
+
     class Meta:
         model = User
         skip_postgeneration_save = True
 
+    is_superuser = False
+    organization = factory.LazyAttribute(lambda o: None if o.is_superuser else default_town())
     staff_number = factory.Sequence(lambda n: f"{10000 + n}")
     family_name = "試験"
     given_name = factory.Sequence(lambda n: f"職員{n}")
-    email = factory.LazyAttribute(lambda o: f"staff{o.staff_number}@example.jp")
+    # Unique on the deployment, also for the same staff number in two towns.
+    email = factory.LazyAttribute(
+        lambda o: (
+            f"staff{o.staff_number}@example.jp"
+            if o.organization is None or o.organization.code == "TEST"
+            else f"staff{o.staff_number}@{o.organization.code.lower()}.example.jp"
+        )
+    )
     password = factory.django.Password("correct-horse-battery")
 
 
@@ -55,12 +77,31 @@ class MembershipFactory(DjangoModelFactory):
     class Meta:
         model = Membership
 
-    user = factory.SubFactory(UserFactory)
     department = factory.SubFactory(DepartmentFactory)
-    position = factory.SubFactory(PositionFactory)
+    user = factory.SubFactory(
+        UserFactory, organization=factory.SelfAttribute("..department.organization")
+    )
+    # A position of the department's own town.
+    position = factory.SubFactory(
+        PositionFactory, organization=factory.SelfAttribute("..department.organization")
+    )
     valid_from = datetime.date(2000, 4, 1)
     valid_to = None
     is_primary = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """A person given their first post joins its town's roster (a post is always in
+        the person's own town, ``Membership.clean``); one who has posts stays where
+        they are."""
+        user, department = kwargs["user"], kwargs["department"]
+        if (
+            user.organization_id != department.organization_id
+            and not Membership.objects.filter(user=user).exists()
+        ):
+            user.organization = department.organization
+            User.objects.filter(pk=user.pk).update(organization=department.organization)
+        return super()._create(model_class, *args, **kwargs)
 
 
 class TrackAssignmentFactory(DjangoModelFactory):

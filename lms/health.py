@@ -9,6 +9,8 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from lms.outbox import outgoing_mail_health
+
 
 @require_GET
 @never_cache
@@ -21,6 +23,8 @@ def healthz(request):
     except Exception as error:  # noqa: BLE001 - any failure means "database down"
         status["database"] = f"error: {error.__class__.__name__}"
     healthy = status["database"] == "ok"
+    if healthy:
+        status["mail"] = outgoing_mail_health()  # counts only: no town, no address
     status["status"] = "ok" if healthy else "error"
     return JsonResponse(status, status=HTTPStatus.OK if healthy else HTTPStatus.SERVICE_UNAVAILABLE)
 

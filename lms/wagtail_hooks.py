@@ -1,6 +1,9 @@
 """研修管理 (training administration) in the Wagtail admin, for HR:
 departments, positions, track assignments, the staff list import/export, and the
-audit log (HR reads the downloads of personal data; site administrators every event).
+audit log (HR reads the downloads of personal data, site administrators every event, both of
+their own towns; the platform operator every event);
+for site administrators, the outbox (送信メール: mail sent or not, read-only, with
+"send again" for a failed one) and a dashboard panel counting failed mail.
 The only admin screens of these models: the Django admin has none of them.
 
 Also who may do what in Wagtail's own screens: the audit log is read-only for everyone
@@ -8,27 +11,55 @@ Also who may do what in Wagtail's own screens: the audit log is read-only for ev
 every town), and the user screens' bulk actions follow the grants (lms.people.grants).
 """
 
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.shortcuts import get_object_or_404
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.sidebar import LinkMenuItem
 from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets.button import Button
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permission_policies.base import BasePermissionPolicy
 from wagtail.permissions import register_permission_policy
 
+from assessments.admin_views import ITEM_ANALYSIS_LEARNERS_HOOK
 from courses.fiscal import local_today
-from lms.models import AuditEvent, Department, Membership, Position, TrackAssignment
-from lms.people import roster_views
-from lms.people.permissions import is_hr
+from courses.wagtail_hooks import ADMIN_PAGES_SCOPE_HOOK
+from lms.models import (
+    AuditEvent,
+    Department,
+    Membership,
+    OutgoingMail,
+    Position,
+    TrackAssignment,
+)
+from lms.outbox import (
+    MAIL_RESENT,
+    MailNotFailed,
+    outgoing_mail_failed_count,
+    outgoing_mail_resend,
+    outgoing_mails_for,
+)
+from lms.people import roster_views, town_admin
+from lms.people.permissions import (
+    can_read_outgoing_mail,
+    is_hr,
+    organization_ids_administered_by,
+)
 from lms.people.roles import Role, user_has_role
 from lms.people.wagtail_users import (
     AuditedAssignRoleBulkAction,
@@ -36,7 +67,7 @@ from lms.people.wagtail_users import (
     NoDeleteBulkAction,
     person_password_reset,
 )
-from lms.spreadsheets import safe_cell
+from lms.towns import pages_of_towns_q, people_of_towns
 
 TRAINING_MENU_HOOK = "register_training_admin_menu_item"
 
@@ -48,7 +79,8 @@ DOWNLOAD_ACTIONS = [
 
 
 def reads_every_audit_event(user) -> bool:
-    """Site administrators (the town's role) and the platform operator read the whole log."""
+    """Site administrators (the town's role) read every event of their towns, the platform
+    operator the whole log (``_readable_events``)."""
     return user.is_active and (user.is_superuser or user_has_role(user, Role.ADMIN))
 
 
@@ -56,9 +88,10 @@ class AuditLogPermissionPolicy(ModelPermissionPolicy):
     """The audit log is append-only: it is read, never added to, changed or deleted
     from the admin, by anyone (superusers included).
 
-    Site administrators read every event; holders of the "view" permission on audit
-    events (the HR group, since migration 0009) read the downloads of personal data
-    made by or about people of their own towns.
+    The platform operator reads every event; a town's site administrators every event made
+    by or about people of their own towns; holders of the "view" permission on audit
+    events (the HR group, since migration 0009) the downloads of personal data made by or
+    about people of their own towns. Nobody reads another town's events.
     """
 
     def user_has_permission(self, user, action):
@@ -80,16 +113,12 @@ class AuditLogPermissionPolicy(ModelPermissionPolicy):
     def instances_user_has_any_permission_for(self, user, actions):
         if not self.user_has_any_permission(user, actions):
             return AuditEvent.objects.none()
-        if reads_every_audit_event(user):
-            return AuditEvent.objects.all()
-        return _downloads_in_towns_of(user)
+        return _readable_events(user)
 
     def user_has_permission_for_instance(self, user, action, instance):
         if not self.user_has_permission(user, action):
             return False
-        if reads_every_audit_event(user):
-            return True
-        return _downloads_in_towns_of(user).filter(pk=instance.pk).exists()
+        return _readable_events(user).filter(pk=instance.pk).exists()
 
     def users_with_any_permission_for_instance(self, actions, instance):
         if instance.action in DOWNLOAD_ACTIONS:
@@ -102,17 +131,25 @@ class AuditLogPermissionPolicy(ModelPermissionPolicy):
         ).distinct()
 
 
-def _downloads_in_towns_of(user):
-    """The downloads of personal data whose actor or subject holds or held a post in a town
-    where ``user`` holds a post today: HR reads their own towns' downloads, not another
+def _events_in_towns_of(user):
+    """The events whose actor or subject holds or held a post in a town where ``user``
+    holds a post today: a town's readers read their own towns' events, not another
     town's. One query (the towns and the people are subqueries), whatever the data."""
     towns = Membership.objects.active_on(local_today()).filter(user=user)
     people = Membership.objects.filter(
         department__organization_id__in=towns.values("department__organization_id")
     ).values("user_id")
-    return AuditEvent.objects.filter(action__in=DOWNLOAD_ACTIONS).filter(
-        Q(actor_id__in=people) | Q(subject_id__in=people)
-    )
+    return AuditEvent.objects.filter(Q(actor_id__in=people) | Q(subject_id__in=people))
+
+
+def _readable_events(user):
+    """The operator: every event. A town's administrator: every event of their towns. HR:
+    the downloads of personal data of their towns."""
+    if user.is_active and user.is_superuser:
+        return AuditEvent.objects.all()
+    if reads_every_audit_event(user):
+        return _events_in_towns_of(user)
+    return _events_in_towns_of(user).filter(action__in=DOWNLOAD_ACTIONS)
 
 
 # Before any viewset asks for the model's policy (Wagtail then refuses a late one).
@@ -132,58 +169,88 @@ class OperatorOnlyPermissionPolicy(BasePermissionPolicy):
 
 # Registered before any screen asks Wagtail for these models' policies.
 register_permission_policy(Group, OperatorOnlyPermissionPolicy(Group))
+for _model in (Department, Position, TrackAssignment):
+    register_permission_policy(_model, town_admin.TownScopedPermissionPolicy(_model))
 
 
-class ExcelFriendlyIndexView(IndexView):
-    """Wagtail's listing export, fixed for Excel in Japanese offices: a BOM, and no formulas."""
+class OutgoingMailPermissionPolicy(BasePermissionPolicy):
+    """The outbox is read, never added to, changed or deleted from the admin: by a town's
+    site administrators, their own towns' mail only (``lms.outbox.outgoing_mails_for``);
+    not by HR, not by the platform operator without a post and the role in the town.
+    Sending a failed mail again is a service of its own (``outgoing_mail_resend``)."""
 
-    def stream_csv(self, queryset):
-        yield "\ufeff"
-        yield from super().stream_csv(queryset)
+    def user_has_permission(self, user, action):
+        return action == "view" and can_read_outgoing_mail(user)
 
-    def to_row_dict(self, item):
-        return {key: safe_cell(value) for key, value in super().to_row_dict(item).items()}
+    def users_with_any_permission(self, actions):
+        if "view" not in actions:
+            return get_user_model().objects.none()
+        return get_user_model().objects.filter(is_active=True, groups__name=Role.ADMIN).distinct()
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        if "view" not in actions:
+            return OutgoingMail.objects.none()
+        return outgoing_mails_for(user)
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        return action == "view" and outgoing_mails_for(user).filter(pk=instance.pk).exists()
 
 
-class DepartmentViewSet(ModelViewSet):
-    index_view_class = ExcelFriendlyIndexView
+register_permission_policy(OutgoingMail, OutgoingMailPermissionPolicy(OutgoingMail))
+
+
+class TownScopedViewSet(ModelViewSet):
+    """A 研修管理 screen limited to the editor's towns (``lms/people/town_admin.py``):
+    listings, exports, filters, every view of one row, and the form's choices."""
+
+    index_view_class = town_admin.InTownsIndexView
+    edit_view_class = town_admin.InTownsEditView
+    delete_view_class = town_admin.InTownsDeleteView
+    copy_view_class = town_admin.InTownsCopyView
+    history_view_class = town_admin.InTownsHistoryView
+    usage_view_class = town_admin.InTownsUsageView
+    inspect_view_class = town_admin.InTownsInspectView
+    form_class = None
+    list_select_related: tuple = ()
+
+    def get_index_view_kwargs(self, **kwargs):
+        return super().get_index_view_kwargs(list_select_related=self.list_select_related, **kwargs)
+
+    def get_form_class(self, for_update=False):
+        return self.form_class
+
+
+class DepartmentViewSet(TownScopedViewSet):
     model = Department
     icon = "group"
-    form_fields = ["organization", "parent", "code", "name", "level", "sort_order"]
+    form_class = town_admin.DepartmentForm
     list_display = ["name", "code", "level", "parent", "organization"]
-    list_filter = ["organization", "level"]
+    list_select_related = ("parent", "organization")
+    filterset_class = town_admin.DepartmentFilterSet
     search_fields = ["name", "code"]
     list_export = ["code", "name", "level", "parent", "organization"]
     export_filename = "departments"
 
 
-class PositionViewSet(ModelViewSet):
-    index_view_class = ExcelFriendlyIndexView
+class PositionViewSet(TownScopedViewSet):
     model = Position
     icon = "tag"
-    form_fields = ["code", "name", "rank"]
-    list_display = ["name", "code", "rank"]
+    form_class = town_admin.PositionForm
+    list_display = ["name", "code", "rank", "organization"]
+    list_select_related = ("organization",)
     search_fields = ["name", "code"]
-    list_export = ["code", "name", "rank"]
+    list_export = ["code", "name", "rank", "organization"]
     export_filename = "positions"
 
 
-class TrackAssignmentViewSet(ModelViewSet):
-    index_view_class = ExcelFriendlyIndexView
+class TrackAssignmentViewSet(TownScopedViewSet):
     model = TrackAssignment
     icon = "date"
-    form_fields = [
-        "organization",
-        "track",
-        "fiscal_year",
-        "due_date",
-        "applies_to_all",
-        "departments",
-        "positions",
-    ]
-    list_display = ["track", "fiscal_year", "due_date", "applies_to_all"]
-    list_filter = ["fiscal_year", "organization", "applies_to_all"]
-    list_export = ["track", "fiscal_year", "due_date", "applies_to_all"]
+    form_class = town_admin.TrackAssignmentForm
+    list_display = ["track", "fiscal_year", "due_date", "applies_to_all", "organization"]
+    list_select_related = ("track", "organization")
+    filterset_class = town_admin.TrackAssignmentFilterSet
+    list_export = ["track", "fiscal_year", "due_date", "applies_to_all", "organization"]
     export_filename = "track_assignments"
 
 
@@ -268,8 +335,145 @@ class AuditLogViewSet(ModelViewSet):
         return Permission.objects.filter(content_type__app_label="lms", codename="view_auditevent")
 
 
+class OutgoingMailIndexView(IndexView):
+    """The mail of the administrator's towns, newest first."""
+
+    def get_base_queryset(self):
+        return outgoing_mails_for(self.request.user).select_related("organization")
+
+
+class OutgoingMailInspectView(InspectView):
+    """One mail of the administrator's towns (another one is not found); a failed one can
+    be sent again."""
+
+    def get_object(self, queryset=None):
+        return get_object_or_404(outgoing_mails_for(self.request.user), pk=self.pk)
+
+    @cached_property
+    def header_more_buttons(self):
+        if self.object.status != OutgoingMail.Status.FAILED:
+            return []
+        return [
+            Button(
+                _("Send again"),
+                url=reverse("outgoing_mail:resend", args=[self.object.pk]),
+                icon_name="resubmit",
+                priority=10,
+            )
+        ]
+
+
+def outgoing_mail_resend_view(request, pk: int):
+    """Ask, then queue a failed mail of the administrator's towns again."""
+    if not can_read_outgoing_mail(request.user):
+        raise PermissionDenied
+    mail = outgoing_mails_for(request.user).filter(pk=pk).first()
+    if mail is None:
+        raise Http404
+    if request.method != "POST":
+        return TemplateResponse(request, "lms/admin/outgoing_mail_resend.html", {"mail": mail})
+    try:
+        outgoing_mail_resend(mail_id=mail.pk, user=request.user)
+    except MailNotFailed as refusal:
+        messages.error(request, str(refusal.message))
+    else:
+        messages.success(request, str(MAIL_RESENT))
+    return redirect("outgoing_mail:inspect", mail.pk)
+
+
+class OutgoingMailViewSet(ModelViewSet):
+    """Every mail the platform sends (reminders, report notices) and whether it was sent:
+    read-only, for the town's site administrators, so a failed mail is seen (and may be
+    sent again) rather than lost. No add, edit, copy or delete view exists."""
+
+    model = OutgoingMail
+    icon = "mail"
+    url_prefix = "outgoing-mail"
+    name = "outgoing_mail"
+    index_view_class = OutgoingMailIndexView
+    inspect_view_class = OutgoingMailInspectView
+    list_display = ["created_at", "address", "subject", "kind", "status", "attempts", "sent_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["address", "subject"]
+    list_per_page = 50
+    inspect_view_enabled = True
+    inspect_view_fields = [
+        "organization",
+        "address",
+        "subject",
+        "body",
+        "kind",
+        "status",
+        "attempts",
+        "last_error",
+        "created_at",
+        "last_attempt_at",
+        "sent_at",
+    ]
+    copy_view_enabled = False
+    menu_label = _("Outgoing mail")
+
+    def get_urlpatterns(self):
+        # No add, edit, copy, delete, history or usage view: none is built or routed.
+        return [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+            path("inspect/<int:pk>/", self.inspect_view, name="inspect"),
+            path("resend/<int:pk>/", outgoing_mail_resend_view, name="resend"),
+        ]
+
+    def register_admin_url_finder(self):
+        pass  # a mail has no edit URL to find
+
+    def get_permissions_to_register(self):
+        # No group permission opens the outbox: the town's administrator role does.
+        return Permission.objects.none()
+
+
+class FailedMailPanel(Component):
+    """On the admin dashboard of a site administrator whose towns have failed mail."""
+
+    name = "failed_mail"
+    order = 40
+
+    def __init__(self, count: int):
+        self.count = count
+
+    def render_html(self, parent_context=None):
+        return format_html(
+            '<section class="panel w-mb-8" aria-labelledby="failed-mail-heading">'
+            '<h2 id="failed-mail-heading">{}</h2><p>{}</p>'
+            '<p><a class="button" href="{}?status=failed">{}</a></p></section>',
+            _("Mail that could not be sent"),
+            ngettext(
+                "%(count)s mail could not be sent. Check the address and the error, then "
+                "send it again.",
+                "%(count)s mails could not be sent. Check the addresses and the errors, then "
+                "send them again.",
+                self.count,
+            )
+            % {"count": self.count},
+            reverse("outgoing_mail:index"),
+            _("Open the outgoing mail"),
+        )
+
+
+@hooks.register("construct_homepage_panels")
+def add_failed_mail_panel(request, panels):
+    if can_read_outgoing_mail(request.user):
+        count = outgoing_mail_failed_count(request.user)
+        if count:
+            panels.insert(0, FailedMailPanel(count))
+
+
 class TrainingAdminGroup(ViewSetGroup):
-    items = (DepartmentViewSet, PositionViewSet, TrackAssignmentViewSet, AuditLogViewSet)
+    items = (
+        DepartmentViewSet,
+        PositionViewSet,
+        TrackAssignmentViewSet,
+        AuditLogViewSet,
+        OutgoingMailViewSet,
+    )
     menu_label = _("Training administration")
     menu_name = "training-admin"
     menu_icon = "group"
@@ -299,6 +503,18 @@ def register_roster_urls():
 # role" and "set active state" within the grants and audited per user; no "delete".
 for _action in (AuditedAssignRoleBulkAction, AuditedSetActiveStateBulkAction, NoDeleteBulkAction):
     hooks.register("register_bulk_action", _action, order=1)
+
+
+@hooks.register(ITEM_ANALYSIS_LEARNERS_HOOK)
+def item_analysis_counts_the_editors_towns(request):
+    """問題の分析 counts the attempts of people of the editor's towns only."""
+    return people_of_towns(organization_ids_administered_by(request.user, day=local_today()))
+
+
+@hooks.register(ADMIN_PAGES_SCOPE_HOOK)
+def authoring_reports_list_the_editors_towns(request):
+    """確認が必要なモジュール lists pages under the editor's towns' learning homes only."""
+    return pages_of_towns_q(organization_ids_administered_by(request.user, day=local_today()))
 
 
 class HROnlyMenuItem(MenuItem):

@@ -106,29 +106,43 @@ def other_town(db):
         "organization": organization,
         "somu": DepartmentFactory(organization=organization, code="SOMU", name="総務課"),
         "jumin": DepartmentFactory(organization=organization, code="JUMIN", name="住民課"),
+        # Positions are per town: the neighbour's 主事 is not the town's.
+        "shuji": PositionFactory(organization=organization, code="SHUJI", name="主事", rank=20),
     }
 
 
 @pytest.fixture
-def positions(db):
+def positions(organization):
     return {
-        "shuji": PositionFactory(code="SHUJI", name="主事", rank=20),
-        "kacho": PositionFactory(code="KACHO", name="課長", rank=60),
+        "shuji": PositionFactory(organization=organization, code="SHUJI", name="主事", rank=20),
+        "kacho": PositionFactory(organization=organization, code="KACHO", name="課長", rank=60),
     }
+
+
+def position_in_town(position, organization):
+    """``position``, or the same position (code, name, rank) of another town."""
+    if position.organization_id == organization.pk:
+        return position
+    return PositionFactory(
+        organization=organization, code=position.code, name=position.name, rank=position.rank
+    )
 
 
 @pytest.fixture
 def make_staff(departments, positions):
     """A member of staff posted in a department (a key of ``departments`` or a
-    Department of any town), holding the given roles."""
+    Department of any town), holding the given roles; the position is that of the
+    department's town."""
 
     def make(department="mado", position="shuji", roles=(), mfa=True, **fields):
         """People in roles that require two-factor authentication have it set up,
         unless ``mfa=False`` (to test the requirement itself)."""
-        user = UserFactory(**fields)
         if isinstance(department, str):
             department = departments[department]
-        MembershipFactory(user=user, department=department, position=positions[position])
+        fields.setdefault("organization", department.organization)  # the roster of their post
+        user = UserFactory(**fields)
+        post = position_in_town(positions[position], department.organization)
+        MembershipFactory(user=user, department=department, position=post)
         groups = [Role.STAFF, *roles]
         with roles_audited_here():  # set-up, not a role change under test: no audit event
             user.groups.add(*(Group.objects.get_or_create(name=role)[0] for role in groups))

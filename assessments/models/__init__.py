@@ -1,10 +1,11 @@
 from .attempts import Attempt, AttemptQuestion, Response
 from .framework import SkillArea
 from .questions import Choice, Question, QuestionBank
-from .quizzes import Quiz, QuizDrawRule, QuizQuestion
+from .quizzes import MANAGE_ALL_BANKS, Quiz, QuizDrawRule, QuizQuestion
 from .results import SelfAssessment, SkillResult
 
 __all__ = [
+    "MANAGE_ALL_BANKS",
     "Attempt",
     "AttemptQuestion",
     "Choice",

@@ -11,9 +11,9 @@ from ..scoring import score_percent
 class Attempt(models.Model):
     """One sitting of a quiz by one learner (受験).
 
-    The questions, their choice order and the answer key are copied into
-    ``AttemptQuestion`` rows when the attempt starts, so scoring uses exactly
-    what the learner was shown even if an author edits the question later.
+    The questions, their choice order, the choices' tokens and the answer key are
+    copied into ``AttemptQuestion`` rows when the attempt starts, so scoring uses
+    exactly what the learner was shown even if an author edits the question later.
     """
 
     class Status(models.TextChoices):
@@ -89,6 +89,9 @@ class AttemptQuestion(models.Model):
     level = models.PositiveSmallIntegerField()
     kind = models.CharField(max_length=12)
     choice_order = models.JSONField(default=list)
+    # What the browser sees instead of choice ids: a random token per choice, fresh for
+    # each attempt, so nothing on the page follows authoring order (token → choice id).
+    choice_tokens = models.JSONField(default=dict)
     correct_choice_ids = models.JSONField(default=list)
 
     class Meta:
@@ -102,6 +105,18 @@ class AttemptQuestion(models.Model):
 
     def __str__(self):
         return f"{self.attempt} Q{self.position}"
+
+    def tokens_for(self, choice_ids) -> list[str]:
+        """The tokens this attempt shows for ``choice_ids`` (what a learner ticking them sends)."""
+        token_of = {choice_id: token for token, choice_id in self.choice_tokens.items()}
+        return [token_of[choice_id] for choice_id in choice_ids]
+
+    def choice_ids_for(self, tokens) -> list[int] | None:
+        """The choices behind ``tokens``, or None when one is not a token of this question."""
+        try:
+            return [self.choice_tokens[token] for token in tokens]
+        except (KeyError, TypeError):
+            return None
 
 
 class Response(models.Model):

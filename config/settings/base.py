@@ -100,10 +100,14 @@ DATABASES = {"default": env.database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "lms.User"
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
-]
+# One backend: allauth's, with a staff number looked up in the town of the sign-in
+# (lms.people.accounts). Django's ModelBackend would look it up across every town.
+AUTHENTICATION_BACKENDS = ["lms.people.accounts.StaffAuthenticationBackend"]
+# The staff number (USERNAME_FIELD) is unique per town, not across the instance
+# (User.organization; the constraint user_staff_number_unique_per_org). Django warns that a
+# username which is not unique cannot be used by ModelBackend; we do not use ModelBackend,
+# and our backend resolves a staff number within one town (docs/security.md).
+SILENCED_SYSTEM_CHECKS = ["auth.W004"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -211,6 +215,16 @@ EMAIL_HOST_USER = env.text("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env.text("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env.boolean("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = env.text("DEFAULT_FROM_EMAIL", "shinka@localhost")
+# A mail server that does not answer must not hold a sending job (and its row lock) for long.
+EMAIL_TIMEOUT = env.integer("EMAIL_TIMEOUT", 30)
+# The outbox (lms/outbox.py): a mail that fails is tried again this many times, with
+# exponential back-off from this many seconds (at most 10 minutes apart), then marked failed;
+# a mail still queued this many minutes after its last attempt is published again by the
+# sweeper; sent and failed mail is deleted after this many days (bodies name people).
+SHINKA_MAIL_RETRIES = env.integer("SHINKA_MAIL_RETRIES", 5)
+SHINKA_MAIL_RETRY_BACKOFF = env.integer("SHINKA_MAIL_RETRY_BACKOFF", 60)
+SHINKA_MAIL_STUCK_MINUTES = env.integer("SHINKA_MAIL_STUCK_MINUTES", 15)
+SHINKA_MAIL_RETENTION_DAYS = env.integer("SHINKA_MAIL_RETENTION_DAYS", 90)
 
 # --- Celery: a broker URL means a real worker; without one, jobs run eagerly
 # in the web process (demo and development only).
@@ -263,6 +277,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(day_of_week="mon", hour=8, minute=0),
     },
     "sweep-queued-reports": {"task": "lms.sweep_reports", "schedule": crontab(minute="*/10")},
+    "sweep-outgoing-mail": {"task": "lms.sweep_outgoing_mail", "schedule": crontab(minute="*/5")},
     "prune-audit-log": {"task": "lms.prune_audit", "schedule": crontab(hour=4, minute=30)},
     # Wagtail's scheduled publishing (公開予定日時) is a command that must run regularly.
     "publish-scheduled-pages": {"task": "lms.publish_scheduled", "schedule": crontab(minute="*/5")},

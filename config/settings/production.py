@@ -22,6 +22,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 # Wagtail's live preview shows the page in a same-origin frame, so not DENY.
 X_FRAME_OPTIONS = "SAMEORIGIN"
 SILENCED_SYSTEM_CHECKS = [
+    *SILENCED_SYSTEM_CHECKS,  # noqa: F405 - base: auth.W004 (staff numbers unique per town)
     "security.W019",  # X_FRAME_OPTIONS is SAMEORIGIN on purpose (Wagtail preview), see above
     "security.W021",  # HSTS preload is the domain owner's decision (DJANGO_SECURE_HSTS_PRELOAD)
 ]

@@ -152,16 +152,16 @@ def seed_demo(*, today: datetime.date | None = None) -> SeedReport:
     )
     report.count("organisations", created)
     departments = _seed_departments(organization, report)
-    positions = _seed_positions(report)
+    positions = _seed_positions(organization, report)
     fiscal_start, _ = fiscal_year_bounds(fiscal_year_of(today))
-    users = _seed_users(departments, positions, fiscal_start, report)
+    users = _seed_users(organization, departments, positions, fiscal_start, report)
     _seed_glossary(report)
     tracks = _seed_curriculum(report)
     _seed_assignments(organization, tracks, departments, positions, today, report)
     quizzes = _seed_questions_and_quizzes(tracks, report)
     _seed_progress(users, tracks, today, report)
     _seed_skill_checks(users, quizzes, report)
-    _seed_leader_interest(users, today)
+    _seed_leader_interest(organization, users, today)
     authoring_setup(home=LearningHomePage.objects.first())
     by_number = {user.staff_number: user for user in users}
     track_editor_assign(track=tracks["dx-basics"][0], user=by_number["5001"], actor=Actor())
@@ -196,17 +196,19 @@ def _seed_departments(organization, report) -> dict[str, Department]:
     return departments
 
 
-def _seed_positions(report) -> dict[str, Position]:
+def _seed_positions(organization, report) -> dict[str, Position]:
     positions = {}
     for code, name, rank in POSITIONS:
         positions[code], created = Position.objects.get_or_create(
-            code=code, defaults={"name": name, "rank": rank}
+            organization=organization, code=code, defaults={"name": name, "rank": rank}
         )
         report.count("positions", created)
     return positions
 
 
-def _seed_users(departments, positions, fiscal_start, report) -> list[User]:
+def _seed_users(organization, departments, positions, fiscal_start, report) -> list[User]:
+    """The town's staff, on its roster (``User.organization``; 9001 too, the demo's operator
+    who is also the town's site administrator)."""
     users = []
     names = itertools.product(FAMILY_NAMES, GIVEN_NAMES)
     others = [
@@ -219,6 +221,7 @@ def _seed_users(departments, positions, fiscal_start, report) -> list[User]:
     ]
     for account in [*DEMO_ACCOUNTS, *others]:
         user, created = User.objects.get_or_create(
+            organization=organization,
             staff_number=account.staff_number,
             defaults={
                 "family_name": account.family_name,
@@ -424,19 +427,30 @@ def _seed_assignments(organization, tracks, departments, positions, today, repor
 
 
 def _seed_questions_and_quizzes(tracks, report) -> dict[str, Quiz]:
-    """Question banks from questions.toml; each course bank becomes a quiz in the
-    course's last module; two skill checks draw from all banks."""
+    """Question banks from questions.toml. Each course bank belongs to the course's
+    track and becomes a quiz in the course's last module; the bank without a course
+    is IT policy's skill-check bank, from which two skill checks draw."""
     areas = {area.code: area for area in SkillArea.objects.all()}
     quizzes: dict[str, Quiz] = {}
     for bank_data in _load_toml("questions.toml")["bank"]:
-        bank, created = QuestionBank.objects.get_or_create(
-            slug=bank_data["slug"], defaults={"title": bank_data["title"]}
-        )
-        report.count("question banks", created)
-        questions = [_question(bank, data, areas, report) for data in bank_data["question"]]
+        track = course = None
         if "course" in bank_data:
             track_slug, course_slug = bank_data["course"].split("/")
-            course = CoursePage.objects.child_of(tracks[track_slug][0]).get(slug=course_slug)
+            track = tracks[track_slug][0]
+            course = CoursePage.objects.child_of(track).get(slug=course_slug)
+        bank, created = QuestionBank.objects.get_or_create(
+            slug=bank_data["slug"],
+            defaults={
+                "title": bank_data["title"],
+                "kind": Quiz.Kind.QUIZ if course else Quiz.Kind.SKILL_CHECK,
+                "track": track,
+            },
+        )
+        if created:
+            _publish(bank)
+        report.count("question banks", created)
+        questions = [_question(bank, data, areas, report) for data in bank_data["question"]]
+        if course:
             quizzes[bank_data["slug"]] = _course_quiz(course, questions, report)
     for key, title, levels, minutes in SKILL_CHECKS:
         quiz, created = Quiz.objects.get_or_create(
@@ -458,6 +472,7 @@ def _seed_questions_and_quizzes(tracks, report) -> dict[str, Quiz]:
                     for level in levels
                 )
             )
+            _publish(quiz)
         report.count("quizzes", created)
         quizzes[key] = quiz
     return quizzes
@@ -492,14 +507,24 @@ def _question(bank, data, areas, report) -> Question:
             Choice(question=question, text=c["text"], is_correct=c["correct"], sort_order=i)
             for i, c in enumerate(data["choices"])
         )
+        _publish(question)
     report.count("questions", created)
     return question
+
+
+def _publish(content) -> None:
+    """Publish what the seed made (a bank, a question with its choices, a quiz with its
+    questions and draw rules) as IT policy's reviewed version: one revision, live, as the
+    upgrade (migration 0005) leaves existing content. Learners are asked the live version;
+    the admin shows its history and compares the first change under review with it."""
+    content.save_revision().publish()
 
 
 def _course_quiz(course: CoursePage, questions: list[Question], report) -> Quiz:
     quiz, created = Quiz.objects.get_or_create(
         title=f"確認テスト：{course.title}",
         defaults={
+            "track": course.get_parent(),
             "introduction": "コースの内容を確認するテストです。70% 以上の正解で合格となり、このモジュールが完了します。",
             "attempt_limit": 3,
         },
@@ -509,6 +534,7 @@ def _course_quiz(course: CoursePage, questions: list[Question], report) -> Quiz:
         QuizQuestion.objects.bulk_create(
             QuizQuestion(quiz=quiz, question=q, sort_order=i) for i, q in enumerate(questions)
         )
+        _publish(quiz)
         course.skill_areas.set({q.area.parent_id for q in questions})
         course.save_revision().publish()
     last_module = ModulePage.objects.child_of(course).order_by("path").last()
@@ -548,7 +574,9 @@ def _passed_attempt(user, quiz, module, at) -> Attempt:
     attempt = attempt_start(
         user=user, quiz=quiz, context=f"module:{module.id}", now=at, rng=random.Random(user.pk)
     )
-    answers = {aq.question_id: aq.correct_choice_ids for aq in attempt.questions.all()}
+    answers = {
+        aq.question_id: aq.tokens_for(aq.correct_choice_ids) for aq in attempt.questions.all()
+    }
     return attempt_submit(
         user=user, token=attempt.token, answers=answers, now=at + datetime.timedelta(minutes=8)
     ).attempt
@@ -578,7 +606,7 @@ def _seed_skill_checks(users, quizzes, report) -> None:
             for aq in attempt.questions.all():
                 chance = skill - 0.08 * (aq.level - 1)
                 wrong = [c for c in aq.choice_order if c not in aq.correct_choice_ids]
-                answers[aq.question_id] = (
+                answers[aq.question_id] = aq.tokens_for(
                     aq.correct_choice_ids if rng.random() < chance else wrong[:1]
                 )
             attempt_submit(
@@ -597,7 +625,7 @@ INTERESTS = {
 }
 
 
-def _seed_leader_interest(users, today) -> None:
+def _seed_leader_interest(organization, users, today) -> None:
     """A few volunteers (手挙げ) and one endorsement by the 住民税務課 head."""
     fiscal_year = fiscal_year_of(today)
     by_number = {user.staff_number: user for user in users}
@@ -606,7 +634,9 @@ def _seed_leader_interest(users, today) -> None:
             leader_volunteer(user=by_number[number], volunteer=True, fiscal_year=fiscal_year)
     # What volunteers wrote on their profile page (only where they have not written anything).
     for number, text in INTERESTS.items():
-        User.objects.filter(staff_number=number, interests="").update(interests=text)
+        User.objects.filter(organization=organization, staff_number=number, interests="").update(
+            interests=text
+        )
     if "1108" in by_number:
         leader_endorse(
             head=by_number["2001"], member=by_number["1108"], endorse=True, fiscal_year=fiscal_year

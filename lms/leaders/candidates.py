@@ -29,6 +29,7 @@ from assessments.models import SkillArea, SkillResult
 from courses.curriculum import Curriculum
 from courses.fiscal import end_of_day, fiscal_year_of, sql_timestamp
 from courses.models import CourseCompletion, ModulePage
+from lms.leaders.forms import level_label, minimum_level_label
 from lms.models import (
     Department,
     LeaderCriteria,
@@ -499,9 +500,6 @@ def candidate_changes(
     before, after = stored["criteria"], criteria
     area_names = {area["code"]: area["name"] for area in [*stored.get("areas", []), *areas]}
 
-    def level(value) -> str:
-        return f"{value} {Level(value).label}" if value else str(_("No minimum"))
-
     changed = []
     before_minimums = before.get("minimum_levels", {})
     after_minimums = after.get("minimum_levels", {})
@@ -509,9 +507,9 @@ def candidate_changes(
         if before_minimums.get(code) != after_minimums.get(code):
             changed.append(
                 {
-                    "label": _("Minimum level: %(area)s") % {"area": area_names.get(code, code)},
-                    "before": level(before_minimums.get(code)),
-                    "after": level(after_minimums.get(code)),
+                    "label": minimum_level_label(area_names.get(code, code)),
+                    "before": level_label(before_minimums.get(code)),
+                    "after": level_label(after_minimums.get(code)),
                 }
             )
     if before.get("required_track_id") != after.get("required_track_id"):

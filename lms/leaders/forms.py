@@ -3,11 +3,24 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments.levels import Level
 from assessments.models import SkillArea
-from courses.models import TrackPage
 from lms.models import LeaderCriteria
+from lms.towns import tracks_of_towns
+
+
+def level_label(value: int | None) -> str:
+    """A minimum level in words, as the form offers it: "2 中級", or "条件なし"."""
+    if not value:
+        return str(_("No minimum"))
+    return f"{value} {Level(value).label}"
+
+
+def minimum_level_label(area_name: str) -> str:
+    """The label of a category's minimum level, on the form and wherever criteria are shown."""
+    return _("Minimum level: %(area)s") % {"area": area_name}
+
 
 LEVEL_CHOICES = [("", _("No minimum"))] + [
-    (str(level.value), f"{level.value} {level.label}") for level in Level if level > 0
+    (str(level.value), level_label(level.value)) for level in Level if level > 0
 ]
 
 
@@ -29,12 +42,15 @@ class LeaderCriteriaForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["required_track"].queryset = TrackPage.objects.live().order_by("path")
+        # The town's own tracks (lms.towns): another town's is not offered, nor accepted.
+        self.fields["required_track"].queryset = (
+            tracks_of_towns([self.instance.organization_id]).live().order_by("path")
+        )
         self.categories = list(SkillArea.objects.filter(parent__isnull=True))
         minimums = self.instance.minimum_levels or {}
         for area in self.categories:
             self.fields[f"minimum_{area.code}"] = forms.TypedChoiceField(
-                label=_("Minimum level: %(area)s") % {"area": area.name},
+                label=minimum_level_label(area.name),
                 choices=LEVEL_CHOICES,
                 coerce=int,
                 empty_value=None,
@@ -55,3 +71,22 @@ class LeaderCriteriaForm(forms.ModelForm):
 
     def save(self, commit=True):
         raise NotImplementedError("Criteria are saved by leader_criteria_save, which audits them.")
+
+
+def criteria_in_words(criteria: dict, categories) -> list[tuple[str, str]]:
+    """A criteria snapshot (``criteria_snapshot``) as (label, value) pairs in words, in the
+    order and with the labels of the form above: the required track, the points, then
+    the minimum level of each category of ``categories`` (skill areas, in the form's
+    order). For the candidate report's 選定基準 sheet; nothing in it is a Python key."""
+    fields = LeaderCriteriaForm.base_fields
+    rows = []
+    for name in LeaderCriteriaForm._meta.fields:
+        label = str(fields[name].label)
+        if name == "required_track":
+            rows.append((label, criteria.get("required_track") or str(_("Not required"))))
+        else:
+            rows.append((label, _("%(points)s points") % {"points": criteria.get(name, 0)}))
+    minimums = criteria.get("minimum_levels") or {}
+    for area in categories:
+        rows.append((minimum_level_label(area.name), level_label(minimums.get(area.code))))
+    return rows

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from assessments.models import Quiz
 from assessments.selectors import QuizStatus, SkillProfile, quiz_statuses, skill_profile
 from courses.fiscal import fiscal_year_of, local_today
-from courses.models import TrackPage
 from courses.selectors import (
     ModuleProgress,
     TrackProgress,
@@ -16,6 +15,7 @@ from courses.selectors import (
 from lms.assignments import COMPLETED, assigned_tracks, course_statuses, track_overdue
 from lms.models import LeaderNomination, Membership, Notice
 from lms.people.posts import memberships_on
+from lms.towns import pages_of_towns_q, tracks_of_towns
 
 
 @dataclass
@@ -52,7 +52,9 @@ def mypage_for_user(*, user, today: datetime.date | None = None) -> MyPage:
     today = today or local_today()
     memberships = memberships_on(user=user, day=today)
     due = assigned_tracks(user=user, day=today, memberships=memberships)
-    tracks = list(TrackPage.objects.live().order_by("path"))
+    # The tracks of the person's own towns (those of their posts today): none of another's.
+    towns = {membership.department.organization_id for membership in memberships}
+    tracks = list(tracks_of_towns(towns).live().order_by("path")) if towns else []
     progress = progress_for_tracks(user=user, tracks=tracks, today=today)
     page = MyPage(today=today, fiscal_year=fiscal_year_of(today), memberships=memberships)
     # One query for every track shown; "Completed" on the cards and the sort follow it.
@@ -125,10 +127,18 @@ def skills_page_for_user(*, user) -> SkillsPage:
         area_id for area_id, level in profile.levels_by_area().items() if level < SKILL_TARGET_LEVEL
     ]
     checks = list(Quiz.objects.filter(kind=Quiz.Kind.SKILL_CHECK).order_by("title"))
+    # Courses to study next come from the person's own towns' tracks only.
+    towns = Membership.objects.active_on(local_today()).filter(user=user)
     return SkillsPage(
         profile=profile,
         skill_checks=quiz_statuses(user=user, quizzes=checks),
-        suggested_courses=courses_for_areas(user=user, area_ids=below_target),
+        suggested_courses=courses_for_areas(
+            user=user,
+            area_ids=below_target,
+            within=pages_of_towns_q(towns.values("department__organization_id"))
+            if below_target
+            else None,
+        ),
         volunteered=LeaderNomination.objects.filter(
             user=user, kind=LeaderNomination.Kind.SELF, fiscal_year=fiscal_year_of(local_today())
         ).exists(),

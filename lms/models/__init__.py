@@ -1,6 +1,7 @@
 from lms.models.assignments import TrackAssignment
 from lms.models.audit import AuditEvent
 from lms.models.leaders import LeaderCriteria, LeaderNomination
+from lms.models.mail import OutgoingMail
 from lms.models.notices import Notice
 from lms.models.organisation import Department, Membership, Organization, Position
 from lms.models.people import User, full_name
@@ -20,6 +21,7 @@ __all__ = [
     "Membership",
     "Notice",
     "Organization",
+    "OutgoingMail",
     "Position",
     "ReminderLog",
     "ReportRun",

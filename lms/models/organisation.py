@@ -110,11 +110,22 @@ class Department(models.Model):
 
 
 class Position(models.Model):
-    """A post (職位). ``rank`` orders them; managers are rank ≥ MANAGER_RANK."""
+    """A post (職位) of one town. ``rank`` orders them; managers are rank ≥ MANAGER_RANK.
+
+    Each town keeps its own list (codes are unique within a town): a membership and a
+    track assignment name positions of their own town (``Membership.clean``, the
+    admin's forms in ``lms/people/town_admin.py``, the roster import).
+    """
 
     MANAGER_RANK = 60
 
-    code = models.CharField(_("code"), max_length=32, unique=True)
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="positions",
+    )
+    code = models.CharField(_("code"), max_length=32)
     name = models.CharField(_("name"), max_length=64)
     rank = models.PositiveSmallIntegerField(
         _("rank"), help_text=_("Higher is more senior. Section chief (課長) and above: 60 or more.")
@@ -124,6 +135,11 @@ class Position(models.Model):
         verbose_name = _("position")
         verbose_name_plural = _("positions")
         ordering = ["rank", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "code"], name="position_code_unique_per_org"
+            ),
+        ]
 
     def __str__(self):
         return self.name
@@ -226,6 +242,15 @@ class Membership(models.Model):
 
     def clean(self):
         super().clean()
+        self.clean_town()
+        if (
+            self.department_id
+            and self.position_id
+            and self.position.organization_id != self.department.organization_id
+        ):
+            raise ValidationError(
+                {"position": _("Choose a position of the department's own organisation.")}
+            )
         if not (self.is_primary and self.user_id and self.valid_from):
             return  # a missing field has its own error
         if self.valid_to is not None and self.valid_to < self.valid_from:
@@ -233,6 +258,14 @@ class Membership(models.Model):
         clash = self.overlapping_primary_posts().exclude(pk__in=self.validated_with).first()
         if clash is not None:
             raise one_primary_post_error(clash)
+
+    def clean_town(self):
+        """A post is in the person's own town (``User.organization``), never another's."""
+        if not (self.user_id and self.department_id):
+            return  # a missing field has its own error
+        error = post_in_another_town_error(self.user, self.department)
+        if error is not None:
+            raise ValidationError({"department": error})
 
     def overlapping_primary_posts(self):
         """The person's other primary posts that share a day with this one."""
@@ -244,6 +277,34 @@ class Membership(models.Model):
         if self.pk is not None:
             others = others.exclude(pk=self.pk)
         return others.select_related("department").order_by("valid_from", "id")
+
+
+def post_in_another_town_error(user, department) -> ValidationError | None:
+    """Why ``user`` may not hold a post in ``department`` (another town's); else None."""
+    if user.organization_id == department.organization_id:
+        return None
+    if user.organization_id is None:
+        return ValidationError(
+            _(
+                "%(person)s belongs to no organisation's roster, so cannot hold a post in "
+                "%(town)s. Import them with that town's roster first."
+            ),
+            code="post_without_town",
+            params={"person": user.get_full_name(), "town": department.organization.name},
+        )
+    return ValidationError(
+        _(
+            "%(department)s belongs to %(town)s, but %(person)s is on the roster of "
+            "%(own)s. A post must be in the person's own organisation."
+        ),
+        code="post_in_another_town",
+        params={
+            "department": department.name,
+            "town": department.organization.name,
+            "person": user.get_full_name(),
+            "own": user.organization.name,
+        },
+    )
 
 
 def one_primary_post_error(clash: Membership) -> ValidationError:

@@ -2,7 +2,9 @@ import unicodedata
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 def normalize_staff_number(value: str) -> str:
@@ -15,8 +17,30 @@ def full_name(family_name: str, given_name: str) -> str:
     return f"{family_name} {given_name}".strip()
 
 
+STAFF_NUMBER_TAKEN = _(
+    "A member of staff with this staff number already exists in this organisation."
+)
+
+
 class StaffUserManager(UserManager):
+    """Users by staff number, which is unique within a town (``User.organization``).
+
+    ``create_user`` / ``create_superuser`` take ``organization=`` like any other field: a
+    person of a town's roster has one; a platform operator may have none. A natural key is
+    (staff number, town code), as the staff number alone names one person per town.
+    """
+
     use_in_migrations = True
+
+    def get_by_natural_key(self, staff_number, organization_code=None):
+        return self.get(
+            staff_number=staff_number,
+            **(
+                {"organization__code": organization_code}
+                if organization_code is not None
+                else {"organization__isnull": True}
+            ),
+        )
 
     def _create_user_object(self, staff_number, email, password, **extra_fields):
         if not staff_number:
@@ -59,12 +83,23 @@ class User(AbstractUser):
     first_name = None
     last_name = None
 
+    # The town whose roster holds the person: their staff number is unique there (the same
+    # number repeats between towns), their posts are there (``Membership.clean``), and
+    # sign-in by staff number looks there (``lms.people.accounts``). Empty only for a
+    # platform operator (superuser) who belongs to no town.
+    organization = models.ForeignKey(
+        "lms.Organization",
+        verbose_name=pgettext_lazy("person", "organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="people",
+        help_text=_("The town whose staff roster holds this person."),
+    )
     staff_number = models.CharField(
         _("staff number"),
         max_length=32,
-        unique=True,
         help_text=_("The number HR gives each member of staff (職員番号)."),
-        error_messages={"unique": _("A member of staff with this staff number already exists.")},
     )
     family_name = models.CharField(_("family name"), max_length=64)
     given_name = models.CharField(_("given name"), max_length=64, blank=True)
@@ -92,9 +127,26 @@ class User(AbstractUser):
         verbose_name = _("staff member")
         verbose_name_plural = _("staff members")
         ordering = ["staff_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "staff_number"],
+                name="user_staff_number_unique_per_org",
+                violation_error_message=STAFF_NUMBER_TAKEN,
+            ),
+            # Operators without a town: unique among themselves (NULLs are distinct above).
+            models.UniqueConstraint(
+                fields=["staff_number"],
+                condition=Q(organization__isnull=True),
+                name="user_staff_number_unique_without_org",
+                violation_error_message=STAFF_NUMBER_TAKEN,
+            ),
+        ]
 
     def __str__(self):
         return f"{self.get_full_name()} ({self.staff_number})"
+
+    def natural_key(self):
+        return (self.staff_number, self.organization.code if self.organization_id else None)
 
     def clean(self):
         super().clean()

@@ -1,4 +1,4 @@
-"""Reminder e-mails sent, at most one per person and ISO week."""
+"""Reminder e-mails, at most one per person and ISO week."""
 
 import datetime
 
@@ -8,12 +8,25 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ReminderLog(models.Model):
-    """A reminder e-mail sent: at most one per person and ISO week."""
+    """A reminder e-mail for a person and ISO week: at most one.
+
+    Written with its ``OutgoingMail`` in one transaction; ``sent_at`` is set by the
+    outbox (``lms/outbox.py``) when the mail server accepted the mail, and stays empty
+    while it waits or if it could not be sent (the mail's status says which).
+    """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     # "2026-W48" for staff, "2026-W48H" for a head's summary
     week = models.CharField(_("ISO week"), max_length=12)
-    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+    mail = models.OneToOneField(
+        "lms.OutgoingMail",
+        verbose_name=_("mail"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reminder",
+    )
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
         constraints = [

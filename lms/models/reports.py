@@ -200,6 +200,21 @@ class ReportRun(models.Model):
         return self.as_of == fiscal_year_bounds(self.fiscal_year)[1]
 
     @property
+    def requester_label(self) -> str:
+        """Who asked for the run, in words for the people who read it: the person, or the
+        automatic build (HR's nightly, IT policy's monthly), or the system administrator
+        (the management command)."""
+        if self.trigger == self.Trigger.SCHEDULE:
+            if self.kind == self.Kind.HR_COMPLETION:
+                return str(_("the nightly automatic build"))
+            return str(_("the monthly automatic build"))
+        if self.trigger == self.Trigger.COMMAND and self.requested_by_id is None:
+            return str(_("the system administrator (made on the server)"))
+        if self.requested_by_id is not None:
+            return self.requested_by.get_full_name() or str(_("a member of staff"))
+        return str(_("requested on the dashboard"))
+
+    @property
     def waiting_for_queue(self) -> bool:
         """Queued, but the job could not be published yet (broker down); the sweeper will."""
         return self.status == self.Status.QUEUED and self.dispatch == self.Dispatch.BROKER_DOWN

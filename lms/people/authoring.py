@@ -5,11 +5,17 @@
   its own editors' group with add/change permission on that subtree (no
   publish), and every change goes through the workflow
   「DX推進リーダー作成 → 情報政策担当承認」 before learners see it.
+- Quiz content (question banks, questions, quizzes) goes through the same
+  workflow. IT policy publishes it and alone authors skill checks and gives banks
+  and quizzes to tracks (``assessments.manage_all_banks``); a DX promotion leader
+  authors the banks and quizzes of their tracks without publishing
+  (``assessments.authoring``).
 
 Idempotent: every function may be run again (seed, ``setup_authoring``).
 """
 
 from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from wagtail.models import (
     Collection,
@@ -17,10 +23,12 @@ from wagtail.models import (
     GroupCollectionPermission,
     GroupPagePermission,
     Workflow,
+    WorkflowContentType,
     WorkflowPage,
     WorkflowTask,
 )
 
+from assessments.models import MANAGE_ALL_BANKS, Question, QuestionBank, Quiz
 from lms.audit import Actor
 from lms.people.roles import Role, person_roles_add
 
@@ -35,6 +43,9 @@ AUTHOR_COLLECTION_PERMISSIONS = (
     ("wagtaildocs", "add_document"),
     ("wagtaildocs", "choose_document"),
 )
+# Quiz content is reviewed like pages: the workflow is assigned to these snippet models.
+REVIEWED_SNIPPETS = (QuestionBank, Question, Quiz)
+IT_POLICY_SNIPPET_PERMISSIONS = ("publish", "lock", "unlock")
 
 
 def _page_permission(page, group, kind):
@@ -69,7 +80,28 @@ def authoring_setup(*, home) -> Workflow:
     if created:
         WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
     WorkflowPage.objects.update_or_create(page=home, defaults={"workflow": workflow})
+    _review_quiz_content(it_policy, workflow)
     return workflow
+
+
+def _review_quiz_content(it_policy: Group, workflow: Workflow) -> None:
+    """The workflow for banks, questions and quizzes; IT policy publishes them and
+    authors skill checks (hidden from everyone else, who take them)."""
+    for model in REVIEWED_SNIPPETS:
+        content_type = ContentType.objects.get_for_model(model)
+        WorkflowContentType.objects.update_or_create(
+            content_type=content_type, defaults={"workflow": workflow}
+        )
+        for kind in IT_POLICY_SNIPPET_PERMISSIONS:
+            it_policy.permissions.add(
+                Permission.objects.get(
+                    content_type=content_type, codename=f"{kind}_{model._meta.model_name}"
+                )
+            )
+    app_label, codename = MANAGE_ALL_BANKS.split(".")
+    it_policy.permissions.add(
+        Permission.objects.get(content_type__app_label=app_label, codename=codename)
+    )
 
 
 def track_editors_group(track) -> Group:

@@ -16,7 +16,9 @@ home post's department, the lowest-id one, as the rule places them there.)
 
 import datetime
 
-from lms.models import Membership
+from django.contrib.auth import get_user_model
+
+from lms.models import Membership, Organization, User
 from lms.people.posts import pick_primary_post, primary_post
 from lms.people.roles import Role, user_has_role
 
@@ -84,6 +86,33 @@ def can_view_skills_of(viewer, subject, *, day: datetime.date) -> bool:
     )
 
 
+def organization_ids_administered_by(user, *, day: datetime.date):
+    """The towns whose rows ``user`` reads and edits in the admin screens (研修管理's
+    departments, positions and track assignments, their choices, the authoring reports):
+    the towns where they hold a post on ``day``.
+
+    The one seam for "the editor's towns": every admin screen asks here (when
+    ``User.organization`` arrives, only this definition changes). A superuser without a
+    post has no town. Returns ids as a lazy queryset, to be used as a subquery
+    (``organization_id__in=…``): it runs no query of its own.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return Organization.objects.none().values("pk")
+    return Membership.objects.active_on(day).filter(user=user).values("department__organization_id")
+
+
+def organizations_administered_by(user, *, day: datetime.date):
+    """The towns of ``organization_ids_administered_by``, as ``Organization`` rows."""
+    return Organization.objects.filter(pk__in=organization_ids_administered_by(user, day=day))
+
+
+def users_administering(organization_id: int, *, day: datetime.date):
+    """The people for whom ``organization_id`` is one of their towns (the same rule as
+    ``organization_ids_administered_by``, read the other way), as a User queryset."""
+    posted = Membership.objects.active_on(day).filter(department__organization_id=organization_id)
+    return get_user_model().objects.filter(is_active=True, pk__in=posted.values("user_id"))
+
+
 def _in_organization(user, organization_id: int, day: datetime.date) -> bool:
     return (
         Membership.objects.active_on(day)
@@ -104,6 +133,12 @@ def can_use_report_kind(user, kind: str) -> bool:
 
 def can_view_report(user, run, *, day: datetime.date) -> bool:
     return can_use_report_kind(user, run.kind) and _in_organization(user, run.organization_id, day)
+
+
+def can_see_report_internals(user) -> bool:
+    """A report's technical particulars (the SHA-256 of its file): for site administrators;
+    HR and IT policy read the report without them."""
+    return user.is_authenticated and user_has_role(user, Role.ADMIN)
 
 
 def can_view_skill_overview(user) -> bool:
@@ -137,3 +172,32 @@ def can_view_department(user, department, *, day: datetime.date) -> bool:
     if is_hr(user):
         return _in_organization(user, department.organization_id, day)
     return heads(user, department, day=day)
+
+
+def can_read_outgoing_mail(user) -> bool:
+    """The outbox (mail the platform sends, with its failures) is for the town's site
+    administrators; which town's mail, ``outgoing_mail_towns``."""
+    return user.is_authenticated and user.is_active and user_has_role(user, Role.ADMIN)
+
+
+def outgoing_mail_towns(user, *, day: datetime.date):
+    """Ids of the towns whose outgoing mail ``user`` reads: those where a site administrator
+    holds a post on ``day`` (a subquery; empty for everyone else, superusers included)."""
+    if not can_read_outgoing_mail(user):
+        return Membership.objects.none().values("department__organization_id")
+    return Membership.objects.active_on(day).filter(user=user).values("department__organization_id")
+
+
+def people_listed_for(editor):
+    """The accounts the Wagtail user screens list and open for ``editor``: the people of
+    the editor's own town's roster (``User.organization``), never another town's, even
+    one with the same staff number. The platform operator (a superuser) manages accounts
+    on the whole deployment (``lms.people.grants``) and lists everyone; what anyone may
+    change there is still decided by the grants."""
+    if not editor.is_authenticated or not editor.is_active:
+        return User.objects.none()
+    if editor.is_superuser:
+        return User.objects.all()
+    if editor.organization_id is None:
+        return User.objects.none()
+    return User.objects.filter(organization_id=editor.organization_id)

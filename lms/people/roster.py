@@ -7,6 +7,11 @@ Importing the same file twice changes nothing. A changed 所属 or 職位 closes
 old membership the day before ``as_of`` and opens a new one, keeping history. Leavers (with
 ``deactivate_missing``) are deactivated, not deleted, so their records stay in
 reports; a deactivated account can no longer use its sessions.
+
+A roster is one town's (``organization``): a staff number is matched only among that
+town's people (``User.organization``; the same number repeats between towns), new people
+join that town, and posts are only in that town's departments. Another town's person
+with the same number is never read, changed or given a post here.
 """
 
 import csv
@@ -78,6 +83,7 @@ class RosterRow:
 
 @dataclass
 class RosterPlan:
+    organization: object = None  # the town whose roster this is
     rows: list[RosterRow] = field(default_factory=list)
     errors: list[RosterError] = field(default_factory=list)
     created: list[str] = field(default_factory=list)
@@ -203,7 +209,7 @@ def roster_plan(
     each row against what the database holds (``_RowReader``), and, when there is no
     error, describe the changes (``_describe``).
     """
-    plan = RosterPlan()
+    plan = RosterPlan(organization=organization)
     try:
         headers, raw_rows = read_table(data, filename)
     except RosterFileError as error:
@@ -233,8 +239,9 @@ class _Known:
     departments_by_code: dict[str, Department]
     departments_by_name: dict[str, list[Department]]
     positions: dict[str, Position]  # by code and by name
-    users: dict[str, object]  # by staff number
-    emails: dict[str, str]  # lower-cased e-mail address → staff number
+    users: dict[str, object]  # the town's people, by staff number
+    emails: dict[str, str]  # lower-cased e-mail address → staff number, the town's people
+    emails_elsewhere: set[str]  # lower-cased e-mail addresses of other towns' people
 
     @classmethod
     def of(cls, organization) -> "_Known":
@@ -242,15 +249,25 @@ class _Known:
         by_name: dict[str, list[Department]] = {}
         for department in departments:
             by_name.setdefault(department.name, []).append(department)
-        positions = {p.code: p for p in Position.objects.all()}
+        positions = {p.code: p for p in Position.objects.filter(organization=organization)}
         positions.update({p.name: p for p in positions.values()})
-        users = {u.staff_number: u for u in get_user_model().objects.all()}
+        users = {
+            u.staff_number: u for u in get_user_model().objects.filter(organization=organization)
+        }
+        # E-mail addresses are unique on the whole deployment (sign-in, reset links).
+        elsewhere = (
+            get_user_model()
+            .objects.exclude(organization=organization)
+            .exclude(email="")
+            .values_list("email", flat=True)
+        )
         return cls(
             departments_by_code={d.code: d for d in departments},
             departments_by_name=by_name,
             positions=positions,
             users=users,
             emails={u.email.lower(): u.staff_number for u in users.values() if u.email},
+            emails_elsewhere={email.lower() for email in elsewhere},
         )
 
 
@@ -353,6 +370,15 @@ class _RowReader:
                 "メールアドレス",
                 _("This e-mail address belongs to staff number %(number)s.") % {"number": owner},
             )
+        elif email.lower() in self.known.emails_elsewhere:
+            self._error(
+                line,
+                "メールアドレス",
+                _(
+                    "This e-mail address belongs to someone in another organisation. "
+                    "Every member of staff needs an address of their own."
+                ),
+            )
         if email.lower() in self.seen_emails:
             self._error(
                 line,
@@ -449,8 +475,6 @@ def _describe(plan: RosterPlan, organization, users, as_of, deactivate_missing) 
         current.setdefault(membership.user_id, set()).add(
             (membership.department_id, membership.position_id, membership.is_primary)
         )
-    in_the_file = [users[row.staff_number] for row in plan.rows if row.staff_number in users]
-    later_elsewhere = _later_primary_posts_elsewhere(organization, in_the_file, as_of)
     in_file = set()
     for row in plan.rows:
         in_file.add(row.staff_number)
@@ -458,23 +482,6 @@ def _describe(plan: RosterPlan, organization, users, as_of, deactivate_missing) 
         if user is None:
             plan.created.append(row.staff_number)
             continue
-        if user.pk in later_elsewhere and current.get(user.pk, set()) != _wanted_or_none(row):
-            later = later_elsewhere[user.pk]
-            plan.errors.append(
-                RosterError(
-                    row.line,
-                    "所属",
-                    _(
-                        "この職員は %(day)s から別の団体（%(town)s）で本務に就いています。"
-                        "この取込でその記録は変更できません。適用日を見直すか、"
-                        "その団体の管理者に確認してください。"
-                    )
-                    % {
-                        "day": later.valid_from.isoformat(),
-                        "town": later.department.organization.name,
-                    },
-                )
-            )
         fields_changed = (
             user.family_name,
             user.given_name,
@@ -507,32 +514,6 @@ def _describe(plan: RosterPlan, organization, users, as_of, deactivate_missing) 
             for user in users.values()
             if user.is_active and user.pk in current and user.staff_number not in in_file
         )
-
-
-def _later_primary_posts_elsewhere(organization, users, as_of) -> dict:
-    """Primary posts in other organisations that start on or after ``as_of``, by user id
-    (one query): an import here may end another town's 本務 that overlaps, never one that
-    begins later (that town's record, not this import's to change)."""
-    posts = (
-        Membership.objects.filter(
-            user__in=[user.pk for user in users],
-            is_primary=True,
-            valid_from__gte=as_of,
-        )
-        .exclude(department__organization=organization)
-        .select_related("department__organization")
-        .order_by("valid_from")
-    )
-    later = {}
-    for post in posts:
-        later.setdefault(post.user_id, post)
-    return later
-
-
-def _wanted_or_none(row: RosterRow) -> set[tuple] | None:
-    if row.department is None or row.position is None:
-        return None
-    return _wanted(row)
 
 
 def _wanted(row: RosterRow) -> set[tuple]:
@@ -572,13 +553,17 @@ def roster_apply(
         for name in plan.new_departments
     }
     positions = {
-        name: Position.objects.create(code=_code_for(name), name=name, rank=20)
+        name: Position.objects.create(
+            organization=organization, code=_code_for(name), name=name, rank=20
+        )
         for name in plan.new_positions
     }
     User = get_user_model()
     users = {
         u.staff_number: u
-        for u in User.objects.filter(staff_number__in=[row.staff_number for row in plan.rows])
+        for u in User.objects.filter(
+            organization=organization, staff_number__in=[row.staff_number for row in plan.rows]
+        )
     }
     unchanged, same_posts = set(plan.unchanged), set(plan.updated)
     for row in plan.rows:
@@ -586,7 +571,9 @@ def roster_apply(
             continue  # the plan found nothing to write (a re-import of the same file)
         row.department = row.department or departments[row.department_text]
         row.position = row.position or positions[row.position_text]
-        user = users.get(row.staff_number) or User(staff_number=row.staff_number)
+        user = users.get(row.staff_number) or User(
+            organization=organization, staff_number=row.staff_number
+        )
         for name in ("family_name", "given_name", "family_name_kana", "given_name_kana", "email"):
             setattr(user, name, getattr(row, name))
         user.is_active = True
@@ -602,7 +589,9 @@ def roster_apply(
             starts = row.hired_on
         _set_posts(user, _wanted(row), organization, starts)
     if plan.deactivated:
-        for user in User.objects.filter(staff_number__in=plan.deactivated):
+        for user in User.objects.filter(
+            organization=organization, staff_number__in=plan.deactivated
+        ):
             user.is_active = False  # their sessions stop working at once
             user.save(update_fields=["is_active"])
             _set_posts(user, set(), organization, as_of)
@@ -626,24 +615,19 @@ def _has_posts(user) -> bool:
 def _set_posts(user, wanted: set[tuple], organization, as_of: datetime.date) -> None:
     """Close posts that are no longer wanted (the day before ``as_of``) and open new ones.
 
-    One primary post a day (``Membership``): opening a 本務 here also ends one held in
-    another organisation from ``as_of`` on (the person has moved here). Another
-    organisation's posts are otherwise never changed or deleted; one that starts on or
-    after ``as_of`` is refused by the plan (and here, as a last guard).
+    Only the town's own people, in the town's own departments (the plan reads no other
+    town's): a post is always in the person's own organisation (``Membership.clean``).
     """
-    active = Membership.objects.held_on_or_after(as_of).filter(user=user)
-    opens_primary = any(is_primary for *_, is_primary in wanted)
+    if user.organization_id != organization.pk:
+        # The plan matches only the town's people; should another get here, refuse it all.
+        raise ValueError("A roster import changes only its own organisation's people.")
+    active = Membership.objects.held_on_or_after(as_of).filter(
+        user=user, department__organization=organization
+    )  # posts elsewhere from before towns kept their own rosters are that town's record
     have = set()
-    for membership in active.select_related("department"):
+    for membership in active:
         key = (membership.department_id, membership.position_id, membership.is_primary)
-        here = membership.department.organization_id == organization.pk
-        if not here and not (opens_primary and membership.is_primary):
-            continue  # another town's post, and no clash with this one
-        if not here and membership.valid_from >= as_of:
-            # Another town's 本務 from a later day: never this import's to delete or
-            # change. The plan refuses such rows; should one get here, refuse it all.
-            raise ValueError("A roster import cannot change another town's later post.")
-        if here and key in wanted:
+        if key in wanted:
             have.add(key)
         elif membership.valid_from >= as_of:
             membership.delete()  # opened by an earlier import for the same day

@@ -8,11 +8,12 @@ import datetime
 import io
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from lms.audit import Actor, audit_record
 from lms.models import AuditEvent, Membership
 from lms.people.posts import pick_primary_post
-from lms.spreadsheets import CsvReport, XlsxReport
+from lms.spreadsheets import CsvReport, PrintHeading, XlsxReport
 
 ROSTER_HEADERS = [
     "職員番号",
@@ -28,11 +29,13 @@ FORMATS = ("csv", "xlsx")
 
 
 def roster_rows(*, organization, day: datetime.date) -> list[list]:
-    """One row per person posted on ``day``: primary post first, then 兼務所属."""
+    """One row per person of the town's roster posted on ``day``: primary post first, then
+    兼務所属. Only the town's own people (``User.organization``), never another town's with
+    the same staff number."""
     posts = {}
     for membership in (
         Membership.objects.active_on(day)
-        .filter(department__organization=organization)
+        .filter(department__organization=organization, user__organization=organization)
         .select_related("user", "department", "position")
         .order_by("user__staff_number", "id")
     ):
@@ -56,10 +59,10 @@ def roster_rows(*, organization, day: datetime.date) -> list[list]:
     return rows
 
 
-def _spreadsheet(rows: list[list], file_format: str) -> bytes:
+def _spreadsheet(rows: list[list], file_format: str, *, organization, day) -> bytes:
     buffer = io.BytesIO()
     if file_format == "xlsx":
-        report = XlsxReport()
+        report = XlsxReport(PrintHeading(town=organization.name, title=_("Staff list"), as_of=day))
         report.add_sheet("名簿", ROSTER_HEADERS, [10, 16, 18, 18, 14, 30, 20, 8])
         for row in rows:
             report.append("名簿", row)
@@ -84,4 +87,4 @@ def roster_export_file(
     audit_record(
         by=actor, action=AuditEvent.Action.ROSTER_EXPORTED, format=file_format, rows=len(rows)
     )
-    return _spreadsheet(rows, file_format)
+    return _spreadsheet(rows, file_format, organization=organization, day=day)

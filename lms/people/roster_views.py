@@ -80,7 +80,7 @@ def roster_import(request):
     if request.method == "POST" and form.is_valid():
         return _preview(request, organization, form)
     status = 400 if request.method == "POST" else 200
-    return render(request, TEMPLATE, {"form": form}, status=status)
+    return render(request, TEMPLATE, {"form": form, "organization": organization}, status=status)
 
 
 def _preview(request, organization, form):
@@ -95,7 +95,7 @@ def _preview(request, organization, form):
         deactivate_missing=form.cleaned_data["deactivate_missing"],
         create_missing=form.cleaned_data["create_missing"],
     )
-    context = {"form": form, "plan": plan}
+    context = {"form": form, "plan": plan, "organization": organization}
     if not plan.ok:
         # The list of problems describes the file field, for screen-reader users too.
         form.fields["file"].widget.attrs.update(
@@ -140,7 +140,8 @@ def _apply(request, organization):
         create_missing=pending["create_missing"],
     )
     if not plan.ok:
-        return render(request, TEMPLATE, {"plan": plan, "form": RosterUploadForm()}, status=400)
+        context = {"plan": plan, "form": RosterUploadForm(), "organization": organization}
+        return render(request, TEMPLATE, context, status=400)
     counts = roster_apply(
         organization=organization,
         plan=plan,

@@ -9,16 +9,23 @@ with a form error (a group not offered). No screen sets a password: the owner ch
 through the reset link an editor may send them. Roles and flags are saved by
 ``person_access_set``, which checks the grants again and audits with who saved them.
 Accounts are never deleted here (they are deactivated; the audit log names them).
+
+Each town sees only its own people (``people_listed_for``): the listing, the editor and
+the reset link of another town's person are not found (404). A staff number is unique
+within the town (``User.organization``), and a new person joins the editor's town (the
+platform operator chooses one, or none for another operator).
 """
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
+from wagtail.admin.views.generic.usage import UsageView
 from wagtail.users.forms import UserCreationForm, UserEditForm
 from wagtail.users.views import users
 from wagtail.users.views.bulk_actions.assign_role import AssignRoleBulkAction
@@ -27,7 +34,8 @@ from wagtail.users.views.bulk_actions.set_active_state import SetActiveStateBulk
 from wagtail.users.views.users import UserViewSet
 
 from lms.audit import Actor
-from lms.models import User
+from lms.models import Organization, User
+from lms.models.people import STAFF_NUMBER_TAKEN, normalize_staff_number
 from lms.people.grants import (
     GrantRefused,
     account_grants,
@@ -36,6 +44,7 @@ from lms.people.grants import (
     person_access_set,
     person_password_reset_send,
 )
+from lms.people.permissions import people_listed_for
 
 NAME_FIELDS = ["family_name", "given_name", "family_name_kana", "given_name_kana"]
 FLAGS = ("is_active", "is_superuser")
@@ -75,6 +84,8 @@ class GrantedAccessMixin(forms.Form):
                 self.fields[flag].initial = getattr(self.instance, flag)
         if self.instance.pk and not self.grants.contact:
             self.fields["email"].disabled = True
+        if self.instance.pk is None:
+            self._choose_town()
         groups = self.fields["groups"]
         groups.queryset = self.grants.groups()
         kept = self._kept_groups()
@@ -82,6 +93,65 @@ class GrantedAccessMixin(forms.Form):
             groups.help_text = _("Roles you cannot change here: %(roles)s") % {
                 "roles": group_labels(kept)
             }
+
+    def _choose_town(self):
+        """A new person joins the editor's town; the operator picks one (or none)."""
+        editor = self.actor.user
+        if editor is not None and editor.is_superuser:
+            self.fields["organization"] = forms.ModelChoiceField(
+                label=pgettext_lazy("person", "organisation"),
+                queryset=Organization.objects.order_by("code"),
+                required=False,
+                empty_label=_("None (a platform operator)"),
+                help_text=_("The town whose staff roster holds this person."),
+                initial=editor.organization_id,
+            )
+        else:
+            self.instance.organization_id = getattr(editor, "organization_id", None)
+
+    def _town_id(self):
+        if "organization" not in self.fields:
+            return self.instance.organization_id
+        if self.add_prefix("organization") not in self.data:
+            # Not on the page that was sent (an older screen, a script): the operator's own
+            # town, as the list preselects it; an operator without a town has none.
+            return getattr(self.actor.user, "organization_id", None)
+        town = self.cleaned_data.get("organization")
+        return None if town is None else town.pk
+
+    def _clean_username(self):
+        """The staff number is unique within the person's town (Wagtail's own check is
+        across the deployment, where numbers repeat between towns)."""
+        if "staff_number" not in self.cleaned_data:
+            return None
+        number = normalize_staff_number(self.cleaned_data["staff_number"])
+        self.cleaned_data["staff_number"] = number
+        if self.instance.pk is None:
+            if "organization" in self.fields:
+                self.instance.organization_id = self._town_id()
+                if self._town_id() is None and not self.cleaned_data.get("is_superuser"):
+                    self.add_error(
+                        "organization",
+                        _(
+                            "Choose the organisation whose roster holds this person "
+                            "(only a platform operator has none)."
+                        ),
+                    )
+            elif self.instance.organization_id is None:
+                self.add_error(
+                    None,
+                    _(
+                        "You are on no organisation's roster, so you cannot add people here. "
+                        "Ask the platform operator."
+                    ),
+                )
+                return number
+        taken = User.objects.filter(staff_number=number, organization_id=self._town_id())
+        if self.instance.pk is not None:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            self.add_error("staff_number", forms.ValidationError(STAFF_NUMBER_TAKEN))
+        return number
 
     def _kept_groups(self):
         if not self.instance.pk:
@@ -135,6 +205,9 @@ class ActorFormMixin:
 
 
 class StaffUserIndexView(users.IndexView):
+    def get_base_queryset(self):
+        return super().get_base_queryset() & people_listed_for(self.request.user)
+
     def get_delete_url(self, instance):
         return None
 
@@ -144,6 +217,9 @@ class StaffUserCreateView(ActorFormMixin, users.CreateView):
 
 
 class StaffUserEditView(ActorFormMixin, users.EditView):
+    def get_queryset(self):
+        return people_listed_for(self.request.user)  # another town's person: 404
+
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
         self.can_delete = False
@@ -153,6 +229,21 @@ class StaffUserEditView(ActorFormMixin, users.EditView):
         if account_grants(self.request.user, self.object).reset_link:
             context["password_reset_url"] = reverse("person_password_reset", args=[self.object.pk])
         return context
+
+
+class OwnTownPersonMixin:
+    """A view of one account: another town's person is not found (``people_listed_for``)."""
+
+    def get_base_object_queryset(self):
+        return people_listed_for(self.request.user)
+
+
+class StaffUserHistoryView(OwnTownPersonMixin, users.HistoryView):
+    pass
+
+
+class StaffUserUsageView(OwnTownPersonMixin, UsageView):
+    pass
 
 
 class StaffUserDeleteView(users.DeleteView):
@@ -166,6 +257,8 @@ class StaffUserViewSet(UserViewSet):
     add_view_class = StaffUserCreateView
     edit_view_class = StaffUserEditView
     delete_view_class = StaffUserDeleteView
+    history_view_class = StaffUserHistoryView
+    usage_view_class = StaffUserUsageView
 
     def get_form_class(self, for_update=False):
         return StaffUserEditForm if for_update else StaffUserCreationForm
@@ -173,7 +266,7 @@ class StaffUserViewSet(UserViewSet):
 
 def person_password_reset(request, user_id: int):
     """Ask, then send ``user_id`` allauth's password reset link (who may: the grants)."""
-    subject = get_object_or_404(User, pk=user_id)
+    subject = get_object_or_404(people_listed_for(request.user), pk=user_id)
     if not account_grants(request.user, subject).reset_link:
         raise PermissionDenied
     if request.method != "POST":
@@ -192,7 +285,26 @@ def person_password_reset(request, user_id: int):
     return redirect("wagtailusers_users:edit", subject.pk)
 
 
-class AuditedAssignRoleBulkAction(AssignRoleBulkAction):
+class OwnTownPeopleBulkMixin:
+    """A bulk action on accounts acts on, and names, the editor's own town's people only
+    (``people_listed_for``): ids of another town's people are not found, as in the editor."""
+
+    def get_actionable_objects(self):
+        listed = people_listed_for(self.request.user)
+        ids = self.request.GET.getlist("id")
+        if "all" in ids:
+            people = listed
+        else:
+            people = listed.filter(pk__in=[int(i) for i in ids if i.isdigit() and len(i) < 19])
+        people = list(people)
+        if not people:
+            raise Http404
+        objects = [person for person in people if self.check_perm(person)]
+        refused = [person for person in people if person not in objects]
+        return objects, {"items_with_no_access": refused}
+
+
+class AuditedAssignRoleBulkAction(OwnTownPeopleBulkMixin, AssignRoleBulkAction):
     """Wagtail's "assign role" to several users at once, within the grants, one audited
     change per user; people the editor may not give roles to are left as they are."""
 
@@ -222,7 +334,7 @@ class AuditedAssignRoleBulkAction(AssignRoleBulkAction):
         return done, 0
 
 
-class AuditedSetActiveStateBulkAction(SetActiveStateBulkAction):
+class AuditedSetActiveStateBulkAction(OwnTownPeopleBulkMixin, SetActiveStateBulkAction):
     """Wagtail's "set active state", within the grants, audited per user."""
 
     def check_perm(self, obj):

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments.models import SelfAssessment
 from lms.audit import Actor, audit_record
-from lms.models import AuditEvent, CandidateEntry, Membership, Notice
+from lms.models import AuditEvent, CandidateEntry, Membership, Notice, OutgoingMail
 from lms.people.roles import roles_audited_here
 
 STILL_EMPLOYED = _("Only former staff (deactivated accounts) can be anonymised.")
@@ -65,6 +65,9 @@ def person_anonymise(*, user, actor: Actor, today: datetime.date | None = None) 
     with roles_audited_here():  # part of this event, not a role change of its own
         user.groups.clear()
     Notice.objects.filter(user=user).delete()
+    # Mail to them carries their address and name (mail that names them goes with the
+    # outbox's retention, SHINKA_MAIL_RETENTION_DAYS, far shorter than this one).
+    OutgoingMail.objects.filter(recipient=user).delete()
     # Candidate reports keep their ranking, without the name.
     CandidateEntry.objects.filter(user=user).update(
         staff_number=user.staff_number, name=user.family_name

@@ -19,6 +19,7 @@ from lms.models import (
     LeaderNomination,
     Membership,
     Notice,
+    OutgoingMail,
 )
 
 
@@ -152,6 +153,21 @@ def _notices(user) -> list[dict]:
     ]
 
 
+def _mail(user) -> list[dict]:
+    """Mail the platform sent (or tried to send) them, still in the outbox (its retention)."""
+    return [
+        {
+            "address": m.address,
+            "subject": m.subject,
+            "body": m.body,
+            "status": m.status,
+            "queued_at": _iso(m.created_at),
+            "sent_at": _iso(m.sent_at),
+        }
+        for m in OutgoingMail.objects.filter(recipient=user).order_by("created_at", "pk")
+    ]
+
+
 def _audit_events(user) -> list[dict]:
     return [
         {
@@ -176,6 +192,7 @@ SECTIONS = {
     "leader_nominations": _leader_nominations,
     "dx_leader_candidate_reports": _candidate_reports,
     "notices": _notices,
+    "mail": _mail,
     "audit_events_about_this_person": _audit_events,
 }
 

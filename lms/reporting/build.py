@@ -8,12 +8,14 @@ from pathlib import Path
 
 from django.core.files import File
 from django.db import connection
+from django.utils.translation import gettext_lazy as _
 
 from courses.curriculum import Curriculum
 from lms.leaders.candidates import CHANGES_LISTED, CandidateStream
+from lms.leaders.forms import criteria_in_words
 from lms.models import CandidateEntry, Department, Position, ReportRun
 from lms.reporting.completion import completion_tallies, person_course_rows
-from lms.spreadsheets import CsvReport, Percent, XlsxReport
+from lms.spreadsheets import CsvReport, Percent, PrintHeading, XlsxReport
 
 PERSON_HEADERS = [
     "職員番号",
@@ -67,11 +69,12 @@ def person_values(row) -> list:
 def _build_completion(run: ReportRun, folder: Path, progress) -> dict:
     curriculum = Curriculum.load()
     xlsx = _xlsx_with_sheets(
+        run,
         [
             ("所属別", ["所属", "階層", "コース", *TALLY_HEADERS], [24, 8, 36, 8, 8, 8, 8, 8, 8]),
             ("職位別", ["職位", *TALLY_HEADERS], [20, 8, 8, 8, 8, 8, 8]),
             ("個人別", PERSON_HEADERS, [10, 14, 18, 14, 24, 36, 10, 12, 18, 8, 8, 8]),
-        ]
+        ],
     )
     csv_path = folder / "completion.csv"
     rows = _write_person_rows(run, curriculum, xlsx, csv_path, progress)
@@ -176,11 +179,12 @@ def _build_candidates(run: ReportRun, folder: Path, progress) -> dict:
     stream = CandidateStream(organization=run.organization, as_of=run.as_of)
     snapshot = stream.criteria
     xlsx = _xlsx_with_sheets(
+        run,
         [
             ("候補者", CANDIDATE_HEADERS, [6, 18, 10, 14, 14, 8, 70]),
             ("候補者のいない所属", ["所属"], [30]),
-            ("選定基準", ["項目", "値"], [30, 50]),
-        ]
+            ("選定基準", ["項目", "設定"], [36, 50]),
+        ],
     )
     csv_path = folder / "candidates.csv"
     entries_path = folder / "candidates.jsonl"
@@ -188,8 +192,8 @@ def _build_candidates(run: ReportRun, folder: Path, progress) -> dict:
     uncovered = stream.uncovered()
     for section in uncovered:
         xlsx.append("候補者のいない所属", [section["name"]])
-    for key, value in snapshot.items():
-        xlsx.append("選定基準", [key, str(value)])
+    for label, value in criteria_in_words(snapshot, stream.categories.values()):
+        xlsx.append("選定基準", [label, value])
     xlsx_path = folder / "candidates.xlsx"
     xlsx.save(xlsx_path)
     progress(count)
@@ -329,8 +333,22 @@ def _first_ids(entries) -> list[int]:
     return list(entries.order_by("position").values_list("pk", flat=True)[:CHANGES_LISTED])
 
 
-def _xlsx_with_sheets(sheets):
-    report = XlsxReport()
+# What the printed pages of a report's workbook are headed with.
+FILE_TITLES = {
+    ReportRun.Kind.HR_COMPLETION: _("Training completion"),
+    ReportRun.Kind.DX_CANDIDATES: _("DX promotion leader candidates"),
+}
+
+
+def _xlsx_with_sheets(run: ReportRun, sheets):
+    report = XlsxReport(
+        PrintHeading(
+            town=run.organization.name,
+            title=str(FILE_TITLES[run.kind]),
+            as_of=run.as_of,
+            fiscal_year=run.fiscal_year,
+        )
+    )
     for title, headers, widths in sheets:
         report.add_sheet(title, headers, widths)
     return report

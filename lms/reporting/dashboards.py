@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from courses.fiscal import fiscal_year_of, local_today
+from courses.fiscal import fiscal_year_of, japanese_fiscal_year, local_today
 from lms.assignments import COMPLETED
 from lms.audit import Actor, audit_record
 from lms.leaders.candidates import candidate_changes
@@ -39,6 +39,7 @@ from lms.models import (
 )
 from lms.people.access import organization_or_404
 from lms.people.permissions import (
+    can_see_report_internals,
     can_use_report_kind,
     can_view_department,
     can_view_report,
@@ -54,6 +55,8 @@ from lms.reporting.runs import (
     REPORT_QUEUE_DOWN,
     REPORT_QUEUED,
     ReportFrozen,
+    delivered_to,
+    history_in_words,
     report_rebuild,
     report_request,
 )
@@ -420,15 +423,55 @@ def _say_how_the_rebuild_went(request, result) -> None:
         )
 
 
+def japan_time(value: datetime.datetime) -> str:
+    """An instant as the day and time in Japan, saying so: 「2026年11月28日 02:00（日本時間）」."""
+    local = timezone.localtime(value, timezone.get_default_timezone())
+    return _("%(date)s %(time)s (Japan time)") % {
+        "date": date_format(local, "DATE_FORMAT"),
+        "time": time_format(local, "H:i"),
+    }
+
+
+def _status_in_words(run) -> str:
+    """The run's state as its page says it; a delivered run says to how many people."""
+    count = delivered_to(run) if run.status == ReportRun.Status.DELIVERED else None
+    if count is not None:
+        return _("Delivered (%(count)s people)") % {"count": count}
+    return run.get_status_display()
+
+
 @login_required
 @never_cache
 def report_detail(request, run_id: int):
+    """A report's page, for the HR or IT policy officers who read it: the state and its
+    history in words, times in Japan time; the file's SHA-256 only for administrators.
+    The stored history is shown as it was written, put into words here."""
     run = get_object_or_404(
-        ReportRun.objects.select_related("organization").defer(*ReportRun.LARGE_FIELDS), pk=run_id
+        ReportRun.objects.select_related("organization", "requested_by").defer(
+            *ReportRun.LARGE_FIELDS
+        ),
+        pk=run_id,
     )
     if not can_view_report(request.user, run, day=local_today()):
         raise Http404
-    return render(request, "lms/dashboards/report_detail.html", {"run": run})
+    history = [
+        {"at": japan_time(step.at) if step.at else "", "status": step.status, "detail": step.detail}
+        for step in history_in_words(run)
+    ]
+    return render(
+        request,
+        "lms/dashboards/report_detail.html",
+        {
+            "run": run,
+            "fiscal_year": _("%(japanese)s (fiscal year %(year)s)")
+            % {"japanese": japanese_fiscal_year(run.fiscal_year), "year": run.fiscal_year},
+            "status": _status_in_words(run),
+            "made": japan_time(run.finished_at) if run.finished_at else "",
+            "replaced": japan_time(run.superseded_at) if run.superseded_at else "",
+            "history": history,
+            "show_internals": can_see_report_internals(request.user),
+        },
+    )
 
 
 @login_required

@@ -1,21 +1,23 @@
 """Weekly reminders: overdue or soon-due staff get one e-mail a week at most;
 department heads get a summary of their department. Re-running in the same
-week sends nothing twice (a unique row per person and ISO week)."""
+week queues nothing twice (a unique row per person and ISO week, and the mail's
+dedupe key). The mails go through the outbox (``lms/outbox.py``): queued with their
+``ReminderLog`` in one transaction per town, sent after it commits."""
 
 import datetime
 from collections import defaultdict
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from courses.fiscal import local_today
 from lms.assignments import COMPLETED
-from lms.models import Membership, Organization, ReminderLog
+from lms.models import Membership, Organization, OutgoingMail, ReminderLog
 from lms.models.reminders import iso_week
+from lms.outbox import outgoing_mail_publish_on_commit, outgoing_mail_queue
 from lms.people.posts import pick_primary_post
 from lms.people.roles import Role
 from lms.reporting.completion import person_course_rows
@@ -24,9 +26,10 @@ SOON = datetime.timedelta(days=14)
 
 
 def reminders_send(*, today: datetime.date | None = None) -> int:
+    """Queue this week's reminders and heads' summaries; returns how many were queued."""
     today = today or local_today()
     week = iso_week(today)
-    sent = 0
+    queued = 0
     for organization in Organization.objects.all():
         due = defaultdict(list)
         by_department = defaultdict(list)
@@ -36,18 +39,36 @@ def reminders_send(*, today: datetime.date | None = None) -> int:
             due[row.user_id].append(row)
             by_department[row.department.path].append(row)
         emails = _emails(due.keys())
-        for user_id, rows in due.items():
-            sent += _send_once(user_id, week, emails.get(user_id), _staff_message(rows))
-        for head, department in _heads(organization, today):
-            rows = [
-                row
-                for path, rows in by_department.items()
-                if path.startswith(department.path)
-                for row in rows
-            ]
-            if rows:
-                sent += _send_once(head.id, f"{week}H", head.email, _head_message(department, rows))
-    return sent
+        with transaction.atomic():
+            mail_ids = []
+            for user_id, rows in due.items():
+                mail_ids += _queue_once(
+                    organization,
+                    OutgoingMail.Kind.REMINDER,
+                    user_id,
+                    week,
+                    emails.get(user_id),
+                    _staff_message(rows),
+                )
+            for head, department in _heads(organization, today):
+                rows = [
+                    row
+                    for path, rows in by_department.items()
+                    if path.startswith(department.path)
+                    for row in rows
+                ]
+                if rows:
+                    mail_ids += _queue_once(
+                        organization,
+                        OutgoingMail.Kind.HEAD_SUMMARY,
+                        head.id,
+                        f"{week}H",
+                        head.email,
+                        _head_message(department, rows),
+                    )
+            outgoing_mail_publish_on_commit(mail_ids)
+        queued += len(mail_ids)
+    return queued
 
 
 def _emails(user_ids) -> dict[int, str]:
@@ -58,17 +79,32 @@ def _emails(user_ids) -> dict[int, str]:
     )
 
 
-def _send_once(user_id: int, week: str, email: str | None, message: tuple[str, str]) -> int:
+def _queue_once(
+    organization, kind: str, user_id: int, week: str, email: str | None, message: tuple[str, str]
+) -> list[int]:
+    """Queue the reminder of ``user_id`` for ``week`` unless it was queued before: the
+    mail and its ``ReminderLog`` together (a savepoint). The ids of the mails queued."""
     if not email:
-        return 0
+        return []
+    subject, body = message
     try:
         with transaction.atomic():
-            ReminderLog.objects.create(user_id=user_id, week=week)
+            mail = outgoing_mail_queue(
+                organization=organization,
+                kind=kind,
+                recipient_id=user_id,
+                address=email,
+                subject=subject,
+                body=body,
+                dedupe_key=f"reminder:{user_id}:{week}",
+                publish=False,
+            )
+            if mail is None:
+                return []  # already queued this week
+            ReminderLog.objects.create(user_id=user_id, week=week, mail=mail)
     except IntegrityError:
-        return 0  # already reminded this week
-    subject, body = message
-    send_mail(subject, body, None, [email], fail_silently=True)
-    return 1
+        return []  # already reminded this week (before the outbox)
+    return [mail.pk]
 
 
 def _link(name: str) -> str:

@@ -5,13 +5,13 @@ Each service owns its transaction.
 
 import datetime
 import logging
+import re
 import shutil
 import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -21,7 +21,8 @@ from django.utils.translation import gettext_lazy
 
 from courses.fiscal import fiscal_year_of
 from lms.audit import Actor, audit_record
-from lms.models import AuditEvent, FiscalYearClose, Notice, Organization, ReportRun
+from lms.models import AuditEvent, FiscalYearClose, Notice, Organization, OutgoingMail, ReportRun
+from lms.outbox import outgoing_mail_publish_on_commit, outgoing_mail_queue
 from lms.people.permissions import REPORT_ROLES
 from lms.reporting.build import attach, build_files, sha256_of, store_with_run
 
@@ -69,6 +70,111 @@ class ReportRequest:
 
 def _history(run: ReportRun, status: str, note: str = "") -> None:
     run.history = [*run.history, {"status": status, "at": timezone.now().isoformat(), "note": note}]
+
+
+# The notes of the history, as they are stored (in English, for the log); the report's
+# page puts them into words in the reader's language (``history_in_words``). The first
+# step's note is the run's trigger (``ReportRun.Trigger``).
+NOTE_REQUESTED_AGAIN = "requested again after failure"
+NOTE_REBUILD = "rebuild of version {version}: {reason}"
+NOTE_REBUILD_AGAIN = "rebuild asked again after failure: {reason}"
+NOTE_ABANDONED = "abandoned build"
+NOTE_REDELIVERED = "redelivered after a lost worker"
+NOTE_RETRY = "retry {count}"
+NOTE_ROWS = "{rows} rows"
+NOTE_RECIPIENTS = "{count} recipients"
+
+
+def _note_pattern(note: str) -> re.Pattern:
+    """A stored note's form as a regular expression: each ``{name}`` becomes a group."""
+    parts = re.split(r"\{(\w+)\}", note)
+    return re.compile(
+        "".join(
+            re.escape(part) if index % 2 == 0 else f"(?P<{part}>.+?)"
+            for index, part in enumerate(parts)
+        )
+        + "$"
+    )
+
+
+@dataclass(frozen=True)
+class HistoryStep:
+    """A step of a run's history in words: when (aware), the state, what happened."""
+
+    at: datetime.datetime | None
+    status: str
+    detail: str
+
+
+def _history_detail(run: ReportRun, status: str, note: str) -> tuple[str, str]:
+    """The state and the detail of one stored step, in words; a note of another form
+    (older data) is left out rather than shown untranslated."""
+    label = ReportRun.Status(status).label if status in ReportRun.Status.values else "—"
+    requested = _("requested by: %(who)s")
+    if status == ReportRun.Status.QUEUED:
+        if note in ReportRun.Trigger.values:
+            return label, requested % {"who": run.requester_label}
+        if match := _note_pattern(NOTE_REBUILD).match(note):
+            return label, _(
+                "rebuild of version %(version)s, reason: %(reason)s, requested by: %(who)s"
+            ) % {
+                "version": match["version"],
+                "reason": _reason_words(match["reason"]),
+                "who": run.requester_label,
+            }
+        if match := _note_pattern(NOTE_REBUILD_AGAIN).match(note):
+            return label, _("asked for again after the rebuild failed, reason: %(reason)s") % {
+                "reason": _reason_words(match["reason"])
+            }
+        if match := _note_pattern(NOTE_RETRY).match(note):
+            return label, _("tried again after a temporary error, attempt %(count)s") % {
+                "count": match["count"]  # the job's retries so far
+            }
+        return label, {
+            NOTE_REQUESTED_AGAIN: _("asked for again after it failed"),
+            NOTE_ABANDONED: _("the build stopped part-way and was queued again"),
+            NOTE_REDELIVERED: _("the build stopped part-way and is being made again"),
+            ReportRun.PUBLISH_FAILED: _("waiting: the job queue could not be reached"),
+        }.get(note, "")
+    if status == ReportRun.Status.READY and (match := _note_pattern(NOTE_ROWS).match(note)):
+        return label, _("%(rows)s rows") % {"rows": match["rows"]}
+    if status == ReportRun.Status.DELIVERED and (
+        match := _note_pattern(NOTE_RECIPIENTS).match(note)
+    ):
+        return _("Delivered (%(count)s people)") % {"count": match["count"]}, ""
+    if status == ReportRun.Status.FAILED and note in ReportRun.Failure.values:
+        return label, ReportRun.Failure(note).label
+    return label, ""
+
+
+def _reason_words(reason: str) -> str:
+    values = ReportRun.RebuildReason
+    return values(reason).label if reason in values.values else "—"
+
+
+def history_in_words(run: ReportRun) -> list[HistoryStep]:
+    """The run's stored history (kept as it was written) in words for its readers."""
+    steps = []
+    for step in run.history:
+        try:
+            at = datetime.datetime.fromisoformat(step.get("at") or "")
+        except ValueError:
+            at = None
+        if at is not None and timezone.is_naive(at):
+            at = timezone.make_aware(at, datetime.UTC)  # written as UTC by ``_history``
+        status, detail = _history_detail(run, step.get("status", ""), step.get("note") or "")
+        steps.append(HistoryStep(at=at, status=str(status), detail=str(detail)))
+    return steps
+
+
+def delivered_to(run: ReportRun) -> int | None:
+    """How many people the run was delivered to, from its history (None: not delivered)."""
+    pattern = _note_pattern(NOTE_RECIPIENTS)
+    for step in reversed(run.history):
+        if step.get("status") == ReportRun.Status.DELIVERED:
+            match = pattern.match(step.get("note") or "")
+            return int(match["count"]) if match else None
+    return None
 
 
 def _latest_version(organization, kind: str, as_of: datetime.date) -> ReportRun | None:
@@ -147,7 +253,7 @@ def report_request(
             run.save(update_fields=["history"])
     elif latest.status == ReportRun.Status.FAILED:
         run, created = latest, True
-        _queue_again(run, "requested again after failure")
+        _queue_again(run, NOTE_REQUESTED_AGAIN)
     else:
         run, created = latest, False
     if created and publish:
@@ -194,14 +300,16 @@ def report_rebuild(
                 )
         except IntegrityError:  # the same rebuild, asked for at the same moment elsewhere
             return ReportRequest(run=seen.superseded_by, created=False)
-        _history(run, ReportRun.Status.QUEUED, f"rebuild of version {seen.version}: {reason}")
+        _history(
+            run, ReportRun.Status.QUEUED, NOTE_REBUILD.format(version=seen.version, reason=reason)
+        )
         run.save(update_fields=["history"])
     elif latest.status == ReportRun.Status.FAILED:
         run = latest
         if run.supersedes_id:
             run.rebuild_reason, run.rebuild_note = reason, note
         run.requested_by = actor.user or run.requested_by
-        _queue_again(run, f"rebuild asked again after failure: {reason}")
+        _queue_again(run, NOTE_REBUILD_AGAIN.format(reason=reason))
     else:
         return ReportRequest(run=latest, created=False)
     audit_record(
@@ -330,7 +438,7 @@ def _publish(run: ReportRun, built: dict, claim: str) -> bool:
         store_with_run(run, built)
         run.status = ReportRun.Status.READY
         run.finished_at = timezone.now()
-        _history(run, ReportRun.Status.READY, f"{run.row_count} rows")
+        _history(run, ReportRun.Status.READY, NOTE_ROWS.format(rows=run.row_count))
         run.save()
         audit_record(
             action=AuditEvent.Action.REPORT_GENERATED,
@@ -398,7 +506,12 @@ def report_recipients(run: ReportRun):
 
 
 def report_notify(*, run: ReportRun) -> int:
-    """In-app notice and an e-mail with a link (gateways strip attachments). Once per run."""
+    """In-app notice and an e-mail with a link (gateways strip attachments). Once per run.
+
+    The mails are queued in the outbox in the transaction that marks the run delivered,
+    and sent once it commits (``lms/outbox.py``): a lost mail is retried, and a failed
+    one is shown to the town's administrators.
+    """
     with transaction.atomic():
         if not ReportRun.objects.filter(pk=run.pk, status=ReportRun.Status.READY).update(
             status=ReportRun.Status.DELIVERED
@@ -409,22 +522,27 @@ def report_notify(*, run: ReportRun) -> int:
         message = _notice_message(run)
         Notice.objects.bulk_create(Notice(user=u, message=message, link=link) for u in recipients)
         run.status = ReportRun.Status.DELIVERED
-        _history(run, ReportRun.Status.DELIVERED, f"{len(recipients)} recipients")
+        _history(run, ReportRun.Status.DELIVERED, NOTE_RECIPIENTS.format(count=len(recipients)))
         run.save(update_fields=["history"])
-    url = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + link
-    body = message
-    if run.rebuild_note:
-        body += "\n" + _("Note: %(note)s") % {"note": run.rebuild_note}
-    for user in recipients:
-        if user.email:
-            send_mail(
+        url = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + link
+        body = message
+        if run.rebuild_note:
+            body += "\n" + _("Note: %(note)s") % {"note": run.rebuild_note}
+        mails = [
+            outgoing_mail_queue(
+                organization=run.organization,
+                kind=OutgoingMail.Kind.REPORT_DELIVERED,
+                recipient_id=user.pk,
+                address=user.email,
                 subject=f"[しんか] {message}",
-                message=_("%(message)s\n\nOpen it here (sign-in required):\n%(url)s\n")
+                body=_("%(message)s\n\nOpen it here (sign-in required):\n%(url)s\n")
                 % {"message": body, "url": url},
-                from_email=None,
-                recipient_list=[user.email],
-                fail_silently=True,
+                dedupe_key=f"report:{run.pk}:{user.pk}",
+                publish=False,
             )
+            for user in recipients
+        ]
+        outgoing_mail_publish_on_commit(mail.pk for mail in mails if mail)
     return len(recipients)
 
 
@@ -451,7 +569,7 @@ def report_sweep(*, now: datetime.datetime | None = None) -> int:
         for run_id in ReportRun.objects.filter(
             status=ReportRun.Status.BUILDING, started_at__lt=now - BUILD_ABANDONED_AFTER
         ).values_list("pk", flat=True)
-        if report_requeue(run_id=run_id, note="abandoned build")
+        if report_requeue(run_id=run_id, note=NOTE_ABANDONED)
     ]
     due += list(
         ReportRun.objects.filter(status=ReportRun.Status.QUEUED)

@@ -38,7 +38,7 @@ UNAVAILABLE = (DatabaseError, OSError)
 )
 def build_report(self, run_id: int) -> str:
     from lms.models import ReportRun
-    from lms.reporting.runs import report_build, report_requeue
+    from lms.reporting.runs import NOTE_REDELIVERED, NOTE_RETRY, report_build, report_requeue
 
     # The job's id stays the same through its retries and redeliveries: it is
     # the claim on the run, so this job only ever takes over its own build.
@@ -47,11 +47,12 @@ def build_report(self, run_id: int) -> str:
         if (self.request.delivery_info or {}).get("redelivered"):
             # The worker that had this message died mid-build (acks_late kept the
             # message); its claim is void, so the run goes back to the queue state.
-            report_requeue(run_id=run_id, note="redelivered after a lost worker", claim=claim)
+            report_requeue(run_id=run_id, note=NOTE_REDELIVERED, claim=claim)
         elif self.request.retries:
             # The previous attempt of this job failed part-way, maybe without
             # being able to write that down (database gone): take over its claim.
-            report_requeue(run_id=run_id, note=f"retry {self.request.retries}", claim=claim)
+            note = NOTE_RETRY.format(count=self.request.retries)
+            report_requeue(run_id=run_id, note=note, claim=claim)
         return report_build(run_id=run_id, claim=claim).status
     except UNAVAILABLE as error:
         # Without a worker (the demo) there is nobody to retry later: fail now.

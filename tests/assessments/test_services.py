@@ -2,10 +2,24 @@ import datetime
 import random
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
-from assessments.factories import QuestionFactory, QuizDrawRuleFactory, QuizFactory
-from assessments.models import Attempt, Response, SelfAssessment, SkillArea, SkillResult
+from assessments.factories import (
+    QuestionFactory,
+    QuizDrawRuleFactory,
+    QuizFactory,
+    SkillCheckBankFactory,
+)
+from assessments.models import (
+    Attempt,
+    Question,
+    Quiz,
+    Response,
+    SelfAssessment,
+    SkillArea,
+    SkillResult,
+)
 from assessments.services import (
     AssessmentError,
     attempt_start,
@@ -80,7 +94,7 @@ def test_answers_for_questions_outside_the_attempt_are_rejected(learner, quiz):
 def test_a_choice_of_another_question_is_rejected(learner, quiz):
     attempt = attempt_start(user=learner, quiz=quiz)
     first, second, _ = attempt.questions.all()
-    answers = {first.question_id: [second.choice_order[0]]}
+    answers = {first.question_id: second.tokens_for(second.choice_order[:1])}
 
     with pytest.raises(AssessmentError, match="別の問題の選択肢"):
         attempt_submit(user=learner, token=attempt.token, answers=answers)
@@ -93,7 +107,9 @@ def test_two_choices_for_a_single_choice_question_are_rejected(learner, quiz):
 
     with pytest.raises(AssessmentError):
         attempt_submit(
-            user=learner, token=attempt.token, answers={single.question_id: single.choice_order[:2]}
+            user=learner,
+            token=attempt.token,
+            answers={single.question_id: single.tokens_for(single.choice_order[:2])},
         )
 
 
@@ -235,6 +251,30 @@ def test_a_retake_counts_each_question_once_with_the_latest_answer(learner):
     assert latest.evidence == [[1, 3, 1]]
 
 
+def test_answers_that_decide_no_level_record_no_result_and_my_skills_shows_every_result(
+    learner, client
+):
+    """Only level-2 questions in an area: nothing is measured there (the level rule starts
+    at level 1), so no result is written that マイスキル would not show (the staff journey
+    failed on such a row: コラボレーション, level 0, no evidence)."""
+    collab = SkillArea.objects.get(code="mind-collab")
+    security = SkillArea.objects.get(code="caution-security")
+    quiz = QuizFactory(
+        questions=[QuestionFactory(area=collab, level=2)]
+        + [QuestionFactory(area=security, level=1) for _ in range(3)]
+    )
+
+    attempt = _answer(learner, quiz, right=4).attempt
+
+    recorded = {result.area.code for result in SkillResult.objects.filter(attempt=attempt)}
+    assert recorded == {"caution-security", "caution"}
+    client.force_login(learner)
+    page = client.get(reverse("lms:skills")).content.decode()
+    for result in SkillResult.objects.filter(attempt=attempt).select_related("area"):
+        assert f">{result.area.name}</th>" in page, result.area.code
+    assert f">{collab.name}</th>" not in page
+
+
 def test_self_assessment_is_stored_apart_and_never_changes_the_level(learner):
     area = SkillArea.objects.get(code="caution")
 
@@ -265,3 +305,116 @@ def test_a_late_tampered_submission_is_still_closed_as_time_ran_out(learner, tim
     )
 
     assert result.late and result.attempt.status == Attempt.Status.EXPIRED
+
+
+# --- What learners are asked: the published version, from banks of the quiz's kind -----
+
+
+def test_a_skill_check_asks_only_skill_check_questions_and_a_module_quiz_never_does(learner):
+    security = SkillArea.objects.get(code="caution-security")
+    course_questions = [QuestionFactory(area=security, level=1) for _ in range(3)]
+    skill_questions = [
+        QuestionFactory(bank=SkillCheckBankFactory(), area=security, level=1) for _ in range(3)
+    ]
+    check = QuizDrawRuleFactory(
+        quiz=QuizFactory(kind=Quiz.Kind.SKILL_CHECK, questions=[course_questions[0]]), count=6
+    ).quiz
+    module_quiz = QuizDrawRuleFactory(
+        quiz=QuizFactory(questions=[skill_questions[0]]), count=6
+    ).quiz
+
+    asked_in_check = set(
+        attempt_start(user=learner, quiz=check).questions.values_list("question_id", flat=True)
+    )
+    asked_in_module = set(
+        attempt_start(user=learner, quiz=module_quiz).questions.values_list(
+            "question_id", flat=True
+        )
+    )
+
+    assert asked_in_check == {q.id for q in skill_questions}
+    assert asked_in_module == {q.id for q in course_questions}
+
+
+def test_questions_that_were_never_published_are_neither_fixed_nor_drawn(learner):
+    security = SkillArea.objects.get(code="caution-security")
+    published = QuestionFactory(area=security, level=1)
+    drafts = [QuestionFactory(area=security, level=1, live=False) for _ in range(3)]
+    quiz = QuizFactory(questions=[published, drafts[0]])
+    QuizDrawRuleFactory(quiz=quiz, count=5)
+
+    attempt = attempt_start(user=learner, quiz=quiz)
+
+    assert list(attempt.questions.values_list("question_id", flat=True)) == [published.id]
+
+
+# --- Choice tokens: the take page says nothing about the key ------------------------------
+
+GENERATED = 100  # multiple-answer questions whose right choices have the lowest ids
+
+
+def test_choice_tokens_and_display_order_say_nothing_about_which_choices_are_right(learner):
+    questions = [
+        QuestionFactory(kind=Question.Kind.MULTIPLE, choices__correct=[0, 1])
+        for _ in range(GENERATED)
+    ]
+    assert all(  # as authored: the right choices are the two lowest ids
+        sorted(c.id for c in q.choices.all())[:2]
+        == sorted(c.id for c in q.choices.all() if c.is_correct)
+        for q in questions
+    )
+    attempt = attempt_start(user=learner, quiz=QuizFactory(questions=questions, shuffle=True))
+
+    right_first_by_token = right_first_on_page = 0
+    for aq in attempt.questions.all():
+        right = set(aq.tokens_for(aq.correct_choice_ids))
+        right_first_by_token += set(sorted(aq.choice_tokens)[:2]) == right
+        right_first_on_page += set(aq.tokens_for(aq.choice_order[:2])) == right
+        assert set(aq.choice_tokens.values()) == set(aq.choice_order)
+        assert all(len(token) >= 16 for token in aq.choice_tokens)
+
+    # By chance the two right choices come first in 1 of 6 questions (C(4, 2) = 6): about
+    # 17 of 100. Tokens or an order that followed the ids would put them first in all 100;
+    # 40 is more than six standard deviations above chance.
+    assert right_first_by_token <= 40
+    assert right_first_on_page <= 40
+
+
+def test_every_attempt_gets_fresh_tokens(learner, quiz):
+    first = attempt_start(user=learner, quiz=quiz)
+    attempt_submit(user=learner, token=first.token, answers={})
+    second = attempt_start(user=learner, quiz=quiz)
+
+    tokens = [set(aq.choice_tokens) for a in (first, second) for aq in a.questions.all()]
+
+    assert sum(len(t) for t in tokens) == len(set().union(*tokens))  # no token twice
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        "a choice id",
+        "a token of another attempt",
+        "a made-up token",
+    ],
+)
+def test_a_choice_id_or_a_token_not_of_this_attempt_is_refused_and_nothing_saved(
+    learner, quiz, sent
+):
+    attempt = attempt_start(user=learner, quiz=quiz)
+    other = attempt_start(user=UserFactory(), quiz=quiz)
+    aq = attempt.questions.first()
+    answers = {
+        "a choice id": [aq.correct_choice_ids[0]],
+        "a token of another attempt": other.questions.get(question=aq.question).tokens_for(
+            aq.correct_choice_ids
+        ),
+        "a made-up token": ["x" * 16],
+    }[sent]
+
+    with pytest.raises(AssessmentError, match="別の問題の選択肢"):
+        attempt_submit(user=learner, token=attempt.token, answers={aq.question_id: answers})
+
+    attempt.refresh_from_db()
+    assert attempt.status == Attempt.Status.IN_PROGRESS
+    assert not Response.objects.exists()

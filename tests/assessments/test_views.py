@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from assessments.factories import QuestionFactory, QuizFactory
+from assessments.factories import QuestionFactory, QuizFactory, SkillCheckBankFactory
 from assessments.models import Attempt, Question, Quiz, SkillArea
 from assessments.services import attempt_start, attempt_submit
 from courses.models import ModuleCompletion
@@ -158,7 +158,9 @@ def skill_check(db):
     return QuizFactory(
         title="スキル診断",
         kind=Quiz.Kind.SKILL_CHECK,
-        questions=[QuestionFactory(area=security, level=1) for _ in range(3)],
+        questions=[
+            QuestionFactory(bank=SkillCheckBankFactory(), area=security, level=1) for _ in range(3)
+        ],
     )
 
 
@@ -173,6 +175,25 @@ def test_skill_check_flow_shows_a_level_with_evidence(signed_in, skill_check):
 
     assert "<svg" in html and 'role="img"' in html
     assert "3問中3問正解" in html
+
+
+def test_a_skill_checks_result_keeps_its_key_and_explanations_on_the_server(signed_in, skill_check):
+    """Skill-check questions are drawn again, by everyone, in later skill checks: taking
+    one again and again must not collect its key. A module quiz's result shows both."""
+    signed_in.post(reverse("lms:skill_check_start", args=[skill_check.id]))
+    attempt = Attempt.objects.get()
+    data = {f"q{qid}": choices for qid, choices in key_of(attempt).items()}
+    signed_in.post(reverse("lms:attempt_submit", args=[attempt.token]), data)
+
+    response = signed_in.get(reverse("lms:attempt_result", args=[attempt.token]))
+
+    html = response.content.decode()
+    assert response.status_code == HTTPStatus.OK
+    assert "3問中3問正解" in html and "正解と解説は表示していません" in html
+    for question in skill_check.fixed_questions.select_related("question"):
+        assert question.question.explanation not in html
+        assert question.question.text not in html
+    assert "選択肢1" not in html
 
 
 def test_self_assessment_from_the_skills_page(signed_in, learner):
@@ -208,7 +229,10 @@ def test_quiz_and_skill_pages_run_a_fixed_number_of_queries(
     security = SkillArea.objects.get(code="caution-security")
     big = QuizFactory(
         kind=Quiz.Kind.SKILL_CHECK,
-        questions=[QuestionFactory(area=security, level=1 + i % 3) for i in range(15)],
+        questions=[
+            QuestionFactory(bank=SkillCheckBankFactory(), area=security, level=1 + i % 3)
+            for i in range(15)
+        ],
     )
     for _ in range(3):
         done = attempt_start(user=learner, quiz=big)
@@ -252,3 +276,74 @@ def test_a_quiz_of_a_withdrawn_course_cannot_be_submitted(signed_in, module_with
     assert response.status_code == HTTPStatus.NOT_FOUND
     attempt.refresh_from_db()
     assert attempt.status == Attempt.Status.IN_PROGRESS
+
+
+def test_the_take_page_names_choices_by_a_token_never_by_their_id(
+    signed_in, module_with_quiz, quiz
+):
+    module, _ = module_with_quiz
+    attempt, take_url = _start(signed_in, module, quiz)
+
+    html = signed_in.get(take_url).content.decode()
+
+    for aq in attempt.questions.all():
+        for token, choice_id in aq.choice_tokens.items():
+            assert f'value="{token}"' in html and f'for="q{aq.question_id}-{token}"' in html
+            assert f'value="{choice_id}"' not in html
+            assert f'id="q{aq.question_id}-{choice_id}"' not in html
+
+
+def test_a_choice_id_sent_instead_of_its_token_is_refused_and_nothing_saved(
+    signed_in, module_with_quiz, quiz
+):
+    module, _ = module_with_quiz
+    attempt, _ = _start(signed_in, module, quiz)
+    data = {
+        f"q{aq.question_id}": [str(c) for c in aq.correct_choice_ids]
+        for aq in attempt.questions.all()
+    }
+
+    response = signed_in.post(
+        reverse("courses:module_quiz_submit", args=[module.id, attempt.token]), data
+    )
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "もう一度" in response.content.decode()
+    attempt.refresh_from_db()
+    assert attempt.status == Attempt.Status.IN_PROGRESS
+
+
+def test_a_quiz_waiting_to_be_published_is_shown_as_in_preparation_and_cannot_start(
+    signed_in, module_with_quiz, quiz
+):
+    module, _ = module_with_quiz
+    Quiz.objects.filter(pk=quiz.pk).update(live=False)
+    start = reverse("courses:module_quiz_start", args=[module.id, quiz.id])
+
+    html = signed_in.get(module.url).content.decode()
+    response = signed_in.post(start, follow=True)
+
+    assert "準備中" in html and start not in html
+    assert "まだ公開されていません" in response.content.decode()
+    assert not Attempt.objects.exists()
+
+
+def test_a_skill_check_waiting_to_be_published_is_not_offered(signed_in, skill_check):
+    Quiz.objects.filter(pk=skill_check.pk).update(live=False)
+
+    html = signed_in.get(reverse("lms:skills")).content.decode()
+
+    assert reverse("lms:skill_check_start", args=[skill_check.id]) not in html
+
+
+def test_a_skill_check_is_never_taken_as_a_module_quiz(signed_in, make_course, skill_check):
+    _, _, (module,) = make_course(modules=1)
+    module.body = [("quiz", {"quiz": skill_check})]  # as if the block's check were bypassed
+    module.save_revision().publish()
+
+    response = signed_in.post(
+        reverse("courses:module_quiz_start", args=[module.id, skill_check.id])
+    )
+
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert not Attempt.objects.exists()

@@ -20,6 +20,7 @@ ADMIN_SEARCHES = [
     "wagtailsnippets_content_glossaryterm:list",
     "wagtailsnippets_assessments_question:list",
     "department:index",
+    "outgoing_mail:index",
     "wagtailadmin_choose_page_search",
     "wagtailimages_chooser:choose_results",
     "wagtaildocs_chooser:choose_results",

@@ -4,7 +4,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from courses.fiscal import fiscal_year_bounds, fiscal_year_of, same_day_a_year_later
+from courses.fiscal import (
+    fiscal_year_bounds,
+    fiscal_year_of,
+    japanese_fiscal_year,
+    same_day_a_year_later,
+)
 
 
 @pytest.mark.parametrize(
@@ -43,3 +48,18 @@ def test_a_day_a_year_later_falls_in_the_next_fiscal_year_in_the_same_month(day)
 
     assert fiscal_year_of(later) == fiscal_year_of(day) + 1
     assert (later.month, later.day) == (day.month, min(day.day, 28 if day.month == 2 else 31))
+
+
+@pytest.mark.parametrize(
+    ("fiscal_year", "japanese"),
+    [
+        (2026, "令和8年度"),
+        (2020, "令和2年度"),
+        (2019, "令和元年度"),  # April 2019 – March 2020: named by Reiwa, as town halls do
+        (2018, "平成30年度"),
+        (1989, "平成元年度"),
+        (1988, "1988年度"),  # before the eras the platform knows: the Western year
+    ],
+)
+def test_a_fiscal_year_in_the_japanese_calendar(fiscal_year, japanese):
+    assert japanese_fiscal_year(fiscal_year) == japanese

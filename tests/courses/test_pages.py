@@ -172,3 +172,18 @@ def test_documents_need_sign_in(client, db):
     )
 
     assert client.get(document.url).status_code == HTTPStatus.FOUND
+
+
+def test_a_module_takes_module_quizzes_only_never_a_skill_check(db):
+    from django.core.exceptions import ValidationError
+
+    from assessments.factories import QuizFactory
+    from assessments.models import Quiz
+    from courses.blocks import QuizBlock
+
+    block = QuizBlock()
+    assert block.clean({"quiz": QuizFactory()})["quiz"].kind == Quiz.Kind.QUIZ
+
+    with pytest.raises(ValidationError) as refused:
+        block.clean({"quiz": QuizFactory(kind=Quiz.Kind.SKILL_CHECK)})
+    assert "スキル診断はモジュールに置けません" in str(refused.value.block_errors["quiz"])

@@ -65,7 +65,7 @@ def test_simultaneous_submissions_score_one_attempt(postgres):
     learner = UserFactory()
     quiz = QuizFactory(questions=[QuestionFactory() for _ in range(3)])
     attempt = attempt_start(user=learner, quiz=quiz)
-    key = {aq.question_id: aq.correct_choice_ids for aq in attempt.questions.all()}
+    key = {aq.question_id: aq.tokens_for(aq.correct_choice_ids) for aq in attempt.questions.all()}
 
     results, errors = _race(lambda: attempt_submit(user=learner, token=attempt.token, answers=key))
 

@@ -5,13 +5,15 @@ import time
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from django.core import mail
 from django.db import OperationalError
 
 from config.celery import app
-from lms.models import ReportRun
+from lms.models import OutgoingMail, ReportRun
 from lms.reporting import build as report_build_module
 from lms.reporting.runs import report_request
 from lms.reporting.tasks import schedule_report
+from lms.tasks import send_outgoing_mail  # noqa: F401 - the worker knows the outbox's job
 
 pytestmark = [
     pytest.mark.integration,
@@ -46,6 +48,22 @@ def test_a_real_worker_builds_and_delivers_a_report(worker, town):
 
     assert run.status == ReportRun.Status.DELIVERED
     assert run.row_count == 2 and run.xlsx_file and run.sha256
+
+
+def test_a_real_worker_sends_the_reports_mail_through_the_outbox_once(worker, town):
+    run = report_request(
+        organization=town, kind="hr_completion", as_of=AS_OF, trigger="command"
+    ).run
+    wait_for(run.pk, ReportRun.Status.DELIVERED, ReportRun.Status.FAILED)
+
+    # The delivery queued the mail and published its job after commit; the worker sends it.
+    deadline = time.monotonic() + 30
+    while not OutgoingMail.objects.filter(status="sent").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    outgoing = OutgoingMail.objects.get()
+    assert (outgoing.status, outgoing.attempts, outgoing.kind) == ("sent", 1, "report_delivered")
+    assert outgoing.sent_at is not None
+    assert [message.to for message in mail.outbox] == [[outgoing.address]]
 
 
 def test_a_job_that_fails_once_is_retried_and_the_report_is_made_once(worker, town, monkeypatch):

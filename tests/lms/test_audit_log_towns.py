@@ -40,3 +40,20 @@ def test_hr_of_one_town_does_not_list_another_towns_downloads(hr, other_town_dow
 def test_hr_of_one_town_cannot_inspect_another_towns_download(hr, other_town_download):
     response = hr.get(reverse("audit_log:inspect", args=[other_town_download.pk]))
     assert response.status_code == HTTPStatus.NOT_FOUND
+
+
+def test_a_towns_administrator_reads_their_towns_events_not_another_towns(
+    client, make_staff, other_town_download
+):
+    """The town's site administrator reads every event of their own town (a sign-in here),
+    never another town's (found by the access matrix, tests/test_access_matrix.py)."""
+    client.force_login(make_staff("somu", roles=[Role.ADMIN]))
+    colleague = make_staff("mado")
+    own = AuditEvent.objects.create(action=AuditEvent.Action.LOGIN_SUCCEEDED, actor=colleague)
+
+    listed = {event.pk for event in client.get(reverse("audit_log:index")).context["object_list"]}
+
+    assert own.pk in listed and other_town_download.pk not in listed
+    assert client.get(reverse("audit_log:inspect", args=[own.pk])).status_code == HTTPStatus.OK
+    inspect_other = client.get(reverse("audit_log:inspect", args=[other_town_download.pk]))
+    assert inspect_other.status_code == HTTPStatus.NOT_FOUND

@@ -36,3 +36,31 @@ def test_healthz_reports_an_unreachable_broker(client, db, settings):
 
     assert response.status_code == HTTPStatus.OK
     assert response.json()["broker"].startswith("error")
+
+
+def test_healthz_counts_mail_that_could_not_be_sent_or_waits_too_long(
+    client, organization, time_machine
+):
+    import datetime
+
+    from lms.models import OutgoingMail
+
+    time_machine.move_to(datetime.datetime(2026, 11, 30, 8, 0, tzinfo=datetime.UTC))
+    for status in ("failed", "queued", "sent"):
+        OutgoingMail.objects.create(
+            organization=organization,
+            address="someone@example.jp",
+            kind="reminder",
+            subject="s",
+            body="b",
+            status=status,
+            sent_at=datetime.datetime.now(datetime.UTC) if status == "sent" else None,
+        )
+    assert client.get("/healthz").json()["mail"] == {"failed": 1, "waiting_too_long": 0}
+
+    time_machine.move_to(datetime.datetime(2026, 11, 30, 9, 0, tzinfo=datetime.UTC))
+    response = client.get("/healthz")
+
+    assert response.status_code == HTTPStatus.OK
+    assert response.json()["mail"] == {"failed": 1, "waiting_too_long": 1}
+    assert "someone@example.jp" not in response.content.decode()

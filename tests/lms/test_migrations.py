@@ -119,3 +119,172 @@ def test_report_runs_get_their_queue_state_from_their_history():
         by_command.pk: "pending",
         no_history.pk: "published",
     }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_person_gets_the_town_of_their_posts_and_numbers_become_unique_per_town():
+    """0030 fills ``User.organization``: the town of today's primary post (本務), else of
+    the only posts held today (兼務), else of the earliest post; an operator without posts
+    keeps none. Afterwards the same staff number may exist once in each town."""
+    apps = _migrate([("lms", "0028_outbox")])
+    Organization = apps.get_model("lms", "Organization")
+    Department = apps.get_model("lms", "Department")
+    Position = apps.get_model("lms", "Position")
+    User = apps.get_model("lms", "User")
+    Membership = apps.get_model("lms", "Membership")
+    a = Organization.objects.create(code="A", name="あ町")
+    b = Organization.objects.create(code="B", name="い町")
+    a_somu = Department.objects.create(organization=a, code="SOMU", name="総務課", path="/SOMU/")
+    b_somu = Department.objects.create(organization=b, code="SOMU", name="総務課", path="/SOMU/")
+    shuji = Position.objects.create(code="SHUJI", name="主事", rank=20)
+
+    def person(number, *posts, superuser=False):
+        user = User.objects.create(
+            staff_number=number, family_name="試験", email=f"u{number}@example.jp",
+            is_superuser=superuser,
+        )  # fmt: skip
+        for department, primary, start, end in posts:
+            Membership.objects.create(
+                user=user, department=department, position=shuji, is_primary=primary,
+                valid_from=start, valid_to=end,
+            )  # fmt: skip
+        return user
+
+    d = datetime.date
+    today_in_a = person(
+        "1", (a_somu, True, d(2020, 4, 1), None), (b_somu, False, d(2020, 4, 1), None)
+    )
+    moved_to_b = person(
+        "2", (a_somu, True, d(2015, 4, 1), d(2022, 3, 31)), (b_somu, True, d(2022, 4, 1), None)
+    )
+    concurrent_only_b = person("3", (b_somu, False, d(2020, 4, 1), None))
+    left_long_ago = person(
+        "4",
+        (b_somu, True, d(2001, 4, 1), d(2005, 3, 31)),
+        (a_somu, True, d(2006, 4, 1), d(2010, 3, 31)),
+    )
+    starts_later = person("5", (a_somu, True, d(2999, 4, 1), None))
+    operator = person("9", superuser=True)
+
+    apps = _migrate([("lms", "0030_user_organization_from_posts")])
+
+    User = apps.get_model("lms", "User")
+    towns = dict(User.objects.values_list("pk", "organization__code"))
+    assert towns == {
+        today_in_a.pk: "A",
+        moved_to_b.pk: "B",
+        concurrent_only_b.pk: "B",
+        left_long_ago.pk: "B",  # the earliest post, none being held today
+        starts_later.pk: "A",
+        operator.pk: None,
+    }
+    # 1001 may now exist once in each town, and only once in each.
+    User.objects.create(organization_id=a.pk, staff_number="1001", family_name="あ", email="a@x.jp")
+    User.objects.create(organization_id=b.pk, staff_number="1001", family_name="い", email="b@x.jp")
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create(
+            organization_id=a.pk, staff_number="1001", family_name="重", email="c@x.jp"
+        )
+
+
+def _a_track():
+    """A track page (current models: the courses tables are not migrated here). A test
+    database emptied by an earlier transactional test has lost the page tree's root and
+    locale, which are made again."""
+    from wagtail.models import Locale, Page
+
+    from courses.factories import LearningHomePageFactory, TrackPageFactory
+
+    Locale.objects.get_or_create(language_code="ja")
+    root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root"))
+    return TrackPageFactory(parent=LearningHomePageFactory(parent=root))
+
+
+def _town_with_posts(apps, code, name, positions, *, track=None, assignment_positions=()):
+    """A town with one department, a person posted in it per position, and a track
+    assignment of ``track`` listing ``assignment_positions``."""
+    Organization = apps.get_model("lms", "Organization")
+    Department = apps.get_model("lms", "Department")
+    Membership = apps.get_model("lms", "Membership")
+    User = apps.get_model("lms", "User")
+    TrackAssignment = apps.get_model("lms", "TrackAssignment")
+    town = Organization.objects.create(code=code, name=name)
+    department = Department.objects.create(
+        organization=town, code="SOMU", name="総務課", path="/SOMU/", level="ka"
+    )
+    for index, position in enumerate(positions):
+        user = User.objects.create(
+            organization=town,
+            staff_number=f"{code}-{index}",
+            family_name="移行",
+            email=f"{code}{index}@example.jp",
+        )
+        Membership.objects.create(
+            user=user, department=department, position=position,
+            valid_from=datetime.date(2020, 4, 1),
+        )  # fmt: skip
+    if assignment_positions:
+        assignment = TrackAssignment.objects.create(
+            organization=town, track_id=track.pk, fiscal_year=2026,
+            due_date=datetime.date(2026, 9, 30),
+        )  # fmt: skip
+        assignment.positions.set(assignment_positions)
+    return town
+
+
+@pytest.mark.django_db(transaction=True)
+def test_positions_become_each_towns_own_and_posts_keep_theirs():
+    apps = _migrate([("lms", "0030_user_organization_from_posts")])
+    Position = apps.get_model("lms", "Position")
+    shuji = Position.objects.create(code="SHUJI", name="主事", rank=20)
+    kacho = Position.objects.create(code="KACHO", name="課長", rank=60)
+    unused = Position.objects.create(code="SANJI", name="参事", rank=70)
+    track = _a_track()
+    a = _town_with_posts(
+        apps, "A", "甲町", [shuji, kacho], track=track, assignment_positions=[shuji]
+    )
+    b = _town_with_posts(apps, "B", "乙町", [shuji], track=track, assignment_positions=[shuji])
+
+    apps = _migrate([("lms", "0032_position_organization_data")])
+
+    Position = apps.get_model("lms", "Position")
+    Membership = apps.get_model("lms", "Membership")
+    TrackAssignment = apps.get_model("lms", "TrackAssignment")
+    by_town = {(p.organization_id, p.code): (p.name, p.rank) for p in Position.objects.all()}
+    assert by_town == {
+        (a.pk, "SHUJI"): ("主事", 20),
+        (a.pk, "KACHO"): ("課長", 60),
+        (b.pk, "SHUJI"): ("主事", 20),
+        (a.pk, "SANJI"): ("参事", 70),  # used by nobody: every town keeps it
+        (b.pk, "SANJI"): ("参事", 70),
+    }
+    assert Position.objects.get(pk=shuji.pk).organization_id == a.pk  # the row stays A's
+    assert Position.objects.get(pk=unused.pk).organization_id == a.pk
+    for membership in Membership.objects.select_related("department", "position"):
+        assert membership.position.organization_id == membership.department.organization_id
+    assert {(m.department.organization_id, m.position.code) for m in Membership.objects.all()} == {
+        (a.pk, "SHUJI"), (a.pk, "KACHO"), (b.pk, "SHUJI"),
+    }  # fmt: skip
+    for assignment in TrackAssignment.objects.all():
+        assert [(p.organization_id, p.code) for p in assignment.positions.all()] == [
+            (assignment.organization_id, "SHUJI")
+        ]
+    assert Position.objects.get(pk=kacho.pk).organization_id == a.pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_positions_of_a_single_town_are_all_its_own():
+    apps = _migrate([("lms", "0030_user_organization_from_posts")])
+    Position = apps.get_model("lms", "Position")
+    shuji = Position.objects.create(code="SHUJI", name="主事", rank=20)
+    Position.objects.create(code="KACHO", name="課長", rank=60)
+    town = _town_with_posts(apps, "A", "甲町", [shuji])
+
+    apps = _migrate([("lms", "0032_position_organization_data")])
+
+    Position = apps.get_model("lms", "Position")
+    assert set(Position.objects.values_list("organization_id", "code")) == {
+        (town.pk, "SHUJI"), (town.pk, "KACHO"),
+    }  # fmt: skip

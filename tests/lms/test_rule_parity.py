@@ -183,7 +183,9 @@ def _build(town, curriculum):
     organization = Organization.objects.create(code="PARITY", name="パリティ町")
     departments = _build_tree(organization, town["tree"], town["sort_orders"])
     positions = [
-        Position.objects.create(code=f"PARITY{i}", name=f"職位{i}", rank=20 + 20 * i)
+        Position.objects.create(
+            organization=organization, code=f"PARITY{i}", name=f"職位{i}", rank=20 + 20 * i
+        )
         for i in range(town["positions"])
     ]
     people = [
@@ -220,7 +222,7 @@ def _build(town, curriculum):
         )
         assignment.departments.set([departments[i] for i in spec["departments"]])
         assignment.positions.set([positions[i] for i in spec["positions"]])
-    _other_town(curriculum, positions[0])
+    _other_town(curriculum)
     return organization, departments, people
 
 
@@ -276,10 +278,13 @@ def _build_progress(user, progress, curriculum, day) -> None:
     )
 
 
-def _other_town(curriculum, position) -> None:
+def _other_town(curriculum) -> None:
     """A neighbouring town whose earlier due dates must never reach the town's staff."""
     elsewhere = Organization.objects.create(code="ELSEWHERE", name="となり町")
     department = Department.objects.create(organization=elsewhere, code="B0", name="B0")
+    position = Position.objects.create(
+        organization=elsewhere, code="PARITY0", name="職位0", rank=20
+    )
     user = User.objects.create(staff_number="X001", family_name="隣", email="x@example.jp")
     Membership.objects.create(
         user=user, department=department, position=position, valid_from=FIRST_DAY

@@ -33,7 +33,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, file, as_of, dry_run, deactivate_missing, create_missing, **options):
         organization = self._organization(options.get("organization"))
-        actor = self._actor(options.get("actor"))
+        actor = self._actor(options.get("actor"), organization)
         try:
             data = file.read_bytes()
         except OSError as error:
@@ -67,6 +67,13 @@ class Command(BaseCommand):
                 via=RunFrom.COMMAND,
             )
         )
+        self.stdout.write(
+            _(
+                "Organisation: %(town)s (staff numbers matched only among its people; "
+                "other organisations are not changed)"
+            )
+            % {"town": organization.name}
+        )
         self._report(counts, dry_run)
 
     def _organization(self, code):
@@ -77,15 +84,22 @@ class Command(BaseCommand):
             raise CommandError(_("Choose the organisation with --organization CODE."))
         return organizations.get()
 
-    def _actor(self, staff_number) -> Actor:
-        """Who runs the import; without --actor the audit event names nobody."""
+    def _actor(self, staff_number, organization) -> Actor:
+        """Who runs the import (a staff number of the town's roster, or of an operator
+        without a town); without --actor the audit event names nobody."""
         if not staff_number:
             return Actor()
         staff_number = normalize_staff_number(staff_number)
-        user = get_user_model().objects.filter(staff_number=staff_number).first()
+        users = get_user_model().objects.filter(staff_number=staff_number)
+        # Someone of the town's roster, else a platform operator without a town.
+        user = (
+            users.filter(organization=organization).first()
+            or users.filter(organization__isnull=True, is_superuser=True).first()
+        )
         if user is None:
             raise CommandError(
-                _("No member of staff has the staff number %(number)s.") % {"number": staff_number}
+                _("No member of staff of %(town)s has the staff number %(number)s.")
+                % {"town": organization.name, "number": staff_number}
             )
         return Actor(user=user)
 

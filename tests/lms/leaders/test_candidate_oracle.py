@@ -138,14 +138,15 @@ def _build(spec, curriculum):
         ),
     ]
     positions = [
-        Position.objects.get_or_create(code="C1", defaults={"name": "主事", "rank": 10})[0],
-        Position.objects.get_or_create(code="C2", defaults={"name": "課長", "rank": 60})[0],
+        Position.objects.create(organization=org, code="C1", name="主事", rank=10),
+        Position.objects.create(organization=org, code="C2", name="課長", rank=60),
     ]
     instants = _instants(spec["as_of"])
     areas = {a.code: a for a in SkillArea.objects.filter(parent__isnull=True)}
     owned = iter(curriculum["modules"])
     for index, p in enumerate(spec["people"]):
         user = User.objects.create(
+            organization=org,
             # Mixed digits and letters: the ranking's tie-break is code point order.
             staff_number=f"{'Ab'[index % 2]}{9 - index}",
             family_name="候補",

@@ -3,6 +3,7 @@
 from http import HTTPStatus
 
 import pytest
+from django.contrib.auth.models import Group
 from django.urls import reverse
 from wagtail.models import Page
 
@@ -138,3 +139,23 @@ def test_progress_survives_renaming_and_moving_a_module(site):
     ModulePage.objects.get(pk=module.pk).move(site["course_b"], pos="last-child")
 
     assert ModuleCompletion.objects.filter(user=learner, module_id=module.pk).exists()
+
+
+def test_quiz_content_goes_through_the_same_workflow_and_only_it_policy_publishes_it(site):
+    from assessments.models import Question, QuestionBank, Quiz
+
+    workflow = authoring_setup(home=site["home"])  # again: nothing doubles
+
+    for model in (QuestionBank, Question, Quiz):
+        assert model.get_default_workflow() == workflow
+        name = model._meta.model_name
+        assert site["reviewer"].has_perm(f"assessments.publish_{name}")
+        assert not site["leader"].has_perm(f"assessments.publish_{name}")
+    assert site["reviewer"].has_perm("assessments.manage_all_banks")
+    assert not site["leader"].has_perm("assessments.manage_all_banks")
+    assert (
+        Group.objects.get(name=Role.IT_POLICY)
+        .permissions.filter(codename="publish_question")
+        .count()
+        == 1
+    )

@@ -10,7 +10,13 @@ from django.test import RequestFactory
 from django.utils import translation
 
 from lms.admin import MembershipInline
-from lms.factories import DepartmentFactory, MembershipFactory, OrganizationFactory, UserFactory
+from lms.factories import (
+    DepartmentFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    PositionFactory,
+    UserFactory,
+)
 from lms.models import Membership, User
 from lms.models.organisation import primary_posts_check_now
 from lms.people.roster import roster_apply, roster_plan
@@ -233,15 +239,19 @@ def test_the_admin_accepts_a_concurrent_post_beside_the_primary_one(
     assert formset.is_valid(), (formset.errors, formset.non_form_errors())
 
 
-def test_a_roster_import_ends_a_primary_post_held_in_another_town(
+def test_another_towns_roster_with_the_same_number_leaves_the_persons_posts_alone(
     person, organization, departments, positions
 ):
+    """Towns keep their own rosters (issue 14): another town's import with this person's
+    staff number is that town's own person, so it neither ends this town's 本務 nor gives
+    this person a post there (before, it moved them to the other town)."""
     other_town = OrganizationFactory(code="OTHER", name="となり町")
     DepartmentFactory(organization=other_town, code="KAIKEI", name="会計課")
+    PositionFactory(organization=other_town, code="SHUJI", name="主事")  # positions are per town
     as_of = D(2026, 10, 1)
     data = (
         "職員番号,氏名,氏名カナ,所属,職位,メールアドレス,兼務所属\r\n"
-        f"{person.staff_number},{person.family_name},,会計課,主事,{person.email},\r\n"
+        f"{person.staff_number},{person.family_name},,会計課,主事,namesake@other.example.jp,\r\n"
     ).encode("utf-8-sig")
     plan = roster_plan(organization=other_town, data=data, filename="r.csv", as_of=as_of)
     assert plan.ok, [str(e) for e in plan.errors]
@@ -252,4 +262,19 @@ def test_a_roster_import_ends_a_primary_post_held_in_another_town(
         (m.department.code, m.is_primary, m.valid_from, m.valid_to)
         for m in Membership.objects.filter(user=person)
     }
-    assert posts == {("JINJI", True, APRIL, D(2026, 9, 30)), ("KAIKEI", True, as_of, None)}
+    assert posts == {("JINJI", True, APRIL, None)}
+    namesake = User.objects.get(organization=other_town, staff_number=person.staff_number)
+    assert {m.department.code for m in Membership.objects.filter(user=namesake)} == {"KAIKEI"}
+
+
+def test_a_post_in_another_town_than_the_persons_is_refused(person, positions):
+    other_town = OrganizationFactory(code="OTHER", name="となり町")
+    kaikei = DepartmentFactory(organization=other_town, code="KAIKEI", name="会計課")
+    post = Membership(
+        user=person, department=kaikei, position=positions["shuji"], valid_from=D(2026, 10, 1)
+    )
+
+    with translation.override("ja"), pytest.raises(ValidationError) as refused:
+        post.full_clean()
+
+    assert "職員名簿" in " ".join(refused.value.message_dict["department"])

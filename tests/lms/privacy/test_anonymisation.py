@@ -73,3 +73,24 @@ def test_the_screen_records_who_anonymised(client, hr, leaver):
 
     event = AuditEvent.objects.get(action="person_anonymised")
     assert (event.actor, event.subject, event.ip_address) == (hr, leaver, "127.0.0.1")
+
+
+def test_mail_to_an_anonymised_person_leaves_the_outbox(hr, leaver, organization):
+    from lms.models import OutgoingMail
+
+    def mail_to(user):
+        return OutgoingMail.objects.create(
+            organization=organization,
+            recipient=user,
+            address=user.email,
+            kind="reminder",
+            subject="[しんか] 受講期限のお知らせ",
+            body="本文",
+        )
+
+    mail_to(leaver)
+    kept = mail_to(hr)
+
+    person_anonymise(user=leaver, actor=Actor(hr), today=AFTER_RETENTION)
+
+    assert list(OutgoingMail.objects.values_list("pk", flat=True)) == [kept.pk]

@@ -158,3 +158,31 @@ def test_an_agents_request_names_the_agent(client, hr, make_staff):
     assert data["disclosure_request"]["requested_by"] == "agent"
     assert data["disclosure_request"]["representative_or_agent"] == "山田 花子"
     assert DisclosureRequest.objects.get().requester_name == "山田 花子"
+
+
+def test_the_export_lists_the_mail_sent_to_the_person(hr, make_staff, organization):
+    from lms.models import OutgoingMail
+
+    person = make_staff("mado", email="person@example.jp")
+    OutgoingMail.objects.create(
+        organization=organization,
+        recipient=person,
+        address=person.email,
+        kind="reminder",
+        subject="[しんか] 受講期限のお知らせ",
+        body="本文",
+    )
+    OutgoingMail.objects.create(
+        organization=organization,
+        recipient=hr,
+        address="hr@example.jp",
+        kind="reminder",
+        subject="ほかの人へのメール",
+        body="本文",
+    )
+
+    data = person_data_disclose(user=person, actor=Actor(hr), **_request(hr))
+
+    assert [(m["address"], m["subject"], m["status"], m["sent_at"]) for m in data["mail"]] == [
+        ("person@example.jp", "[しんか] 受講期限のお知らせ", "queued", None)
+    ]

@@ -1,4 +1,5 @@
 import datetime
+import smtplib
 from http import HTTPStatus
 from io import StringIO
 from zoneinfo import ZoneInfo
@@ -14,7 +15,14 @@ from kombu.exceptions import OperationalError
 from config.celery import app as celery_app
 from lms.factories import TrackAssignmentFactory
 from lms.leaders.candidates import leader_criteria_for
-from lms.models import AuditEvent, LeaderCriteria, LeaderNomination, ReminderLog, ReportRun
+from lms.models import (
+    AuditEvent,
+    LeaderCriteria,
+    LeaderNomination,
+    OutgoingMail,
+    ReminderLog,
+    ReportRun,
+)
 from lms.people.roles import Role
 from lms.reporting.reminders import reminders_send
 from lms.reporting.runs import report_build, report_request, report_sweep
@@ -236,12 +244,14 @@ def test_it_policy_edits_the_criteria(client, roles, organization):
     assert LeaderCriteria.objects.get(organization=organization).minimum_levels == {"caution": 3}
 
 
-def test_reminders_go_once_a_week(roles):
-    first = reminders_send()
-    again = reminders_send()
+def test_reminders_go_once_a_week(roles, eager_jobs, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # sent once each town commits
+        first = reminders_send()
+        again = reminders_send()  # the job run again the same week
 
     overdue = {roles[k].email for k in roles}
     assert first >= len(overdue) and again == 0
+    assert OutgoingMail.objects.count() == first == len(mail.outbox)  # no duplicates
     recipients = {address for message in mail.outbox for address in message.to}
     assert overdue <= recipients
     head_mail = next(
@@ -249,6 +259,51 @@ def test_reminders_go_once_a_week(roles):
     )
     assert roles["staff"].get_full_name() in head_mail.body
     assert ReminderLog.objects.filter(week="2026-W48").count() == len(overdue)
+    assert not ReminderLog.objects.filter(sent_at__isnull=True).exists()
+    assert set(OutgoingMail.objects.values_list("status", flat=True)) == {"sent"}
+
+
+def test_a_reminder_is_recorded_as_sent_only_once_the_mail_server_accepted_it(
+    roles, flaky_server, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = reminders_send()  # published to the (in-memory) queue, not sent yet
+
+    assert queued == OutgoingMail.objects.filter(status="queued").count() > 0
+    assert not mail.outbox
+    assert ReminderLog.objects.filter(sent_at__isnull=False).count() == 0
+    staff_log = ReminderLog.objects.get(user=roles["staff"], week="2026-W48")
+    assert staff_log.mail.kind == "reminder" and staff_log.mail.address == roles["staff"].email
+    assert staff_log.mail.dedupe_key == f"reminder:{roles['staff'].pk}:2026-W48"
+    assert reminders_send() == 0  # re-run the same week: nothing more queued
+
+    from lms.outbox import outgoing_mail_send
+
+    flaky_server.refusals = 1
+    with pytest.raises(smtplib.SMTPException):
+        outgoing_mail_send(mail_id=staff_log.mail_id)
+    staff_log.refresh_from_db()
+    assert staff_log.sent_at is None and staff_log.mail.attempts == 1
+    assert outgoing_mail_send(mail_id=staff_log.mail_id) == "sent"
+    staff_log.refresh_from_db()
+    assert staff_log.sent_at == staff_log.mail.sent_at is not None
+
+
+def test_reminders_in_a_transaction_that_rolls_back_queue_and_send_nothing(
+    roles, eager_jobs, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            assert reminders_send() > 0
+            raise RuntimeError("rolled back")
+
+    assert not callbacks and not mail.outbox
+    assert not OutgoingMail.objects.exists() and not ReminderLog.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert reminders_send() > 0  # the week is not used up by the rolled-back run
+    assert mail.outbox
 
 
 def _queries(client, url):

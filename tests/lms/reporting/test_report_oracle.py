@@ -131,8 +131,12 @@ def _build(spec, curriculum):
         Department.objects.create(organization=org, code="ZEI", name="税務課", sort_order=3),
     ]
     positions = [
-        Position.objects.get_or_create(code="O1", defaults={"name": "主事", "rank": 50})[0],
-        Position.objects.get_or_create(code="O2", defaults={"name": "係長", "rank": 30})[0],
+        Position.objects.get_or_create(
+            organization=org, code="O1", defaults={"name": "主事", "rank": 50}
+        )[0],
+        Position.objects.get_or_create(
+            organization=org, code="O2", defaults={"name": "係長", "rank": 30}
+        )[0],
     ]
     instants = _instants(spec["as_of"])
     courses = curriculum["courses"]

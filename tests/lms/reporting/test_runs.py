@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 from django.core import mail
 
-from lms.models import Notice, ReportRun
+from lms.models import Notice, OutgoingMail, ReportRun
 from lms.people.roles import Role
 from lms.reporting.runs import report_build, report_request
 from tests.lms.towns import AS_OF
@@ -26,7 +26,7 @@ def hr_people(make_staff):
     return [make_staff("jinji", roles=[Role.HR], email="hr@example.jp")]
 
 
-@pytest.mark.usefixtures("town", "hr_people")
+@pytest.mark.usefixtures("town", "hr_people", "eager_jobs")
 def test_a_report_is_built_once_delivered_and_readable(
     organization, django_capture_on_commit_callbacks
 ):
@@ -39,8 +39,9 @@ def test_a_report_is_built_once_delivered_and_readable(
         )
     assert first.created and not again.created and first.run.pk == again.run.pk
 
-    run = report_build(run_id=first.run.pk)
-    report_build(run_id=first.run.pk)  # a redelivered job does nothing
+    with django_capture_on_commit_callbacks(execute=True):  # the mail goes after the commit
+        run = report_build(run_id=first.run.pk)
+        report_build(run_id=first.run.pk)  # a redelivered job does nothing
 
     run.refresh_from_db()
     assert run.status == ReportRun.Status.DELIVERED
@@ -54,6 +55,9 @@ def test_a_report_is_built_once_delivered_and_readable(
     assert Notice.objects.filter(link__endswith=f"/reports/{run.pk}/").count() == 1
     assert len(mail.outbox) == 1 and not mail.outbox[0].attachments
     assert f"/reports/{run.pk}/" in mail.outbox[0].body
+    outgoing = OutgoingMail.objects.get()  # through the outbox, marked sent once accepted
+    assert (outgoing.kind, outgoing.status, outgoing.attempts) == ("report_delivered", "sent", 1)
+    assert outgoing.dedupe_key == f"report:{run.pk}:{outgoing.recipient_id}"
     assert run.summary["total"]["assigned"] == 12
 
 
@@ -521,14 +525,16 @@ def test_a_failed_rebuild_is_asked_again_on_the_same_version(
     assert ReportRun.objects.count() == 2
 
 
-@pytest.mark.usefixtures("town")
+@pytest.mark.usefixtures("town", "eager_jobs")
 def test_the_notice_and_mail_of_a_new_version_say_it_replaces_the_earlier_one(
     organization, hr_people, django_capture_on_commit_callbacks
 ):
     first = _delivered(organization, django_capture_on_commit_callbacks)
     mail.outbox.clear()
 
-    second = report_build(run_id=_rebuild(first, note="異動の反映漏れを修正").run.pk)
+    rebuild = _rebuild(first, note="異動の反映漏れを修正").run.pk
+    with django_capture_on_commit_callbacks(execute=True):
+        second = report_build(run_id=rebuild)
 
     notice = Notice.objects.get(link__endswith=f"/reports/{second.pk}/")
     assert "第2版ができました。以前の版に代わるものです（理由：データを修正した）" in notice.message

@@ -158,7 +158,7 @@ def test_an_export_writes_one_event(organization, hr):
 
 
 def test_an_export_that_fails_leaves_no_event(organization, hr, monkeypatch):
-    def fail(rows, file_format):
+    def fail(rows, file_format, **where):
         raise RuntimeError("the file could not be made")
 
     monkeypatch.setattr(roster_export, "_spreadsheet", fail)
