@@ -76,8 +76,20 @@ matched AS (
             SELECT 1 FROM lms_trackassignment_positions y
             WHERE y.trackassignment_id = rule.id AND y.position_id = post.position_id))
 ),
+first AS (
+    -- Each person's first day in the town this fiscal year: their earliest post held in it.
+    SELECT m.user_id, MIN(m.valid_from) AS first_day
+    FROM lms_membership m JOIN lms_department d ON d.id = m.department_id
+    WHERE d.organization_id = %(organization)s
+      AND m.valid_from <= %(fiscal_end)s AND (m.valid_to IS NULL OR m.valid_to >= %(fiscal_start)s)
+    GROUP BY m.user_id
+),
 due AS (
-    SELECT user_id, track_id, MIN(due_date) AS due_date FROM matched GROUP BY user_id, track_id
+    -- The earliest pro-rated due date: a joiner after 1 April gets first day + (due date −
+    -- 1 April), never earlier than the due date, never later than 31 March.
+    SELECT matched.user_id, matched.track_id, MIN({prorated}) AS due_date
+    FROM matched JOIN first ON first.user_id = matched.user_id
+    GROUP BY matched.user_id, matched.track_id
 ),
 done AS (
     SELECT mc.user_id, module.course_id, COUNT(*) AS n
@@ -155,7 +167,28 @@ ORDER BY pc.user_id, pc.course_order
 
 
 def _params(organization, as_of: datetime.date) -> dict:
-    return {"organization": organization.pk, "as_of": as_of, "fiscal_year": fiscal_year_of(as_of)}
+    fiscal_year = fiscal_year_of(as_of)
+    return {
+        "organization": organization.pk,
+        "as_of": as_of,
+        "fiscal_year": fiscal_year,
+        "fiscal_start": datetime.date(fiscal_year, 4, 1),
+        "fiscal_end": datetime.date(fiscal_year + 1, 3, 31),
+    }
+
+
+def _prorated() -> str:
+    """first.first_day + (matched.due_date − 1 April), clamped to [due date, 31 March]."""
+    if connection.vendor == "postgresql":
+        moved = "first.first_day + (matched.due_date - CAST(%(fiscal_start)s AS date))"
+        clamped = f"GREATEST(matched.due_date, LEAST({moved}, CAST(%(fiscal_end)s AS date)))"
+    else:  # SQLite: ISO text dates, scalar max/min
+        moved = (
+            "date(first.first_day,"
+            " (julianday(matched.due_date) - julianday(%(fiscal_start)s)) || ' days')"
+        )
+        clamped = f"max(matched.due_date, min({moved}, %(fiscal_end)s))"
+    return f"CASE WHEN first.first_day > %(fiscal_start)s THEN {clamped} ELSE matched.due_date END"
 
 
 def _with_curriculum(sql: str, params: dict) -> tuple[str, dict]:
@@ -180,7 +213,10 @@ def _with_curriculum(sql: str, params: dict) -> tuple[str, dict]:
         return "", params
     # A course without modules still needs a row of the right shape.
     modules = modules or ["(NULL, NULL, NULL)"]
-    return sql.format(courses=", ".join(courses), modules=", ".join(modules)), params
+    return (
+        sql.format(courses=", ".join(courses), modules=", ".join(modules), prorated=_prorated()),
+        params,
+    )
 
 
 def _fetch(sql: str, organization, as_of) -> list[tuple]:

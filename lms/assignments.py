@@ -15,9 +15,26 @@ both. Assignments follow all of a person's posts on the day, concurrent posts
 for everyone) reaches nobody.
 
 Due date: among the assignments of the day's fiscal year that apply to a person
-for a track, the earliest due date wins. A mid-year joiner gets the same due
-date as everyone else: pro-rating it by their first day in post is a later
-change (it needs the first day in the SQL without misleading the planner).
+for a track, the earliest pro-rated due date wins. Pro-rating (mid-year joiners):
+
+    A person's *first day* in a town for a fiscal year is the earliest
+    ``valid_from`` of their posts in that town (本務 and 兼務) held on some day
+    of that fiscal year (April 1 to March 31). Posts continuing from earlier
+    years give April 1 or earlier: not a joiner, and neither is someone
+    transferred within the town (their earlier post counts), nor someone who
+    was there on April 1, left and came back. When the first day is after
+    April 1, the joiner gets as many days as everyone else had: the due date
+    becomes ``first_day + (due_date − April 1)``, that is the due date moved
+    by the days they joined late, but never later than March 31 of that fiscal
+    year and never earlier than the assignment's own due date:
+    ``max(due_date, min(due_date + (first_day − April 1), March 31))``.
+
+Pro-rating never moves one due date before another it followed (it is
+monotone), so "the earliest pro-rated due date" and "the earliest due date,
+pro-rated" are the same day; the Python form takes the former, the SQL form
+the latter (it pro-rates the grouped ``MIN``). A person's first day only
+matters once they hold a post on the as-of day, so posts that start after it
+never change it.
 
 As of: everything is counted as it stood at the end of the day in Asia/Tokyo
 (``courses.fiscal.end_of_day``): completions, module completions and assignments
@@ -38,8 +55,11 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db import connection
+from django.db.models import Min, OuterRef, Q, Subquery
+
 from courses.curriculum import Curriculum
-from courses.fiscal import end_of_day, fiscal_year_of
+from courses.fiscal import end_of_day, fiscal_year_bounds, fiscal_year_of
 from courses.models import CourseCompletion, cycle_for
 from courses.selectors import TrackProgress
 from lms.models import Department, Membership, TrackAssignment
@@ -74,37 +94,78 @@ def assignment_applies(assignment: TrackAssignment, memberships: list[Membership
     return False
 
 
+def prorated_due_date(
+    due_date: datetime.date, *, first_day: datetime.date | None, fiscal_year: int
+) -> datetime.date:
+    """The due date of an assignment of ``fiscal_year`` for someone whose first day in the
+    town that year is ``first_day``: moved by the days they joined after April 1, at
+    most to March 31, never earlier than ``due_date``. None or April 1 or earlier: as is."""
+    start, end = fiscal_year_bounds(fiscal_year)
+    if first_day is None or first_day <= start:
+        return due_date
+    return max(due_date, min(due_date + (first_day - start), end))
+
+
 def earliest_due_dates(
-    assignments: Iterable[TrackAssignment], memberships: list[Membership]
+    assignments: Iterable[TrackAssignment],
+    memberships: list[Membership],
+    first_days: dict[int, datetime.date] | None = None,
 ) -> dict[int, datetime.date]:
-    """Track id → the earliest due date among the ``assignments`` that apply."""
+    """Track id → the earliest pro-rated due date among the ``assignments`` that apply.
+
+    ``first_days``: organisation id → the person's first day there in the assignments'
+    fiscal year (``first_day``); a town missing from it pro-rates nothing.
+    """
+    first_days = first_days or {}
     due: dict[int, datetime.date] = {}
     for assignment in assignments:
         if assignment_applies(assignment, memberships):
-            current = due.get(assignment.track_id)
-            due[assignment.track_id] = (
-                min(current, assignment.due_date) if current else assignment.due_date
+            due_date = prorated_due_date(
+                assignment.due_date,
+                first_day=first_days.get(assignment.organization_id),
+                fiscal_year=assignment.fiscal_year,
             )
+            current = due.get(assignment.track_id)
+            due[assignment.track_id] = min(current, due_date) if current else due_date
     return due
 
 
 def assigned_tracks(*, user, day: datetime.date, memberships=None) -> dict[int, datetime.date]:
-    """Track ids the user must take in the fiscal year of ``day``, with the earliest due date.
+    """Track ids the user must take in the fiscal year of ``day``, with the earliest
+    pro-rated due date.
 
-    Four queries: memberships (unless given), assignments, their departments and positions.
+    Four queries: memberships (unless given), assignments (each with the user's first day
+    in its town, a subquery), their departments and positions.
     """
     if memberships is None:
         memberships = memberships_on(user=user, day=day)
     if not memberships:
         return {}
     organization_ids = {m.department.organization_id for m in memberships}
-    assignments = (
-        TrackAssignment.objects.for_fiscal_year(fiscal_year_of(day))
+    fiscal_year = fiscal_year_of(day)
+    start, end = fiscal_year_bounds(fiscal_year)
+    # ``first_day`` as a query: the earliest start of the user's posts in the assignment's
+    # town held on some day of the fiscal year.
+    first_days_there = (
+        Membership.objects.filter(
+            user=user,
+            department__organization_id=OuterRef("organization_id"),
+            valid_from__lte=end,
+        )
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=start))
+        .values("user_id")
+        .annotate(first_day=Min("valid_from"))
+        .values("first_day")
+    )
+    assignments = list(
+        TrackAssignment.objects.for_fiscal_year(fiscal_year)
         .existing_on(day)
         .filter(organization_id__in=organization_ids)
+        .annotate(first_day=Subquery(first_days_there))
         .prefetch_related("departments", "positions")
     )
-    return earliest_due_dates(assignments, memberships)
+    first_days = {a.organization_id: a.first_day for a in assignments if a.first_day}
+    return earliest_due_dates(assignments, memberships, first_days)
 
 
 # --- Status and overdue, in Python ---------------------------------------------------------
@@ -184,10 +245,53 @@ def status_sql(completed_at: str = "completed_at", modules_done: str = "modules_
 
 
 def overdue_sql(
-    completed_at: str = "completed_at", due_date: str = "due_date", day: str = "%(as_of)s"
+    completed_at: str = "completed_at",
+    due_date: str = "due_date",
+    day: str = "%(as_of)s",
+    *,
+    not_completed: str | None = None,
 ) -> str:
-    """``course_overdue`` in SQL: not completed and due before ``day``."""
-    return f"{completed_at} IS NULL AND {due_date} < {day}"
+    """``course_overdue`` in SQL: not completed and due before ``day``. ``not_completed``
+    replaces ``completed_at IS NULL`` (e.g. ``not stored_completion_sql(...)``, an anti-join
+    the planner estimates well where no completion column is at hand)."""
+    return f"{not_completed or completed_at + ' IS NULL'} AND {due_date} < {day}"
+
+
+def stored_completion_sql(user_id: str, course_id: str, cycle: str) -> str:
+    """``completed_sql`` as a condition of its own: a CourseCompletion stored for the
+    course's cycle before the end of the day (``%(as_of_end)s``)."""
+    return (
+        "EXISTS (SELECT 1 FROM courses_coursecompletion stored"
+        f" WHERE stored.user_id = {user_id} AND stored.course_id = {course_id}"
+        f" AND stored.cycle = {cycle} AND stored.completed_at < %(as_of_end)s)"
+    )
+
+
+def prorated_due_sql(due_date: str = "due_date", first_day: str = "first_day") -> str:
+    """``prorated_due_date`` in SQL, for the fiscal year of ``%(fiscal_start)s`` …
+    ``%(fiscal_end)s`` (``AssignmentSQL.params``): the due date moved by the days the
+    first day is after April 1, capped at March 31, never before the due date."""
+    moved = _plus_days_sql(due_date, _days_between_sql(first_day, "%(fiscal_start)s"))
+    return (
+        f"CASE WHEN {first_day} > %(fiscal_start)s THEN"
+        f" CASE WHEN {moved} <= %(fiscal_end)s THEN {moved}"
+        f" WHEN {due_date} > %(fiscal_end)s THEN {due_date}"
+        " ELSE %(fiscal_end)s END"
+        f" ELSE {due_date} END"
+    )
+
+
+def _days_between_sql(later: str, earlier: str) -> str:
+    """Whole days from ``earlier`` to ``later`` (two dates)."""
+    if connection.vendor == "postgresql":
+        return f"(CAST({later} AS date) - CAST({earlier} AS date))"
+    return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"  # ISO text dates
+
+
+def _plus_days_sql(day: str, days: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"(CAST({day} AS date) + {days})"
+    return f"date({day}, '+' || {days} || ' days')"
 
 
 # Who is assigned what, by when: every post of ``{posts}`` (id, user_id, department_id,
@@ -205,6 +309,19 @@ _DUE_CTE = """due AS NOT MATERIALIZED (
                 WHERE rp.rule_id = rule.id AND rp.position_id = {posts}.position_id)))
     )
     GROUP BY {posts}.user_id, rule.track_id
+)"""
+
+# Each person's first day in the town for the fiscal year (``prorated_due_date``): the
+# earliest start among their posts there held on some day of it. Posts starting after the
+# as-of day are left out: for anyone posted that day they never hold the earliest start.
+# ``{where}`` narrows the people as ``posts_on_sql``'s does (on ``m`` and ``d``).
+_FIRST_DAY_CTE = """first_day AS NOT MATERIALIZED (
+    SELECT m.user_id, MIN(m.valid_from) AS first_day
+    FROM lms_membership m JOIN lms_department d ON d.id = m.department_id
+    WHERE d.organization_id = %(organization)s
+      AND m.valid_from <= %(as_of)s
+      AND (m.valid_to IS NULL OR m.valid_to >= %(fiscal_start)s){where}
+    GROUP BY m.user_id
 )"""
 
 # Live modules completed in the course's cycle, per person of ``{people}`` and course.
@@ -254,9 +371,10 @@ class AssignmentSQL:
         all_departments = list(
             Department.objects.filter(organization=organization).values_list("id", "path")
         )
+        fiscal_start, fiscal_end = fiscal_year_bounds(fiscal_year)
         sql = cls(
             curriculum=curriculum,
-            params={},
+            params={"fiscal_start": fiscal_start, "fiscal_end": fiscal_end},
             courses=courses,
             modules=modules,
             rules=[],
@@ -287,7 +405,10 @@ class AssignmentSQL:
     def values_ctes(self) -> str:
         """``course`` (id, track_id, cycle, sort), ``module`` (id, course_id, cycle) and the
         rules: ``rule``, ``rule_department``, ``rule_position``."""
-        return f"""course (id, track_id, cycle, sort) AS (VALUES {", ".join(self.courses)}),
+        # ``course`` is referenced more than once (the rows and the overdue query): not
+        # materialised, so the planner sees the VALUES list itself.
+        courses = ", ".join(self.courses)
+        return f"""course (id, track_id, cycle, sort) AS NOT MATERIALIZED (VALUES {courses}),
 module (id, course_id, cycle) AS (VALUES {", ".join(self.modules or ["(0, 0, -1)"])}),
 rule (id, track_id, due_date, everyone, by_department, by_position) AS (
     VALUES {", ".join(self.rules)}),
@@ -298,6 +419,12 @@ rule_position (rule_id, position_id) AS (VALUES {", ".join(self.rule_positions)}
     def due_cte(posts: str = "post") -> str:
         """``due`` (user_id, track_id, due_date): the audience and due-date rules."""
         return _DUE_CTE.format(posts=posts)
+
+    @staticmethod
+    def first_day_cte(where: str = "") -> str:
+        """``first_day`` (user_id, first_day): each person's first day in the town in the
+        fiscal year, for ``prorated_due_sql``."""
+        return _FIRST_DAY_CTE.format(where=where)
 
     @staticmethod
     def progress_cte(people: str = "home") -> str:

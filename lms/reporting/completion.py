@@ -34,7 +34,9 @@ from lms.assignments import (
     in_progress_sql,
     not_started_sql,
     overdue_sql,
+    prorated_due_sql,
     status_sql,
+    stored_completion_sql,
 )
 from lms.models import Department, Position, full_name
 from lms.people.posts import primary_post_ctes
@@ -343,7 +345,9 @@ class _PersonCourseQuery:
         ctes = _PERSON_COURSE_CTES.format(
             values=rules.values_ctes(),
             posts=primary_post_ctes(where=people, home="post_home"),
+            first_day=rules.first_day_cte(where=people),
             due=rules.due_cte(posts="post"),
+            due_date=prorated_due_sql("due.due_date", "first_day.first_day"),
             progress=rules.progress_cte(people="home"),
             home=home,
         )
@@ -375,15 +379,30 @@ class _PersonCourseQuery:
         )
 
     def overdue_sql(self, limit: int) -> str:
+        """The most overdue people. Not over ``person_course``: "not completed" is an
+        anti-join (``NOT EXISTS``), and ``due.due_date < as_of`` — implied, as pro-rating
+        never brings a due date earlier — filters the grouped ``due`` before the join, so the
+        planner's estimates stay those of the plain due date (a filter on the pro-rated
+        expression alone, after ``completed_at IS NULL``, made it expect one row of 50,000
+        and choose nested loops: bench/README.md)."""
+        stored = stored_completion_sql("due.user_id", "course.id", "course.cycle")
+        overdue = overdue_sql(
+            due_date=prorated_due_sql("due.due_date", "first_day.first_day"),
+            not_completed=f"NOT {stored}",
+        )
         return (
             self.ctes
             + f"""
-            SELECT pc.user_id, u.staff_number, u.family_name, u.given_name, pc.department_id,
+            SELECT due.user_id, u.staff_number, u.family_name, u.given_name, home.department_id,
                    COUNT(*) AS overdue
-            FROM person_course pc JOIN lms_user u ON u.id = pc.user_id
-            WHERE {overdue_sql("pc.completed_at", "pc.due_date")}
-            GROUP BY pc.user_id, u.staff_number, u.family_name, u.given_name, pc.department_id
-            ORDER BY overdue DESC, pc.user_id
+            FROM due
+            JOIN home ON home.user_id = due.user_id
+            JOIN first_day ON first_day.user_id = due.user_id
+            JOIN course ON course.track_id = due.track_id
+            JOIN lms_user u ON u.id = due.user_id
+            WHERE due.due_date < %(as_of)s AND {overdue}
+            GROUP BY due.user_id, u.staff_number, u.family_name, u.given_name, home.department_id
+            ORDER BY overdue DESC, due.user_id
             LIMIT {int(limit)}"""
         )
 
@@ -395,6 +414,7 @@ _PERSON_COURSE_CTES = """
 WITH
 {values},
 {posts},
+{first_day},
 home AS NOT MATERIALIZED (
     SELECT home.user_id, home.department_id, home.position_id
     FROM post_home home{home}
@@ -403,10 +423,11 @@ home AS NOT MATERIALIZED (
 {progress},
 person_course AS NOT MATERIALIZED (
     SELECT due.user_id, home.department_id, home.position_id, course.track_id,
-           course.id AS course_id, course.sort, due.due_date,
+           course.id AS course_id, course.sort, {due_date} AS due_date,
            COALESCE(progress.done, 0) AS modules_done, cc.completed_at
     FROM due
     JOIN home ON home.user_id = due.user_id
+    JOIN first_day ON first_day.user_id = due.user_id
     JOIN course ON course.track_id = due.track_id
     LEFT JOIN progress ON progress.user_id = due.user_id AND progress.course_id = course.id
     LEFT JOIN courses_coursecompletion cc

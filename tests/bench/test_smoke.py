@@ -85,3 +85,30 @@ def test_the_hr_report_job_matches_the_sql_aggregate_after_a_build(organizations
     )
 
     assert run.row_count == len(baselines.person_rows(organization=organization, as_of=AS_OF))
+
+
+def test_the_sql_baseline_pro_rates_mid_year_joiners_as_the_job_does(db, time_machine):
+    """The generated towns have no mid-year joiner; three are added (joined 2 April, 1 July,
+    1 October: due dates moved by 1, 91 and 183 days, the last capped at 31 March)."""
+    from bench.run import _normalised
+    from lms.models import Membership, User
+
+    time_machine.move_to(datetime.datetime(2026, 11, 28, 10, tzinfo=datetime.UTC), tick=False)
+    organization = generate(size=SIZES["tiny"], seed=1, as_of=AS_OF).organization
+    post = Membership.objects.filter(department__organization=organization).first()
+    joiners = []
+    for number, first_day in enumerate([datetime.date(2026, 4, 2), datetime.date(2026, 7, 1),
+                                        datetime.date(2026, 10, 1)]):  # fmt: skip
+        user = User.objects.create(staff_number=f"J{number}", email=f"j{number}@example.jp")
+        Membership.objects.create(
+            user=user, department=post.department, position=post.position, valid_from=first_day
+        )
+        joiners.append(user.id)
+
+    product = _normalised(jobs.person_rows(organization=organization, as_of=AS_OF))
+    baseline = _normalised(baselines.person_rows(organization=organization, as_of=AS_OF))
+
+    assert product == baseline
+    # The earliest due date of the year is 30 September (everyone, the first track).
+    earliest = {j: min(r[3] for r in product if r[0] == j) for j in joiners}
+    assert list(earliest.values()) == ["2026-10-01", "2026-12-30", "2027-03-31"]

@@ -5,10 +5,10 @@ rules in ``lms/assignments.py`` (Python for マイページ, SQL for the HR repo
 department page and reminders), the primary post in ``lms/people/posts.py``
 (Python for permissions and pages, SQL for the report and the DX-leader
 candidates). Hypothesis builds towns — department trees (部 → 課 → 係), positions,
-people with transfers, concurrent posts or only concurrent posts, assignments of
-every kind, module and course completions in the right and the wrong cycle —
-and a day, then demands that for every person both forms give the same answer.
-Changing one side alone turns this red.
+people with transfers, concurrent posts or only concurrent posts, mid-year joiners
+(whose due dates are pro-rated), assignments of every kind, module and course
+completions in the right and the wrong cycle — and a day, then demands that for
+every person both forms give the same answer. Changing one side alone turns this red.
 """
 
 import datetime
@@ -404,8 +404,13 @@ def _check_candidates(organization, day, people_at_home):
         assert {cell["people"] for cell in row["cells"]} <= {expected}
 
 
-def _events(python_rows, town) -> None:
+def _events(python_rows, town, people) -> None:
     """What the examples covered (``pytest --hypothesis-show-statistics``)."""
+    start, end = FISCAL_YEARS[fiscal_year_of(town["day"])]
+    for user, spec in zip(people, town["people"], strict=True):
+        held = [f for *_, f, t in spec["posts"] if f <= end and (t is None or t >= start)]
+        if python_rows.get(user.pk) and held and min(held) > start:
+            event("a mid-year joiner with assigned courses (pro-rated due dates)")
     event(f"people with assigned courses: {sum(1 for rows in python_rows.values() if rows)}")
     statuses = {status for rows in python_rows.values() for _, status, _ in rows.values()}
     for status in sorted(statuses):
@@ -437,7 +442,7 @@ def test_the_python_and_sql_forms_of_the_rules_agree(curriculum, data):
                 homes[user.pk] = (home.department_id, home.position_id)
                 python_rows[user.pk] = rows
                 posted_homes.append(home.department_id)  # deactivated or not: posts decide
-        _events(python_rows, town)
+        _events(python_rows, town, people)
         _check_tallies(organization, day, homes, python_rows)
         _check_subtree(organization, day, departments[town["subtree"]], homes, python_rows)
         _check_candidates(organization, day, posted_homes)

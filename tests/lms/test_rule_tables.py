@@ -20,11 +20,12 @@ from lms.assignments import (
     course_overdue,
     course_status,
     course_statuses,
+    prorated_due_date,
     track_overdue,
 )
 from lms.factories import MembershipFactory, TrackAssignmentFactory, UserFactory
 from lms.people.posts import memberships_on, pick_primary_post, primary_post, primary_post_ctes
-from lms.reporting.completion import person_course_rows
+from lms.reporting.completion import completion_tallies, person_course_rows
 
 D = datetime.date
 DAY = D(2026, 11, 28)
@@ -158,6 +159,101 @@ def test_the_earliest_due_date_wins_in_python_and_in_sql(
     (row,) = person_course_rows(organization=organization, as_of=DAY)
     assert assigned_tracks(user=user, day=DAY) == {track.id: due}
     assert row.due_date == due
+
+
+# Mid-year joiners (README, "Assigned"): the person's posts in the town as (department,
+# valid from, valid to, 本務?) and the assignment's due date (fiscal year 2026) → the due
+# date that applies, in Python (マイページ) and in SQL (the report), as of ``DAY``.
+APRIL_1, MARCH_31 = D(2026, 4, 1), D(2027, 3, 31)
+PRORATED = [
+    ("joined 1 April: not a joiner", [("mado", D(2026, 4, 1), None, True)], D(2026, 9, 30),
+     D(2026, 9, 30)),
+    ("posted since an earlier year", [("mado", D(2019, 4, 1), None, True)], D(2026, 9, 30),
+     D(2026, 9, 30)),
+    ("joined 2 April: one day more", [("mado", D(2026, 4, 2), None, True)], D(2026, 9, 30),
+     D(2026, 10, 1)),
+    ("joined 1 July: as many days as the others", [("mado", D(2026, 7, 1), None, True)],
+     D(2026, 9, 30), D(2026, 12, 30)),
+    ("joined after the due date", [("mado", D(2026, 10, 15), None, True)], D(2026, 9, 30),
+     D(2027, 3, 31)),  # 10/15 + 182 days is past 3/31: capped
+    ("joined 1 September, due in January: capped at 31 March",
+     [("mado", D(2026, 9, 1), None, True)], D(2027, 1, 31), MARCH_31),
+    ("due on 31 March stays", [("mado", D(2026, 7, 1), None, True)], MARCH_31, MARCH_31),
+    ("transferred within the town on 1 July: not a joiner",
+     [("jumin", D(2020, 4, 1), D(2026, 6, 30), True), ("mado", D(2026, 7, 1), None, True)],
+     D(2026, 9, 30), D(2026, 9, 30)),
+    ("a concurrent post held since April counts", [("jumin", D(2026, 4, 1), None, False),
+     ("mado", D(2026, 7, 1), None, True)], D(2026, 9, 30), D(2026, 9, 30)),
+    ("left in June, back in October: still a member since 1 April",
+     [("mado", D(2025, 4, 1), D(2026, 6, 30), True), ("mado", D(2026, 10, 1), None, True)],
+     D(2026, 9, 30), D(2026, 9, 30)),
+    ("joined in May, left in June, back in October: first day in May",
+     [("mado", D(2026, 5, 1), D(2026, 6, 30), True), ("mado", D(2026, 10, 1), None, True)],
+     D(2026, 9, 30), D(2026, 10, 30)),
+    ("left last year (31 March), back on 2 May",
+     [("mado", D(2020, 4, 1), D(2026, 3, 31), True), ("mado", D(2026, 5, 2), None, True)],
+     D(2026, 9, 30), D(2026, 10, 31)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("posts", "due_date", "due"),
+    [case[1:] for case in PRORATED],
+    ids=[case[0] for case in PRORATED],
+)
+def test_mid_year_joiners_get_a_prorated_due_date_in_python_and_in_sql(
+    make_course, organization, departments, positions, posts, due_date, due
+):
+    track, _, _ = make_course(modules=1)
+    TrackAssignmentFactory(
+        organization=organization, track=track, applies_to_all=True, due_date=due_date
+    )
+    user = UserFactory()
+    for department, valid_from, valid_to, is_primary in posts:
+        MembershipFactory(
+            user=user,
+            department=departments[department],
+            position=positions["shuji"],
+            valid_from=valid_from,
+            valid_to=valid_to,
+            is_primary=is_primary,
+        )
+
+    (row,) = person_course_rows(organization=organization, as_of=DAY)
+    assert assigned_tracks(user=user, day=DAY) == {track.id: due}
+    assert row.due_date == due
+    assert row.overdue is (due < DAY)
+    overdue = completion_tallies(organization=organization, as_of=DAY).overdue_people()
+    assert [p["user_id"] for p in overdue] == ([user.id] if due < DAY else [])
+
+
+def test_the_first_day_is_counted_in_the_assignments_town_only(
+    make_course, organization, other_town, departments, positions
+):
+    """Posted since 2020 in the neighbouring town, joined this town on 1 July: a joiner
+    here (the neighbour's own assignment, were there one, would not be pro-rated)."""
+    track, _, _ = make_course(modules=1)
+    TrackAssignmentFactory(organization=organization, track=track, applies_to_all=True)
+    user = UserFactory()
+    MembershipFactory(user=user, department=other_town["somu"], valid_from=D(2020, 4, 1))
+    MembershipFactory(
+        user=user, department=departments["mado"], is_primary=False, valid_from=D(2026, 7, 1)
+    )
+    (row,) = person_course_rows(organization=organization, as_of=DAY)
+    assert assigned_tracks(user=user, day=DAY) == {track.id: D(2026, 12, 30)}
+    assert row.due_date == D(2026, 12, 30)
+
+
+def test_the_earliest_prorated_due_date_wins():
+    """Pro-rating keeps the order of due dates, so the earliest due date pro-rated is the
+    earliest pro-rated due date (the SQL form pro-rates the grouped MIN)."""
+    first_day = D(2026, 8, 1)
+    dues = [APRIL_1 + datetime.timedelta(days=n) for n in range(0, 365, 7)]
+    prorated = [prorated_due_date(d, first_day=first_day, fiscal_year=2026) for d in dues]
+    assert prorated == sorted(prorated)
+    assert all(p >= d for p, d in zip(prorated, dues, strict=True))
+    assert max(prorated) == MARCH_31
+    assert prorated_due_date(D(2026, 9, 30), first_day=None, fiscal_year=2026) == D(2026, 9, 30)
 
 
 # What the learner did → the status of the course, for a course of two live modules

@@ -1,15 +1,15 @@
 """The HR report files against an independent oracle, on generated towns (Hypothesis).
 
 Hypothesis builds a town — departments (課 with a 係, another 課), positions, people
-with posts (transfers, concurrent posts, a mid-year joiner, a leaver whose account is
-deactivated and posts closed), assignments of every kind (some made after the as-of
-day), a one-off and an annual course, module and course completions at times
-clustered around the boundaries (3/31 23:59:59 JST, 4/1 00:00 JST, the as-of day's
-midnight in Tokyo, UTC midnight) — and an as-of date. The report is built by the job
-code (``build_files``); every cell of every sheet (所属別, 職位別, 個人別) and of every
-CSV line is compared with the oracle below, written from README's "How each figure is
-defined" over raw rows in plain Python: it does not use ``lms.assignments``,
-``lms.people.posts`` or the report SQL.
+with posts (transfers, concurrent posts, mid-year joiners — on 2 April, 1 July, 30
+September, 1 October — a leaver whose account is deactivated and posts closed),
+assignments of every kind (some made after the as-of day), a one-off and an annual
+course, module and course completions at times clustered around the boundaries (3/31
+23:59:59 JST, 4/1 00:00 JST, the as-of day's midnight in Tokyo, UTC midnight) — and an
+as-of date. The report is built by the job code (``build_files``); every cell of every
+sheet (所属別, 職位別, 個人別) and of every CSV line is compared with the oracle below,
+written from README's "How each figure is defined" over raw rows in plain Python: it
+does not use ``lms.assignments``, ``lms.people.posts`` or the report SQL.
 """
 
 import csv
@@ -37,8 +37,16 @@ from lms.reporting.build import build_files
 TOKYO = zoneinfo.ZoneInfo("Asia/Tokyo")
 D = datetime.date
 LABELS = {"completed": "修了", "in_progress": "受講中", "not_started": "未着手"}
-AS_OF_DAYS = [D(2026, 3, 31), D(2026, 4, 1), D(2026, 9, 30), D(2026, 10, 1), D(2027, 3, 31)]
-POST_DAYS = [D(2025, 4, 1), D(2026, 4, 1), D(2026, 7, 1), D(2026, 9, 30), D(2026, 10, 1)]
+# As-of days on both sides of the joiners' pro-rated due dates (a joiner of 1 July due
+# 30 September is due 30 December; one of 2 April, 1 October).
+AS_OF_DAYS = [
+    D(2026, 3, 31), D(2026, 4, 1), D(2026, 9, 30), D(2026, 10, 1), D(2026, 10, 2),
+    D(2026, 12, 30), D(2026, 12, 31), D(2027, 3, 31),
+]  # fmt: skip
+POST_DAYS = [
+    D(2025, 4, 1), D(2025, 10, 1), D(2026, 4, 1), D(2026, 4, 2), D(2026, 7, 1), D(2026, 9, 30),
+    D(2026, 10, 1),
+]  # fmt: skip
 DEPARTMENTS = 3  # 0: 課, 1: its 係, 2: another 課
 
 
@@ -227,7 +235,8 @@ def _expected(org, curriculum, as_of):
         mine = [m for m in held if m.user_id == user_id]
         primaries = sorted((m for m in mine if m.is_primary), key=lambda m: m.id)
         home = primaries[0] if primaries else min(mine, key=lambda m: m.id)
-        due = [a.due_date for a in rules if _applies(a, mine)]
+        first = _first_day(org, user_id, year)
+        due = [_prorated(a.due_date, first, year) for a in rules if _applies(a, mine)]
         if not due:
             continue
         for course in curriculum["courses"]:
@@ -269,6 +278,28 @@ def _counts(graded) -> list:
         sum(1 for *_rest, overdue in graded if overdue),
         completed / len(graded),
     ]
+
+
+def _first_day(org, user_id, year) -> D:
+    """README: the earliest start of the person's posts in the town held on some day of the
+    fiscal year (1 April ``year`` to 31 March ``year + 1``)."""
+    april_1, march_31 = D(year, 4, 1), D(year + 1, 3, 31)
+    return min(
+        m.valid_from
+        for m in Membership.objects.filter(user_id=user_id).select_related("department")
+        if m.department.organization_id == org.id
+        and m.valid_from <= march_31
+        and (m.valid_to is None or m.valid_to >= april_1)
+    )
+
+
+def _prorated(due, first, year) -> D:
+    """README: after 1 April, first day + (due date − 1 April), never earlier than the due
+    date, never later than 31 March."""
+    april_1, march_31 = D(year, 4, 1), D(year + 1, 3, 31)
+    if first <= april_1:
+        return due
+    return max(due, min(first + (due - april_1), march_31))
 
 
 def _applies(rule, posts) -> bool:
@@ -341,6 +372,12 @@ def _csv_value(expected):
     return str(expected)
 
 
+def _rates(rows):
+    """Rows with their last cell, the rate, to 15 significant digits: what an XLSX number
+    keeps (openpyxl writes 1/6 as 0.1666666666666667; Excel itself shows 15 digits)."""
+    return [[*row[:-1], float(f"{row[-1]:.15g}")] for row in rows]
+
+
 def _xlsx_value(expected):
     if isinstance(expected, D) and not isinstance(expected, datetime.datetime):
         return datetime.datetime.combine(expected, datetime.time())  # Excel dates read back
@@ -373,10 +410,10 @@ def test_every_cell_of_the_hr_report_matches_the_oracle(spec, curriculum, tmp_pa
         with open(built["csv"], encoding="utf-8-sig", newline="") as stream:
             assert list(csv.reader(stream))[1:] == [[_csv_value(v) for v in x] for x in lines]
         by_position = sorted(tallies.items(), key=lambda item: item[0].rank)
-        assert sheets["職位別"][1:] == [
-            [position.name, *counts, counts[1] / counts[0]] for position, counts in by_position
-        ]
-        assert sheets["所属別"][1:] == _department_sheet(org, curriculum, graded)
+        assert _rates(sheets["職位別"][1:]) == _rates(
+            [[position.name, *counts, counts[1] / counts[0]] for position, counts in by_position]
+        )
+        assert _rates(sheets["所属別"][1:]) == _rates(_department_sheet(org, curriculum, graded))
         total = [sum(counts[i] for counts in tallies.values()) for i in range(5)]
         assert [built["summary"]["total"][k] for k in ("assigned", "completed", "in_progress",
                 "not_started", "overdue")] == total  # fmt: skip
