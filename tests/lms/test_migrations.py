@@ -193,10 +193,14 @@ def _a_track():
     """A track page (current models: the courses tables are not migrated here). A test
     database emptied by an earlier transactional test has lost the page tree's root and
     locale, which are made again."""
+    from django.contrib.contenttypes.models import ContentType
     from wagtail.models import Locale, Page
 
     from courses.factories import LearningHomePageFactory, TrackPageFactory
 
+    # An earlier transactional test may have flushed and re-made the content types: the
+    # cached ids are stale.
+    ContentType.objects.clear_cache()
     Locale.objects.get_or_create(language_code="ja")
     root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root"))
     return TrackPageFactory(parent=LearningHomePageFactory(parent=root))
