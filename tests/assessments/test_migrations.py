@@ -29,16 +29,7 @@ def _before_the_upgrade(apps):
     """A course bank used by a module quiz, a common bank only the skill check drew from,
     and an attempt of each: one submitted, one still open."""
     get = apps.get_model
-    # The framework comes from a data migration; an earlier transactional test may have
-    # flushed it, so it is made again if missing.
-    SkillArea = get("assessments", "SkillArea")
-    category, _ = SkillArea.objects.get_or_create(
-        code="caution", defaults={"name": "How（留意点）", "sort_order": 60}
-    )
-    area, _ = SkillArea.objects.get_or_create(
-        code="caution-security",
-        defaults={"name": "セキュリティ", "parent": category, "sort_order": 61},
-    )
+    area = get("assessments", "SkillArea").objects.get(code="caution-security")
     user = get("lms", "User").objects.create(staff_number="1", family_name="山田")
     course = get("assessments", "QuestionBank").objects.create(title="情報セキュリティ", slug="sec")
     common = get("assessments", "QuestionBank").objects.create(title="共通問題", slug="common")
@@ -76,7 +67,7 @@ def _before_the_upgrade(apps):
 
 # serialized_rollback: the framework's data migrations (skill areas) are there whatever ran
 # before, and the tests after this one find the database as they expect.
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_existing_content_becomes_published_and_open_attempts_can_still_be_submitted():
     open_attempt, question, choices = _before_the_upgrade(_migrate(BEFORE))
 
@@ -113,7 +104,7 @@ def test_existing_content_becomes_published_and_open_attempts_can_still_be_submi
     assert result.scored_now and result.attempt.correct_count == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_an_upgraded_site_keeps_it_policy_publishing_quiz_content_under_review():
     """Quiz content is reviewed from 0004 on; 0006 gives IT policy what ``setup_authoring``
     gives a new site, so nobody has to run it after upgrading."""
