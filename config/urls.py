@@ -18,6 +18,24 @@ from lms import health
 admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "しんか Shinka"
 
+
+def _scoped_report(prefix: str, view):
+    """A report's page and its results (the listing's filter requests), as Wagtail has them."""
+    return [
+        path(prefix, never_cache(require_admin_access(view.as_view()))),
+        path(
+            f"{prefix}results/",
+            never_cache(require_admin_access(view.as_view(results_only=True))),
+        ),
+    ]
+
+
+scoped_reports = [
+    *_scoped_report("admin/reports/site-history/", SiteHistoryView),
+    *_scoped_report("admin/reports/workflow/", WorkflowReportView),
+    *_scoped_report("admin/reports/workflow_tasks/", WorkflowTasksReportView),
+]
+
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
@@ -28,33 +46,9 @@ urlpatterns = [
         "admin/login/",
         RedirectView.as_view(pattern_name="account_login", query_string=True),
     ),
-    # Wagtail's site history, scoped for quiz content (``SiteHistoryView``): before the
-    # admin's own URLs so that it answers them, under the same names.
-    path(
-        "admin/reports/site-history/",
-        never_cache(require_admin_access(SiteHistoryView.as_view())),
-    ),
-    path(
-        "admin/reports/site-history/results/",
-        never_cache(require_admin_access(SiteHistoryView.as_view(results_only=True))),
-    ),
-    # Wagtail's workflow reports, scoped alike (``WorkflowReportView``).
-    path(
-        "admin/reports/workflow/",
-        never_cache(require_admin_access(WorkflowReportView.as_view())),
-    ),
-    path(
-        "admin/reports/workflow/results/",
-        never_cache(require_admin_access(WorkflowReportView.as_view(results_only=True))),
-    ),
-    path(
-        "admin/reports/workflow_tasks/",
-        never_cache(require_admin_access(WorkflowTasksReportView.as_view())),
-    ),
-    path(
-        "admin/reports/workflow_tasks/results/",
-        never_cache(require_admin_access(WorkflowTasksReportView.as_view(results_only=True))),
-    ),
+    # Wagtail's site history and workflow reports, scoped for quiz content
+    # (``assessments/admin_views.py``): before the admin's own URLs so that they answer them.
+    *scoped_reports,
     path("admin/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),
