@@ -355,7 +355,7 @@ class AuditedSetActiveStateBulkAction(OwnTownPeopleBulkMixin, SetActiveStateBulk
         return done, 0
 
 
-class NoDeleteBulkAction(DeleteBulkAction):
+class NoDeleteBulkAction(OwnTownPeopleBulkMixin, DeleteBulkAction):
     """Accounts are deactivated, never deleted: the audit log refers to them."""
 
     def check_perm(self, obj):

@@ -112,3 +112,16 @@ def test_the_operator_adds_a_number_to_a_town_where_only_another_town_has_it(
     assert again.status_code == HTTPStatus.OK
     assert TAKEN in again.content.decode()
     assert User.objects.filter(staff_number="3009").count() == 2
+
+
+@pytest.mark.parametrize("action", ["delete", "set_active_state", "assign_role"])
+@pytest.mark.parametrize("ids", ["theirs", "all", "abc", "9999999999999999999999999"])
+def test_a_bulk_action_never_names_another_towns_people(client, people, action, ids):
+    client.force_login(people["hr"])
+    value = str(people["theirs"].pk) if ids == "theirs" else ids
+    url = reverse("wagtail_bulk_action", args=["lms", "user", action]) + f"?id={value}"
+
+    response = client.get(url)
+
+    assert response.status_code != HTTPStatus.INTERNAL_SERVER_ERROR
+    assert "佐藤" not in response.content.decode()
