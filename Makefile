@@ -27,10 +27,10 @@ seed: migrate
 run: seed
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-# One test process per core (pytest-xdist; each has its own test database); the
-# integration tests share the broker, so they run in one group on one process.
+# One test process per core (pytest-xdist; each has its own test database and, for the
+# integration tests, its own Redis database as broker: config/settings/test.py).
 test: install
-	$(BIN)/pytest -n auto --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto $(PYTEST_ARGS)
 
 # Real-browser journeys: Chromium from the system (apt-get install -y chromium
 # fonts-noto-cjk) and axe-core from npm, installed next to the tests, never a CDN.
