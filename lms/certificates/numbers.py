@@ -7,7 +7,8 @@
   L, O and U), read back forgivingly: lower case, full-width characters (NFKC), spaces
   and hyphens are accepted, O reads as 0 and I or L as 1.
 - *Check character*: the Luhn mod N algorithm over that alphabet, which catches every
-  single mistyped character and every swap of two neighbours, so a mistyped or altered
+  single mistyped character and every swap of two neighbours (but 0 and Z, as 0 and 9 in
+  the decimal Luhn), so a mistyped or altered
   number is refused as such before any lookup.
 """
 

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.cache import never_cache
 
 from courses.fiscal import japanese_fiscal_year, local_today, seireki_date, wareki_date
@@ -70,14 +71,14 @@ def _transcript_page(request, subject):
 
 
 CSV_HEADERS = (
-    "Fiscal year",
-    "Kind",
-    "Title",
-    "Track",
-    "Completed on",
-    "Completed on (Japanese calendar)",
-    "Score (%)",
-    "Certificate number",
+    gettext_noop("Fiscal year"),
+    gettext_noop("Kind"),
+    gettext_noop("Title"),
+    gettext_noop("Track"),
+    gettext_noop("Completed on"),
+    gettext_noop("Completed on (Japanese calendar)"),
+    gettext_noop("Score (%)"),
+    gettext_noop("Certificate number"),
 )
 
 
