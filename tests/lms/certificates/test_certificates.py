@@ -10,6 +10,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from courses.services import module_complete
@@ -290,3 +293,19 @@ def test_verification_needs_sign_in(client, issued):
     response = client.get(reverse("lms:certificate_verify_number", args=[issued.number_display]))
     assert response.status_code == HTTPStatus.FOUND
     assert "/accounts/login/" in response["Location"]
+
+
+@hypothesis_settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    text=st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=120)
+    | st.sampled_from(["１２３", "\x00", "0" * 5000, "ｱｲｳ", "7KQ4-M2XD-9HTW-R3NB"])
+)
+def test_whatever_is_typed_the_page_answers_without_an_error(client, world, text):
+    client.force_login(world["hr"])
+    response = client.get(reverse("lms:certificate_verify"), {"number": text})
+    expected = {HTTPStatus.OK} if not text else {HTTPStatus.BAD_REQUEST, HTTPStatus.NOT_FOUND}
+    assert response.status_code in expected
