@@ -7,6 +7,8 @@ number of completions, courses or tracks.
 - *Tracks*: the live tracks of the person's town whose live courses are all completed,
   by the rule in ``lms.assignments.track_completions`` (once, or each fiscal year when
   the track has an annual course).
+- *Certified earlier*: a completion with an issued certificate stays, as the certificate
+  recorded it, when the rule no longer finds it (a course added to the track later).
 - *Fiscal year* of a line: that of its completion day in Japan time.
 - *Score*: for a course whose modules were completed by passing a quiz, the share of
   right answers over those passing attempts (the attempts that completed its modules in
@@ -122,15 +124,36 @@ def learning_record(*, user) -> LearningRecord:
     completions += _track_completions(
         user=user, stored=[(c.course_id, c.cycle, c.completed_at) for c in stored]
     )
-    completions.sort(key=lambda c: (c.completed_at, c.kind != Certificate.Kind.COURSE))
     issued = {
         (cert.page_id, cert.cycle): cert
         for cert in Certificate.objects.filter(user=user).only(
-            "number", "page_id", "cycle", "kind", "user_id", "organization_id"
+            "number",
+            "page_id",
+            "cycle",
+            "kind",
+            "title",
+            "completed_at",
+            "user_id",
+            "organization_id",
         )
     }
     for completion in completions:
-        completion.certificate = issued.get(completion.key)
+        completion.certificate = issued.pop(completion.key, None)
+    # What was certified stays in the record, and its certificate can be printed again,
+    # when the rule no longer finds it (a course added to a certified track later, a
+    # course deleted): the certificate recorded the completion as it was.
+    for certificate in issued.values():
+        completions.append(
+            Completion(
+                kind=certificate.kind,
+                page_id=certificate.page_id,
+                title=certificate.title,
+                cycle=certificate.cycle,
+                completed_at=certificate.completed_at,
+                certificate=certificate,
+            )
+        )
+    completions.sort(key=lambda c: (c.completed_at, c.kind != Certificate.Kind.COURSE))
     return LearningRecord(user=user, completions=completions)
 
 

@@ -32,9 +32,11 @@ def certificate_issue(*, user, page_id: int, cycle: int, by: Actor) -> tuple[Cer
     if completion is None:
         raise CertificateNotAvailable(NOT_COMPLETED)
     fields = {"user": user, "kind": completion.kind, "page_id": page_id, "cycle": cycle}
-    certificate = Certificate.objects.filter(**fields).select_related("organization").first()
+    certificate = completion.certificate
     created = certificate is None
-    if created:
+    if not created:
+        certificate = Certificate.objects.select_related("organization").get(pk=certificate.pk)
+    else:
         try:
             with transaction.atomic():  # a second tab issuing at the same time
                 certificate = Certificate.objects.create(

@@ -168,6 +168,21 @@ def test_the_track_certificate_follows_its_last_course(client, world):
     assert Certificate.objects.get(kind="track").page_id == world["track"].pk
 
 
+def test_a_certified_track_keeps_its_certificate_when_a_course_is_added(client, world, make_course):
+    module_complete(user=world["learner"], module=world["second_modules"][0])
+    first = _printed_number(
+        _text(_pdf(_download(client, world["learner"], world["learner"], world["track"])))
+    )
+    make_course(modules=1, track=world["track"])  # the track is no longer all done
+
+    again = _printed_number(
+        _text(_pdf(_download(client, world["hr"], world["learner"], world["track"])))
+    )
+
+    assert again == first
+    assert Certificate.objects.filter(kind="track").count() == 1
+
+
 def test_an_annual_course_has_a_certificate_per_fiscal_year(client, make_course, make_staff):
     _, course, modules = make_course(modules=1, annual=True)
     learner = make_staff("mado")
