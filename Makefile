@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 AXE := tests/e2e/node_modules/axe-core/axe.min.js
 
-.PHONY: run test e2e e2e-deps install migrate seed messages lint clean bench
+.PHONY: run test e2e e2e-deps install migrate seed messages lint clean bench fonts
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,11 +34,17 @@ test: install
 
 # Real-browser journeys: Chromium from the system (apt-get install -y chromium
 # fonts-noto-cjk) and axe-core from npm, installed next to the tests, never a CDN.
+# 修了証 PDFs embed a font from the system: apt-get install -y fonts-ipaexfont
+# (docs/certificates.md); `make fonts` checks for it.
 $(AXE): tests/e2e/package.json tests/e2e/package-lock.json
 	npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error
 	touch $(AXE)
 
 e2e-deps: $(AXE)
+
+CERTIFICATE_FONT ?= /usr/share/fonts/opentype/ipaexfont-mincho/ipaexm.ttf
+fonts:
+	@test -f $(CERTIFICATE_FONT) || { echo "No certificate font at $(CERTIFICATE_FONT): apt-get install -y fonts-ipaexfont (or set SHINKA_CERTIFICATE_FONT)"; exit 1; }
 
 e2e: install e2e-deps
 	SHINKA_E2E=1 $(BIN)/pytest -m e2e $(PYTEST_ARGS)

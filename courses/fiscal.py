@@ -66,3 +66,33 @@ def japanese_fiscal_year(fiscal_year: int) -> str:
             number = fiscal_year - first + 1
             return f"{era}{'元' if number == 1 else number}年度"
     return f"{fiscal_year}年度"
+
+
+# The first day of each era the platform's dates can fall in, newest first (the day the
+# era name took effect): 令和 1 May 2019, 平成 8 January 1989, 昭和 25 December 1926.
+_ERA_START_DAYS = (
+    ("令和", datetime.date(2019, 5, 1)),
+    ("平成", datetime.date(1989, 1, 8)),
+    ("昭和", datetime.date(1926, 12, 25)),
+)
+
+
+def wareki_date(day: datetime.date) -> str:
+    """A date in the Japanese calendar (和暦), as on official documents: 2026-09-30 →
+    令和8年9月30日; the era's first year is 元年 (2019-05-01 → 令和元年5月1日), and the day
+    before an era began belongs to the one before (2019-04-30 → 平成31年4月30日). Dates
+    before 昭和 are given in the Western calendar (西暦)."""
+    if isinstance(day, datetime.datetime):
+        day = timezone.localdate(day) if timezone.is_aware(day) else day.date()
+    for era, start in _ERA_START_DAYS:
+        if day >= start:
+            number = day.year - start.year + 1
+            return f"{era}{'元' if number == 1 else number}年{day.month}月{day.day}日"
+    return seireki_date(day)
+
+
+def seireki_date(day: datetime.date) -> str:
+    """A date in the Western calendar written the Japanese way: 2026年9月30日."""
+    if isinstance(day, datetime.datetime):
+        day = timezone.localdate(day) if timezone.is_aware(day) else day.date()
+    return f"{day.year}年{day.month}月{day.day}日"

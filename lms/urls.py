@@ -1,6 +1,7 @@
 from django.urls import path
 
 from assessments import views as assessment_views
+from lms.certificates import views as certificates
 from lms.leaders import views as leaders
 from lms.learner import views as learner
 from lms.privacy import views as privacy
@@ -16,6 +17,28 @@ urlpatterns = [
     path("people/<id:user_id>/skills/", learner.person_skills, name="person_skills"),
     path("people/<id:user_id>/export/", privacy.person_export, name="person_export"),
     path("people/<id:user_id>/anonymise/", privacy.person_anonymise_view, name="person_anonymise"),
+    path(
+        "people/<id:user_id>/transcript/",
+        certificates.person_transcript,
+        name="person_transcript",
+    ),
+    path(
+        "people/<id:user_id>/transcript/download/",
+        certificates.transcript_download,
+        name="transcript_download",
+    ),
+    path(
+        "people/<id:user_id>/certificates/<id:page_id>/<id:cycle>/",
+        certificates.certificate_download,
+        name="certificate_download",
+    ),
+    path("transcript/", certificates.transcript, name="transcript"),
+    path("certificates/verify/", certificates.certificate_verify_view, name="certificate_verify"),
+    path(
+        "certificates/verify/<str:number>/",
+        certificates.certificate_verify_view,
+        name="certificate_verify_number",
+    ),
     path("profile/", learner.profile, name="profile"),
     path("skills/", learner.skills, name="skills"),
     path("skills/volunteer/", leaders.volunteer, name="volunteer"),

@@ -120,6 +120,8 @@ KINDS = {
     "workflow_state": TOWN,  # the module's page in the review workflow
     "task_state": TOWN,
     "glossary_revision": SHARED,
+    "completed_course": TOWN,  # a course of the town that its member of staff completed
+    "certificate": TOWN,  # the 修了証 number of that completion (Certificate.number_display)
     # Quiz content under review (DraftStateMixin, revisions, the review workflow), two of
     # each: IT policy's skill-check content (``skill_check``, ``question``, ``question_bank``)
     # and the module-quiz content of the DX leader's own track of town A (``quiz``,
@@ -169,6 +171,7 @@ LITERALS = {
     "uidb36": "1",
     "allauth_key": "abc",
     "admin_catch_all": "nothing-here/",
+    "certificate_cycle": 0,  # a one-off course's certificate
 }
 KINDS.update(dict.fromkeys(LITERALS, SHARED))
 
@@ -303,6 +306,33 @@ add(
     why="measured skills: IT policy and the town's administrator only",
 )
 add("lms:person_export", roles(HR, ADMIN), args={"user_id": "user"}, why="開示請求: HR's")
+add(
+    "lms:person_transcript",
+    roles(HEAD, HR, ADMIN),
+    args={"user_id": "user"},
+    why="受講履歴, as the person's progress: their head, HR and the town's administrator",
+)
+add(
+    "lms:transcript_download",
+    roles(HEAD, HR, ADMIN),
+    args={"user_id": "user"},
+    why="the 受講履歴 CSV: as the page (staff download their own)",
+)
+add(
+    "lms:certificate_download",
+    roles(HEAD, HR, ADMIN),
+    args={"user_id": "user", "page_id": "completed_course", "cycle": "certificate_cycle"},
+    why="a 修了証 is issued to the person and to those who see their progress",
+)
+add("lms:transcript", SIGNED_IN, why="one's own learning record")
+add("lms:certificate_verify", SIGNED_IN, why="the form: asks for a number, shows nobody's data")
+add(
+    "lms:certificate_verify_number",
+    roles(HR, ADMIN),
+    args={"number": "certificate"},
+    why="the person and their town's HR; everyone else, another town's HR too, is told "
+    "'not found' (404)",
+)
 add("lms:person_anonymise", args={"user_id": "user"}, post=True)
 add(
     "lms:hr_dashboard",

@@ -292,6 +292,13 @@ SHINKA_PERSONAL_DATA_RETENTION_DAYS = env.integer("SHINKA_PERSONAL_DATA_RETENTIO
 # Modules whose 最終確認日 is older than this are listed for review.
 SHINKA_CONTENT_REVIEW_DAYS = env.integer("SHINKA_CONTENT_REVIEW_DAYS", 365)
 
+# 修了証 (certificate PDFs): a TrueType font with Japanese glyphs, embedded (as a subset) in
+# every PDF. From Debian's fonts-ipaexfont (installed by .ci/run; README "Certificates");
+# never downloaded. ReportLab embeds TrueType outlines only, not the CFF of Noto CJK's OTF.
+SHINKA_CERTIFICATE_FONT = env.text(
+    "SHINKA_CERTIFICATE_FONT", "/usr/share/fonts/opentype/ipaexfont-mincho/ipaexm.ttf"
+)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -28,6 +28,16 @@ class Organization(models.Model):
         related_name="organization",
         help_text=_("The town's own site (host name and learning home page)."),
     )
+    # Who issues the town's 修了証 (the seal line at its foot), e.g. 「鏡野町長 山田 太郎」.
+    certificate_issuer = models.CharField(
+        _("certificate issuer"),
+        max_length=100,
+        blank=True,
+        help_text=_(
+            "Printed at the foot of certificates of completion, e.g. 'Mayor of the town'. "
+            "Empty: the town's name followed by 長."
+        ),
+    )
 
     class Meta:
         verbose_name = _("organisation")
@@ -36,6 +46,11 @@ class Organization(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def certificate_issuer_text(self) -> str:
+        """The seal line of the town's certificates: the setting, or 〇〇町長."""
+        return self.certificate_issuer or f"{self.name}長"
 
 
 class Department(models.Model):

@@ -15,6 +15,7 @@ from lms.audit import Actor, audit_record
 from lms.models import (
     AuditEvent,
     CandidateEntry,
+    Certificate,
     DisclosureRequest,
     LeaderNomination,
     Membership,
@@ -75,6 +76,20 @@ def _course_completions(user) -> list[dict]:
             "completed_at": _iso(c.completed_at),
         }
         for c in CourseCompletion.objects.filter(user=user).select_related("course")
+    ]
+
+
+def _certificates(user) -> list[dict]:
+    return [
+        {
+            "number": c.number_display,
+            "kind": c.kind,
+            "title": c.title,
+            "fiscal_year_or_0": c.cycle,
+            "completed_at": _iso(c.completed_at),
+            "first_issued_at": _iso(c.issued_at),
+        }
+        for c in Certificate.objects.filter(user=user).order_by("issued_at", "pk")
     ]
 
 
@@ -185,6 +200,7 @@ SECTIONS = {
     "memberships": _memberships,
     "module_completions": _module_completions,
     "course_completions": _course_completions,
+    "certificates": _certificates,
     "attempts": _attempts,
     "answers": _answers,
     "skill_results": _skill_results,
