@@ -3,6 +3,7 @@
 from celery.schedules import crontab
 
 from . import env
+from .directory import socialaccount_providers
 from .paths import BASE_DIR
 
 SECRET_KEY = env.text("DJANGO_SECRET_KEY")
@@ -31,6 +32,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "lms.apps.OperatorAdminConfig",  # django.contrib.admin, for superusers only
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -146,6 +149,19 @@ SHINKA_MFA_REQUIRED_ROLES = ["hr", "it_policy", "dx_leader", "admin", "dept_head
 ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = (
     "allauth.account.forms.EmailAwarePasswordResetTokenGenerator"
 )
+# --- Signing in through the town's own directory (docs/sso.md, lms/people/directory.py):
+# OpenID Connect IdPs per town, from SHINKA_DIRECTORY (JSON) or SHINKA_DIRECTORY_FILE.
+SHINKA_DIRECTORY = env.json_document("SHINKA_DIRECTORY") or {}
+SOCIALACCOUNT_PROVIDERS = socialaccount_providers(SHINKA_DIRECTORY)
+SOCIALACCOUNT_ADAPTER = "lms.people.directory.StaffSocialAccountAdapter"
+# The roster finds the person (the adapter); allauth never matches or links by e-mail itself.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
+SOCIALACCOUNT_AUTO_SIGNUP = True  # only where a town turned creation on (is_open_for_signup)
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False  # the sign-in page POSTs (CSRF-protected)
+SOCIALACCOUNT_REQUESTS_TIMEOUT = 10
 
 # --- Internationalisation: Japanese first, English second.
 LANGUAGE_CODE = "ja"
