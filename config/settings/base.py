@@ -153,6 +153,12 @@ ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = (
 # OpenID Connect IdPs per town, from SHINKA_DIRECTORY (JSON) or SHINKA_DIRECTORY_FILE.
 SHINKA_DIRECTORY = env.json_document("SHINKA_DIRECTORY") or {}
 SOCIALACCOUNT_PROVIDERS = socialaccount_providers(SHINKA_DIRECTORY)
+# Towns that registered an LDAP / Active Directory bind (needs the `ldap` extra).
+if SHINKA_DIRECTORY.get("ldap"):
+    AUTHENTICATION_BACKENDS = [
+        *AUTHENTICATION_BACKENDS,
+        "lms.people.directory_ldap.TownLDAPBackend",
+    ]
 SOCIALACCOUNT_ADAPTER = "lms.people.directory.StaffSocialAccountAdapter"
 # The roster finds the person (the adapter); allauth never matches or links by e-mail itself.
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False

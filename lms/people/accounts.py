@@ -231,7 +231,9 @@ class StaffLoginForm(LoginForm):
         if getattr(self, "user", None) is not None:
             from lms.people.directory import password_sign_in_allowed
 
-            if not password_sign_in_allowed(self.user):
+            # A password checked by the town's own directory (LDAP) is the directory's.
+            by_directory = getattr(self.user, "shinka_directory_idp", None)
+            if not by_directory and not password_sign_in_allowed(self.user):
                 self.user = None
                 raise forms.ValidationError(
                     _(

@@ -96,6 +96,14 @@ def town_rules(town_code: str) -> dict:
     return (getattr(settings, "SHINKA_DIRECTORY", {}) or {}).get("towns", {}).get(town_code, {})
 
 
+def town_directory_config(town_code: str, kind: str) -> dict | None:
+    """The town's first registration of ``kind`` (``"ldap"``) in ``SHINKA_DIRECTORY``."""
+    for entry in (getattr(settings, "SHINKA_DIRECTORY", {}) or {}).get(kind, []):
+        if str(entry.get("town", "")) == town_code:
+            return entry
+    return None
+
+
 def password_sign_in_allowed(user) -> bool:
     """Whether ``user`` may sign in with a password: yes, unless their town turned it off and
     they are not one of its break-glass administrators."""
