@@ -3,7 +3,7 @@
 from celery.schedules import crontab
 
 from . import env
-from .directory import socialaccount_providers
+from .directory import form_action_origins, socialaccount_providers
 from .paths import BASE_DIR
 
 SECRET_KEY = env.text("DJANGO_SECRET_KEY")
@@ -70,12 +70,17 @@ SHINKA_VIDEO_ORIGINS = [
     origin.rstrip("/").lower() for origin in env.listing("SHINKA_VIDEO_ORIGINS")
 ]
 _MEDIA_SOURCES = " ".join(["'self'", "blob:", *SHINKA_VIDEO_ORIGINS])
+# The towns' directories (docs/sso.md): OpenID Connect IdPs and LDAP directories per town,
+# from SHINKA_DIRECTORY (JSON) or SHINKA_DIRECTORY_FILE. The sign-in's POST is redirected to
+# an IdP, which the form-action directive must allow.
+SHINKA_DIRECTORY = env.json_document("SHINKA_DIRECTORY") or {}
+_FORM_ACTIONS = " ".join(["'self'", *form_action_origins(SHINKA_DIRECTORY)])
 # Wagtail's admin needs inline scripts and styles; nothing is loaded from elsewhere.
 SHINKA_CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
     f"img-src 'self' data: blob:; media-src {_MEDIA_SOURCES}; font-src 'self' data:; "
     "frame-src 'self'; frame-ancestors 'self'; object-src 'none'; base-uri 'self'; "
-    "form-action 'self'"
+    f"form-action {_FORM_ACTIONS}"
 )
 
 ROOT_URLCONF = "config.urls"
@@ -149,9 +154,8 @@ SHINKA_MFA_REQUIRED_ROLES = ["hr", "it_policy", "dx_leader", "admin", "dept_head
 ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = (
     "allauth.account.forms.EmailAwarePasswordResetTokenGenerator"
 )
-# --- Signing in through the town's own directory (docs/sso.md, lms/people/directory.py):
-# OpenID Connect IdPs per town, from SHINKA_DIRECTORY (JSON) or SHINKA_DIRECTORY_FILE.
-SHINKA_DIRECTORY = env.json_document("SHINKA_DIRECTORY") or {}
+# --- Signing in through the town's own directory (docs/sso.md, lms/people/directory.py;
+# SHINKA_DIRECTORY above).
 SOCIALACCOUNT_PROVIDERS = socialaccount_providers(SHINKA_DIRECTORY)
 # Towns that registered an LDAP / Active Directory bind (needs the `ldap` extra).
 if SHINKA_DIRECTORY.get("ldap"):

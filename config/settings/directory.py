@@ -39,5 +39,19 @@ def oidc_apps(directory: dict | None) -> list[dict]:
     return apps
 
 
+def form_action_origins(directory: dict | None) -> list[str]:
+    """Origins the sign-in page's 「庁内アカウントでログイン」 form may end up at: our POST
+    redirects to the IdP, and browsers check form-action on that redirect too (CSP)."""
+    from urllib.parse import urlsplit
+
+    origins = set()
+    for entry in (directory or {}).get("oidc", []):
+        for url in [entry.get("server_url", ""), *entry.get("authorization_origins", [])]:
+            parts = urlsplit(url)
+            if parts.scheme in {"http", "https"} and parts.netloc:
+                origins.add(f"{parts.scheme}://{parts.netloc}".lower())
+    return sorted(origins)
+
+
 def socialaccount_providers(directory: dict | None) -> dict:
     return {"openid_connect": {"APPS": oidc_apps(directory)}}
