@@ -83,7 +83,7 @@ def op():
     running.stop()
 
 
-def directory(op, *, trust_mfa=True, towns=None):
+def directory(op, *, trust_mfa=True, towns=None, create_accounts=False):
     def entry(provider, town, **extra):
         return {
             "id": provider,
@@ -93,6 +93,7 @@ def directory(op, *, trust_mfa=True, towns=None):
             "client_id": f"shinka-{provider}",
             "secret": SECRET,
             "trust_mfa": trust_mfa,
+            "create_accounts": create_accounts,
             **extra,
         }
 
@@ -398,3 +399,17 @@ def test_the_sign_in_path_makes_as_many_queries_with_a_larger_roster(
     SocialAccount.objects.filter(user=roster["hanako"]).delete()
     assert _callback_queries(op, "hanako") == first_small
     assert _callback_queries(op, "hanako") == again_small
+
+
+def test_a_town_that_turned_creation_on_gets_a_new_account_without_roles(configure, roster, op):
+    configure(create_accounts=True)
+    client = Client()
+    _, response = round_trip(client, op, "test-town", "stranger")
+    assert response.status_code == HTTPStatus.FOUND, response.content[:300]
+    person = signed_in_as(client)
+    assert person is not None
+    assert (person.organization.code, person.staff_number) == ("TEST", "7777")
+    assert person.email == "stranger@test-town.example.jp"
+    assert not person.groups.exists()
+    assert not person.has_usable_password()
+    assert SocialAccount.objects.get(user=person).provider == "test-town"
