@@ -413,3 +413,25 @@ def test_a_town_that_turned_creation_on_gets_a_new_account_without_roles(configu
     assert not person.groups.exists()
     assert not person.has_usable_password()
     assert SocialAccount.objects.get(user=person).provider == "test-town"
+
+
+def test_the_directory_link_is_disclosed_and_goes_with_anonymisation(configure, roster, op):
+    import datetime
+
+    from lms.audit import Actor
+    from lms.privacy.anonymisation import anonymisable_from, person_anonymise
+    from lms.privacy.disclosure import person_data_export
+
+    client = Client()
+    round_trip(client, op, "test-town", "hanako")
+    hanako = roster["hanako"]
+    [link] = person_data_export(user=hanako)["directory_links"]
+    assert (link["directory"], link["account"]) == ("test-town", "hanako")
+    assert link["claims"]["userinfo"]["employee_id"] == "1001"
+
+    hanako.is_active = False
+    hanako.save()
+    person_anonymise(
+        user=hanako, actor=Actor(), today=anonymisable_from(hanako) + datetime.timedelta(days=1)
+    )
+    assert not SocialAccount.objects.filter(user=hanako).exists()
