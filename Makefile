@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 AXE := tests/e2e/node_modules/axe-core/axe.min.js
+# The OpenID provider that the directory sign-in tests start (npm oidc-provider, run by node).
+OIDC_OP := tests/integration/oidc_op/node_modules/oidc-provider/package.json
 
 .PHONY: run test e2e e2e-deps install migrate seed messages lint clean bench fonts
 
@@ -40,7 +42,11 @@ $(AXE): tests/e2e/package.json tests/e2e/package-lock.json
 	npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error
 	touch $(AXE)
 
-e2e-deps: $(AXE)
+$(OIDC_OP): tests/integration/oidc_op/package.json tests/integration/oidc_op/package-lock.json
+	npm ci --prefix tests/integration/oidc_op --no-audit --no-fund --loglevel=error
+	touch $(OIDC_OP)
+
+e2e-deps: $(AXE) $(OIDC_OP)
 
 CERTIFICATE_FONT ?= /usr/share/fonts/opentype/ipaexfont-mincho/ipaexm.ttf
 fonts:
@@ -73,4 +79,4 @@ lint: install
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) db.sqlite3 media build tests/e2e/node_modules
+	rm -rf $(VENV) db.sqlite3 media build tests/e2e/node_modules tests/integration/oidc_op/node_modules

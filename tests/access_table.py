@@ -438,6 +438,25 @@ add("mfa_view_recovery_codes", NOBODY, why="one's own codes; 404 until generated
 add("mfa_generate_recovery_codes", SIGNED_IN, why="GET asks to confirm")
 add("mfa_download_recovery_codes", NOBODY, why="one's own codes; 404 until generated")
 add("set_language", post=True, why="GET only redirects back")
+# Signing in through the town's directory (lms/people/directory.py; the round trips are in
+# tests/integration/test_directory_oidc.py against a real OpenID provider).
+add(
+    "openid_connect_login",
+    example="/accounts/oidc/no-such-idp/login/",
+    post=True,
+    why="no directory is registered in the matrix: 404; with one, GET asks to confirm",
+)
+add(
+    "openid_connect_callback",
+    example="/accounts/oidc/no-such-idp/login/callback/",
+    why="no directory is registered in the matrix: 404",
+)
+add("socialaccount_connections", SIGNED_IN, why="one's own directory link, if any")
+add("socialaccount_login_cancelled", EVERYONE, why="says the sign-in was cancelled")
+add("socialaccount_login_error", why="allauth's page that the sign-in failed answers 401")
+add("socialaccount_signup", why="no directory sign-up pending: sent to sign in")
+for _old in ("connections/", "login/cancelled/", "login/error/", "signup/"):
+    add(f"accounts/social/{_old}", EVERYONE, why="allauth's old address: a redirect to the new")
 
 # ---------------------------------------------------------------------------------------
 # Pages and documents on the site

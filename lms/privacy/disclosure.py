@@ -183,6 +183,22 @@ def _mail(user) -> list[dict]:
     ]
 
 
+def _directory_links(user) -> list[dict]:
+    """The town's directory accounts linked to them, with what the directory last sent."""
+    from allauth.socialaccount.models import SocialAccount
+
+    return [
+        {
+            "directory": a.provider,
+            "account": a.uid,
+            "linked_at": _iso(a.date_joined),
+            "last_sign_in": _iso(a.last_login),
+            "claims": a.extra_data,
+        }
+        for a in SocialAccount.objects.filter(user=user).order_by("pk")
+    ]
+
+
 def _audit_events(user) -> list[dict]:
     return [
         {
@@ -209,6 +225,7 @@ SECTIONS = {
     "dx_leader_candidate_reports": _candidate_reports,
     "notices": _notices,
     "mail": _mail,
+    "directory_links": _directory_links,
     "audit_events_about_this_person": _audit_events,
 }
 

@@ -11,6 +11,7 @@ from django.shortcuts import redirect
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy as _
 
+from lms.people.directory import mfa_asserted_by_directory
 from lms.people.roles import user_has_role
 
 SESSION_STARTED = "shinka_session_started"
@@ -74,7 +75,9 @@ class PersonalDataHeadersMiddleware:
 class RequireMfaMiddleware:
     """People in roles that reach other people's data must set up two-factor authentication.
 
-    Until they have, every page sends them to the setup page (sign-out still works).
+    Until they have, every page sends them to the setup page (sign-out still works). A session
+    signed in through the town's directory with multi-factor authentication the town trusts
+    (``lms/people/directory.py``) has two factors already.
     """
 
     EXEMPT_PREFIXES = ("/accounts/", "/static/", "/media/", "/healthz", "/i18n/")
@@ -88,6 +91,7 @@ class RequireMfaMiddleware:
             and request.user.is_authenticated
             and not request.path.startswith(self.EXEMPT_PREFIXES)
             and _mfa_required_for(request.user)
+            and not mfa_asserted_by_directory(request)
             and not Authenticator.objects.filter(
                 user=request.user, type=Authenticator.Type.TOTP
             ).exists()
