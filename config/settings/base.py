@@ -91,6 +91,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "lms.context_processors.navigation",
+                "lms.context_processors.session_timeout",
             ],
         },
     },
