@@ -289,17 +289,16 @@ def _expected(org, curriculum, as_of):
             + endorsed * rule.weight_endorsement
             + authored * rule.weight_authored
         )
+
         # What earned points, and only that: a level above the minimum of a minimum area
         # (without minimums, above 1 anywhere), and each extra whose weight is not 0.
-        def earned(area):
-            value = mine[area.code]
-            floor = minimums.get(area.code) if minimums else 1
-            return floor is not None and value > floor and rule.weight_level > 0
-
+        floors = {a.code: (minimums.get(a.code) if minimums else 1) for a in areas}
         reasons = [
             f"{area.name} {Level(mine[area.code]).label}"
             for area in sorted(areas, key=lambda a: -mine[a.code])
-            if earned(area)
+            if floors[area.code] is not None
+            and mine[area.code] > floors[area.code]
+            and rule.weight_level > 0
         ]
         if track_courses is not None:
             reasons.append(f"{curriculum['track'].title} 修了")
