@@ -251,7 +251,6 @@ class SaveResult:
     total: int
 
 
-@transaction.atomic
 def attempt_answer_save(
     *,
     user,
@@ -268,12 +267,19 @@ def attempt_answer_save(
     scored here: the submission is.
     """
     now = now or timezone.now()
-    attempt = Attempt.objects.select_for_update().get(token=token, user=user)
+    attempt = Attempt.objects.get(token=token, user=user)
+    if attempt.status == Attempt.Status.IN_PROGRESS and _past_deadline(attempt, now):
+        _close_as_expired(attempt, now)  # kept: the refusal below must not undo it
+        raise AssessmentError(TIME_RAN_OUT)
+    return _answer_save(attempt.pk, question_id=question_id, tokens=tokens)
+
+
+@transaction.atomic
+def _answer_save(attempt_id, *, question_id: int, tokens: list[str]) -> SaveResult:
+    # Locked, so that a submission in another tab is either before (refused) or after.
+    attempt = Attempt.objects.select_for_update().get(pk=attempt_id)
     if attempt.status != Attempt.Status.IN_PROGRESS:
         raise AssessmentError(ATTEMPT_CLOSED)
-    if _past_deadline(attempt, now):
-        _close_as_expired(attempt, now)
-        raise AssessmentError(TIME_RAN_OUT)
     attempt_questions = list(attempt.questions.all())
     chosen = validate_answers(attempt_questions, {question_id: list(tokens)})
     saved = sorted(set(chosen[question_id])) or None
