@@ -2,7 +2,6 @@ from django.conf import settings
 from django.urls import reverse
 
 from lms.people.roles import Role, user_has_role
-from lms.privacy.middleware import SESSION_WARNING_SECONDS
 
 
 def navigation(request):
@@ -28,6 +27,6 @@ def session_timeout(request):
         "shinka_session": {
             "extend_url": reverse("lms:session_extend"),
             "idle_seconds": settings.SHINKA_SESSION_IDLE_MINUTES * 60,
-            "warning_seconds": SESSION_WARNING_SECONDS,
+            "warning_seconds": settings.SHINKA_SESSION_WARNING_SECONDS,
         }
     }

@@ -24,11 +24,6 @@ MFA_REQUIRED = _(
 SESSION_ENDED = _("For your security you have been signed out. Please sign in again.")
 
 
-# How long before the idle sign-out a page that holds unsent work warns (WCAG 2.2.1: the
-# person is told and can extend the session with one action).
-SESSION_WARNING_SECONDS = 5 * 60
-
-
 def session_seconds_left(request, now: float | None = None) -> int:
     """Seconds until this signed-in session ends: the idle limit from the last activity,
     capped by the absolute limit from sign-in."""
