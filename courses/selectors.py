@@ -273,7 +273,8 @@ def next_course_after(course: CoursePage) -> CoursePage | None:
 def module_context_for_learner(*, module: ModulePage, user) -> dict:
     """Course, track, previous/next modules and the learner's progress for a module page.
 
-    Six queries: course, track, sibling modules, completions, quizzes, attempts.
+    Six queries: course, track, sibling modules, completions, quizzes, attempts; on the
+    course's last module a seventh, the next course.
     """
     course = CoursePage.objects.get(path=parent_path(module.path))
     track = TrackPage.objects.only(*PAGE_LIST_FIELDS).get(path=parent_path(course.path))
