@@ -9,7 +9,11 @@ from lms.reporting import dashboards, year_end_views
 
 app_name = "lms"
 
-SKILL_CHECK_FLOW = {"url_namespace": "lms", "back_url_name": "lms:skills"}
+SKILL_CHECK_FLOW = {
+    "url_namespace": "lms",
+    "back_url_name": "lms:skills",
+    "start_url_name": "lms:skill_check_start",
+}
 
 urlpatterns = [
     path("", learner.mypage, name="mypage"),
@@ -42,6 +46,7 @@ urlpatterns = [
     path("profile/", learner.profile, name="profile"),
     path("skills/", learner.skills, name="skills"),
     path("skills/volunteer/", leaders.volunteer, name="volunteer"),
+    path("session/extend/", privacy.session_extend_view, name="session_extend"),
     path("dashboards/hr/", dashboards.hr_dashboard, name="hr_dashboard"),
     path("dashboards/hr/year-end/", year_end_views.year_end_index, name="year_end_index"),
     path("dashboards/hr/year-end/<year:fiscal_year>/", year_end_views.year_end, name="year_end"),
@@ -85,6 +90,11 @@ urlpatterns = [
         "skills/attempts/<uuid:token>/",
         assessment_views.AttemptTakeView.as_view(**SKILL_CHECK_FLOW),
         name="attempt_take",
+    ),
+    path(
+        "skills/attempts/<uuid:token>/answers/",
+        assessment_views.AttemptAutosaveView.as_view(**SKILL_CHECK_FLOW),
+        name="attempt_autosave",
     ),
     path(
         "skills/attempts/<uuid:token>/submit/",

@@ -38,7 +38,9 @@ from wagtail.permissions import register_permission_policy
 
 from assessments.admin_views import ITEM_ANALYSIS_LEARNERS_HOOK
 from courses.fiscal import local_today
+from courses.selectors import LEARNER_STATUS_HOOK
 from courses.wagtail_hooks import ADMIN_PAGES_SCOPE_HOOK
+from lms.learner.selectors import learner_status_fill
 from lms.models import (
     AuditEvent,
     Department,
@@ -515,6 +517,13 @@ def item_analysis_counts_the_editors_towns(request):
 def authoring_reports_list_the_editors_towns(request):
     """確認が必要なモジュール lists pages under the editor's towns' learning homes only."""
     return pages_of_towns_q(organization_ids_administered_by(request.user, day=local_today()))
+
+
+@hooks.register(LEARNER_STATUS_HOOK)
+def catalogue_pages_show_due_dates_and_completion(*, user, tracks):
+    """Track and course pages show the learner's due date, 修了 and 期限超過
+    (lms/assignments.py)."""
+    learner_status_fill(user=user, tracks=tracks)
 
 
 class HROnlyMenuItem(MenuItem):

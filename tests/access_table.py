@@ -377,7 +377,14 @@ add(
 )
 add("lms:skill_check_start", args={"quiz_id": "skill_check"}, post=True)
 add("lms:attempt_take", roles(STAFF), args={"token": "attempt"}, why="the learner's own attempt")
-add("lms:attempt_submit", args={"token": "attempt"}, post=True)
+add("lms:attempt_autosave", args={"token": "attempt"}, post=True)
+add(
+    "lms:attempt_submit",
+    args={"token": "attempt"},
+    post=True,
+    why="GET (back from signing in) sends the owner to the attempt; others get 404",
+)
+add("lms:session_extend", post=True, why="「ログインを続ける」: a POST that touches one's session")
 add(
     "lms:attempt_result",
     roles(STAFF),
@@ -390,6 +397,11 @@ add(
     "courses:module_quiz_take",
     roles(STAFF),
     args={"module_id": "module", "token": "module_attempt"},
+)
+add(
+    "courses:module_quiz_autosave",
+    args={"module_id": "module", "token": "module_attempt"},
+    post=True,
 )
 add(
     "courses:module_quiz_submit", args={"module_id": "module", "token": "module_attempt"}, post=True

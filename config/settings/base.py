@@ -62,6 +62,8 @@ MIDDLEWARE = [
 # Sessions end after 30 minutes idle or 12 hours in all (lms.middleware), and with the browser.
 SHINKA_SESSION_IDLE_MINUTES = env.integer("SHINKA_SESSION_IDLE_MINUTES", 30)
 SHINKA_SESSION_ABSOLUTE_HOURS = env.integer("SHINKA_SESSION_ABSOLUTE_HOURS", 12)
+# How long before the idle sign-out the quiz page warns, with 「ログインを続ける」 (WCAG 2.2.1).
+SHINKA_SESSION_WARNING_SECONDS = env.integer("SHINKA_SESSION_WARNING_SECONDS", 300)
 SESSION_COOKIE_AGE = SHINKA_SESSION_ABSOLUTE_HOURS * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # Videos may also be played from the town's own video servers (origins such as
@@ -99,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "lms.context_processors.navigation",
+                "lms.context_processors.session_timeout",
             ],
         },
     },

@@ -25,6 +25,24 @@ MFA_REQUIRED = _(
 SESSION_ENDED = _("For your security you have been signed out. Please sign in again.")
 
 
+def session_seconds_left(request, now: float | None = None) -> int:
+    """Seconds until this signed-in session ends: the idle limit from the last activity,
+    capped by the absolute limit from sign-in."""
+    now = time.time() if now is None else now
+    started = request.session.get(SESSION_STARTED, now)
+    last_seen = request.session.get(SESSION_LAST_SEEN, now)
+    idle = settings.SHINKA_SESSION_IDLE_MINUTES * 60 - (now - last_seen)
+    absolute = settings.SHINKA_SESSION_ABSOLUTE_HOURS * 3600 - (now - started)
+    return max(0, int(min(idle, absolute)))
+
+
+def session_extend(request, now: float | None = None) -> int:
+    """Count this moment as activity (「ログインを続ける」); the seconds left after it."""
+    now = time.time() if now is None else now
+    request.session[SESSION_LAST_SEEN] = now
+    return session_seconds_left(request, now)
+
+
 class SessionTimeoutMiddleware:
     """Ends a signed-in session after SHINKA_SESSION_IDLE_MINUTES without activity, and
     after SHINKA_SESSION_ABSOLUTE_HOURS however active it is."""
