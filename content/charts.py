@@ -168,7 +168,9 @@ def _number(value: float) -> str:
 
 
 def _scale_ticks(maximum: float, count: int, unit: str) -> list[tuple[float, str]]:
-    return [(maximum * i / count, f"{_number(maximum * i / count)}{unit}") for i in range(count + 1)]
+    return [
+        (maximum * i / count, f"{_number(maximum * i / count)}{unit}") for i in range(count + 1)
+    ]
 
 
 def bar_chart(
@@ -332,13 +334,22 @@ def line_chart(
             LineSeries(
                 series=item,
                 points=[
-                    Point(x=x_of(day), y=y_of(values[index]), label=date_label(day), value=values[index])
+                    Point(
+                        x=x_of(day),
+                        y=y_of(values[index]),
+                        label=date_label(day),
+                        value=values[index],
+                    )
                     for day, values in points
                     if values[index] is not None
                 ],
             )
         )
-    x_days = sorted({start, end, *days}) if len(days) <= 6 else [start, *days[1:-1:max(1, len(days) // 5)], end]
+    x_days = (
+        sorted({start, end, *days})
+        if len(days) <= 6
+        else [start, *days[1 : -1 : max(1, len(days) // 5)], end]
+    )
     # Keep axis labels apart: drop a day closer than 110 units to the one before it.
     x_ticks: list[Tick] = []
     for day in sorted(set(x_days)):
@@ -353,7 +364,10 @@ def line_chart(
         title=title,
         desc=desc,
         lines=lines,
-        y_ticks=[Tick(position=y_of(value), label=label) for value, label in _scale_ticks(maximum, ticks, unit)],
+        y_ticks=[
+            Tick(position=y_of(value), label=label)
+            for value, label in _scale_ticks(maximum, ticks, unit)
+        ],
         x_ticks=x_ticks,
         legend=_legend(series, target_label if target is not None else ""),
         target=chart_target,

@@ -12,7 +12,15 @@ import datetime
 from django import template
 from django.utils import timezone
 
-from courses.fiscal import JAPANESE_ERA, town_date as _town_date, town_fiscal_year as _town_fiscal_year
+from courses.fiscal import (
+    JAPANESE_ERA,
+)
+from courses.fiscal import (
+    town_date as _town_date,
+)
+from courses.fiscal import (
+    town_fiscal_year as _town_fiscal_year,
+)
 
 register = template.Library()
 

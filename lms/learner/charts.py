@@ -10,7 +10,6 @@ from django.utils.translation import pgettext
 from assessments.levels import Level
 from assessments.selectors import SkillProfile
 from content.charts import Series, bar_chart, line_chart
-
 from lms.learner.selectors import SKILL_TARGET_LEVEL
 
 
@@ -19,7 +18,9 @@ def skill_chart(profile: SkillProfile):
     return bar_chart(
         id="skill-chart",
         title=_("Skill level by area"),
-        desc=_("Bars show the measured level from 0 to 4 and your own rating; the dashed line is the level every member of staff aims for. The same figures are in the table."),
+        desc=_(
+            "Bars show the measured level from 0 to 4 and your own rating; the dashed line is the level every member of staff aims for. The same figures are in the table."
+        ),
         caption=_("Measured level and your own rating by area"),
         series=[
             Series(label=_("Measured level"), css="level"),
@@ -56,7 +57,9 @@ def skill_history_chart(profile: SkillProfile, *, date_label=None):
     return line_chart(
         id="history-chart",
         title=_("Measured level over time"),
-        desc=_("One line per area shows the measured level from 0 to 4 at each skill check; the dashed line is the target level. The same figures are in the table."),
+        desc=_(
+            "One line per area shows the measured level from 0 to 4 at each skill check; the dashed line is the target level. The same figures are in the table."
+        ),
         caption=_("Measured level by date and area"),
         x_label=pgettext("table", "Date"),
         series=[Series(label=area.name, css=f"s{i % 6}") for i, area in enumerate(areas)],
@@ -95,7 +98,9 @@ def due_chart(page, *, date_label=None):
     return bar_chart(
         id="due-chart",
         title=_("Progress of required tracks"),
-        desc=_("Bars show how much of each required track you have done, from 0 to 100%, with the days left to its due date. The same figures are in the table."),
+        desc=_(
+            "Bars show how much of each required track you have done, from 0 to 100%, with the days left to its due date. The same figures are in the table."
+        ),
         caption=_("Progress and days to the due date"),
         series=[Series(label=_("Progress"), css="progress")],
         rows=rows,

@@ -37,7 +37,9 @@ def completion_chart(departments: list[dict]):
     return bar_chart(
         id="completion-chart",
         title=_("Completion rate by department"),
-        desc=_("Bars show each department's completion rate from 0 to 100%; the dashed line is the target. The same figures are in the table."),
+        desc=_(
+            "Bars show each department's completion rate from 0 to 100%; the dashed line is the target. The same figures are in the table."
+        ),
         caption=_("Completion rate by department"),
         series=_rate_series(),
         rows=[
@@ -60,7 +62,9 @@ def position_chart(positions: list[dict]):
     return bar_chart(
         id="position-chart",
         title=_("Completion rate by position"),
-        desc=_("Bars show each position's completion rate from 0 to 100%; the dashed line is the target. The same figures are in the table."),
+        desc=_(
+            "Bars show each position's completion rate from 0 to 100%; the dashed line is the target. The same figures are in the table."
+        ),
         caption=_("Completion rate by position"),
         series=_rate_series(),
         rows=[{"label": row["name"], "values": [_percent(row["rate"])]} for row in positions],
@@ -79,7 +83,9 @@ def trend_chart(points: list[tuple[datetime.date, float]], *, fiscal_year: int, 
     return line_chart(
         id="trend-chart",
         title=_("Completion rate over the fiscal year"),
-        desc=_("The line shows the completion rate of each report of the fiscal year, from 1 April to 31 March; the dashed line is the target. The same figures are in the table."),
+        desc=_(
+            "The line shows the completion rate of each report of the fiscal year, from 1 April to 31 March; the dashed line is the target. The same figures are in the table."
+        ),
         caption=_("Completion rate of each report of the fiscal year"),
         x_label=_("As of"),
         series=_rate_series(),
@@ -109,7 +115,9 @@ def state_chart(rows: list[dict], *, id: str, title: str, caption: str):
     return bar_chart(
         id=id,
         title=title,
-        desc=_("Each bar is split into completed, in-progress and not-started courses. The same figures are in the table."),
+        desc=_(
+            "Each bar is split into completed, in-progress and not-started courses. The same figures are in the table."
+        ),
         caption=caption,
         series=_state_series(),
         rows=[

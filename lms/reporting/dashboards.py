@@ -25,6 +25,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from assessments.levels import Level
+from courses.curriculum import Curriculum
 from courses.fiscal import fiscal_year_of, japanese_fiscal_year, local_today
 from lms.audit import Actor, audit_record
 from lms.leaders.candidates import candidate_changes
@@ -46,8 +48,6 @@ from lms.people.permissions import (
     headed_department,
     heads,
 )
-from assessments.levels import Level
-from courses.curriculum import Curriculum
 from lms.reporting.charts import completion_chart, position_chart, state_chart, trend_chart
 from lms.reporting.completion import (
     MEMBER_SORTS,
