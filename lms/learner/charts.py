@@ -19,7 +19,9 @@ def skill_chart(profile: SkillProfile):
         id="skill-chart",
         title=_("Skill level by area"),
         desc=_(
-            "Bars show the measured level from 0 to 4 and your own rating; the dashed line is the level every member of staff aims for. The same figures are in the table."
+            "Bars show the measured level from 0 to 4 and your own rating; the dashed "
+            "line is the level every member of staff aims for. The same figures are in "
+            "the table."
         ),
         caption=_("Measured level and your own rating by area"),
         series=[
@@ -58,7 +60,8 @@ def skill_history_chart(profile: SkillProfile, *, date_label=None):
         id="history-chart",
         title=_("Measured level over time"),
         desc=_(
-            "One line per area shows the measured level from 0 to 4 at each skill check; the dashed line is the target level. The same figures are in the table."
+            "One line per area shows the measured level from 0 to 4 at each skill check; "
+            "the dashed line is the target level. The same figures are in the table."
         ),
         caption=_("Measured level by date and area"),
         x_label=pgettext("table", "Date"),
@@ -99,7 +102,8 @@ def due_chart(page, *, date_label=None):
         id="due-chart",
         title=_("Progress of required tracks"),
         desc=_(
-            "Bars show how much of each required track you have done, from 0 to 100%, with the days left to its due date. The same figures are in the table."
+            "Bars show how much of each required track you have done, from 0 to 100%, "
+            "with the days left to its due date. The same figures are in the table."
         ),
         caption=_("Progress and days to the due date"),
         series=[Series(label=_("Progress"), css="progress")],

@@ -38,7 +38,8 @@ def completion_chart(departments: list[dict]):
         id="completion-chart",
         title=_("Completion rate by department"),
         desc=_(
-            "Bars show each department's completion rate from 0 to 100%; the dashed line is the target. The same figures are in the table."
+            "Bars show each department's completion rate from 0 to 100%; the dashed line "
+            "is the target. The same figures are in the table."
         ),
         caption=_("Completion rate by department"),
         series=_rate_series(),
@@ -63,7 +64,8 @@ def position_chart(positions: list[dict]):
         id="position-chart",
         title=_("Completion rate by position"),
         desc=_(
-            "Bars show each position's completion rate from 0 to 100%; the dashed line is the target. The same figures are in the table."
+            "Bars show each position's completion rate from 0 to 100%; the dashed line "
+            "is the target. The same figures are in the table."
         ),
         caption=_("Completion rate by position"),
         series=_rate_series(),
@@ -84,7 +86,9 @@ def trend_chart(points: list[tuple[datetime.date, float]], *, fiscal_year: int, 
         id="trend-chart",
         title=_("Completion rate over the fiscal year"),
         desc=_(
-            "The line shows the completion rate of each report of the fiscal year, from 1 April to 31 March; the dashed line is the target. The same figures are in the table."
+            "The line shows the completion rate of each report of the fiscal year, from "
+            "1 April to 31 March; the dashed line is the target. The same figures are in "
+            "the table."
         ),
         caption=_("Completion rate of each report of the fiscal year"),
         x_label=_("As of"),
@@ -116,7 +120,8 @@ def state_chart(rows: list[dict], *, id: str, title: str, caption: str):
         id=id,
         title=title,
         desc=_(
-            "Each bar is split into completed, in-progress and not-started courses. The same figures are in the table."
+            "Each bar is split into completed, in-progress and not-started courses. The "
+            "same figures are in the table."
         ),
         caption=caption,
         series=_state_series(),
