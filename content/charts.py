@@ -204,31 +204,10 @@ def bar_chart(
     totals = [sum(row["values"]) for row in rows]
     maximum = maximum or nice_maximum(max(totals, default=0))
     scale = PLOT_WIDTH / maximum
-    drawn = []
-    for index, row in enumerate(rows):
-        y = TOP + index * (BAR_HEIGHT + BAR_GAP)
-        x = LABEL_WIDTH
-        segments = []
-        for item, value in zip(series, row["values"], strict=True):
-            width = min(value, maximum) * scale
-            segments.append(Segment(series=item, value=value, x=round(x, 1), width=round(width, 1)))
-            x += width
-        drawn.append(
-            BarRow(
-                label=row["label"],
-                y=y,
-                text_y=y + BAR_HEIGHT * 0.68,
-                segments=tuple(segments),
-                value_text=value_text(row) if value_text else f"{_number(totals[index])}{unit}",
-                href=row.get("href", ""),
-                indent=row.get("indent", False),
-                marker_x=(
-                    round(LABEL_WIDTH + min(row["marker"], maximum) * scale, 1)
-                    if row.get("marker") is not None
-                    else None
-                ),
-            )
-        )
+    drawn = [
+        _bar_row(index, row, series, maximum, value_text(row) if value_text else None, unit)
+        for index, row in enumerate(rows)
+    ]
     plot_bottom = TOP + max(len(rows), 1) * (BAR_HEIGHT + BAR_GAP)
     legend = _legend(series, target_label if target is not None else "", marker_label)
     chart_target = None
@@ -249,29 +228,72 @@ def bar_chart(
         ],
         legend=legend,
         target=chart_target,
-        table=Table(
-            caption=caption,
-            columns=["", *(item.label for item in series)]
-            + ([] if len(series) == 1 else [_total_label()])
-            + ([marker_label] if marker_label else [])
-            + [heading for heading, _ in extra_columns],
-            rows=[
-                [row["label"], *(f"{_number(v)}{unit}" for v in row["values"])]
-                + ([] if len(series) == 1 else [f"{_number(totals[i])}{unit}"])
-                + (
-                    ["—" if row.get("marker") is None else _number(row["marker"])]
-                    if marker_label
-                    else []
-                )
-                + [cells[i] for _, cells in extra_columns]
-                for i, row in enumerate(rows)
-            ],
-        ),
+        table=_bar_table(caption, series, rows, unit, marker_label, extra_columns),
         width=LABEL_WIDTH + PLOT_WIDTH + VALUE_WIDTH,
         height=plot_bottom + LEGEND_HEIGHT + 8,
         plot_bottom=plot_bottom,
         legend_y=plot_bottom + 10,
     )
+
+
+def _bar_row(index, row, series, maximum, text, unit) -> BarRow:
+    """One bar: its segments laid end to end from the scale's 0, its text at the end."""
+    scale = PLOT_WIDTH / maximum
+    y = TOP + index * (BAR_HEIGHT + BAR_GAP)
+    x = LABEL_WIDTH
+    segments = []
+    for item, value in zip(series, row["values"], strict=True):
+        width = min(value, maximum) * scale
+        segments.append(Segment(series=item, value=value, x=round(x, 1), width=round(width, 1)))
+        x += width
+    marker = row.get("marker")
+    return BarRow(
+        label=row["label"],
+        y=y,
+        text_y=y + BAR_HEIGHT * 0.68,
+        segments=tuple(segments),
+        value_text=text if text is not None else f"{_number(sum(row['values']))}{unit}",
+        href=row.get("href", ""),
+        indent=row.get("indent", False),
+        marker_x=(
+            round(LABEL_WIDTH + min(marker, maximum) * scale, 1) if marker is not None else None
+        ),
+    )
+
+
+def _bar_table(caption, series, rows, unit, marker_label, extra_columns) -> Table:
+    """The bars' figures: each series, the total when there are several, the marker."""
+    several = len(series) > 1
+    return Table(
+        caption=caption,
+        columns=["", *(item.label for item in series)]
+        + ([_total_label()] if several else [])
+        + ([marker_label] if marker_label else [])
+        + [heading for heading, _ in extra_columns],
+        rows=[
+            [row["label"], *(f"{_number(v)}{unit}" for v in row["values"])]
+            + ([f"{_number(sum(row['values']))}{unit}"] if several else [])
+            + (
+                ["—" if row.get("marker") is None else _number(row["marker"])]
+                if marker_label
+                else []
+            )
+            + [cells[i] for _, cells in extra_columns]
+            for i, row in enumerate(rows)
+        ],
+    )
+
+
+def _x_ticks(start, end, days, x_of, date_label) -> list[Tick]:
+    """The time axis: its two ends and up to a few days between, kept 110 units apart
+    so their labels do not overlap."""
+    between = days[1 : -1 : max(1, len(days) // 5)] if len(days) > 6 else days
+    ticks: list[Tick] = []
+    for day in sorted({start, end, *between}):
+        position = x_of(day)
+        if not ticks or position - ticks[-1].position >= 110:
+            ticks.append(Tick(position=position, label=date_label(day)))
+    return ticks
 
 
 def _total_label() -> str:
@@ -328,34 +350,18 @@ def line_chart(
     def y_of(value):
         return round(plot_bottom - min(value, maximum) / maximum * LINE_PLOT_HEIGHT, 1)
 
-    lines = []
-    for index, item in enumerate(series):
-        lines.append(
-            LineSeries(
-                series=item,
-                points=[
-                    Point(
-                        x=x_of(day),
-                        y=y_of(values[index]),
-                        label=date_label(day),
-                        value=values[index],
-                    )
-                    for day, values in points
-                    if values[index] is not None
-                ],
-            )
+    lines = [
+        LineSeries(
+            series=item,
+            points=[
+                Point(x=x_of(day), y=y_of(values[i]), label=date_label(day), value=values[i])
+                for day, values in points
+                if values[i] is not None
+            ],
         )
-    x_days = (
-        sorted({start, end, *days})
-        if len(days) <= 6
-        else [start, *days[1 : -1 : max(1, len(days) // 5)], end]
-    )
-    # Keep axis labels apart: drop a day closer than 110 units to the one before it.
-    x_ticks: list[Tick] = []
-    for day in sorted(set(x_days)):
-        position = x_of(day)
-        if not x_ticks or position - x_ticks[-1].position >= 110:
-            x_ticks.append(Tick(position=position, label=date_label(day)))
+        for i, item in enumerate(series)
+    ]
+    x_ticks = _x_ticks(start, end, days, x_of, date_label)
     chart_target = None
     if target is not None:
         chart_target = Target(position=y_of(target), label=target_label, value=target)

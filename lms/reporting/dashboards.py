@@ -263,6 +263,60 @@ def _member_sort(request) -> tuple[str, bool]:
     return key, descending
 
 
+def _members_page(request, department, *, today, sort, descending, curriculum):
+    """The page of members asked for (a page past the end shows the last, a bad number
+    the first), with the number of pages; the count comes with the page's rows."""
+    try:
+        number = max(int(request.GET.get("page", 1)), 1)
+    except ValueError:
+        number = 1
+
+    def fetch(number):
+        return department_members(
+            organization=department.organization,
+            as_of=today,
+            department=department,
+            sort=sort,
+            descending=descending,
+            offset=(number - 1) * MEMBERS_PAGE_SIZE,
+            limit=MEMBERS_PAGE_SIZE,
+            curriculum=curriculum,
+        )
+
+    result = fetch(number)
+    pages = max(1, -(-result.count // MEMBERS_PAGE_SIZE))
+    if number > pages:
+        number = pages
+        result = fetch(number)
+    return number, pages, result
+
+
+def _member_rows(result, *, fiscal_year: int) -> list[dict]:
+    """The page's members as the table shows them, with their nominations this year."""
+    nominations = defaultdict(set)
+    for user_id, kind in LeaderNomination.objects.filter(
+        fiscal_year=fiscal_year, user_id__in=[m.user_id for m in result.members]
+    ).values_list("user_id", "kind"):
+        nominations[user_id].add(kind)
+    return [
+        {
+            "user_id": m.user_id,
+            "staff_number": m.staff_number,
+            "name": m.name,
+            "department": m.department.name,
+            "position": m.position.name,
+            "assigned": m.assigned,
+            "completed": m.completed,
+            "in_progress": m.in_progress,
+            "not_started": m.not_started,
+            "overdue": m.overdue_courses,
+            "volunteered": LeaderNomination.Kind.SELF in nominations[m.user_id],
+            "endorsed": LeaderNomination.Kind.ENDORSEMENT in nominations[m.user_id],
+        }
+        for m in result.members
+    ]
+
+
 @login_required
 @never_cache
 def department_dashboard(request, department_id: int):
@@ -282,57 +336,10 @@ def department_dashboard(request, department_id: int):
     )
     sections = _section_rows(department, departments, summary)
     sort, descending = _member_sort(request)
-    # The page number is checked against the count the members query returns with its rows.
-    try:
-        number = max(int(request.GET.get("page", 1)), 1)
-    except ValueError:
-        number = 1
-    result = department_members(
-        organization=organization,
-        as_of=today,
-        department=department,
-        sort=sort,
-        descending=descending,
-        offset=(number - 1) * MEMBERS_PAGE_SIZE,
-        limit=MEMBERS_PAGE_SIZE,
-        curriculum=curriculum,
+    number, pages, result = _members_page(
+        request, department, today=today, sort=sort, descending=descending, curriculum=curriculum
     )
-    pages = max(1, -(-result.count // MEMBERS_PAGE_SIZE))
-    if number > pages:
-        number = pages
-        result = department_members(
-            organization=organization,
-            as_of=today,
-            department=department,
-            sort=sort,
-            descending=descending,
-            offset=(number - 1) * MEMBERS_PAGE_SIZE,
-            limit=MEMBERS_PAGE_SIZE,
-            curriculum=curriculum,
-        )
-    fiscal_year = fiscal_year_of(today)
-    nominations = defaultdict(set)
-    for user_id, kind in LeaderNomination.objects.filter(
-        fiscal_year=fiscal_year, user_id__in=[m.user_id for m in result.members]
-    ).values_list("user_id", "kind"):
-        nominations[user_id].add(kind)
-    members = [
-        {
-            "user_id": m.user_id,
-            "staff_number": m.staff_number,
-            "name": m.name,
-            "department": m.department.name,
-            "position": m.position.name,
-            "assigned": m.assigned,
-            "completed": m.completed,
-            "in_progress": m.in_progress,
-            "not_started": m.not_started,
-            "overdue": m.overdue_courses,
-            "volunteered": LeaderNomination.Kind.SELF in nominations[m.user_id],
-            "endorsed": LeaderNomination.Kind.ENDORSEMENT in nominations[m.user_id],
-        }
-        for m in result.members
-    ]
+    members = _member_rows(result, fiscal_year=fiscal_year_of(today))
     sort_value = f"{'-' if descending else ''}{sort}"
     return render(
         request,
