@@ -182,7 +182,7 @@ PASSWORDS_ARE_THEIR_OWNERS = _(
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ["code", "name"]
+    list_display = ["code", "name", "era_display"]
     search_fields = ["code", "name"]
 
 

@@ -28,6 +28,7 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.sidebar import LinkMenuItem
+from wagtail.admin.ui.tables import BooleanColumn
 from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -249,7 +250,18 @@ class TrackAssignmentViewSet(TownScopedViewSet):
     model = TrackAssignment
     icon = "date"
     form_class = town_admin.TrackAssignmentForm
-    list_display = ["track", "fiscal_year", "due_date", "applies_to_all", "organization"]
+    # A yes/no field as a tick or a cross, not "True"/"False".
+    list_display = [
+        "track",
+        "fiscal_year",
+        "due_date",
+        BooleanColumn(
+            "applies_to_all",
+            label=TrackAssignment._meta.get_field("applies_to_all").verbose_name,
+            sort_key="applies_to_all",
+        ),
+        "organization",
+    ]
     list_select_related = ("track", "organization")
     filterset_class = town_admin.TrackAssignmentFilterSet
     list_export = ["track", "fiscal_year", "due_date", "applies_to_all", "organization"]

@@ -23,7 +23,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
-from courses.fiscal import seireki_date, wareki_date
+from courses.fiscal import western_date, japanese_date
 from lms.certificates.numbers import display
 
 FONT_NAME = "ShinkaCertificateMincho"
@@ -154,11 +154,11 @@ def certificate_pdf(text: CertificateText) -> bytes:
     y -= 8 * mm
     page.setFont(font, 14)
     page.drawString(
-        30 * mm, y, f"修了日　{wareki_date(completed_on)}（{seireki_date(completed_on)}）"
+        30 * mm, y, f"修了日　{japanese_date(completed_on)}（{western_date(completed_on)}）"
     )
     y -= 9 * mm
     page.drawString(
-        30 * mm, y, f"発行日　{wareki_date(text.issued_on)}（{seireki_date(text.issued_on)}）"
+        30 * mm, y, f"発行日　{japanese_date(text.issued_on)}（{western_date(text.issued_on)}）"
     )
 
     page.setFont(font, 18)

@@ -23,7 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from assessments.scoring import score_percent
-from courses.fiscal import fiscal_year_of, japanese_fiscal_year, seireki_date, wareki_date
+from courses.fiscal import fiscal_year_of, japanese_fiscal_year, western_date, japanese_date
 from courses.models import (
     CourseCompletion,
     CoursePage,
@@ -57,11 +57,11 @@ class Completion:
 
     @property
     def completed_wareki(self) -> str:
-        return wareki_date(self.completed_on)
+        return japanese_date(self.completed_on)
 
     @property
     def completed_seireki(self) -> str:
-        return seireki_date(self.completed_on)
+        return western_date(self.completed_on)
 
     @property
     def key(self) -> tuple[int, int]:

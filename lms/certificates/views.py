@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.cache import never_cache
 
-from courses.fiscal import japanese_fiscal_year, local_today, seireki_date, wareki_date
+from courses.fiscal import japanese_fiscal_year, local_today, western_date, japanese_date
 from lms.audit import Actor, audit_record
 from lms.certificates import numbers
 from lms.certificates.pdf import CertificateFontMissing, CertificateText, certificate_font
@@ -66,7 +66,7 @@ def _transcript_page(request, subject):
     return render(
         request,
         "lms/certificates/transcript.html",
-        {"record": record, "subject": subject, "today_wareki": wareki_date(local_today())},
+        {"record": record, "subject": subject, "today_wareki": japanese_date(local_today())},
     )
 
 
@@ -92,7 +92,7 @@ def transcript_rows(record: LearningRecord):
                 completion.title,
                 completion.track_title,
                 completion.completed_on,
-                wareki_date(completion.completed_on),
+                japanese_date(completion.completed_on),
                 "" if completion.score is None else completion.score,
                 numbers.display(completion.certificate.number) if completion.certificate else "",
             ]
@@ -196,8 +196,8 @@ def certificate_verify_view(request, number: str | None = None):
             context.update(
                 number=numbers.display(verification.number),
                 kind_label=_kind_label(verification.certificate.kind),
-                completed_seireki=seireki_date(completed_on),
-                completed_wareki=wareki_date(completed_on),
+                completed_seireki=western_date(completed_on),
+                completed_wareki=japanese_date(completed_on),
             )
         status = {VALID: 200, NOT_FOUND: 404, INVALID: 400}[verification.result]
     context["results"] = {"valid": VALID, "not_found": NOT_FOUND, "invalid": INVALID}

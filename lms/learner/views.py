@@ -11,9 +11,9 @@ from django.views.decorators.cache import never_cache
 from assessments.levels import level_guide
 from assessments.models import SelfAssessment
 from assessments.services import INVALID_RATING, AssessmentError, self_assessment_record
-from courses.fiscal import local_today
+from courses.fiscal import JAPANESE_ERA, local_today, town_date
 from lms.audit import audit_record
-from lms.learner.charts import skill_chart
+from lms.learner.charts import due_chart, skill_chart, skill_history_chart
 from lms.learner.forms import ProfileForm
 from lms.learner.selectors import mypage_for_user, skills_page_for_user
 from lms.models import AuditEvent
@@ -32,7 +32,20 @@ from lms.people.posts import memberships_on
 @never_cache
 def mypage(request):
     page = mypage_for_user(user=request.user)
-    return render(request, "lms/mypage.html", {"page": page, "subject": request.user})
+    return render(
+        request,
+        "lms/mypage.html",
+        {"page": page, "subject": request.user, **_town_and_chart(page)},
+    )
+
+
+def _town_and_chart(page) -> dict:
+    """The town whose way of writing dates the page follows (that of the primary post,
+    already read with the posts) and マイページ's chart of the required tracks."""
+    town = page.memberships[0].department.organization if page.memberships else None
+    era = getattr(town, "era_display", None) or JAPANESE_ERA
+    chart = due_chart(page, date_label=lambda day: town_date(day, era)) if page.assigned else None
+    return {"town": town, "due_chart": chart}
 
 
 def _audited_view(request, subject, action) -> None:
@@ -57,6 +70,7 @@ def person_progress(request, user_id: int):
             "subject": subject,
             "hr_tools": is_hr(request.user),
             "breadcrumb": _progress_breadcrumb(request.user, page.memberships, today),
+            **_town_and_chart(page),
         },
     )
 
@@ -108,6 +122,14 @@ def _skills_page(request, subject, breadcrumb=()):
             "ratings": SelfAssessment.Rating,
             "chart": skill_chart(page.profile),
             "breadcrumb": list(breadcrumb),
+            "history_chart": skill_history_chart(
+                page.profile,
+                date_label=lambda day: town_date(
+                    day, getattr(subject.organization, "era_display", None) or JAPANESE_ERA
+                ),
+            )
+            if page.profile.history
+            else None,
         },
     )
 

@@ -39,6 +39,19 @@ class Organization(models.Model):
         ),
     )
 
+    class EraDisplay(models.TextChoices):
+        JAPANESE = "wareki", _("Japanese era (e.g. Reiwa 8)")
+        WESTERN = "seireki", _("Western calendar (e.g. 2026)")
+
+    # How the town's pages write fiscal years and dates (courses/fiscal.py, town_date).
+    era_display = models.CharField(
+        _("years and dates"),
+        max_length=8,
+        choices=EraDisplay,
+        default=EraDisplay.JAPANESE,
+        help_text=_("How fiscal years and dates are written on the town's pages."),
+    )
+
     class Meta:
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")

@@ -7,10 +7,10 @@ from hypothesis import strategies as st
 from courses.fiscal import (
     fiscal_year_bounds,
     fiscal_year_of,
+    japanese_date,
     japanese_fiscal_year,
     same_day_a_year_later,
-    seireki_date,
-    wareki_date,
+    western_date,
 )
 
 
@@ -77,22 +77,23 @@ def test_a_fiscal_year_in_the_japanese_calendar(fiscal_year, japanese):
         (datetime.date(1989, 1, 8), "平成元年1月8日"),
         (datetime.date(1989, 1, 7), "昭和64年1月7日"),
         (datetime.date(1926, 12, 25), "昭和元年12月25日"),
-        (datetime.date(1926, 12, 24), "1926年12月24日"),  # before 昭和: the Western calendar
+        (datetime.date(1926, 12, 24), "大正15年12月24日"),  # the last day of 大正
+        (datetime.date(1872, 12, 31), "1872年12月31日"),  # before the Gregorian calendar: 西暦
     ],
 )
 def test_a_date_in_the_japanese_calendar(day, japanese):
-    assert wareki_date(day) == japanese
+    assert japanese_date(day) == japanese
 
 
 def test_an_aware_datetime_is_the_day_in_japan():
     # 15:30 UTC on 31 March is 00:30 on 1 April in Tokyo.
     moment = datetime.datetime(2027, 3, 31, 15, 30, tzinfo=datetime.UTC)
-    assert wareki_date(moment) == "令和9年4月1日"
-    assert seireki_date(moment) == "2027年4月1日"
+    assert japanese_date(moment) == "令和9年4月1日"
+    assert western_date(moment) == "2027年4月1日"
 
 
 @given(st.dates(min_value=datetime.date(2019, 5, 1), max_value=datetime.date(2100, 12, 31)))
 def test_reiwa_years_count_from_2019(day):
     year = day.year - 2018
     expected = f"令和{'元' if year == 1 else year}年{day.month}月{day.day}日"
-    assert wareki_date(day) == expected
+    assert japanese_date(day) == expected
