@@ -38,6 +38,7 @@ from wagtail.permissions import register_permission_policy
 
 from assessments.admin_views import ITEM_ANALYSIS_LEARNERS_HOOK
 from courses.fiscal import local_today
+from courses.search import LEARNER_PAGES_SCOPE_HOOK
 from courses.wagtail_hooks import ADMIN_PAGES_SCOPE_HOOK
 from lms.models import (
     AuditEvent,
@@ -515,6 +516,14 @@ def item_analysis_counts_the_editors_towns(request):
 def authoring_reports_list_the_editors_towns(request):
     """確認が必要なモジュール lists pages under the editor's towns' learning homes only."""
     return pages_of_towns_q(organization_ids_administered_by(request.user, day=local_today()))
+
+
+@hooks.register(LEARNER_PAGES_SCOPE_HOOK)
+def learners_search_their_own_towns(request):
+    """The search (/search/) finds pages of the searcher's own towns only: those of their
+    posts today, as マイページ lists them; nobody's without a post."""
+    towns = Membership.objects.active_on(local_today()).filter(user=request.user)
+    return pages_of_towns_q(towns.values("department__organization_id"))
 
 
 class HROnlyMenuItem(MenuItem):
