@@ -24,6 +24,7 @@ class GlossaryTerm(RevisionMixin, index.Indexed, models.Model):
         index.SearchField("term"),
         index.SearchField("reading"),
         index.SearchField("definition"),
+        index.AutocompleteField("term"),
         BigramAutocompleteField("term"),
         index.SearchField("search_bigrams"),
     ]

@@ -189,13 +189,13 @@ def highlight(text: str, query: str, *, width: int = 120, before: int = 30) -> S
 
 
 class BigramSearchField(index.SearchField):
-    """A search field whose indexed value is the text followed by its tokens: Wagtail's
-    "title" column (weighted above the body) then holds the title's bigrams too."""
+    """A search field whose indexed value is the tokens of a field's text. Named after the
+    field ("title"), it lands in Wagtail's title column, weighted above the body, beside the
+    title itself (the model's own SearchField of it stays, as Wagtail's checks expect)."""
 
     def get_value(self, obj):
         value = super().get_value(obj)
-        text = value if isinstance(value, str) else str(value or "")
-        return f"{text} {index_tokens(text)}".strip()
+        return index_tokens(value if isinstance(value, str) else str(value or ""))
 
 
 class BigramAutocompleteField(index.AutocompleteField):
@@ -203,18 +203,14 @@ class BigramAutocompleteField(index.AutocompleteField):
 
     def get_value(self, obj):
         value = super().get_value(obj)
-        text = value if isinstance(value, str) else str(value or "")
-        return f"{text} {index_tokens(text)}".strip()
+        return index_tokens(value if isinstance(value, str) else str(value or ""))
 
 
 def with_bigram_title(search_fields) -> list:
-    """``search_fields`` (e.g. ``Page.search_fields``) with the "title" search and
-    autocomplete fields holding the title's tokens too."""
-    fields = []
-    for field in search_fields:
-        if type(field) is index.SearchField and field.field_name == "title":
-            field = BigramSearchField("title", boost=field.boost)
-        elif type(field) is index.AutocompleteField and field.field_name == "title":
-            field = BigramAutocompleteField("title")
-        fields.append(field)
-    return fields
+    """``search_fields`` (e.g. ``Page.search_fields``, kept as they are) and the tokens of
+    the title in the title and autocomplete columns."""
+    boost = next(
+        (f.boost for f in search_fields if type(f) is index.SearchField and f.field_name == "title"),
+        None,
+    )
+    return [*search_fields, BigramSearchField("title", boost=boost), BigramAutocompleteField("title")]

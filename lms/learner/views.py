@@ -12,6 +12,7 @@ from assessments.models import SelfAssessment
 from assessments.services import INVALID_RATING, AssessmentError, self_assessment_record
 from courses.fiscal import local_today
 from lms.audit import audit_record
+from lms.learner.calendar import coming_due_dates
 from lms.learner.charts import skill_chart
 from lms.learner.forms import ProfileForm
 from lms.learner.selectors import mypage_for_user, skills_page_for_user
@@ -25,7 +26,11 @@ from lms.people.posts import memberships_on
 @never_cache
 def mypage(request):
     page = mypage_for_user(user=request.user)
-    return render(request, "lms/mypage.html", {"page": page, "subject": request.user})
+    return render(
+        request,
+        "lms/mypage.html",
+        {"page": page, "subject": request.user, "due": coming_due_dates(page)},
+    )
 
 
 def _audited_view(request, subject, action) -> None:

@@ -42,6 +42,8 @@ class AuditEvent(models.Model):
             "assignments_rolled_over",
             _("Rolled track assignments over into the next fiscal year"),
         )
+        CALENDAR_FEED_CREATED = "calendar_feed_created", _("Made a calendar feed address")
+        CALENDAR_FEED_REVOKED = "calendar_feed_revoked", _("Stopped a calendar feed address")
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
