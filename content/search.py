@@ -20,7 +20,6 @@ The snippet (``highlight``) is cut from the original text around the first match
 with every match wrapped in <mark>.
 """
 
-import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -62,19 +61,19 @@ def normalise_with_spans(original: str) -> Normalised:
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
-    for index, character in enumerate(original):
+    for position, character in enumerate(original):
         piece = unicodedata.normalize("NFKC", character)
         if piece and out and unicodedata.combining(piece[0]):
             # A voiced mark written apart (ｶﾞ → カ + ゛): join it to the letter before.
             composed = unicodedata.normalize("NFC", out[-1] + _fold(piece[0]))
             if len(composed) == 1:
                 out[-1] = composed
-                ends[-1] = index + 1
+                ends[-1] = position + 1
                 piece = piece[1:]
         for part in piece:
             out.append(_fold(part))
-            starts.append(index)
-            ends.append(index + 1)
+            starts.append(position)
+            ends.append(position + 1)
     return Normalised("".join(out), tuple(starts), tuple(ends))
 
 
@@ -210,7 +209,15 @@ def with_bigram_title(search_fields) -> list:
     """``search_fields`` (e.g. ``Page.search_fields``, kept as they are) and the tokens of
     the title in the title and autocomplete columns."""
     boost = next(
-        (f.boost for f in search_fields if type(f) is index.SearchField and f.field_name == "title"),
+        (
+            f.boost
+            for f in search_fields
+            if type(f) is index.SearchField and f.field_name == "title"
+        ),
         None,
     )
-    return [*search_fields, BigramSearchField("title", boost=boost), BigramAutocompleteField("title")]
+    return [
+        *search_fields,
+        BigramSearchField("title", boost=boost),
+        BigramAutocompleteField("title"),
+    ]

@@ -22,7 +22,8 @@ from .search import query_tokens
 
 
 def japanese_query(query, operator=None):
-    """``query`` (a string) as "the words as written OR all of its tokens"; other queries as given."""
+    """``query`` (a string) as "the words as written OR all of its tokens"; other queries
+    as given."""
     if not isinstance(query, str):
         return query
     tokens = query_tokens(query)
@@ -56,8 +57,8 @@ class JapaneseQueries:
 
 
 # SQLite's bm25() weighs its columns (autocomplete, body, title) alike unless told; on
-# PostgreSQL the title's weight follows its boost (title 2, the rest none: weights A and D). A match in the title counts this many
-# times one in the body on SQLite, so both rank a title match first.
+# PostgreSQL the title's weight follows its boost (title 2, the rest none). A match in the
+# title counts this many times one in the body on SQLite, so both rank a title match first.
 SQLITE_COLUMN_WEIGHTS = (0.0, 1.0, 4.0)
 
 

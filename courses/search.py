@@ -137,8 +137,7 @@ def search_for_learner(*, request, query: str, page_number=1) -> SearchPage:
     found = list(outcome.results.object_list)
     if found:
         specific = {
-            page.pk: page
-            for page in Page.objects.filter(pk__in=[p.pk for p in found]).specific()
+            page.pk: page for page in Page.objects.filter(pk__in=[p.pk for p in found]).specific()
         }
         ancestors = {
             page.path: page.title
@@ -157,8 +156,10 @@ def search_for_learner(*, request, query: str, page_number=1) -> SearchPage:
             kind = KINDS.get(type(page), "module")
             trail = []
             if kind == "module":
-                trail = [ancestors.get(parent_path(parent_path(page.path))),
-                         ancestors.get(parent_path(page.path))]
+                trail = [
+                    ancestors.get(parent_path(parent_path(page.path))),
+                    ancestors.get(parent_path(page.path)),
+                ]
             elif kind == "course":
                 trail = [ancestors.get(parent_path(page.path))]
             outcome.hits.append(

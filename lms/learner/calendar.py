@@ -55,7 +55,9 @@ def calendar_feed_create(*, user, by: Actor) -> CalendarFeed:
 @transaction.atomic
 def calendar_feed_revoke(*, user, by: Actor) -> bool:
     """Stop the person's feed. False when there was none."""
-    feeds = list(CalendarFeed.objects.select_for_update().filter(user=user, revoked_at__isnull=True))
+    feeds = list(
+        CalendarFeed.objects.select_for_update().filter(user=user, revoked_at__isnull=True)
+    )
     if not feeds:
         return False
     now = timezone.now()

@@ -38,7 +38,10 @@ def calendar_create(request):
     calendar_feed_create(user=request.user, by=Actor.of(request))
     messages.success(
         request,
-        _("A new address was made. The previous address no longer works: subscribe again with this one.")
+        _(
+            "A new address was made. The previous address no longer works: "
+            "subscribe again with this one."
+        )
         if replaced
         else _("Your calendar address was made. Subscribe to it in your calendar."),
     )
@@ -49,7 +52,9 @@ def calendar_create(request):
 @require_POST
 def calendar_revoke(request):
     if calendar_feed_revoke(user=request.user, by=Actor.of(request)):
-        messages.success(request, _("The address was stopped. Calendars no longer receive due dates from it."))
+        messages.success(
+            request, _("The address was stopped. Calendars no longer receive due dates from it.")
+        )
     else:
         messages.info(request, _("You have no calendar address."))
     return redirect("lms:calendar")

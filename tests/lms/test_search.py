@@ -14,7 +14,7 @@ from django.urls import reverse
 from wagtail.models import Page
 
 from content.models import GlossaryTerm
-from courses.factories import CoursePageFactory, ModulePageFactory, TrackPageFactory
+from courses.factories import CoursePageFactory, ModulePageFactory
 from courses.models import ModulePage
 
 
@@ -32,7 +32,9 @@ def content(two_towns):
     """Town A's track with a course of modules whose words sit inside longer Japanese text,
     a draft module, a module under a withdrawn course; town B's module with the same words."""
     track = two_towns.a_track
-    course = CoursePageFactory(parent=track, title="情報セキュリティの基本", summary="毎年受講します。")
+    course = CoursePageFactory(
+        parent=track, title="情報セキュリティの基本", summary="毎年受講します。"
+    )
     pages = {
         "security_course": course,
         "apply": ModulePageFactory(
@@ -168,7 +170,9 @@ def test_a_title_match_ranks_above_a_match_in_the_text(client, two_towns, a_pers
 
 def test_the_glossary_is_searched_too(client, content, a_person):
     GlossaryTerm.objects.create(
-        term="情報セキュリティポリシー", reading="じょうほうせきゅりてぃぽりしー", definition="組織の方針"
+        term="情報セキュリティポリシー",
+        reading="じょうほうせきゅりてぃぽりしー",
+        definition="組織の方針",
     )
     response, _ = found(client, a_person, "ｾｷｭﾘﾃｨ")
 
