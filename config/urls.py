@@ -11,6 +11,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from assessments.admin_views import SiteHistoryView, WorkflowReportView, WorkflowTasksReportView
 from content import views as content_views
+from courses import views as course_views
 from lms import health
 
 # One login for everybody: the Django admin and the Wagtail admin both use
@@ -42,6 +43,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("mypage/", include("lms.urls")),
     path("learn/", include("courses.urls")),
+    path("search/", course_views.search_view, name="search"),
     path(
         "admin/login/",
         RedirectView.as_view(pattern_name="account_login", query_string=True),

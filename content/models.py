@@ -5,6 +5,8 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.models import RevisionMixin
 from wagtail.search import index
 
+from .search import BigramAutocompleteField, index_tokens
+
 
 class GlossaryTerm(RevisionMixin, index.Indexed, models.Model):
     """A term from the DX plan (DX, RPA, デジタルデバイド …), placed in modules by a block."""
@@ -23,6 +25,8 @@ class GlossaryTerm(RevisionMixin, index.Indexed, models.Model):
         index.SearchField("reading"),
         index.SearchField("definition"),
         index.AutocompleteField("term"),
+        BigramAutocompleteField("term"),
+        index.SearchField("search_bigrams"),
     ]
 
     class Meta:
@@ -32,6 +36,11 @@ class GlossaryTerm(RevisionMixin, index.Indexed, models.Model):
 
     def __str__(self):
         return self.term
+
+    def search_bigrams(self) -> str:
+        """The tokens of the term, its reading and definition (content/search.py), so that
+        words inside Japanese text are found."""
+        return index_tokens(self.term, self.reading, self.definition)
 
     @property
     def revisions(self):

@@ -1,4 +1,8 @@
+import html
+
+import markdown as markdown_lib
 from django.core.exceptions import ValidationError
+from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.blocks.struct_block import StructBlockValidationError
@@ -55,3 +59,30 @@ def quiz_ids_in(body) -> list[int]:
         for block in body.raw_data
         if block.get("type") == "quiz" and block.get("value", {}).get("quiz")
     ]
+
+
+def _plain(html_text: str) -> str:
+    return " ".join(html.unescape(strip_tags(html_text or "")).split())
+
+
+def body_passages(body) -> list[str]:
+    """The text of a module body, block by block, as a learner reads it, from the raw JSON
+    (no query): Markdown rendered and its tags removed, rich text and callouts without tags,
+    image and video captions, video transcripts, download link texts. Quizzes and glossary
+    terms are left out (the glossary is searched on its own)."""
+    passages = []
+    for block in body.raw_data if body is not None else []:
+        kind, value = block.get("type"), block.get("value")
+        if kind == "markdown":
+            passages.append(_plain(markdown_lib.markdown(value or "", extensions=["tables"])))
+        elif kind == "rich_text":
+            passages.append(_plain(value))
+        elif kind == "callout":
+            passages.append(_plain((value or {}).get("text")))
+        elif kind in ("image", "video"):
+            passages.append(" ".join(((value or {}).get("caption") or "").split()))
+            if kind == "video":
+                passages.append(" ".join(((value or {}).get("transcript") or "").split()))
+        elif kind == "download":
+            passages.append(" ".join(((value or {}).get("label") or "").split()))
+    return [passage for passage in passages if passage]

@@ -10,7 +10,9 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
-from .blocks import ModuleStreamBlock
+from content.search import index_tokens, with_bigram_title
+
+from .blocks import ModuleStreamBlock, body_passages
 
 
 class StaffOnlyPageMixin:
@@ -73,7 +75,11 @@ class TrackPage(StaffOnlyPageMixin, Page):
     )
 
     content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("audience_note")]
-    search_fields = [*Page.search_fields, index.SearchField("intro")]
+    search_fields = [
+        *with_bigram_title(Page.search_fields),
+        index.SearchField("intro"),
+        index.SearchField("search_bigrams"),
+    ]
     parent_page_types = ["courses.LearningHomePage"]
     subpage_types = ["courses.CoursePage"]
     template = "courses/track_page.html"
@@ -81,6 +87,14 @@ class TrackPage(StaffOnlyPageMixin, Page):
     class Meta:
         verbose_name = _("track")
         verbose_name_plural = _("tracks")
+
+    def search_passages(self) -> list[str]:
+        """The text a search looks in (besides the title) and cuts its passage from."""
+        return [text for text in (self.intro, self.audience_note) if text]
+
+    def search_bigrams(self) -> str:
+        """The tokens of the text, for words inside Japanese text (content/search.py)."""
+        return index_tokens(*self.search_passages())
 
     def get_context(self, request, *args, **kwargs):
         from .selectors import track_outline_for_learner
@@ -113,7 +127,11 @@ class CoursePage(StaffOnlyPageMixin, Page):
         FieldPanel("annual"),
         FieldPanel("skill_areas", widget=forms.CheckboxSelectMultiple),
     ]
-    search_fields = [*Page.search_fields, index.SearchField("summary")]
+    search_fields = [
+        *with_bigram_title(Page.search_fields),
+        index.SearchField("summary"),
+        index.SearchField("search_bigrams"),
+    ]
     parent_page_types = ["courses.TrackPage"]
     subpage_types = ["courses.ModulePage"]
     template = "courses/course_page.html"
@@ -121,6 +139,12 @@ class CoursePage(StaffOnlyPageMixin, Page):
     class Meta:
         verbose_name = _("course")
         verbose_name_plural = _("courses")
+
+    def search_passages(self) -> list[str]:
+        return [self.summary] if self.summary else []
+
+    def search_bigrams(self) -> str:
+        return index_tokens(*self.search_passages())
 
     def get_context(self, request, *args, **kwargs):
         from .selectors import course_context_for_learner
@@ -162,7 +186,11 @@ class ModulePage(StaffOnlyPageMixin, Page):
             heading=_("Content freshness"),
         ),
     ]
-    search_fields = [*Page.search_fields, index.SearchField("summary")]
+    search_fields = [
+        *with_bigram_title(Page.search_fields),
+        index.SearchField("summary"),
+        index.SearchField("search_bigrams"),
+    ]
     parent_page_types = ["courses.CoursePage"]
     subpage_types = []
     template = "courses/module_page.html"
@@ -170,6 +198,14 @@ class ModulePage(StaffOnlyPageMixin, Page):
     class Meta:
         verbose_name = _("module")
         verbose_name_plural = _("modules")
+
+    def search_passages(self) -> list[str]:
+        """The summary and the text of the body's blocks (Markdown as read, rich text,
+        callouts, captions, transcripts, link texts), read from the stored JSON: no query."""
+        return [text for text in (self.summary, *body_passages(self.body)) if text]
+
+    def search_bigrams(self) -> str:
+        return index_tokens(*self.search_passages())
 
     def get_context(self, request, *args, **kwargs):
         from .selectors import module_context_for_learner

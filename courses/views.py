@@ -1,9 +1,10 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from assessments.models import Quiz
@@ -122,3 +123,15 @@ class ModuleQuizSubmitView(ModuleQuizMixin, AttemptSubmitView):
 
 class ModuleQuizResultView(ModuleQuizMixin, AttemptResultView):
     pass
+
+
+@login_required
+@never_cache
+def search_view(request):
+    """検索: the tracks, courses and modules the learner may read, and the glossary."""
+    from .search import search_for_learner
+
+    outcome = search_for_learner(
+        request=request, query=request.GET.get("q", ""), page_number=request.GET.get("page", 1)
+    )
+    return render(request, "courses/search.html", {"search": outcome})

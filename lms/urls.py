@@ -3,6 +3,7 @@ from django.urls import path
 from assessments import views as assessment_views
 from lms.certificates import views as certificates
 from lms.leaders import views as leaders
+from lms.learner import calendar_views
 from lms.learner import views as learner
 from lms.privacy import views as privacy
 from lms.reporting import dashboards, year_end_views
@@ -45,6 +46,10 @@ urlpatterns = [
     ),
     path("profile/", learner.profile, name="profile"),
     path("skills/", learner.skills, name="skills"),
+    path("calendar/", calendar_views.calendar, name="calendar"),
+    path("calendar/new/", calendar_views.calendar_create, name="calendar_create"),
+    path("calendar/stop/", calendar_views.calendar_revoke, name="calendar_revoke"),
+    path("calendar/feed/<str:token>.ics", calendar_views.calendar_feed, name="calendar_feed"),
     path("skills/volunteer/", leaders.volunteer, name="volunteer"),
     path("session/extend/", privacy.session_extend_view, name="session_extend"),
     path("dashboards/hr/", dashboards.hr_dashboard, name="hr_dashboard"),

@@ -39,6 +39,7 @@ from wagtail.permissions import register_permission_policy
 
 from assessments.admin_views import ITEM_ANALYSIS_LEARNERS_HOOK
 from courses.fiscal import local_today
+from courses.search import LEARNER_PAGES_SCOPE_HOOK
 from courses.selectors import LEARNER_STATUS_HOOK
 from courses.wagtail_hooks import ADMIN_PAGES_SCOPE_HOOK
 from lms.learner.selectors import learner_status_fill
@@ -536,6 +537,14 @@ def catalogue_pages_show_due_dates_and_completion(*, user, tracks):
     """Track and course pages show the learner's due date, 修了 and 期限超過
     (lms/assignments.py)."""
     learner_status_fill(user=user, tracks=tracks)
+
+
+@hooks.register(LEARNER_PAGES_SCOPE_HOOK)
+def learners_search_their_own_towns(request):
+    """The search (/search/) finds pages of the searcher's own towns only: those of their
+    posts today, as マイページ lists them; nobody's without a post."""
+    towns = Membership.objects.active_on(local_today()).filter(user=request.user)
+    return pages_of_towns_q(towns.values("department__organization_id"))
 
 
 class HROnlyMenuItem(MenuItem):

@@ -95,6 +95,7 @@ KINDS = {
     "site": TOWN,  # the town's own Wagtail site (Organization.site)
     "email_address": TOWN,  # allauth's address of the town's member of staff
     "authenticator": TOWN,  # their TOTP device
+    "calendar_feed": TOWN,  # the token of the private calendar feed of the town's staff member
     # shared by every town: content and reference data, not personal data
     "fiscal_year": SHARED,
     "file_format": SHARED,
@@ -292,6 +293,19 @@ add(
 add("lms:mypage", SIGNED_IN, why="one's own page")
 add("lms:profile", SIGNED_IN)
 add("lms:skills", SIGNED_IN)
+add("lms:calendar", SIGNED_IN, why="one's own calendar address")
+add("lms:calendar_create", post=True)
+add("lms:calendar_revoke", post=True)
+add(
+    "lms:calendar_feed",
+    EVERYONE,
+    args={"token": "calendar_feed"},
+    other_town=EVERYONE,
+    why="a calendar app signs in to nothing: the secret address is the permission (wrong, "
+    "unknown or stopped: 404); it carries only titles and due dates",
+    why_other_town="the same: whoever holds a feed's secret address reads that feed",
+)
+add("search", SIGNED_IN, why="finds only the searcher's own towns' live pages")
 add("lms:volunteer", post=True)
 add(
     "lms:person_progress",

@@ -63,7 +63,7 @@ from courses.services import module_complete
 from lms.audit import Actor, audit_record
 from lms.certificates.services import certificate_issue
 from lms.factories import TrackAssignmentFactory, UserFactory
-from lms.models import AuditEvent, OutgoingMail, ReportRun
+from lms.models import AuditEvent, CalendarFeed, OutgoingMail, ReportRun
 from lms.people.authoring import (
     APPROVAL_TASK_NAME,
     WORKFLOW_NAME,
@@ -332,6 +332,10 @@ def world(organization, departments, other_town, positions, make_staff, learning
         "organization": town(organization.pk, town_b.pk),
         "site": town(default_site.pk, town_b.site.pk),
         "email_address": town(email_a.pk, email_b.pk),
+        "calendar_feed": town(
+            CalendarFeed.objects.create(user=subject_a).token,
+            CalendarFeed.objects.create(user=subject_b).token,
+        ),
         "authenticator": town(
             Authenticator.objects.get(user=subject_a, type="totp").pk,
             Authenticator.objects.get(user=subject_b, type="totp").pk,

@@ -216,7 +216,9 @@ WAGTAIL_ENABLE_UPDATE_CHECK = False
 # Password resets go through allauth (its rate limits), not Wagtail's own form.
 WAGTAIL_PASSWORD_RESET_ENABLED = False
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
-WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# Wagtail's database backend, with words inside Japanese text found (content/search_backend.py,
+# docs/search.md).
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "content.search_backend"}}
 # Documents only through Wagtail's serve view, after its checks (sign-in: content.wagtail_hooks;
 # collection view restrictions); nothing under /media/documents/ is reachable (config.urls).
 # The view streams the file, or with SHINKA_X_ACCEL_REDIRECT_PREFIX hands it to nginx's

@@ -13,6 +13,7 @@ from assessments.models import SelfAssessment
 from assessments.services import INVALID_RATING, AssessmentError, self_assessment_record
 from courses.fiscal import JAPANESE_ERA, local_today, town_date
 from lms.audit import audit_record
+from lms.learner.calendar import coming_due_dates
 from lms.learner.charts import due_chart, skill_chart, skill_history_chart
 from lms.learner.forms import ProfileForm
 from lms.learner.selectors import mypage_for_user, skills_page_for_user
@@ -35,7 +36,12 @@ def mypage(request):
     return render(
         request,
         "lms/mypage.html",
-        {"page": page, "subject": request.user, **_town_and_chart(page)},
+        {
+            "page": page,
+            "subject": request.user,
+            "due": coming_due_dates(page),
+            **_town_and_chart(page),
+        },
     )
 
 

@@ -46,6 +46,8 @@ class AuditEvent(models.Model):
         CERTIFICATE_VERIFIED = "certificate_verified", _("Checked a certificate number")
         TRANSCRIPT_VIEWED = "transcript_viewed", _("Viewed a person's learning record")
         TRANSCRIPT_DOWNLOADED = "transcript_downloaded", _("Downloaded a learning record")
+        CALENDAR_FEED_CREATED = "calendar_feed_created", _("Made a calendar feed address")
+        CALENDAR_FEED_REVOKED = "calendar_feed_revoked", _("Stopped a calendar feed address")
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
