@@ -23,7 +23,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
-from courses.fiscal import western_date, japanese_date
+from courses.fiscal import japanese_date, western_date
 from lms.certificates.numbers import display
 
 FONT_NAME = "ShinkaCertificateMincho"

@@ -23,7 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from assessments.scoring import score_percent
-from courses.fiscal import fiscal_year_of, japanese_fiscal_year, western_date, japanese_date
+from courses.fiscal import fiscal_year_of, japanese_date, japanese_fiscal_year, western_date
 from courses.models import (
     CourseCompletion,
     CoursePage,

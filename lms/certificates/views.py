@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.cache import never_cache
 
-from courses.fiscal import japanese_fiscal_year, local_today, western_date, japanese_date
+from courses.fiscal import japanese_date, japanese_fiscal_year, local_today, western_date
 from lms.audit import Actor, audit_record
 from lms.certificates import numbers
 from lms.certificates.pdf import CertificateFontMissing, CertificateText, certificate_font

@@ -1,7 +1,7 @@
 from lms.models.assignments import TrackAssignment
 from lms.models.audit import AuditEvent
-from lms.models.certificates import Certificate
 from lms.models.calendar import CalendarFeed
+from lms.models.certificates import Certificate
 from lms.models.leaders import LeaderCriteria, LeaderNomination
 from lms.models.mail import OutgoingMail
 from lms.models.notices import Notice

@@ -56,7 +56,9 @@ def test_a_query_is_the_bigrams_of_its_words_and_a_single_character_itself():
 def test_the_passage_marks_every_match_in_the_original_text_and_escapes_the_rest():
     passage = str(highlight("<b>ｾｷｭﾘﾃｨ</b> と セキュリティ & 安全", "せきゅりてぃ"))
 
-    assert passage == "&lt;b&gt;<mark>ｾｷｭﾘﾃｨ</mark>&lt;/b&gt; と <mark>セキュリティ</mark> &amp; 安全"
+    assert passage == (
+        "&lt;b&gt;<mark>ｾｷｭﾘﾃｨ</mark>&lt;/b&gt; と <mark>セキュリティ</mark> &amp; 安全"
+    )
 
 
 def test_the_passage_is_cut_around_the_first_match():
