@@ -23,7 +23,7 @@ def main(argv=None) -> None:
     run.add_argument("--repeats", type=int, default=5)
     run.add_argument("--rebuild", action="store_true")
     run.add_argument("--load-seconds", type=int, default=60, help="0 skips the load run")
-    run.add_argument("--load-users", type=int, default=50)
+    run.add_argument("--load-users", type=int, default=200)
     build = commands.add_parser("generate", help="build one size's database")
     build.add_argument("--size", choices=SIZES, required=True)
     build.add_argument("--seed", type=int, default=1)

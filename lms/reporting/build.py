@@ -147,7 +147,9 @@ def _build_completion(run: ReportRun, folder: Path, progress) -> dict:
     }
 
 
-def person_file_rows(*, organization, as_of, curriculum, csv_path: Path, counted: dict, progress):
+def person_file_rows(
+    *, organization, as_of, curriculum, csv_path: Path, counted: dict, progress, sheet=True
+):
     """Each person's courses for the per-person sheet, the CSV written on the way.
 
     On PostgreSQL the CSV is the text of ``COPY`` (``person_csv_blocks``: escaped, Japan
@@ -162,7 +164,7 @@ def person_file_rows(*, organization, as_of, curriculum, csv_path: Path, counted
             blocks = person_csv_blocks(
                 organization=organization, as_of=as_of, curriculum=curriculum
             )
-            yield from _rows_of_blocks(blocks, csv_stream, counted, progress)
+            yield from _rows_of_blocks(blocks, csv_stream, counted, progress, sheet=sheet)
             return
         text = io.TextIOWrapper(csv_stream, encoding="utf-8", newline="", write_through=True)
         csv_report = CsvReport(text, PERSON_HEADERS)
@@ -194,6 +196,7 @@ def person_csv_only(*, organization, as_of, curriculum, stream) -> int:
             csv_path=path,
             counted=counted,
             progress=lambda done: None,
+            sheet=False,
         ):
             pass
         with path.open("rb") as written:
@@ -203,13 +206,16 @@ def person_csv_only(*, organization, as_of, curriculum, stream) -> int:
     return counted["rows"]
 
 
-def _rows_of_blocks(blocks, csv_stream, counted: dict, progress):
+def _rows_of_blocks(blocks, csv_stream, counted: dict, progress, *, sheet: bool):
     """Write each COPY block to the CSV (CRLF line ends, as ``CsvReport``), then read its
-    lines back as the sheet's values."""
+    lines back as the sheet's values (unless ``sheet`` is false: the CSV alone)."""
     fromisoformat = datetime.date.fromisoformat
     stamp = datetime.datetime.fromisoformat
     for block in blocks:
         csv_stream.write(block.replace(b"\n", b"\r\n"))
+        if not sheet:
+            counted["rows"] += block.count(b"\n")
+            continue
         for fields in csv.reader(io.StringIO(block.decode("utf-8"))):
             (
                 staff,

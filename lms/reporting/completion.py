@@ -421,6 +421,7 @@ class _PersonCourseQuery:
             params[f"ct_course{n}"] = csv_safe(course.title)
             total = len(self.curriculum.modules_by_course.get(course_id, []))
             courses.append(f"({int(course_id)}, %(ct_track{n})s, %(ct_course{n})s, {total})")
+        courses = courses or ["(0, NULL, NULL, 0)"]  # the right shape, matching nothing
         for status, label in labels.items():
             params[f"label_{status}"] = csv_safe(label)
         params["overdue_label"] = csv_safe(overdue_label)
