@@ -160,6 +160,11 @@ def xlsx_value(value):
     return xlsx_value(str(value))  # lazy translations, UUIDs, …: their text
 
 
+def xlsx_text(text: str) -> str:
+    """Text without the characters an XLSX file cannot hold (a whole block at once)."""
+    return ILLEGAL_CHARACTERS_RE.sub("", text)
+
+
 def _kind(value) -> str | None:
     if value is None or isinstance(value, str):
         return None  # text fits any column
@@ -173,9 +178,10 @@ def _kind(value) -> str | None:
 
 
 class _Sheet:
-    def __init__(self, title, headers, widths, rows, formats):
+    def __init__(self, title, headers, widths, rows, formats, prepared=False):
         self.title, self.headers, self.widths = title, list(headers), list(widths)
         self.streamed = rows is not None
+        self.prepared = prepared
         self.rows = rows if rows is not None else []
         self.formats = dict(formats or {})
         self.kinds: list[str | None] = [None] * len(self.headers)
@@ -197,6 +203,14 @@ class _Sheet:
         """Each row as the writer takes it ({heading: value}), every column kept to the
         kind of its first typed value; the header alone when there is no row."""
         headers, kinds, formats = self.headers, self.kinds, self.formats
+        if self.prepared:
+            written = False
+            for values in self.rows:
+                written = True
+                yield dict(zip(headers, values, strict=True))
+            if not written:
+                yield dict.fromkeys(headers)
+            return
         for index, number_format in formats.items():
             kinds[index] = _DATE if number_format == DATE_FORMAT else _NUMBER
         written = False
@@ -249,8 +263,15 @@ class XlsxReport:
         *,
         rows: Iterable | None = None,
         formats: dict[int, str] | None = None,
+        prepared: bool = False,
     ) -> None:
-        self.sheets[title] = _Sheet(title, headers, widths, rows, formats)
+        """``prepared``: the streamed rows already hold what the workbook stores
+        (``xlsx_value``'s forms, text through ``xlsx_text``, one kind of value per
+        column), so they go to the writer as they are: the long per-person sheet, whose
+        values are typed as they are read (lms/reporting/build.py)."""
+        if prepared and rows is None:
+            raise ValueError("Only a streamed sheet can be prepared.")
+        self.sheets[title] = _Sheet(title, headers, widths, rows, formats, prepared)
 
     def append(self, title: str, values: Iterable) -> None:
         sheet = self.sheets[title]

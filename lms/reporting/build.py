@@ -31,7 +31,8 @@ from lms.spreadsheets import (
     PrintHeading,
     XlsxReport,
     csv_unescaped,
-    local_value,
+    xlsx_text,
+    xlsx_value,
 )
 
 PERSON_HEADERS = [
@@ -121,6 +122,7 @@ def _build_completion(run: ReportRun, folder: Path, progress) -> dict:
         "個人別",
         PERSON_HEADERS,
         PERSON_WIDTHS,
+        prepared=True,
         rows=person_file_rows(
             organization=run.organization,
             as_of=run.as_of,
@@ -166,6 +168,8 @@ def person_file_rows(
             )
             yield from _rows_of_blocks(blocks, csv_stream, counted, progress, sheet=sheet)
             return
+        # Elsewhere: ``CsvReport`` writes each row; the sheet gets them in the forms the
+        # workbook stores (``xlsx_value``), Japan time to the minute as in the CSV.
         text = io.TextIOWrapper(csv_stream, encoding="utf-8", newline="", write_through=True)
         csv_report = CsvReport(text, PERSON_HEADERS)
         for row in person_course_rows(
@@ -173,9 +177,10 @@ def person_file_rows(
         ):
             values = person_values(row)
             csv_report.append(values)
-            completed_at = local_value(values[8])
-            if completed_at is not None:
-                values[8] = completed_at.replace(second=0, microsecond=0)
+            values = [xlsx_value(value) for value in values]
+            if values[8] is not None:
+                values[8] = values[8].replace(second=0)
+            values[11] = values[11] or None
             counted["rows"] += 1
             if counted["rows"] % 500 == 0:
                 progress(counted["rows"])
@@ -216,7 +221,7 @@ def _rows_of_blocks(blocks, csv_stream, counted: dict, progress, *, sheet: bool)
         if not sheet:
             counted["rows"] += block.count(b"\n")
             continue
-        for fields in csv.reader(io.StringIO(block.decode("utf-8"))):
+        for fields in csv.reader(io.StringIO(xlsx_text(block.decode("utf-8")))):
             (
                 staff,
                 name,
@@ -232,19 +237,20 @@ def _rows_of_blocks(blocks, csv_stream, counted: dict, progress, *, sheet: bool)
                 overdue,
             ) = fields
             counted["rows"] += 1
+            # Only text that starts with an apostrophe can have been escaped.
             yield [
-                csv_unescaped(staff),
-                csv_unescaped(name),
-                csv_unescaped(department),
-                csv_unescaped(position),
-                csv_unescaped(track),
-                csv_unescaped(course),
+                csv_unescaped(staff) if staff[:1] == "'" else staff,
+                csv_unescaped(name) if name[:1] == "'" else name,
+                csv_unescaped(department) if department[:1] == "'" else department,
+                csv_unescaped(position) if position[:1] == "'" else position,
+                csv_unescaped(track) if track[:1] == "'" else track,
+                csv_unescaped(course) if course[:1] == "'" else course,
                 status,
                 fromisoformat(due) if due else None,
                 stamp(completed) if completed else None,
                 int(done),
                 int(total),
-                overdue,
+                overdue or None,
             ]
         progress(counted["rows"])
 

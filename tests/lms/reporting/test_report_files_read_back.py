@@ -38,7 +38,7 @@ def streamed(monkeypatch):
     real_add_sheet = build.XlsxReport.add_sheet
     real_append = build.XlsxReport.append
 
-    def add_sheet(self, title, headers, widths, *, rows=None, formats=None):
+    def add_sheet(self, title, headers, widths, *, rows=None, formats=None, prepared=False):
         recorded = sheets[title] = (list(headers), dict(formats or {}), [])
 
         def recording(source):
@@ -54,6 +54,7 @@ def streamed(monkeypatch):
             widths,
             rows=None if rows is None else recording(rows),
             formats=formats,
+            prepared=prepared,
         )
 
     def append(self, title, values):
