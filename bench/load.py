@@ -37,6 +37,11 @@ from .generate import PASSWORD
 
 CHOICE = re.compile(r'name="(q\d+)"[^>]*value="(\d+)"')
 TIMEOUT = 30
+# Seconds a simulated person waits between two requests (uniform): far quicker than
+# anyone reads a module or answers five questions, so 200 of them still keep the server
+# busy, but not the zero-pause loop of a stress test, where "200 users" only sets the
+# queue's length.
+THINK_SECONDS = (2.0, 6.0)
 
 
 @dataclass
@@ -128,8 +133,14 @@ class VirtualUser:
         )
         return response is not None and response.status_code == HTTPStatus.FOUND
 
-    def study(self, module: Module) -> None:
+    def think(self) -> None:
+        """A person between two clicks: reading, choosing an answer."""
+        time.sleep(self.rng.uniform(*THINK_SECONDS))
+
+    def study(self, module: Module, *, think: bool = False) -> None:
+        pause = self.think if think else (lambda: None)
         self._request("module_page", "GET", module.url, HTTPStatus.OK)
+        pause()
         if module.quiz_id is None:
             self._post("module_complete", f"/learn/modules/{module.id}/complete/")
             return
@@ -142,6 +153,7 @@ class VirtualUser:
         page = self._request("quiz_take", "GET", take_url, HTTPStatus.OK)
         if page is None or page.status_code != HTTPStatus.OK:
             return
+        pause()
         choices = defaultdict(list)
         for name, value in CHOICE.findall(page.text):
             choices[name].append(value)
@@ -264,8 +276,9 @@ def load_run(
         stop = threading.Event()
 
         def study(person: VirtualUser) -> None:
+            time.sleep(person.rng.uniform(0, THINK_SECONDS[1]))  # not all at the same instant
             while time.monotonic() < deadline:
-                person.study(person.rng.choice(modules))
+                person.study(person.rng.choice(modules), think=True)
 
         def health() -> None:
             probe = VirtualUser(base, "", recorder, random.Random(0))
@@ -293,6 +306,7 @@ def load_run(
     healthz_p95 = summary.get("healthz", {}).get("p95_ms")
     return {
         "staff_requests_per_second": round(len(staff_times) / elapsed, 1),
+        "think_seconds": list(THINK_SECONDS),
         "users": len(people),
         "seconds": round(elapsed, 1),
         "gunicorn_workers": _gunicorn_settings(),
