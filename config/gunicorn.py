@@ -18,8 +18,11 @@ workers = int(os.environ.get("SHINKA_GUNICORN_WORKERS", 2 * multiprocessing.cpu_
 worker_class = "gthread"
 threads = int(os.environ.get("SHINKA_GUNICORN_THREADS", 4))
 # Idle keep-alive connections wait in each worker's poller, not in a thread, so a few
-# hundred browsers with open connections do not hold the threads.
-keepalive = 5
+# hundred browsers with open connections do not hold the threads. Longer than a person's
+# pause between two clicks: with 5 s (gunicorn's default) a connection closed by the
+# server while the browser sent its next POST came back as a connection error (the
+# load run's first 200-user run: 16 errors, all POSTs after a pause). 75 s as nginx.
+keepalive = 75
 worker_connections = 1000
 backlog = 2048
 timeout = 60
