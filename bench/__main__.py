@@ -23,7 +23,7 @@ def main(argv=None) -> None:
     run.add_argument("--repeats", type=int, default=5)
     run.add_argument("--rebuild", action="store_true")
     run.add_argument("--load-seconds", type=int, default=60, help="0 skips the load run")
-    run.add_argument("--load-users", type=int, default=50)
+    run.add_argument("--load-users", type=int, default=200)
     build = commands.add_parser("generate", help="build one size's database")
     build.add_argument("--size", choices=SIZES, required=True)
     build.add_argument("--seed", type=int, default=1)
@@ -34,6 +34,14 @@ def main(argv=None) -> None:
     memory.add_argument("--as-of", type=datetime.date.fromisoformat, required=True)
     memory.add_argument("--kind", required=True)
     memory.add_argument("--tracemalloc", action="store_true")
+    writers = commands.add_parser("writers", help="time the XLSX writers on the real rows")
+    writers.add_argument("--size", choices=SIZES, default="city")
+    writers.add_argument("--seed", type=int, default=1)
+    writers.add_argument("--rounds", type=int, default=3)
+    child = commands.add_parser("writer-child", help="(internal) one writer, one file")
+    child.add_argument("writer")
+    child.add_argument("rows")
+    child.add_argument("out")
     args = parser.parse_args(argv)
 
     from . import run as bench
@@ -54,6 +62,16 @@ def main(argv=None) -> None:
             SIZES[args.size], seed=args.seed, as_of=local_today(), rebuild=args.rebuild
         )
         print(json.dumps(result.__dict__, ensure_ascii=False))
+    elif args.command == "writers":
+        from .writers import compare
+
+        compare(size_name=args.size, seed=args.seed, rounds=args.rounds)
+    elif args.command == "writer-child":
+        from pathlib import Path
+
+        from .writers import child
+
+        print(json.dumps(child(args.writer, Path(args.rows), Path(args.out))))
     elif args.command == "memory":
         print(json.dumps({"peak_mb": _job_peak_mb(args)}))
 

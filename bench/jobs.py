@@ -1,7 +1,7 @@
 """The product's report jobs, called the way the Celery job calls them."""
 
 import datetime
-from pathlib import Path
+import shutil
 from typing import IO
 
 from django.utils import translation
@@ -9,10 +9,9 @@ from django.utils import translation
 from courses.curriculum import Curriculum
 from lms.leaders.candidates import CandidateStream
 from lms.models import ReportRun
-from lms.reporting.build import PERSON_HEADERS, person_values
+from lms.reporting.build import build_files, person_csv_only
 from lms.reporting.completion import completion_tallies, person_course_rows
 from lms.reporting.runs import report_build, report_request
-from lms.spreadsheets import CsvReport, XlsxReport
 
 
 def hr_aggregate(*, organization, as_of: datetime.date) -> dict:
@@ -46,26 +45,21 @@ def person_rows(*, organization, as_of: datetime.date) -> list[tuple]:
     ]
 
 
-def person_csv(*, organization, as_of: datetime.date, stream: IO[str]) -> None:
-    """The per-person CSV exactly as the job writes it."""
+def person_csv(*, organization, as_of: datetime.date, stream: IO[bytes]) -> None:
+    """The per-person CSV exactly as the job writes it, alone (no workbook): on
+    PostgreSQL the text of ``COPY``, elsewhere ``CsvReport``."""
     with translation.override("ja"):
-        report = CsvReport(stream, PERSON_HEADERS)
-        for row in person_course_rows(
-            organization=organization, as_of=as_of, curriculum=Curriculum.load()
-        ):
-            report.append(person_values(row))
+        person_csv_only(
+            organization=organization, as_of=as_of, curriculum=Curriculum.load(), stream=stream
+        )
 
 
-def person_xlsx(*, organization, as_of: datetime.date, path: Path) -> None:
-    """The per-person sheet exactly as the job writes it (openpyxl write-only)."""
+def hr_files(run: ReportRun) -> None:
+    """The whole HR report job's files: tallies, the workbook's three sheets and the CSV
+    (``build_files``), as the Celery job writes them, then thrown away."""
     with translation.override("ja"):
-        report = XlsxReport()
-        report.add_sheet("個人別", PERSON_HEADERS, [10] * len(PERSON_HEADERS))
-        for row in person_course_rows(
-            organization=organization, as_of=as_of, curriculum=Curriculum.load()
-        ):
-            report.append("個人別", person_values(row))
-        report.save(path)
+        built = build_files(run)
+    shutil.rmtree(built["xlsx"].parent, ignore_errors=True)
 
 
 def candidates(*, organization, as_of: datetime.date) -> tuple[list[tuple], dict]:

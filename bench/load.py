@@ -1,19 +1,25 @@
 """A short load run: staff open modules, complete them and take quizzes against gunicorn.
 
 A small threaded client (``requests``), not a load-testing framework: each
-virtual user signs in through allauth once, then loops until the time is up.
-``/healthz`` is requested throughout the same run, as the baseline for latency.
+virtual user (200 by default) signs in through allauth once, then loops until the
+time is up. ``/healthz`` is requested throughout the same run, as the baseline for
+latency: staff p95 ÷ ``/healthz`` p95 is the figure. gunicorn runs with the
+deployment's own settings (``config/gunicorn.py``) on a free local port. The client's
+own CPU time is recorded, so a run can show the client was not the bottleneck (a
+thread waits on its socket almost all the time; the server's processes use the cores).
 """
 
 import os
 import random
 import re
+import resource
 import socket
 import subprocess
 import sys
 import threading
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -31,6 +37,11 @@ from .generate import PASSWORD
 
 CHOICE = re.compile(r'name="(q\d+)"[^>]*value="(\d+)"')
 TIMEOUT = 30
+# Seconds a simulated person waits between two requests (uniform): far quicker than
+# anyone reads a module or answers five questions, so 200 of them still keep the server
+# busy, but not the zero-pause loop of a stress test, where "200 users" only sets the
+# queue's length.
+THINK_SECONDS = (2.0, 6.0)
 
 
 @dataclass
@@ -122,8 +133,14 @@ class VirtualUser:
         )
         return response is not None and response.status_code == HTTPStatus.FOUND
 
-    def study(self, module: Module) -> None:
+    def think(self) -> None:
+        """A person between two clicks: reading, choosing an answer."""
+        time.sleep(self.rng.uniform(*THINK_SECONDS))
+
+    def study(self, module: Module, *, think: bool = False) -> None:
+        pause = self.think if think else (lambda: None)
         self._request("module_page", "GET", module.url, HTTPStatus.OK)
+        pause()
         if module.quiz_id is None:
             self._post("module_complete", f"/learn/modules/{module.id}/complete/")
             return
@@ -136,6 +153,7 @@ class VirtualUser:
         page = self._request("quiz_take", "GET", take_url, HTTPStatus.OK)
         if page is None or page.status_code != HTTPStatus.OK:
             return
+        pause()
         choices = defaultdict(list)
         for name, value in CHOICE.findall(page.text):
             choices[name].append(value)
@@ -148,14 +166,25 @@ def _free(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) != 0
 
 
+def free_port() -> int:
+    """A free local port in 20000–29999."""
+    rng = random.Random()
+    for _attempt in range(50):
+        port = rng.randint(20000, 29999)
+        if _free(port):
+            return port
+    raise RuntimeError("No free port in 20000–29999.")
+
+
 @contextmanager
-def gunicorn(*, url: str, port: int, workers: int):
+def gunicorn(*, url: str, port: int):
     if not _free(port):
-        raise RuntimeError(f"Port {port} is in use; pass another with --load-port.")
+        raise RuntimeError(f"Port {port} is in use.")
     environment = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.bench",
         "DATABASE_URL": url,
+        "SHINKA_GUNICORN_BIND": f"127.0.0.1:{port}",
     }
     log = Path(os.environ.get("TMPDIR", "/tmp")) / f"shinka-bench-gunicorn-{port}.log"
     with log.open("w") as output:
@@ -164,15 +193,9 @@ def gunicorn(*, url: str, port: int, workers: int):
                 sys.executable,
                 "-m",
                 "gunicorn",
+                "-c",
+                str(Path(__file__).resolve().parent.parent / "config" / "gunicorn.py"),
                 "config.wsgi",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(workers),
-                "--worker-class",
-                "gthread",
-                "--threads",
-                "4",
             ],
             env=environment,
             stdout=output,
@@ -216,29 +239,46 @@ def _plan(organization_name: str, users: int) -> tuple[list[str], list[Module]]:
     return staff, modules
 
 
+def _gunicorn_settings() -> str:
+    import runpy
+
+    settings = runpy.run_path(
+        str(Path(__file__).resolve().parent.parent / "config" / "gunicorn.py")
+    )
+    return f"{settings['workers']} × {settings['threads']} threads ({settings['worker_class']})"
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def load_run(
-    *, url: str, users: int, seconds: int, organization_name: str, port: int = 8765
+    *, url: str, users: int, seconds: int, organization_name: str, port: int | None = None
 ) -> dict:
     databases.use(url)
     staff, modules = _plan(organization_name, users)
     recorder, sign_ins = Recorder(), Recorder()
-    workers = 2 * (os.cpu_count() or 1) + 1
-    with gunicorn(url=url, port=port, workers=workers) as base:
+    port = port or free_port()
+    with gunicorn(url=url, port=port) as base:
         people = [
-            VirtualUser(base, number, recorder, random.Random(index))
+            VirtualUser(base, number, sign_ins, random.Random(index))
             for index, number in enumerate(staff)
         ]
-        for person in people:  # before the clock starts: one password hash each
-            person.recorder = sign_ins
-            if not person.sign_in():
+        # Before the clock starts: one password hash each, a few at a time.
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            signed = list(pool.map(VirtualUser.sign_in, people))
+        for person, ok in zip(people, signed, strict=True):
+            if not ok:
                 raise RuntimeError(f"{person.staff_number} could not sign in")
             person.recorder = recorder
         deadline = time.monotonic() + seconds
         stop = threading.Event()
 
         def study(person: VirtualUser) -> None:
+            time.sleep(person.rng.uniform(0, THINK_SECONDS[1]))  # not all at the same instant
             while time.monotonic() < deadline:
-                person.study(person.rng.choice(modules))
+                person.study(person.rng.choice(modules), think=True)
 
         def health() -> None:
             probe = VirtualUser(base, "", recorder, random.Random(0))
@@ -248,6 +288,7 @@ def load_run(
 
         threads = [threading.Thread(target=study, args=(p,)) for p in people]
         threads.append(threading.Thread(target=health))
+        cpu_before = _cpu_seconds()
         started = time.monotonic()
         for thread in threads:
             thread.start()
@@ -256,13 +297,23 @@ def load_run(
         stop.set()
         threads[-1].join()
         elapsed = time.monotonic() - started
+        client_cpu = _cpu_seconds() - cpu_before
     summary = recorder.summary(elapsed)
-    staff_requests = sum(s["count"] for name, s in summary.items() if name != "healthz")
+    staff_times = sorted(
+        t for name, times in recorder.samples.items() if name != "healthz" for t in times
+    )
+    staff_p95 = _percentile_ms(staff_times, 0.95) if staff_times else None
+    healthz_p95 = summary.get("healthz", {}).get("p95_ms")
     return {
-        "staff_requests_per_second": round(staff_requests / elapsed, 1),
+        "staff_requests_per_second": round(len(staff_times) / elapsed, 1),
+        "think_seconds": list(THINK_SECONDS),
         "users": len(people),
         "seconds": round(elapsed, 1),
-        "gunicorn_workers": f"{workers} × 4 threads",
+        "gunicorn_workers": _gunicorn_settings(),
+        "staff_p95_ms": staff_p95,
+        "staff_p95_vs_healthz": (staff_p95 / healthz_p95) if staff_p95 and healthz_p95 else None,
+        # The client's CPU: seconds used ÷ seconds run (1.0 = one core busy all along).
+        "client_cpu_share": round(client_cpu / elapsed, 2),
         "requests": summary,
         "errors": sum(s["errors"] for s in summary.values())
         + sum(s["errors"] for s in sign_ins.summary(elapsed).values()),

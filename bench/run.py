@@ -25,11 +25,13 @@ from .pages import PAGES, Browser, visits
 
 KINDS = (ReportRun.Kind.HR_COMPLETION, ReportRun.Kind.DX_CANDIDATES)
 TARGETS = {
-    "aggregate_vs_sql": 2.0,
-    "csv_vs_copy": 3.0,
+    "aggregate_vs_sql": 2.0,  # 1.2× at prefecture (bench/README.md)
+    "csv_vs_copy": 1.5,
+    "hr_job_vs_csv": 2.0,
     "candidates_vs_sql": 2.0,
     "memory_ratio": 1.2,
     "page_ratio": 1.5,
+    "load_p95_vs_healthz": 3.0,
 }
 
 
@@ -82,6 +84,9 @@ def measure_jobs(organization, result: SizeResult, *, as_of, repeats: int) -> No
     result.checks["candidates_equal"] = ranked == baselines.candidates(**args, criteria=criteria)
     result.counts["candidates"] = len(ranked)
     folder = Path(tempfile.mkdtemp(prefix="shinka-bench-"))
+    hr_run = jobs.fresh_run(
+        organization=organization, kind=ReportRun.Kind.HR_COMPLETION, as_of=as_of
+    )
     if postgres:
         result.checks["csv_equal_to_copy"] = (
             _csv_text(args).splitlines() == _copy_text(args).splitlines()
@@ -92,10 +97,10 @@ def measure_jobs(organization, result: SizeResult, *, as_of, repeats: int) -> No
         "aggregate_sql": lambda: baselines.department_course_tallies(**args),
         "candidates_job": lambda: jobs.candidates(**args),
         "candidates_sql": lambda: baselines.candidates(**args, criteria=criteria),
-        "csv_job": lambda: _to_file(
+        "csv_job": lambda: _to_binary(
             folder / "job.csv", lambda s: jobs.person_csv(**args, stream=s)
         ),
-        "xlsx_job": lambda: jobs.person_xlsx(**args, path=folder / "job.xlsx"),
+        "hr_job": lambda: jobs.hr_files(hr_run),
     }
     if postgres:
         cases["csv_copy"] = lambda: _to_binary(
@@ -105,7 +110,8 @@ def measure_jobs(organization, result: SizeResult, *, as_of, repeats: int) -> No
     result.figures["seconds"] = {name: round(timings.median(name), 4) for name in cases}
     result.figures["aggregate_vs_sql"] = timings.ratio("aggregate_job", "aggregate_sql")
     result.figures["candidates_vs_sql"] = timings.ratio("candidates_job", "candidates_sql")
-    result.figures["xlsx_vs_csv"] = timings.ratio("xlsx_job", "csv_job")
+    # The whole HR job's files (tallies, workbook, CSV) ÷ the per-person CSV alone.
+    result.figures["hr_job_vs_csv"] = timings.ratio("hr_job", "csv_job")
     if postgres:
         result.figures["csv_vs_copy"] = timings.ratio("csv_job", "csv_copy")
 
@@ -246,9 +252,9 @@ def _to_binary(path: Path, write) -> None:
 
 
 def _csv_text(args) -> str:
-    stream = io.StringIO(newline="")
+    stream = io.BytesIO()
     jobs.person_csv(**args, stream=stream)
-    return stream.getvalue()
+    return stream.getvalue().decode()
 
 
 def _copy_text(args) -> str:

@@ -4,31 +4,33 @@
   are prefixed with an apostrophe (OWASP ASVS 5.0 1.2.10): a CSV cell has no type,
   so Excel would run them.
 - XLSX: every string is written as a string cell (an inline string, ``t="inlineStr"``),
-  never as a formula, so it is shown as typed, without an apostrophe; openpyxl alone
-  would turn a string that starts with "=" into a formula.
+  never as a formula (nor as an error value such as "#N/A"), so it is shown as typed,
+  without an apostrophe.
 - Every XLSX sheet prints readably: landscape A4, as wide as one page, the header row
   on every page, the town, the report, the fiscal year (和暦 too) and the as-of date
   in the page header, page numbers in the footer (``PrintHeading``).
 - CSV is UTF-8 with a BOM by default (Excel shows mojibake without it); CP932 on
   download for older tools, with unencodable characters replaced.
-- XLSX is written with openpyxl's write-only mode: rows go straight to disk.
+- XLSX is written by rustpy-xlsxwriter (rust_xlsxwriter), chosen by measurement
+  (bench/README.md, "The XLSX writer"): an order of magnitude faster than openpyxl's
+  write-only mode on the HR report's rows, each sheet streamed to disk (constant memory),
+  strings inline. It takes each column's cell type from its first values, so
+  ``XlsxReport`` keeps every column to one kind of value (a stray value of another kind
+  is written as its text) and gives date and percentage columns their number format.
 """
 
 import csv
 import datetime
 import io
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
 
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font, PatternFill
-from openpyxl.worksheet.properties import PageSetupProperties
-from openpyxl.worksheet.worksheet import Worksheet
 
 from courses.fiscal import fiscal_year_of, japanese_fiscal_year
 
@@ -41,8 +43,8 @@ class Percent(float):
 
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+# Control characters an XLSX file cannot hold (XML 1.0), as openpyxl defines them.
+ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 
 
 def local_value(value):
@@ -53,11 +55,32 @@ def local_value(value):
 
 
 def csv_safe(value):
-    """A value for a CSV cell that Excel shows as text, never evaluates."""
+    """A value for a CSV cell that Excel shows as text, never evaluates.
+
+    Text that starts with a formula character, after any apostrophes, gets one more
+    apostrophe in front: "=1+1" → "'=1+1", "'=1+1" → "''=1+1". Counting the apostrophes
+    makes the escape reversible (``csv_unescaped``), so the XLSX can be read from the
+    same lines without guessing whether an apostrophe was typed."""
     value = local_value(value)
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    if isinstance(value, str) and value.lstrip("'").startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+def csv_unescaped(text: str) -> str:
+    """The text ``csv_safe`` escaped, as typed."""
+    if text.startswith("'") and text.lstrip("'").startswith(FORMULA_PREFIXES):
+        return text[1:]
+    return text
+
+
+def csv_safe_sql(expression: str) -> str:
+    """``csv_safe`` of a text column in PostgreSQL (the per-person CSV's ``COPY``)."""
+    first = f"left(ltrim({expression}, ''''), 1)"
+    return (
+        f"CASE WHEN {first} IN ('=', '+', '-', '@', chr(9), chr(13)) "
+        f"THEN '''' || {expression} ELSE {expression} END"
+    )
 
 
 def csv_text(value) -> str:
@@ -106,101 +129,213 @@ def _header_text(text: str) -> str:
     return text.replace("&", "&&")
 
 
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+PERCENT_FORMAT = "0.0%"
+HEADER_FILL = "#DDEBF7"
+A4 = 9
+
+# What kind of cell a value makes; a column holds one kind (and empty cells).
+_NUMBER, _DATE, _DATETIME, _BOOL = "number", "date", "datetime", "bool"
+
+
+def xlsx_value(value):
+    """A value as the workbook stores it: text without the characters an XLSX cannot
+    hold, date-times in Japan time to the second, percentages as fractions."""
+    kind = type(value)
+    if kind is str:
+        if ILLEGAL_CHARACTERS_RE.search(value):  # characters an XLSX file cannot hold
+            return ILLEGAL_CHARACTERS_RE.sub("", value)
+        return value
+    if value is None or kind is int or kind is float or kind is bool:
+        return value
+    if isinstance(value, Percent):
+        return float(value)
+    if isinstance(value, datetime.datetime):
+        return local_value(value).replace(microsecond=0, tzinfo=None)
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, int | float | Decimal):
+        return float(value) if isinstance(value, Decimal) else value
+    return xlsx_value(str(value))  # lazy translations, UUIDs, …: their text
+
+
+def xlsx_text(text: str) -> str:
+    """Text without the characters an XLSX file cannot hold (a whole block at once)."""
+    return ILLEGAL_CHARACTERS_RE.sub("", text)
+
+
+def _kind(value) -> str | None:
+    if value is None or isinstance(value, str):
+        return None  # text fits any column
+    if isinstance(value, bool):
+        return _BOOL
+    if isinstance(value, datetime.datetime):
+        return _DATETIME
+    if isinstance(value, datetime.date):
+        return _DATE
+    return _NUMBER
+
+
+class _Sheet:
+    def __init__(self, title, headers, widths, rows, formats, prepared=False):
+        self.title, self.headers, self.widths = title, list(headers), list(widths)
+        self.streamed = rows is not None
+        self.prepared = prepared
+        self.rows = rows if rows is not None else []
+        self.formats = dict(formats or {})
+        self.kinds: list[str | None] = [None] * len(self.headers)
+        if len(set(self.headers)) != len(self.headers):
+            raise ValueError(f"Sheet {title!r} repeats a column heading.")
+
+    def infer_formats(self) -> None:
+        """A buffered sheet's number formats from its values: dates and percentages."""
+        for values in self.rows:
+            for index, value in enumerate(values):
+                if index in self.formats:
+                    continue
+                if isinstance(value, Percent):
+                    self.formats[index] = PERCENT_FORMAT
+                elif _kind(value) == _DATE:
+                    self.formats[index] = DATE_FORMAT
+
+    def records(self):
+        """Each row as the writer takes it ({heading: value}), every column kept to the
+        kind of its first typed value; the header alone when there is no row."""
+        headers, kinds, formats = self.headers, self.kinds, self.formats
+        if self.prepared:
+            written = False
+            for values in self.rows:
+                written = True
+                yield dict(zip(headers, values, strict=True))
+            if not written:
+                yield dict.fromkeys(headers)
+            return
+        for index, number_format in formats.items():
+            kinds[index] = _DATE if number_format == DATE_FORMAT else _NUMBER
+        written = False
+        for values in self.rows:
+            cells = [xlsx_value(value) for value in values]
+            for index, value in enumerate(cells):
+                if value is None or type(value) is str:
+                    continue
+                kind = _kind(value)
+                expected = kinds[index]
+                if expected is None:
+                    kinds[index] = kind
+                elif kind != expected:
+                    # The writer would format it as the column's first values (a
+                    # date-time in a date column would lose its time): its text.
+                    cells[index] = _text_of(value)
+            written = True
+            yield dict(zip(headers, cells, strict=True))
+        if not written:
+            yield dict.fromkeys(headers)  # writes the header row only
+
+
+def _text_of(value) -> str:
+    if isinstance(value, datetime.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
 class XlsxReport:
-    """A write-only workbook; sheets are declared first and may be filled in any order.
+    """A workbook written when saved; sheets are declared first and may be filled in any
+    order, with ``append`` (rows kept until saved: short sheets) or as a ``rows`` iterable
+    that is read while the file is written (long sheets: memory stays flat). Streamed
+    sheets name their date and percentage columns (``formats``: column index → number
+    format); a buffered sheet's are found from its values.
 
     Each sheet is set up for printing, headed with ``heading`` (``PrintHeading``); every
     file the platform hands out has one (bench/ measures the writer without)."""
 
     def __init__(self, heading: PrintHeading | None = None):
-        self.workbook = Workbook(write_only=True)
         self.heading = heading
-        self.sheets = {}
+        self.sheets: dict[str, _Sheet] = {}
 
-    def add_sheet(self, title: str, headers: list[str], widths: list[int]):
-        sheet = self.workbook.create_sheet(title=title)
-        for index, width in enumerate(widths):
-            sheet.column_dimensions[_column_letter(index)].width = width
-        sheet.freeze_panes = "A2"
-        self._set_up_printing(sheet)
-        header = []
-        for text in headers:
-            cell = self._text_cell(sheet, text)
-            cell.font = HEADER_FONT
-            cell.fill = HEADER_FILL
-            header.append(cell)
-        sheet.append(header)
-        self.sheets[title] = sheet
-        return sheet
-
-    def _set_up_printing(self, sheet) -> None:
-        """Landscape A4, one page wide (as many pages down as it takes), the header row
-        on every page, the heading at the top and page numbers at the bottom. Set
-        before the first row: a write-only sheet writes its properties with it."""
-        sheet.page_setup.orientation = Worksheet.ORIENTATION_LANDSCAPE
-        sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-        sheet.page_setup.fitToWidth = 1
-        sheet.page_setup.fitToHeight = 0
-        sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-        sheet.print_title_rows = "1:1"
-        sheet.print_options.gridLines = True
-        sheet.oddFooter.center.text = _("Page &P of &N")
-        heading = self.heading
-        if heading is None:
-            return
-        sheet.oddHeader.left.text = _header_text(heading.left)
-        center = heading.center
-        if sheet.title not in center:  # the sheet's name, unless the title says it already
-            center = f"{center}（{sheet.title}）"
-        sheet.oddHeader.center.text = _header_text(center)
-        sheet.oddHeader.right.text = _header_text(heading.right)
+    def add_sheet(
+        self,
+        title: str,
+        headers: list[str],
+        widths: list[int],
+        *,
+        rows: Iterable | None = None,
+        formats: dict[int, str] | None = None,
+        prepared: bool = False,
+    ) -> None:
+        """``prepared``: the streamed rows already hold what the workbook stores
+        (``xlsx_value``'s forms, text through ``xlsx_text``, one kind of value per
+        column), so they go to the writer as they are: the long per-person sheet, whose
+        values are typed as they are read (lms/reporting/build.py)."""
+        if prepared and rows is None:
+            raise ValueError("Only a streamed sheet can be prepared.")
+        self.sheets[title] = _Sheet(title, headers, widths, rows, formats, prepared)
 
     def append(self, title: str, values: Iterable) -> None:
         sheet = self.sheets[title]
-        sheet.append([self._cell(sheet, value) for value in values])
+        if sheet.streamed:
+            raise ValueError(f"Sheet {title!r} is streamed from its rows.")
+        sheet.rows.append(list(values))
 
-    @staticmethod
-    def _text_cell(sheet, text: str):
-        """A string cell, whatever the text starts with: openpyxl would make "=…" a
-        formula and "#N/A" an error."""
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.data_type = "s"
-        return cell
+    def _page_setup(self, sheet: _Sheet) -> dict:
+        """Landscape A4, one page wide (as many pages down as it takes), the header row
+        on every page, the heading at the top and page numbers at the bottom."""
+        setup = {
+            "landscape": True,
+            "paper_size": A4,
+            "fit_to_pages": (1, 0),
+            "repeat_rows": 0,
+            "print_gridlines": True,
+            "footer": "&C" + _("Page &P of &N"),
+        }
+        heading = self.heading
+        if heading is not None:
+            center = heading.center
+            if sheet.title not in center:  # the sheet's name, unless the title says it
+                center = f"{center}（{sheet.title}）"
+            setup["header"] = "".join(
+                (
+                    "&L",
+                    _header_text(heading.left),
+                    "&C",
+                    _header_text(center),
+                    "&R",
+                    _header_text(heading.right),
+                )
+            )
+        return setup
 
-    @classmethod
-    def _cell(cls, sheet, value):
-        value = local_value(value)
-        if isinstance(value, str):
-            if ILLEGAL_CHARACTERS_RE.search(value):  # characters an XLSX file cannot hold
-                value = ILLEGAL_CHARACTERS_RE.sub("", value)
-            if value.startswith("=") or value in ERROR_CODES:
-                return cls._text_cell(sheet, value)
-            return value  # openpyxl writes any other string as a string (the fast path)
-        if isinstance(value, Percent):
-            cell = WriteOnlyCell(sheet, value=float(value))
-            cell.number_format = "0.0%"
-            return cell
-        if isinstance(value, datetime.datetime):
-            cell = WriteOnlyCell(sheet, value=value.replace(microsecond=0))
-            cell.number_format = "yyyy-mm-dd hh:mm"
-            return cell
-        if isinstance(value, datetime.date):
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.number_format = "yyyy-mm-dd"
-            return cell
-        return value
+    def save(self, target) -> None:
+        """Write the workbook to a path or a binary stream, reading each streamed sheet's
+        rows as it goes (sheet by sheet, in the order they were added)."""
+        from rustpy_xlsxwriter import Format, write_worksheets
 
-    def save(self, path) -> None:
-        self.workbook.save(path)
-
-
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
+        sheets = list(self.sheets.values())
+        for sheet in sheets:
+            if not sheet.streamed:
+                sheet.infer_formats()
+        header = Format().set_bold().set_background_color(HEADER_FILL)
+        if isinstance(target, Path):
+            target = str(target)
+        write_worksheets(
+            [(sheet.title, sheet.records()) for sheet in sheets],
+            target,
+            freeze_panes={sheet.title: {"row": 1, "col": 0} for sheet in sheets},
+            datetime_format=DATETIME_FORMAT,
+            column_widths={sheet.title: sheet.widths for sheet in sheets},
+            column_formats={
+                sheet.title: {
+                    sheet.headers[index]: Format().set_num_format(number_format)
+                    for index, number_format in sheet.formats.items()
+                }
+                for sheet in sheets
+                if sheet.formats
+            },
+            header_format={sheet.title: header for sheet in sheets},
+            page_setup={sheet.title: self._page_setup(sheet) for sheet in sheets},
+        )
 
 
 class CsvReport:

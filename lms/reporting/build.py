@@ -1,9 +1,14 @@
 """Build report files for a ReportRun: streamed rows → XLSX + CSV on private storage."""
 
+import csv
+import datetime
 import hashlib
+import io
+import itertools
 import json
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from django.core.files import File
@@ -14,8 +19,23 @@ from courses.curriculum import Curriculum
 from lms.leaders.candidates import CHANGES_LISTED, CandidateStream
 from lms.leaders.forms import criteria_in_words
 from lms.models import CandidateEntry, Department, Position, ReportRun
-from lms.reporting.completion import completion_tallies, person_course_rows
-from lms.spreadsheets import CsvReport, Percent, PrintHeading, XlsxReport
+from lms.reporting.completion import (
+    OVERDUE_LABEL,
+    completion_tallies,
+    person_course_rows,
+    person_csv_blocks,
+)
+from lms.spreadsheets import (
+    DATE_FORMAT,
+    PERCENT_FORMAT,
+    CsvReport,
+    Percent,
+    PrintHeading,
+    XlsxReport,
+    csv_unescaped,
+    xlsx_text,
+    xlsx_value,
+)
 
 PERSON_HEADERS = [
     "職員番号",
@@ -62,29 +82,74 @@ def person_values(row) -> list:
         row.completed_at,
         row.modules_done,
         row.modules_total,
-        "期限超過" if row.overdue else "",
+        OVERDUE_LABEL if row.overdue else "",
     ]
 
 
+PERSON_FORMATS = {7: DATE_FORMAT}  # 期限; 修了日時 is a date-time (the workbook's format)
+DEPARTMENT_SHEET = (
+    "所属別",
+    ["所属", "階層", "コース", *TALLY_HEADERS],
+    [24, 8, 36, 8, 8, 8, 8, 8, 8],
+)
+POSITION_SHEET = ("職位別", ["職位", *TALLY_HEADERS], [20, 8, 8, 8, 8, 8, 8])
+PERSON_WIDTHS = [10, 14, 18, 14, 24, 36, 10, 12, 18, 8, 8, 8]
+TALLY_FORMATS = {"所属別": {8: PERCENT_FORMAT}, "職位別": {6: PERCENT_FORMAT}}
+
+
 def _build_completion(run: ReportRun, folder: Path, progress) -> dict:
+    """The tallies (grouped in SQL) and the per-person rows (one pass, while the workbook
+    is written: each line goes to the CSV and to the per-person sheet).
+
+    On PostgreSQL, outside a transaction, the two queries run at the same time on two
+    connections (``_beside``): the tallies in a thread while the per-person ``COPY``
+    is started here, so the database computes both on two cores; the workbook, whose
+    tally sheets come first, is written once both have answered."""
     curriculum = Curriculum.load()
-    xlsx = _xlsx_with_sheets(
-        run,
-        [
-            ("所属別", ["所属", "階層", "コース", *TALLY_HEADERS], [24, 8, 36, 8, 8, 8, 8, 8, 8]),
-            ("職位別", ["職位", *TALLY_HEADERS], [20, 8, 8, 8, 8, 8, 8]),
-            ("個人別", PERSON_HEADERS, [10, 14, 18, 14, 24, 36, 10, 12, 18, 8, 8, 8]),
-        ],
-    )
+    tallies = _beside(lambda: _tallies_and_names(run, curriculum))
+    summary_rows, position_rows = [], []
     csv_path = folder / "completion.csv"
-    rows = _write_person_rows(run, curriculum, xlsx, csv_path, progress)
-    summary = completion_tallies(
-        organization=run.organization, as_of=run.as_of, curriculum=curriculum
+    counted = {"rows": 0}
+    people = _started(
+        person_file_rows(
+            organization=run.organization,
+            as_of=run.as_of,
+            curriculum=curriculum,
+            csv_path=csv_path,
+            counted=counted,
+            progress=progress,
+        )
     )
-    summary_rows = _write_department_tallies(run, curriculum, summary, xlsx)
-    position_rows = _write_position_tallies(summary, xlsx)
+    # Read while the COPY holds the connection: the tally sheets need no query.
+    summary, departments, positions = tallies()
+    xlsx = _xlsx(run)
+    title, headers, widths = DEPARTMENT_SHEET
+    xlsx.add_sheet(
+        title,
+        headers,
+        widths,
+        rows=_department_tallies(departments, curriculum, summary, summary_rows),
+        formats=TALLY_FORMATS[title],
+    )
+    title, headers, widths = POSITION_SHEET
+    xlsx.add_sheet(
+        title,
+        headers,
+        widths,
+        rows=_position_tallies(summary, positions, position_rows),
+        formats=TALLY_FORMATS[title],
+    )
+    xlsx.add_sheet(
+        "個人別",
+        PERSON_HEADERS,
+        PERSON_WIDTHS,
+        prepared=True,
+        rows=people,
+        formats=PERSON_FORMATS,
+    )
     xlsx_path = folder / "completion.xlsx"
     xlsx.save(xlsx_path)
+    rows = counted["rows"]
     progress(rows)
     return {
         "xlsx": xlsx_path,
@@ -99,45 +164,172 @@ def _build_completion(run: ReportRun, folder: Path, progress) -> dict:
     }
 
 
-def _write_person_rows(run: ReportRun, curriculum, xlsx, csv_path: Path, progress) -> int:
-    """Each person's courses, streamed to the per-person sheet and the CSV; how many."""
-    rows = 0
-    with csv_path.open("w", encoding="utf-8", newline="") as csv_stream:
-        csv_report = CsvReport(csv_stream, PERSON_HEADERS)
+def _beside(function):
+    """Start ``function`` on a connection of its own in a thread (PostgreSQL, not inside
+    a transaction: another connection would not see uncommitted rows), or call it now;
+    returns a callable that gives its result."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        result = function()
+        return lambda: result
+
+    def on_its_own_connection():
+        try:
+            return function()
+        finally:
+            connection.close()  # this thread's connection
+
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-tallies")
+    future = executor.submit(on_its_own_connection)
+    executor.shutdown(wait=False)
+    return future.result
+
+
+def _started(rows):
+    """A generator run up to its first row now (its query sent and answered), the rest
+    left to read."""
+    first = next(rows, _NONE)
+    return iter(()) if first is _NONE else itertools.chain([first], rows)
+
+
+_NONE = object()
+
+
+def person_file_rows(
+    *, organization, as_of, curriculum, csv_path: Path, counted: dict, progress, sheet=True
+):
+    """Each person's courses for the per-person sheet, the CSV written on the way.
+
+    On PostgreSQL the CSV is the text of ``COPY`` (``person_csv_blocks``: escaped, Japan
+    time and labels done in SQL) written as it comes, and the sheet's values are read
+    back from the same lines: the apostrophe of the CSV's escaping taken off
+    (``csv_unescaped``), dates and numbers typed. Elsewhere the rows come from
+    ``person_course_rows`` and the CSV is written by ``CsvReport``. Either way the sheet
+    holds what the CSV says (completion times to the minute)."""
+    with csv_path.open("wb") as csv_stream:
+        if connection.vendor == "postgresql":
+            csv_stream.write(("\ufeff" + _csv_header(PERSON_HEADERS)).encode())
+            blocks = person_csv_blocks(
+                organization=organization, as_of=as_of, curriculum=curriculum
+            )
+            yield from _rows_of_blocks(blocks, csv_stream, counted, progress, sheet=sheet)
+            return
+        # Elsewhere: ``CsvReport`` writes each row; the sheet gets them in the forms the
+        # workbook stores (``xlsx_value``), Japan time to the minute as in the CSV.
+        text = io.TextIOWrapper(csv_stream, encoding="utf-8", newline="", write_through=True)
+        csv_report = CsvReport(text, PERSON_HEADERS)
         for row in person_course_rows(
-            organization=run.organization, as_of=run.as_of, curriculum=curriculum
+            organization=organization, as_of=as_of, curriculum=curriculum
         ):
-            rows += 1
-            if rows % 500 == 0:
-                progress(rows)
             values = person_values(row)
-            xlsx.append("個人別", values)
             csv_report.append(values)
-    return rows
+            values = [xlsx_value(value) for value in values]
+            if values[8] is not None:
+                values[8] = values[8].replace(second=0)
+            values[11] = values[11] or None
+            counted["rows"] += 1
+            if counted["rows"] % 500 == 0:
+                progress(counted["rows"])
+            yield values
+        text.detach()
 
 
-def _write_department_tallies(run: ReportRun, curriculum, summary, xlsx) -> list[dict]:
-    """Each department with anyone assigned (its units rolled up): all courses, then
-    each course. Returns the departments' tallies for the dashboard."""
+def person_csv_only(*, organization, as_of, curriculum, stream) -> int:
+    """The per-person CSV alone, as the job writes it (bench/: the file without the
+    workbook), copied into a binary ``stream``; the number of rows."""
+    counted = {"rows": 0}
+    path = Path(tempfile.mkdtemp(prefix="shinka-csv-")) / "person.csv"
+    try:
+        for _values in person_file_rows(
+            organization=organization,
+            as_of=as_of,
+            curriculum=curriculum,
+            csv_path=path,
+            counted=counted,
+            progress=lambda done: None,
+            sheet=False,
+        ):
+            pass
+        with path.open("rb") as written:
+            shutil.copyfileobj(written, stream)
+    finally:
+        shutil.rmtree(path.parent, ignore_errors=True)
+    return counted["rows"]
+
+
+def _rows_of_blocks(blocks, csv_stream, counted: dict, progress, *, sheet: bool):
+    """Write each COPY block to the CSV (CRLF line ends, as ``CsvReport``), then read its
+    lines back as the sheet's values (unless ``sheet`` is false: the CSV alone)."""
+    fromisoformat = datetime.date.fromisoformat
+    stamp = datetime.datetime.fromisoformat
+    for block in blocks:
+        csv_stream.write(block.replace(b"\n", b"\r\n"))
+        if not sheet:
+            counted["rows"] += block.count(b"\n")
+            continue
+        for fields in csv.reader(io.StringIO(xlsx_text(block.decode("utf-8")))):
+            (
+                staff,
+                name,
+                department,
+                position,
+                track,
+                course,
+                status,
+                due,
+                completed,
+                done,
+                total,
+                overdue,
+            ) = fields
+            counted["rows"] += 1
+            # Only text that starts with an apostrophe can have been escaped.
+            yield [
+                csv_unescaped(staff) if staff[:1] == "'" else staff,
+                csv_unescaped(name) if name[:1] == "'" else name,
+                csv_unescaped(department) if department[:1] == "'" else department,
+                csv_unescaped(position) if position[:1] == "'" else position,
+                csv_unescaped(track) if track[:1] == "'" else track,
+                csv_unescaped(course) if course[:1] == "'" else course,
+                status,
+                fromisoformat(due) if due else None,
+                stamp(completed) if completed else None,
+                int(done),
+                int(total),
+                overdue or None,
+            ]
+        progress(counted["rows"])
+
+
+def _csv_header(headers) -> str:
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\r\n").writerow(headers)
+    return text.getvalue()
+
+
+def _tallies_and_names(run: ReportRun, curriculum):
+    """The HR figures and what their sheets name: the town's departments, the positions."""
+    summary = completion_tallies(
+        organization=run.organization, as_of=run.as_of, curriculum=curriculum
+    )
     departments = list(Department.objects.filter(organization=run.organization))
+    positions = Position.objects.in_bulk(list(summary.by_position))
+    return summary, departments, positions
+
+
+def _department_tallies(departments, curriculum, summary, summary_rows: list):
+    """Each department with anyone assigned (its units rolled up): all courses, then
+    each course. Fills ``summary_rows`` (the departments' tallies for the dashboard)."""
     rolled = summary.rolled_up(departments)
     rolled_courses = summary.rolled_up_by_course(departments)
-    summary_rows = []
     for department in departments:
         tally = rolled[department.id]
         if not tally.assigned:
             continue
-        xlsx.append(
-            "所属別",
-            [department.name, department.get_level_display(), "（全コース）", *_tally(tally)],
-        )
+        yield [department.name, department.get_level_display(), "（全コース）", *_tally(tally)]
         for course_id, course in curriculum.courses.items():
             own = rolled_courses.get((department.id, course_id))
             if own and own.assigned:
-                xlsx.append(
-                    "所属別",
-                    [department.name, department.get_level_display(), course.title, *_tally(own)],
-                )
+                yield [department.name, department.get_level_display(), course.title, *_tally(own)]
         summary_rows.append(
             {
                 "id": department.id,
@@ -147,19 +339,17 @@ def _write_department_tallies(run: ReportRun, curriculum, summary, xlsx) -> list
                 **tally.as_dict(),
             }
         )
-    return summary_rows
 
 
-def _write_position_tallies(summary, xlsx) -> list[dict]:
-    """Each position, by rank. Returns the positions' tallies for the dashboard (職位別)."""
-    positions = Position.objects.in_bulk(list(summary.by_position))
-    rows = []
+def _position_tallies(summary, positions, position_rows: list):
+    """Each position, by rank. Fills ``position_rows`` (the positions' tallies for the
+    dashboard's 職位別)."""
     for position_id, tally in sorted(
         summary.by_position.items(), key=lambda i: positions[i[0]].rank
     ):
-        xlsx.append("職位別", [positions[position_id].name, *_tally(tally)])
-        rows.append({"id": position_id, "name": positions[position_id].name, **tally.as_dict()})
-    return rows
+        name = positions[position_id].name
+        position_rows.append({"id": position_id, "name": name, **tally.as_dict()})
+        yield [name, *_tally(tally)]
 
 
 def _tally(tally) -> list:
@@ -179,27 +369,32 @@ CANDIDATE_HEADERS = ["順位", "所属", "職員番号", "氏名", "職位", "�
 def _build_candidates(run: ReportRun, folder: Path, progress) -> dict:
     """Ranked rows stream from SQL to both files and to a staging file of entries,
     which ``store_with_run`` loads beside the run when it is published: nothing that
-    grows with the number of staff is kept in memory."""
+    grows with the number of staff is kept in memory. The workbook is written as the
+    rows come (sheet by sheet: the sections without a candidate are known once every
+    candidate has been read)."""
     stream = CandidateStream(organization=run.organization, as_of=run.as_of)
     snapshot = stream.criteria
-    xlsx = _xlsx_with_sheets(
-        run,
-        [
-            ("候補者", CANDIDATE_HEADERS, [6, 18, 10, 14, 14, 8, 70]),
-            ("候補者のいない所属", ["所属"], [30]),
-            ("選定基準", ["項目", "設定"], [36, 50]),
-        ],
-    )
     csv_path = folder / "candidates.csv"
     entries_path = folder / "candidates.jsonl"
-    count = _write_candidates(stream, xlsx, csv_path, entries_path)
-    uncovered = stream.uncovered()
-    for section in uncovered:
-        xlsx.append("候補者のいない所属", [section["name"]])
-    for label, value in criteria_in_words(snapshot, stream.categories.values()):
-        xlsx.append("選定基準", [label, value])
+    counted = {"rows": 0}
+    found = {}
+    xlsx = _xlsx(run)
+    xlsx.add_sheet(
+        "候補者",
+        CANDIDATE_HEADERS,
+        [6, 18, 10, 14, 14, 8, 70],
+        rows=_candidate_rows(stream, csv_path, entries_path, counted),
+    )
+    xlsx.add_sheet("候補者のいない所属", ["所属"], [30], rows=_uncovered_rows(stream, found))
+    xlsx.add_sheet(
+        "選定基準",
+        ["項目", "設定"],
+        [36, 50],
+        rows=criteria_in_words(snapshot, stream.categories.values()),
+    )
     xlsx_path = folder / "candidates.xlsx"
     xlsx.save(xlsx_path)
+    count = counted["rows"]
     progress(count)
     return {
         "xlsx": xlsx_path,
@@ -208,17 +403,23 @@ def _build_candidates(run: ReportRun, folder: Path, progress) -> dict:
         "rows": count,
         "summary": {
             "candidate_count": count,
-            "uncovered": uncovered,
+            "uncovered": found["uncovered"],
             "heatmap": stream.heatmap(),
         },
         "criteria": snapshot,
     }
 
 
-def _write_candidates(stream, xlsx, csv_path: Path, entries_path: Path) -> int:
-    """Each candidate, in the report's order, to the sheet, the CSV and one line of
-    the staging file (``ENTRY_FIELDS``); how many."""
-    count = 0
+def _uncovered_rows(stream, found: dict):
+    """The sections without a candidate: read after every candidate (the sheet before)."""
+    found["uncovered"] = stream.uncovered()
+    for section in found["uncovered"]:
+        yield [section["name"]]
+
+
+def _candidate_rows(stream, csv_path: Path, entries_path: Path, counted: dict):
+    """Each candidate, in the report's order, for the sheet, written on the way to the
+    CSV and as one line of the staging file (``ENTRY_FIELDS``); counted."""
     with (
         csv_path.open("w", encoding="utf-8", newline="") as csv_stream,
         entries_path.open("w", encoding="utf-8") as entries,
@@ -235,10 +436,9 @@ def _write_candidates(stream, xlsx, csv_path: Path, entries_path: Path) -> int:
                 candidate.score,
                 reasons,
             ]
-            xlsx.append("候補者", values)
             csv_report.append(values)
             entry = {
-                "position": count,
+                "position": counted["rows"],
                 "user_id": candidate.user_id,
                 "department_id": candidate.department_id,
                 "department_name": candidate.department,
@@ -250,8 +450,8 @@ def _write_candidates(stream, xlsx, csv_path: Path, entries_path: Path) -> int:
                 "reasons": reasons,
             }
             entries.write(json.dumps(entry, ensure_ascii=False) + "\n")
-            count += 1
-    return count
+            counted["rows"] += 1
+            yield values
 
 
 ENTRY_FIELDS = (
@@ -344,8 +544,8 @@ FILE_TITLES = {
 }
 
 
-def _xlsx_with_sheets(run: ReportRun, sheets):
-    report = XlsxReport(
+def _xlsx(run: ReportRun) -> XlsxReport:
+    return XlsxReport(
         PrintHeading(
             town=run.organization.name,
             title=str(FILE_TITLES[run.kind]),
@@ -353,9 +553,6 @@ def _xlsx_with_sheets(run: ReportRun, sheets):
             fiscal_year=run.fiscal_year,
         )
     )
-    for title, headers, widths in sheets:
-        report.add_sheet(title, headers, widths)
-    return report
 
 
 def sha256_of(path: Path) -> str:

@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -40,7 +41,9 @@ from lms.assignments import (
 )
 from lms.models import Department, Position, full_name
 from lms.people.posts import primary_post_ctes
+from lms.spreadsheets import csv_safe, csv_safe_sql
 
+OVERDUE_LABEL = "期限超過"  # the per-person files' overdue column
 STATUS_LABELS = {
     COMPLETED: pgettext_lazy("completion", "Completed"),
     IN_PROGRESS: pgettext_lazy("completion", "In progress"),
@@ -247,6 +250,38 @@ def person_course_rows(
                     status=status,
                     overdue=bool(overdue),
                 )
+
+
+COPY_BATCH = 2000  # COPY rows handed on at once (one block of text)
+
+
+def person_csv_blocks(
+    *, organization, as_of: datetime.date, curriculum: Curriculum | None = None
+) -> Iterator[bytes]:
+    """PostgreSQL only: the per-person CSV's lines (``person_values`` as ``CsvReport``
+    writes them, without the header), from ``COPY (…) TO STDOUT`` in blocks of
+    ``COPY_BATCH`` lines ending in LF. The escaping for Excel, Japan time and the labels
+    are done in the statement, so no row passes through Python objects."""
+    query = _PersonCourseQuery.build(
+        organization=organization, as_of=as_of, department=None, curriculum=curriculum
+    )
+    if query is None:
+        return
+    sql, params = query.export_sql(
+        labels={status: str(label) for status, label in STATUS_LABELS.items()},
+        overdue_label=OVERDUE_LABEL,
+    )
+    connection.ensure_connection()
+    with connection.connection.cursor() as cursor:
+        with cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
+            batch = []
+            for block in copy:
+                batch.append(block)
+                if len(batch) == COPY_BATCH:
+                    yield b"".join(batch)
+                    batch = []
+            if batch:
+                yield b"".join(batch)
 
 
 def completion_tallies(
@@ -474,6 +509,66 @@ class _PersonCourseQuery:
             FROM person_course pc JOIN lms_user u ON u.id = pc.user_id
             ORDER BY pc.user_id, pc.sort"""
         )
+
+    def export_sql(self, *, labels: dict[str, str], overdue_label: str) -> tuple[str, dict]:
+        """The per-person CSV's columns (``lms.reporting.build.person_values``) as text,
+        escaped for Excel as ``csv_safe`` does, in the rows' order (PostgreSQL: ``COPY``).
+        Titles and module counts come in as VALUES, the status labels as parameters."""
+        params = dict(self.params)
+        courses = []
+        for n, (course_id, course) in enumerate(self.curriculum.courses.items()):
+            track = next(
+                (
+                    self.curriculum.tracks[t]
+                    for t, ids in self.curriculum.courses_by_track.items()
+                    if course_id in ids
+                ),
+                None,
+            )
+            if track is None:
+                continue
+            params[f"ct_track{n}"] = csv_safe(track.title)
+            params[f"ct_course{n}"] = csv_safe(course.title)
+            total = len(self.curriculum.modules_by_course.get(course_id, []))
+            courses.append(f"({int(course_id)}, %(ct_track{n})s, %(ct_course{n})s, {total})")
+        courses = courses or ["(0, NULL, NULL, 0)"]  # the right shape, matching nothing
+        for status, label in labels.items():
+            params[f"label_{status}"] = csv_safe(label)
+        params["overdue_label"] = csv_safe(overdue_label)
+        params["time_zone"] = settings.TIME_ZONE
+        status = status_sql("pc.completed_at", "pc.modules_done")
+        name = "NULLIF(btrim(u.family_name || ' ' || u.given_name, ' '), '')"
+        text = {
+            "staff": "NULLIF(u.staff_number, '')",
+            "name": name,
+            "department": "NULLIF(d.name, '')",
+            "position": "NULLIF(p.name, '')",
+        }
+        escaped = {key: csv_safe_sql(expression) for key, expression in text.items()}
+        sql = (
+            self.ctes
+            + f""",
+            course_text (id, track_title, course_title, modules_total) AS (
+                VALUES {", ".join(courses)})
+            SELECT {escaped["staff"]}, {escaped["name"]}, {escaped["department"]},
+                   {escaped["position"]}, ct.track_title, ct.course_title,
+                   CASE {status}
+                        WHEN '{COMPLETED}' THEN %(label_{COMPLETED})s
+                        WHEN '{IN_PROGRESS}' THEN %(label_{IN_PROGRESS})s
+                        ELSE %(label_{NOT_STARTED})s END,
+                   to_char(pc.due_date, 'YYYY-MM-DD'),
+                   to_char(pc.completed_at AT TIME ZONE %(time_zone)s, 'YYYY-MM-DD HH24:MI'),
+                   pc.modules_done, ct.modules_total,
+                   CASE WHEN {overdue_sql("pc.completed_at", "pc.due_date")}
+                        THEN %(overdue_label)s END
+            FROM person_course pc
+            JOIN lms_user u ON u.id = pc.user_id
+            JOIN lms_department d ON d.id = pc.department_id
+            JOIN lms_position p ON p.id = pc.position_id
+            JOIN course_text ct ON ct.id = pc.course_id
+            ORDER BY pc.user_id, pc.sort"""
+        )
+        return sql, params
 
     def tallies_sql(self) -> str:
         return (
