@@ -118,10 +118,14 @@ def skills(request):
 
 def _skills_page(request, subject, breadcrumb=()):
     page = skills_page_for_user(user=subject)
+    # Read once whatever the page shows, so the page's queries do not depend on the data.
+    town = subject.organization
+    era = getattr(town, "era_display", None) or JAPANESE_ERA
     return render(
         request,
         "lms/skills.html",
         {
+            "town": town,
             "page": page,
             "subject": subject,
             "level_guide": level_guide(),
@@ -130,9 +134,7 @@ def _skills_page(request, subject, breadcrumb=()):
             "breadcrumb": list(breadcrumb),
             "history_chart": skill_history_chart(
                 page.profile,
-                date_label=lambda day: town_date(
-                    day, getattr(subject.organization, "era_display", None) or JAPANESE_ERA
-                ),
+                date_label=lambda day: town_date(day, era),
             )
             if page.profile.history
             else None,
