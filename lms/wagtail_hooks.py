@@ -61,6 +61,7 @@ from lms.people.permissions import (
     organization_ids_administered_by,
 )
 from lms.people.roles import Role, user_has_role
+from lms.people.town_content import town_permission_policies
 from lms.people.wagtail_users import (
     AuditedAssignRoleBulkAction,
     AuditedSetActiveStateBulkAction,
@@ -171,6 +172,10 @@ class OperatorOnlyPermissionPolicy(BasePermissionPolicy):
 register_permission_policy(Group, OperatorOnlyPermissionPolicy(Group))
 for _model in (Department, Position, TrackAssignment):
     register_permission_policy(_model, town_admin.TownScopedPermissionPolicy(_model))
+# Pages, documents and images: Wagtail's own policies, counting only the permissions on the
+# editor's towns' pages and collections (lms/people/town_content.py).
+for _model, _policy in town_permission_policies():
+    register_permission_policy(_model, _policy)
 
 
 class OutgoingMailPermissionPolicy(BasePermissionPolicy):
@@ -515,6 +520,17 @@ def item_analysis_counts_the_editors_towns(request):
 def authoring_reports_list_the_editors_towns(request):
     """確認が必要なモジュール lists pages under the editor's towns' learning homes only."""
     return pages_of_towns_q(organization_ids_administered_by(request.user, day=local_today()))
+
+
+@hooks.register("construct_page_chooser_queryset")
+def page_chooser_lists_the_editors_towns(pages, request):
+    """Wagtail's page chooser lists the pages of the editor's towns only (the operator's:
+    every page); which pages it may be opened at, content/middleware.py."""
+    if request.user.is_superuser:
+        return pages
+    return pages.filter(
+        pages_of_towns_q(organization_ids_administered_by(request.user, day=local_today()))
+    )
 
 
 class HROnlyMenuItem(MenuItem):
