@@ -107,6 +107,12 @@ class AdminSearchLimitMiddleware:
         return self.get_response(request)
 
 
+# Which pages the admin's page screens may open. Each function registered under this hook
+# name takes the request and returns a ``Q`` over page fields (``path``); a page matching
+# none of them is not found in the page admin (lms registers one: the pages of the editor's
+# towns, lms/wagtail_hooks.py). With none registered, every page is in scope.
+ADMIN_PAGES_SCOPE_HOOK = "shinka_admin_pages_in_scope"
+
 # Wagtail's page admin routes that show a page without checking the person may edit it
 # (on GET, or at all), with their page arguments and whether the way down to one's pages
 # (a page above them) is enough for that argument.
@@ -153,6 +159,9 @@ class AdminPageGuardMiddleware:
     must be one the person holds a page permission on (a move's destination and the
     chooser's parent: or a page above theirs); otherwise the answer is 403, as Wagtail's
     own for a page one may not edit. Every other page screen Wagtail checks itself.
+
+    And every page screen (``wagtailadmin_pages:*``) opens only pages in scope
+    (``ADMIN_PAGES_SCOPE_HOOK``: lms, the editor's towns); another page is not found (404).
     """
 
     def __init__(self, get_response):

@@ -14,16 +14,17 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.views.reports import PageReportView
 
+from content.middleware import ADMIN_PAGES_SCOPE_HOOK
 from content.views import is_author
 
 from .models import ModulePage
 
-# Which pages the authoring reports list. Each function registered under this hook name
-# takes the request and returns a ``Q`` over page fields (``path``); the report lists only
-# pages matching all of them. lms registers one (the editor's towns' learning homes,
+# Which pages the authoring reports list: those the page admin may open (the hook is
+# content's, content/middleware.py). Each function registered under this hook name takes
+# the request and returns a ``Q`` over page fields (``path``); the report lists only pages
+# matching all of them. lms registers one (the editor's towns' learning homes,
 # lms/wagtail_hooks.py); courses itself knows no towns, so with none registered every
 # page is listed.
-ADMIN_PAGES_SCOPE_HOOK = "shinka_admin_pages_in_scope"
 
 
 class StaleModulesReport(PageReportView):

@@ -32,6 +32,7 @@ from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import Button
+from wagtail.models import Page
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permission_policies.base import BasePermissionPolicy
 from wagtail.permissions import register_permission_policy
@@ -173,9 +174,12 @@ register_permission_policy(Group, OperatorOnlyPermissionPolicy(Group))
 for _model in (Department, Position, TrackAssignment):
     register_permission_policy(_model, town_admin.TownScopedPermissionPolicy(_model))
 # Pages, documents and images: Wagtail's own policies, counting only the permissions on the
-# editor's towns' pages and collections (lms/people/town_content.py).
+# editor's towns' pages and collections (lms/people/town_content.py). Pages: for Page and
+# every page type (Wagtail's own is for AbstractPage). Documents and images: for the exact
+# classes, which Wagtail asks first (wagtaildocs and wagtailimages register theirs in their
+# ``ready()``, which may run after this module is imported).
 for _model, _policy in town_permission_policies():
-    register_permission_policy(_model, _policy)
+    register_permission_policy(_model, _policy, exact_class=_model is not Page)
 
 
 class OutgoingMailPermissionPolicy(BasePermissionPolicy):
@@ -518,7 +522,8 @@ def item_analysis_counts_the_editors_towns(request):
 
 @hooks.register(ADMIN_PAGES_SCOPE_HOOK)
 def authoring_reports_list_the_editors_towns(request):
-    """確認が必要なモジュール lists pages under the editor's towns' learning homes only."""
+    """The page admin opens (content/middleware.py) and 確認が必要なモジュール lists pages
+    under the editor's towns' learning homes only."""
     return pages_of_towns_q(organization_ids_administered_by(request.user, day=local_today()))
 
 
