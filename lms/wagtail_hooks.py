@@ -29,6 +29,7 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.sidebar import LinkMenuItem
 from wagtail.admin.views.generic import IndexView, InspectView
+from wagtail.admin.views.home import WorkflowObjectsToModeratePanel
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import Button
@@ -465,6 +466,40 @@ class FailedMailPanel(Component):
             reverse("outgoing_mail:index"),
             _("Open the outgoing mail"),
         )
+
+
+class TownReviewsPanel(WorkflowObjectsToModeratePanel):
+    """「レビュー待ち」 on the dashboard: the pages in review of the editor's towns only (the
+    approval task's group is shared by every town); quiz content as Wagtail lists it."""
+
+    def get_context_data(self, parent_context):
+        context = super().get_context_data(parent_context)
+        request = parent_context["request"]
+        if request.user.is_superuser:
+            return context
+        page_ids = [
+            state["obj"].pk for state in context["states"] if isinstance(state["obj"], Page)
+        ]
+        in_towns = set(
+            Page.objects.filter(pk__in=page_ids)
+            .filter(
+                pages_of_towns_q(organization_ids_administered_by(request.user, day=local_today()))
+            )
+            .values_list("pk", flat=True)
+        )
+        context["states"] = [
+            state
+            for state in context["states"]
+            if not isinstance(state["obj"], Page) or state["obj"].pk in in_towns
+        ]
+        return context
+
+
+@hooks.register("construct_homepage_panels")
+def reviews_of_the_editors_towns(request, panels):
+    for index, panel in enumerate(panels):
+        if type(panel) is WorkflowObjectsToModeratePanel:
+            panels[index] = TownReviewsPanel()
 
 
 @hooks.register("construct_homepage_panels")

@@ -197,3 +197,13 @@ def test_another_towns_learning_page_is_not_found_on_the_towns_site(client, town
     assert own.status_code == HTTPStatus.OK
     assert on_a.status_code == HTTPStatus.NOT_FOUND
     assert full.status_code == HTTPStatus.NOT_FOUND
+
+
+def test_the_dashboard_lists_only_the_towns_pages_in_review(it_policy, towns):
+    for module in (towns.a_module, towns.b_module):
+        module.get_workflow().start(module, towns.b_hr)
+
+    dashboard = it_policy.get(reverse("wagtailadmin_home")).content.decode()
+
+    assert towns.a_module.title in dashboard
+    assert towns.b_module.title not in dashboard
