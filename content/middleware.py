@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
@@ -112,6 +113,8 @@ class AdminSearchLimitMiddleware:
 # none of them is not found in the page admin (lms registers one: the pages of the editor's
 # towns, lms/wagtail_hooks.py). With none registered, every page is in scope.
 ADMIN_PAGES_SCOPE_HOOK = "shinka_admin_pages_in_scope"
+# Only a redirect to the page's history, which is checked.
+_UNSCOPED_PAGE_ROUTES = {"wagtailadmin_pages:revisions_index"}
 
 # Wagtail's page admin routes that show a page without checking the person may edit it
 # (on GET, or at all), with their page arguments and whether the way down to one's pages
@@ -174,7 +177,10 @@ class AdminPageGuardMiddleware:
         match = request.resolver_match
         if match is None or not request.user.is_authenticated:
             return None
-        arguments = _GUARDED_PAGE_ROUTES.get(match.view_name)
+        route = match.view_name
+        if route.startswith("wagtailadmin_pages:") and route not in _UNSCOPED_PAGE_ROUTES:
+            self._refuse_pages_out_of_scope(request, view_kwargs)
+        arguments = _GUARDED_PAGE_ROUTES.get(route)
         if arguments is None:
             return None
         from wagtail.models import Page
@@ -186,3 +192,25 @@ class AdminPageGuardMiddleware:
             if page is not None and not user_may_open_page(request.user, page, or_above=or_above):
                 raise PermissionDenied
         return None
+
+    @staticmethod
+    def _refuse_pages_out_of_scope(request, view_kwargs):
+        """A page of the page admin's address outside the scope hooks' pages is not found,
+        whatever the person's groups (an approval task's group, shared by every town, opens
+        the editor of any page in review). Superusers: every page."""
+        from wagtail import hooks
+        from wagtail.models import Page
+
+        scopes = hooks.get_hooks(ADMIN_PAGES_SCOPE_HOOK)
+        if request.user.is_superuser or not scopes:
+            return
+        names = ("page_id", "page_to_move_id", "pk")
+        ids = [view_kwargs[name] for name in names if name in view_kwargs]
+        if not ids:
+            return
+        pages = Page.objects.filter(pk__in=ids)
+        in_scope = pages
+        for scope in scopes:
+            in_scope = in_scope.filter(scope(request))
+        if in_scope.count() != pages.count():
+            raise Http404

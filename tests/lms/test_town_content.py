@@ -207,3 +207,16 @@ def test_the_dashboard_lists_only_the_towns_pages_in_review(it_policy, towns):
 
     assert towns.a_module.title in dashboard
     assert towns.b_module.title not in dashboard
+
+
+def test_another_towns_page_in_review_stays_closed_to_it_policy(it_policy, towns):
+    towns.b_module.get_workflow().start(towns.b_module, towns.b_hr)
+
+    for route in ("edit", "history", "revisions_compare", "usage", "workflow_history"):
+        args = [towns.b_module.id]
+        if route == "revisions_compare":
+            args += ["earliest", "latest"]
+        response = it_policy.get(reverse(f"wagtailadmin_pages:{route}", args=args))
+        assert _refused(response), route
+    own = it_policy.get(reverse("wagtailadmin_pages:edit", args=[towns.a_module.id]))
+    assert own.status_code == HTTPStatus.OK
