@@ -3,6 +3,7 @@
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.urls import path, reverse
 from django.utils import timezone
@@ -13,18 +14,29 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.views.reports import PageReportView
 
+from content.middleware import ADMIN_PAGES_SCOPE_HOOK
+from content.views import is_author
+
 from .models import ModulePage
 
-# Which pages the authoring reports list. Each function registered under this hook name
-# takes the request and returns a ``Q`` over page fields (``path``); the report lists only
-# pages matching all of them. lms registers one (the editor's towns' learning homes,
+# Which pages the authoring reports list: those the page admin may open (the hook is
+# content's, content/middleware.py). Each function registered under this hook name takes
+# the request and returns a ``Q`` over page fields (``path``); the report lists only pages
+# matching all of them. lms registers one (the editor's towns' learning homes,
 # lms/wagtail_hooks.py); courses itself knows no towns, so with none registered every
 # page is listed.
-ADMIN_PAGES_SCOPE_HOOK = "shinka_admin_pages_in_scope"
 
 
 class StaleModulesReport(PageReportView):
-    """Modules nobody has checked within SHINKA_CONTENT_REVIEW_DAYS (or ever)."""
+    """Modules nobody has checked within SHINKA_CONTENT_REVIEW_DAYS (or ever), for the
+    authors of learning content (``content.views.is_author``: IT policy, DX leaders, as
+    for the Markdown preview): the report sends them to the page to check. HR and the
+    town's administrator, who author nothing, get 403. Which modules: the scope hooks."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not is_author(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
 
     page_title = _("Modules to check")
     header_icon = "time"
@@ -59,7 +71,7 @@ class StaleModulesReport(PageReportView):
 
 class AuthorMenuItem(MenuItem):
     def is_shown(self, request):
-        return request.user.has_perm("wagtailadmin.access_admin")
+        return is_author(request.user)
 
 
 @hooks.register("register_admin_urls")

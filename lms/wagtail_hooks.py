@@ -30,9 +30,11 @@ from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.sidebar import LinkMenuItem
 from wagtail.admin.ui.tables import BooleanColumn
 from wagtail.admin.views.generic import IndexView, InspectView
+from wagtail.admin.views.home import WorkflowObjectsToModeratePanel
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import Button
+from wagtail.models import Page
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permission_policies.base import BasePermissionPolicy
 from wagtail.permissions import register_permission_policy
@@ -65,6 +67,7 @@ from lms.people.permissions import (
     organization_ids_administered_by,
 )
 from lms.people.roles import Role, user_has_role
+from lms.people.town_content import town_permission_policies
 from lms.people.wagtail_users import (
     AuditedAssignRoleBulkAction,
     AuditedSetActiveStateBulkAction,
@@ -175,6 +178,13 @@ class OperatorOnlyPermissionPolicy(BasePermissionPolicy):
 register_permission_policy(Group, OperatorOnlyPermissionPolicy(Group))
 for _model in (Department, Position, TrackAssignment):
     register_permission_policy(_model, town_admin.TownScopedPermissionPolicy(_model))
+# Pages, documents and images: Wagtail's own policies, counting only the permissions on the
+# editor's towns' pages and collections (lms/people/town_content.py). Pages: for Page and
+# every page type (Wagtail's own is for AbstractPage). Documents and images: for the exact
+# classes, which Wagtail asks first (wagtaildocs and wagtailimages register theirs in their
+# ``ready()``, which may run after this module is imported).
+for _model, _policy in town_permission_policies():
+    register_permission_policy(_model, _policy, exact_class=_model is not Page)
 
 
 class OutgoingMailPermissionPolicy(BasePermissionPolicy):
@@ -473,6 +483,40 @@ class FailedMailPanel(Component):
         )
 
 
+class TownReviewsPanel(WorkflowObjectsToModeratePanel):
+    """「レビュー待ち」 on the dashboard: the pages in review of the editor's towns only (the
+    approval task's group is shared by every town); quiz content as Wagtail lists it."""
+
+    def get_context_data(self, parent_context):
+        context = super().get_context_data(parent_context)
+        request = parent_context["request"]
+        if request.user.is_superuser:
+            return context
+        page_ids = [
+            state["obj"].pk for state in context["states"] if isinstance(state["obj"], Page)
+        ]
+        in_towns = set(
+            Page.objects.filter(pk__in=page_ids)
+            .filter(
+                pages_of_towns_q(organization_ids_administered_by(request.user, day=local_today()))
+            )
+            .values_list("pk", flat=True)
+        )
+        context["states"] = [
+            state
+            for state in context["states"]
+            if not isinstance(state["obj"], Page) or state["obj"].pk in in_towns
+        ]
+        return context
+
+
+@hooks.register("construct_homepage_panels")
+def reviews_of_the_editors_towns(request, panels):
+    for index, panel in enumerate(panels):
+        if type(panel) is WorkflowObjectsToModeratePanel:
+            panels[index] = TownReviewsPanel()
+
+
 @hooks.register("construct_homepage_panels")
 def add_failed_mail_panel(request, panels):
     if can_read_outgoing_mail(request.user):
@@ -528,7 +572,8 @@ def item_analysis_counts_the_editors_towns(request):
 
 @hooks.register(ADMIN_PAGES_SCOPE_HOOK)
 def authoring_reports_list_the_editors_towns(request):
-    """確認が必要なモジュール lists pages under the editor's towns' learning homes only."""
+    """The page admin opens (content/middleware.py) and 確認が必要なモジュール lists pages
+    under the editor's towns' learning homes only."""
     return pages_of_towns_q(organization_ids_administered_by(request.user, day=local_today()))
 
 
@@ -545,6 +590,17 @@ def learners_search_their_own_towns(request):
     posts today, as マイページ lists them; nobody's without a post."""
     towns = Membership.objects.active_on(local_today()).filter(user=request.user)
     return pages_of_towns_q(towns.values("department__organization_id"))
+
+
+@hooks.register("construct_page_chooser_queryset")
+def page_chooser_lists_the_editors_towns(pages, request):
+    """Wagtail's page chooser lists the pages of the editor's towns only (the operator's:
+    every page); which pages it may be opened at, content/middleware.py."""
+    if request.user.is_superuser:
+        return pages
+    return pages.filter(
+        pages_of_towns_q(organization_ids_administered_by(request.user, day=local_today()))
+    )
 
 
 class HROnlyMenuItem(MenuItem):

@@ -820,6 +820,13 @@ add(
 add("wagtailimages:url_generator_output", NOBODY, args=IMAGE_ARGS, why="off (404)")
 add("wagtailimages_chooser:*", ADMIN_USERS, args={"pk": "image", "image_id": "image"}, why=LIBRARY)
 add("wagtaildocs_chooser:*", ADMIN_USERS, args={"pk": "document"}, why=LIBRARY)
+TOWN_LIBRARY = (
+    "choosing one item: the authors of its town (the item is in town A's collection; "
+    "collection permissions count on the editor's towns' collections only)"
+)
+add("wagtailimages_chooser:chosen", AUTHORS, args={"pk": "image"}, why=TOWN_LIBRARY)
+add("wagtailimages_chooser:select_format", AUTHORS, args={"image_id": "image"}, why=TOWN_LIBRARY)
+add("wagtaildocs_chooser:chosen", AUTHORS, args={"pk": "document"}, why=TOWN_LIBRARY)
 add("wagtailimages_chooser:create", AUTHORS, why="uploading from the chooser: authors")
 add("wagtaildocs_chooser:create", AUTHORS, why="uploading from the chooser: authors")
 add(
@@ -1276,76 +1283,3 @@ def _known(target: dict, reason: str, routes, who, towns) -> None:
             for town in towns:
                 assert (route, role, town) not in target, (route, role, town)
                 target[(route, role, town)] = reason
-
-
-PAGES_OF_EVERY_TOWN = (
-    "no branch: page permissions belong to the role groups, which every town shares, and "
-    "setup_authoring gives the it_policy group add/change/publish on every learning home — "
-    "so IT policy of town A edits, publishes, moves and deletes town B's pages"
-)
-_known(
-    KNOWN_LEAKS_WITHOUT_A_BRANCH,
-    PAGES_OF_EVERY_TOWN,
-    [
-        "wagtailadmin_api:pages:detail",
-        "wagtailadmin_api:pages:find",
-        "wagtailadmin_explore",
-        "wagtailadmin_explore_results",
-        *(
-            f"wagtailadmin_pages:{v}"
-            for v in (
-                "add",
-                "preview_on_add",
-                "usage",
-                "edit",
-                "preview_on_edit",
-                "view_draft",
-                "add_subpage",
-                "delete",
-                "unpublish",
-                "move",
-                "copy",
-                "workflow_action",
-                "collect_workflow_action_data",
-                "workflow_preview",
-                "set_privacy",
-                "revisions_view",
-                "revisions_revert",
-                "revisions_unschedule",
-                "revisions_compare",
-                "workflow_history",
-                "workflow_history_detail",
-                "history",
-                "history_results",
-            )
-        ),
-    ],
-    [IT_POLICY],
-    ["B"],
-)
-WAGTAIL_GET_WITHOUT_CHECK = (
-    "no branch: Wagtail checks these only on POST (move) or not at all (the page chooser, "
-    "the workflow-cancellation step): any admin user reads a page's title, its place and its "
-    "workflow, of any town"
-)
-for _route in (
-    "wagtailadmin_pages:move_confirm",
-    "wagtailadmin_pages:confirm_workflow_cancellation",
-    "wagtailadmin_choose_page_child",
-):
-    _known(KNOWN_LEAKS_WITHOUT_A_BRANCH, WAGTAIL_GET_WITHOUT_CHECK, [_route], [HR, ADMIN], ["A"])
-    _known(
-        KNOWN_LEAKS_WITHOUT_A_BRANCH,
-        WAGTAIL_GET_WITHOUT_CHECK,
-        [_route],
-        [HR, IT_POLICY, DX_LEADER, ADMIN],
-        ["B"],
-    )
-_known(
-    KNOWN_LEAKS_WITHOUT_A_BRANCH,
-    "no branch: 確認が必要なモジュール has no permission check beyond admin access; it lists "
-    "every town's modules with the name of the person in charge",
-    ["stale_modules", "stale_modules_results"],
-    [HR, ADMIN],
-    [SHARED],
-)

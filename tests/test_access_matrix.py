@@ -63,7 +63,7 @@ from courses.services import module_complete
 from lms.audit import Actor, audit_record
 from lms.certificates.services import certificate_issue
 from lms.factories import TrackAssignmentFactory, UserFactory
-from lms.models import AuditEvent, CalendarFeed, OutgoingMail, ReportRun
+from lms.models import AuditEvent, CalendarFeed, Organization, OutgoingMail, ReportRun
 from lms.people.authoring import (
     APPROVAL_TASK_NAME,
     WORKFLOW_NAME,
@@ -251,7 +251,8 @@ def world(organization, departments, other_town, positions, make_staff, learning
         action=AuditEvent.Action.PERSON_DATA_EXPORTED, actor=hr_b, subject=subject_b
     )
 
-    collection = Collection.get_first_root_node().add_child(name="研修資料")
+    # The library items are town A's (its own collection, made by authoring_setup).
+    collection = Organization.objects.get(pk=organization.pk).collection
     image = ImageFactory(collection=collection)
     document = DocumentFactory(collection=collection)
     rendition = image.get_rendition("fill-10x10")

@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "lms.privacy.middleware.PersonalDataHeadersMiddleware",
     "content.middleware.AdminAccessMiddleware",
     "content.middleware.AdminSearchLimitMiddleware",
+    "content.middleware.AdminPageGuardMiddleware",
 ]
 
 # Sessions end after 30 minutes idle or 12 hours in all (lms.middleware), and with the browser.

@@ -51,6 +51,17 @@ class Organization(models.Model):
         default=EraDisplay.JAPANESE,
         help_text=_("How fiscal years and dates are written on the town's pages."),
     )
+    # The town's own collection of documents and images (under the root collection): its
+    # authors see and choose only what is in it (lms/people/town_content.py).
+    collection = models.OneToOneField(
+        "wagtailcore.Collection",
+        verbose_name=_("collection"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="organization",
+        help_text=_("The town's own collection of documents and images."),
+    )
 
     class Meta:
         verbose_name = _("organisation")

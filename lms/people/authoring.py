@@ -17,6 +17,8 @@ Idempotent: every function may be run again (seed, ``setup_authoring``).
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from wagtail.documents import get_document_model
+from wagtail.images import get_image_model
 from wagtail.models import (
     Collection,
     GroupApprovalTask,
@@ -30,7 +32,9 @@ from wagtail.models import (
 
 from assessments.models import MANAGE_ALL_BANKS, Question, QuestionBank, Quiz
 from lms.audit import Actor
+from lms.models import Organization
 from lms.people.roles import Role, person_roles_add
+from lms.towns import towns_of_home
 
 WORKFLOW_NAME = "DX推進リーダー作成 → 情報政策担当承認"
 TRACK_EDITORS_PREFIX = "track-editors-"
@@ -57,21 +61,14 @@ def _page_permission(page, group, kind):
 
 @transaction.atomic
 def authoring_setup(*, home) -> Workflow:
-    """Page permissions for IT policy, image/document permissions for authors, the workflow."""
+    """Page permissions for IT policy on ``home`` (they count in ``home``'s town only,
+    ``lms.people.town_content``), the town's collection with the authors' image and
+    document permissions, the workflow."""
     it_policy = Group.objects.get_or_create(name=Role.IT_POLICY)[0]
     for kind in IT_POLICY_PAGE_PERMISSIONS:
         _page_permission(home, it_policy, kind)
-    root = Collection.get_first_root_node()
-    for group_name in (Role.DX_LEADER, Role.IT_POLICY):
-        group = Group.objects.get_or_create(name=group_name)[0]
-        for app_label, codename in AUTHOR_COLLECTION_PERMISSIONS:
-            GroupCollectionPermission.objects.get_or_create(
-                group=group,
-                collection=root,
-                permission=Permission.objects.get(
-                    content_type__app_label=app_label, codename=codename
-                ),
-            )
+    for town in towns_of_home(home):
+        town_collection_setup(organization=town)
     task = GroupApprovalTask.objects.filter(name=APPROVAL_TASK_NAME).first()
     if task is None:
         task = GroupApprovalTask.objects.create(name=APPROVAL_TASK_NAME)
@@ -82,6 +79,35 @@ def authoring_setup(*, home) -> Workflow:
     WorkflowPage.objects.update_or_create(page=home, defaults={"workflow": workflow})
     _review_quiz_content(it_policy, workflow)
     return workflow
+
+
+def town_collection_setup(*, organization) -> Collection:
+    """The town's own collection of documents and images (made under the root collection
+    when missing, 「<town>の資料」), the authors' permissions on it, and the library items
+    of the town still in the root collection moved into it: those uploaded by the town's
+    people, and every one when the deployment has a single town. Idempotent."""
+    collection = organization.collection
+    if collection is None:
+        collection = Collection.get_first_root_node().add_child(name=f"{organization.name}の資料")
+        organization.collection = collection
+        organization.save(update_fields=["collection"])
+    for group_name in (Role.DX_LEADER, Role.IT_POLICY):
+        group = Group.objects.get_or_create(name=group_name)[0]
+        for app_label, codename in AUTHOR_COLLECTION_PERMISSIONS:
+            GroupCollectionPermission.objects.get_or_create(
+                group=group,
+                collection=collection,
+                permission=Permission.objects.get(
+                    content_type__app_label=app_label, codename=codename
+                ),
+            )
+    root = Collection.get_first_root_node()
+    for model in (get_document_model(), get_image_model()):
+        in_root = model.objects.filter(collection=root)
+        if Organization.objects.count() > 1:
+            in_root = in_root.filter(uploaded_by_user__organization=organization)
+        in_root.update(collection=collection)
+    return collection
 
 
 def _review_quiz_content(it_policy: Group, workflow: Workflow) -> None:
