@@ -41,8 +41,11 @@ ENGLISH_ALLOWED = frozenset(
     """
     DX AI RPA PDF CSV Excel Why What How IT ICT BPR LGWAN SaaS QR ID URL Web OK SNS
     DSS Lv English Word PowerPoint Teams Zoom LINE Microsoft Google Copilot ChatGPT
-    Python e Gov EBPM GIS API CIO OJT PDCA KPI Wi Fi FAQ
+    Python e Gov EBPM GIS API CIO OJT PDCA KPI Wi Fi FAQ IC IPA METI NFC OCR OS USB
+    VPN XLSX XLOOKUP SUM CC BY kintone
     """.split()
+    # abbreviations spelled out where the glossary explains them
+    + "Artificial Intelligence Local Government Wide Area Network".split()
 )
 # A run of two or more Latin letters (one letter is a label like 「A案」).
 ENGLISH_WORD = re.compile(r"[A-Za-z][A-Za-z]+")
@@ -260,6 +263,8 @@ def width_check(page) -> None:
 def english_words(text: str) -> list[str]:
     """The English words of ``text`` that are not on the allow-list, each once, in order."""
     found = []
+    # an e-mail address or a web address is not English prose
+    text = re.sub(r"[\w.+-]+@[\w.-]+|https?://\S+", " ", text)
     for word in ENGLISH_WORD.findall(text):
         if word not in ENGLISH_ALLOWED and word.upper() not in ENGLISH_ALLOWED and word not in found:
             found.append(word)

@@ -82,6 +82,7 @@ def test_english_words_outside_the_allow_list_are_found_once_each():
     text = "DX推進の Why と What、AI と RPA、PDF をダウンロード。Submit Submit Cancel"
     assert english_words(text) == ["Submit", "Cancel"]
     assert english_words("確認テスト（Excel・CSV）") == []
+    assert english_words("メール：staff1001@town.kagamino.example.jp、https://example.jp/a") == []
 
 
 def test_the_english_check_fails_a_page_with_an_english_button(browser):
