@@ -25,7 +25,7 @@ def test_a_leaders_markdown_change_goes_live_for_staff_once_it_policy_approves(j
     page.get_by_role("navigation", name="メインメニュー").get_by_role(
         "link", name="管理画面"
     ).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("しんか Shinka")
+    expect(page.get_by_role("heading", level=1)).to_have_text("しんか 管理画面")
     leader.check_admin("admin-dashboard")
 
     # Her explorer starts at the track she edits: its courses, then the course's modules.
