@@ -607,7 +607,9 @@ def add_role_panels(request, panels):
     from lms.people.roles import Role, user_has_role
 
     # Wagtail's "what's new" banner links to wagtail.org: not on a closed network.
-    panels[:] = [panel for panel in panels if getattr(panel, "name", "") != "whats_new_in_wagtail_version"]
+    panels[:] = [
+        panel for panel in panels if getattr(panel, "name", "") != "whats_new_in_wagtail_version"
+    ]
     if user_has_role(request.user, Role.DX_LEADER):
         tracks, states = leader_tracks_and_reviews(request.user)
         panels.insert(0, LeaderTracksPanel(tracks, states))
@@ -634,7 +636,10 @@ def help_menu_without_outside_links(request, menu_items):
     menu_items.insert(
         0,
         MenuItem(
-            _("Authoring guide"), reverse("authoring_guide"), icon_name="doc-full", order=10,
+            _("Authoring guide"),
+            reverse("authoring_guide"),
+            icon_name="doc-full",
+            order=10,
             name="authoring-guide",
         ),
     )

@@ -8,7 +8,10 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.urls import reverse
 
-TEMPLATE_DIRS = [Path(settings.BASE_DIR) / app / "templates" for app in ("lms", "courses", "assessments", "content")]
+TEMPLATE_DIRS = [
+    Path(settings.BASE_DIR) / app / "templates"
+    for app in ("lms", "courses", "assessments", "content")
+]
 
 
 def _current_links(page: str) -> list[str]:
@@ -27,7 +30,16 @@ def test_favicons_stylesheet_script_and_icon_sprite_are_served_from_static(clien
     client.force_login(make_staff())
     page = client.get(reverse("lms:mypage")).content.decode()
 
-    for name in ("favicon.svg", "favicon.ico", "favicon-32.png", "apple-touch-icon.png", "css/site.css", "js/site.js", "icons/sprite.svg", "logo.svg"):
+    for name in (
+        "favicon.svg",
+        "favicon.ico",
+        "favicon-32.png",
+        "apple-touch-icon.png",
+        "css/site.css",
+        "js/site.js",
+        "icons/sprite.svg",
+        "logo.svg",
+    ):
         assert finders.find(f"content/{name}"), name
     assert 'rel="icon" href="/static/content/favicon.svg"' in page
     assert "/static/content/favicon.ico" in page

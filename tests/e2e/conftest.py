@@ -266,7 +266,11 @@ def english_words(text: str) -> list[str]:
     # an e-mail address or a web address is not English prose
     text = re.sub(r"[\w.+-]+@[\w.-]+|https?://\S+", " ", text)
     for word in ENGLISH_WORD.findall(text):
-        if word not in ENGLISH_ALLOWED and word.upper() not in ENGLISH_ALLOWED and word not in found:
+        if (
+            word not in ENGLISH_ALLOWED
+            and word.upper() not in ENGLISH_ALLOWED
+            and word not in found
+        ):
             found.append(word)
     return found
 

@@ -111,9 +111,9 @@ def test_hr_sees_links_to_its_reports(client, make_staff, learning_home):
 
 
 def test_the_django_admin_sections_are_japanese(client, db):
-    from lms.factories import UserFactory
-
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    from lms.factories import UserFactory
 
     operator = UserFactory(is_superuser=True, is_staff=True)
     TOTP.activate(operator, generate_totp_secret())  # operators must have two-factor set up
