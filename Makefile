@@ -5,8 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 AXE := tests/e2e/node_modules/axe-core/axe.min.js
+# The OpenID provider that the directory sign-in tests start (npm oidc-provider, run by node).
+OIDC_OP := tests/integration/oidc_op/node_modules/oidc-provider/package.json
 
-.PHONY: run test e2e e2e-deps install migrate seed messages lint clean bench
+.PHONY: run test e2e e2e-deps install migrate seed messages lint clean bench fonts
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,18 +29,28 @@ seed: migrate
 run: seed
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-# One test process per core (pytest-xdist; each has its own test database); the
-# integration tests share the broker, so they run in one group on one process.
+# One test process per core (pytest-xdist; each has its own test database and, for the
+# integration tests, its own Redis database as broker: config/settings/test.py).
 test: install
-	$(BIN)/pytest -n auto --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto $(PYTEST_ARGS)
 
 # Real-browser journeys: Chromium from the system (apt-get install -y chromium
 # fonts-noto-cjk) and axe-core from npm, installed next to the tests, never a CDN.
+# 修了証 PDFs embed a font from the system: apt-get install -y fonts-ipaexfont
+# (docs/certificates.md); `make fonts` checks for it.
 $(AXE): tests/e2e/package.json tests/e2e/package-lock.json
 	npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error
 	touch $(AXE)
 
-e2e-deps: $(AXE)
+$(OIDC_OP): tests/integration/oidc_op/package.json tests/integration/oidc_op/package-lock.json
+	npm ci --prefix tests/integration/oidc_op --no-audit --no-fund --loglevel=error
+	touch $(OIDC_OP)
+
+e2e-deps: $(AXE) $(OIDC_OP)
+
+CERTIFICATE_FONT ?= /usr/share/fonts/opentype/ipaexfont-mincho/ipaexm.ttf
+fonts:
+	@test -f $(CERTIFICATE_FONT) || { echo "No certificate font at $(CERTIFICATE_FONT): apt-get install -y fonts-ipaexfont (or set SHINKA_CERTIFICATE_FONT)"; exit 1; }
 
 e2e: install e2e-deps
 	SHINKA_E2E=1 $(BIN)/pytest -m e2e $(PYTEST_ARGS)
@@ -67,4 +79,4 @@ lint: install
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) db.sqlite3 media build tests/e2e/node_modules
+	rm -rf $(VENV) db.sqlite3 media build tests/e2e/node_modules tests/integration/oidc_op/node_modules

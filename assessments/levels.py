@@ -29,3 +29,17 @@ def level_guide() -> list[dict]:
         {"value": level.value, "label": level.label, "descriptor": DESCRIPTORS[level]}
         for level in Level
     ]
+
+
+# A level 0 with evidence is a measurement (answered, not yet at level 1), not "no results".
+BELOW_FOUNDATION = _("Not yet level 1")
+MEASURED_BELOW_FOUNDATION = _(
+    "Measured: the answers so far do not reach level 1 yet. The evidence shows what was answered."
+)
+
+
+def level_label(level: int, evidence) -> str:
+    """A level in words; level 0 reads 未評価 only while nothing has been answered."""
+    if level == Level.UNASSESSED and evidence:
+        return str(BELOW_FOUNDATION)
+    return str(Level(level).label)

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
-from .levels import DESCRIPTORS, Level
+from .levels import DESCRIPTORS, MEASURED_BELOW_FOUNDATION, Level, level_label
 from .models import (
     Attempt,
     AttemptQuestion,
@@ -81,7 +81,7 @@ class AreaSkill:
 
     @property
     def level_label(self) -> str:
-        return Level(self.level).label
+        return level_label(self.level, self.evidence)
 
     @property
     def evidence_text(self) -> str:
@@ -89,6 +89,8 @@ class AreaSkill:
 
     @property
     def descriptor(self) -> str:
+        if self.level == Level.UNASSESSED and self.evidence:
+            return str(MEASURED_BELOW_FOUNDATION)
         return DESCRIPTORS[Level(self.level)]
 
 
@@ -167,9 +169,10 @@ class QuestionView:
 
 def attempt_for_taking(*, attempt: Attempt, selected=None) -> list[QuestionView]:
     """Questions and choices in the attempt's order, WITHOUT answer keys or explanations,
-    and with each choice known by its token only (``selected``: question id → tokens).
+    and with each choice known by its token only (``selected``: question id → tokens, as
+    the browser sent them; a question not in it shows the answer saved while taking).
 
-    Three queries: attempt questions with their question texts, choices.
+    Two queries: attempt questions with their question texts, choices.
     """
     selected = selected or {}
     attempt_questions = list(attempt.questions.select_related("question"))
@@ -187,7 +190,11 @@ def attempt_for_taking(*, attempt: Attempt, selected=None) -> list[QuestionView]
                     for cid in aq.choice_order
                     if cid in choices and cid in token_of
                 ],
-                selected=set(selected.get(aq.question_id, [])),
+                selected=set(
+                    selected[aq.question_id]
+                    if aq.question_id in selected
+                    else [token_of[cid] for cid in aq.saved_choice_ids or () if cid in token_of]
+                ),
             )
         )
     return views
@@ -220,6 +227,57 @@ def attempt_review(*, attempt: Attempt) -> list[QuestionView]:
             )
         )
     return views
+
+
+@dataclass(frozen=True)
+class AreaMeasured:
+    """What one skill check measured in one DSS-L category: this attempt's answers there,
+    and the level the learner holds now (decided on every answer so far)."""
+
+    area: SkillArea
+    answered: int
+    correct: int
+    level: int
+    evidence: list
+
+    @property
+    def level_label(self) -> str:
+        return level_label(self.level, self.evidence)
+
+    @property
+    def evidence_text(self) -> str:
+        return explain(self.evidence)
+
+
+def attempt_skill_summary(*, attempt: Attempt) -> list[AreaMeasured]:
+    """Per category the attempt asked about: answered, correct, the current level. Two queries."""
+    rows = (
+        AttemptQuestion.objects.filter(attempt=attempt)
+        .select_related("area__parent", "response")
+        .order_by("position")
+    )
+    tallies: dict[int, list] = {}
+    for aq in rows:
+        category = aq.area.parent or aq.area
+        tally = tallies.setdefault(category.id, [category, 0, 0])
+        tally[1] += 1
+        tally[2] += bool(getattr(aq, "response", None) and aq.response.is_correct)
+    results = current_skill_results(user=attempt.user_id)
+    summary = []
+    for category, answered, correct in sorted(
+        tallies.values(), key=lambda t: (t[0].sort_order, t[0].code)
+    ):
+        result = results.get(category.id)
+        summary.append(
+            AreaMeasured(
+                area=category,
+                answered=answered,
+                correct=correct,
+                level=result.level if result else Level.UNASSESSED,
+                evidence=result.evidence if result else [],
+            )
+        )
+    return summary
 
 
 def _choices_for(attempt_questions) -> dict[int, Choice]:

@@ -63,6 +63,14 @@ TIME_RAN_OUT = _(
     "The time limit had passed, so these answers could not be accepted. "
     "The attempt has been closed as “time ran out”."
 )
+ATTEMPT_CLOSED = _(
+    "This attempt has already been submitted or closed, so the answer was not saved. "
+    "Please open the result page."
+)
+INVALID_QUESTION_ID = _(
+    "The answer could not be saved: the question was not recognised. "
+    "Please reload the page and answer again."
+)
 INVALID_RATING = _("Please choose a rating from 1 to 4 for each area.")
 
 
@@ -234,6 +242,54 @@ def validate_answers(
             raise AssessmentError(TOO_MANY_CHOICES % {"number": attempt_question.position})
         chosen[question_id] = choice_ids
     return chosen
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    attempt: Attempt
+    answered: int  # questions of the attempt with a saved answer
+    total: int
+
+
+def attempt_answer_save(
+    *,
+    user,
+    token,
+    question_id: int,
+    tokens: list[str],
+    now: datetime.datetime | None = None,
+) -> SaveResult:
+    """Save one question's answer while the attempt is open (autosave), checked as a
+    submission is: only the learner's own attempt (``Attempt.DoesNotExist`` otherwise), only
+    while it is open and before its deadline (the late rule: past the deadline plus
+    ``GRACE`` the attempt closes as time ran out), only the attempt's questions and their
+    tokens. No tokens saves "no answer" (a multiple-choice question unticked). Nothing is
+    scored here: the submission is.
+    """
+    now = now or timezone.now()
+    attempt = Attempt.objects.get(token=token, user=user)
+    if attempt.status == Attempt.Status.IN_PROGRESS and _past_deadline(attempt, now):
+        _close_as_expired(attempt, now)  # kept: the refusal below must not undo it
+        raise AssessmentError(TIME_RAN_OUT)
+    return _answer_save(attempt.pk, question_id=question_id, tokens=tokens)
+
+
+@transaction.atomic
+def _answer_save(attempt_id, *, question_id: int, tokens: list[str]) -> SaveResult:
+    # Locked, so that a submission in another tab is either before (refused) or after.
+    attempt = Attempt.objects.select_for_update().get(pk=attempt_id)
+    if attempt.status != Attempt.Status.IN_PROGRESS:
+        raise AssessmentError(ATTEMPT_CLOSED)
+    attempt_questions = list(attempt.questions.all())
+    chosen = validate_answers(attempt_questions, {question_id: list(tokens)})
+    saved = sorted(set(chosen[question_id])) or None
+    answered = 0
+    for aq in attempt_questions:
+        if aq.question_id == question_id:
+            aq.saved_choice_ids = saved
+            AttemptQuestion.objects.filter(pk=aq.pk).update(saved_choice_ids=saved)
+        answered += bool(aq.saved_choice_ids)
+    return SaveResult(attempt=attempt, answered=answered, total=len(attempt_questions))
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.tables import BooleanColumn
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views import chooser
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
@@ -115,7 +116,17 @@ class QuestionFilterSet(WagtailFilterSet):
 class QuestionViewSet(AuthoringViewSet):
     model = Question
     icon = "help"
-    list_display = ["text", "bank", "area", "level", "kind", "active"]
+    # "active" as a tick or a cross, not "True"/"False".
+    list_display = [
+        "text",
+        "bank",
+        "area",
+        "level",
+        "kind",
+        BooleanColumn(
+            "active", label=Question._meta.get_field("active").verbose_name, sort_key="active"
+        ),
+    ]
     filterset_class = QuestionFilterSet
     list_export = ["text", "bank", "area", "level", "kind", "active"]
     list_per_page = 50

@@ -66,3 +66,79 @@ def japanese_fiscal_year(fiscal_year: int) -> str:
             number = fiscal_year - first + 1
             return f"{era}{'元' if number == 1 else number}年度"
     return f"{fiscal_year}年度"
+
+
+# The eras since the Gregorian calendar was adopted (1873), newest first: the era and the
+# first day of its first year (元年). A day before 1873 is written in the Western calendar.
+_DATE_ERAS = (
+    ("令和", datetime.date(2019, 5, 1)),
+    ("平成", datetime.date(1989, 1, 8)),
+    ("昭和", datetime.date(1926, 12, 25)),
+    ("大正", datetime.date(1912, 7, 30)),
+    ("明治", datetime.date(1873, 1, 1)),
+)
+
+# How a town writes years and dates (``Organization.era_display``).
+JAPANESE_ERA = "wareki"
+WESTERN = "seireki"
+
+
+def japanese_era_year(day: datetime.date) -> tuple[str, int] | None:
+    """The era and the year in it of ``day`` (令和 and 8 for 30 September 2026), or None
+    before 1873. The year of an era counts from its first day: 1 May 2019 is 令和元年,
+    30 April 2019 平成31年, and 1 January 2020 令和2年."""
+    for era, first in _DATE_ERAS:
+        if day >= first:
+            return era, day.year - first.year + 1
+    return None
+
+
+def _era_year_text(era: str, number: int) -> str:
+    return f"{era}{'元' if number == 1 else number}年"
+
+
+def _day(day: datetime.date) -> datetime.date:
+    """The day itself; an aware moment as the day it is in Japan (15:30 UTC on 31 March is
+    1 April)."""
+    if isinstance(day, datetime.datetime):
+        return timezone.localdate(day) if timezone.is_aware(day) else day.date()
+    return day
+
+
+def japanese_date(day: datetime.date) -> str:
+    """A day in the Japanese calendar (和暦), as on official documents: 令和8年9月30日,
+    令和元年5月1日; the day before an era began belongs to the one before (2019-04-30 →
+    平成31年4月30日); 西暦 before 1873."""
+    day = _day(day)
+    era_year = japanese_era_year(day)
+    if era_year is None:
+        return western_date(day)
+    return f"{_era_year_text(*era_year)}{day.month}月{day.day}日"
+
+
+def western_date(day: datetime.date) -> str:
+    """A day in the Western calendar written the Japanese way: 2026年9月30日."""
+    day = _day(day)
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def western_fiscal_year(fiscal_year: int) -> str:
+    return f"{fiscal_year}年度"
+
+
+def town_date(day: datetime.date, era_display: str, *, both: bool = False) -> str:
+    """A day as the town writes it: 和暦 (令和8年9月30日) or 西暦 (2026年9月30日). With
+    ``both`` (where a date is entered or must be matched to a form), the 和暦 form has the
+    西暦 beside it: 令和8年9月30日（2026年9月30日）."""
+    if era_display != JAPANESE_ERA:
+        return western_date(day)
+    text = japanese_date(day)
+    return f"{text}（{western_date(day)}）" if both and text != western_date(day) else text
+
+
+def town_fiscal_year(fiscal_year: int, era_display: str, *, both: bool = False) -> str:
+    """A fiscal year as the town writes it: 令和8年度 or 2026年度 (both: 令和8年度（2026年度）)."""
+    if era_display != JAPANESE_ERA:
+        return western_fiscal_year(fiscal_year)
+    text = japanese_fiscal_year(fiscal_year)
+    return f"{text}（{western_fiscal_year(fiscal_year)}）" if both else text

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Q
+from wagtail import hooks
 from wagtail.models import Page
 
 from assessments.models import Quiz
@@ -30,6 +31,22 @@ from .models import (
 )
 
 PAGE_LIST_FIELDS = ("id", "title", "slug", "path", "depth", "url_path", "live")
+
+# Who must take a track by when, and what counts as completed and overdue, are lms's rules
+# (``lms/assignments.py``); courses knows no assignments. Each function registered under
+# this hook name takes ``user`` and ``tracks`` (``TrackProgress`` of the track and course
+# pages) and fills in what it knows: ``due_date`` and ``overdue`` of each track, and of each
+# course ``status_completed``, ``due_date`` and ``overdue``. lms registers one
+# (lms/wagtail_hooks.py); with none, the pages show progress only.
+LEARNER_STATUS_HOOK = "shinka_learner_status"
+
+
+def learner_status_fill(*, user, tracks: list["TrackProgress"]) -> None:
+    """Ask the registered hooks for the learner's due dates, completion and overdue."""
+    if not getattr(user, "is_authenticated", False):
+        return
+    for fill in hooks.get_hooks(LEARNER_STATUS_HOOK):
+        fill(user=user, tracks=tracks)
 
 
 @dataclass
@@ -55,6 +72,9 @@ class CourseProgress:
     page: CoursePage
     modules: list[ModuleProgress] = field(default_factory=list)
     status_completed: bool | None = None
+    # From lms (``LEARNER_STATUS_HOOK``) when the course is the learner's to take.
+    due_date: datetime.date | None = None
+    overdue: bool = False
 
     @property
     def total(self) -> int:
@@ -223,21 +243,38 @@ def catalogue_for_learner(*, home: LearningHomePage, user) -> list[TrackProgress
 
 
 def track_outline_for_learner(*, track: TrackPage, user) -> TrackProgress:
-    return progress_for_tracks(user=user, tracks=[track])[track.id]
+    """Progress, and (from lms) the due date, 修了 and 期限超過 of the track and its courses."""
+    outline = progress_for_tracks(user=user, tracks=[track])[track.id]
+    learner_status_fill(user=user, tracks=[outline])
+    return outline
 
 
 def course_context_for_learner(*, course: CoursePage, user) -> dict:
-    """The course's track and the learner's progress: three queries."""
-    return {
-        "track": TrackPage.objects.only(*PAGE_LIST_FIELDS).get(path=parent_path(course.path)),
-        "outline": course_progress_for_learner(course=course, user=user),
-    }
+    """The course's track, the learner's progress with (from lms) due date, 修了 and
+    期限超過, and where to go after it: the next course of the track, or the track."""
+    track = TrackPage.objects.only(*PAGE_LIST_FIELDS).get(path=parent_path(course.path))
+    outline = course_progress_for_learner(course=course, user=user)
+    learner_status_fill(user=user, tracks=[TrackProgress(page=track, courses=[outline])])
+    return {"track": track, "outline": outline, "next_course": next_course_after(course)}
+
+
+def next_course_after(course: CoursePage) -> CoursePage | None:
+    """The next live course of the same track (none after the last). One query."""
+    return (
+        CoursePage.objects.live()
+        .sibling_of(course, inclusive=False)
+        .filter(path__gt=course.path)
+        .only(*PAGE_LIST_FIELDS)
+        .order_by("path")
+        .first()
+    )
 
 
 def module_context_for_learner(*, module: ModulePage, user) -> dict:
     """Course, track, previous/next modules and the learner's progress for a module page.
 
-    Six queries: course, track, sibling modules, completions, quizzes, attempts.
+    Six queries: course, track, sibling modules, completions, quizzes, attempts; on the
+    course's last module a seventh, the next course.
     """
     course = CoursePage.objects.get(path=parent_path(module.path))
     track = TrackPage.objects.only(*PAGE_LIST_FIELDS).get(path=parent_path(course.path))
@@ -257,6 +294,10 @@ def module_context_for_learner(*, module: ModulePage, user) -> dict:
         "previous_module": progress.modules[index - 1].page if index else None,
         "next_module": (
             progress.modules[index + 1].page if index is not None and index + 1 < len(ids) else None
+        ),
+        # After the course's last module: the next course of the track (or the track).
+        "next_course": (
+            next_course_after(course) if index is not None and index + 1 == len(ids) else None
         ),
     }
 

@@ -21,6 +21,11 @@ urlpatterns = [
         name="module_quiz_take",
     ),
     path(
+        "modules/<id:module_id>/attempts/<uuid:token>/answers/",
+        views.ModuleQuizAutosaveView.as_view(),
+        name="module_quiz_autosave",
+    ),
+    path(
         "modules/<id:module_id>/attempts/<uuid:token>/submit/",
         views.ModuleQuizSubmitView.as_view(),
         name="module_quiz_submit",

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from assessments.models import Quiz
 from assessments.views import (
+    AttemptAutosaveView,
     AttemptFlowMixin,
     AttemptResultView,
     AttemptSubmitView,
@@ -71,11 +72,17 @@ class ModuleQuizMixin(AttemptFlowMixin):
     def urls(self, attempt, **kwargs) -> dict[str, str]:
         module = self.get_module(kwargs["module_id"])
         args = [module.id, attempt.token]
+        following = module.get_next_siblings().live().type(ModulePage).first()
         return {
             "take": reverse("courses:module_quiz_take", args=args),
+            "autosave": reverse("courses:module_quiz_autosave", args=args),
             "submit": reverse("courses:module_quiz_submit", args=args),
             "result": reverse("courses:module_quiz_result", args=args),
+            "start": reverse("courses:module_quiz_start", args=[module.id, attempt.quiz_id]),
             "back": module.url,
+            # The next module, or after the course's last one the course page (which
+            # leads on to the next course of the track).
+            "next": (following or module.get_parent()).url,
         }
 
 
@@ -91,6 +98,10 @@ class ModuleQuizStartView(ModuleQuizMixin, QuizStartView):
 
 
 class ModuleQuizTakeView(ModuleQuizMixin, AttemptTakeView):
+    pass
+
+
+class ModuleQuizAutosaveView(ModuleQuizMixin, AttemptAutosaveView):
     pass
 
 

@@ -1,5 +1,7 @@
 import allauth.mfa.admin  # registers allauth's admin first, so it can be replaced below
+import allauth.socialaccount.admin  # likewise, to be taken off below
 from allauth.mfa.models import Authenticator
+from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
@@ -180,7 +182,7 @@ PASSWORDS_ARE_THEIR_OWNERS = _(
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ["code", "name"]
+    list_display = ["code", "name", "era_display"]
     search_fields = ["code", "name"]
 
 
@@ -251,3 +253,10 @@ class AuditedGroupAdmin(DjangoGroupAdmin):
 
 admin.site.unregister(Group)
 admin.site.register(Group, AuditedGroupAdmin)
+
+
+# The towns' identity providers are registered in settings (SHINKA_DIRECTORY, docs/sso.md),
+# with their secrets in the environment; directory links are made by the sign-in from the
+# roster and no tokens are kept. None of allauth's socialaccount screens is offered.
+for _model in (SocialApp, SocialAccount, SocialToken):
+    admin.site.unregister(_model)

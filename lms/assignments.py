@@ -49,6 +49,13 @@ not started otherwise.
 Overdue: an assigned course is overdue on day D when it is not completed and
 its due date is before D (due on D is not yet overdue). A track is overdue when
 any of its assigned live courses is; a track with no live course never is.
+
+Track completed (修了証 of a track): a track is completed when every one of its live
+courses is. A track with no annual course is completed once (cycle 0), when each course
+has its stored completion. A track with an annual course is completed again each fiscal
+year (its cycle is the fiscal year): in fiscal year Y when each annual course has its
+completion for Y and each one-off course was completed before the end of Y. It was
+completed at the latest of those completions. A track with no live course never is.
 """
 
 import datetime
@@ -60,7 +67,7 @@ from django.db.models import Min, OuterRef, Q, Subquery
 
 from courses.curriculum import Curriculum
 from courses.fiscal import end_of_day, fiscal_year_bounds, fiscal_year_of
-from courses.models import CourseCompletion, cycle_for
+from courses.models import CourseCompletion, ModuleCompletion, cycle_for
 from courses.selectors import TrackProgress
 from lms.models import Department, Membership, TrackAssignment
 from lms.people.posts import memberships_on
@@ -215,6 +222,38 @@ def course_statuses(*, user, day: datetime.date, tracks: Iterable[TrackProgress]
         )
         for course in courses
     }
+
+
+def track_completions(
+    *, annual_by_course: dict[int, bool], completions: Iterable[tuple[int, int, datetime.datetime]]
+) -> dict[int, datetime.datetime]:
+    """Cycle → when the track was completed, for one person (the rule in the docstring
+    above). ``annual_by_course``: the track's live courses (id → annual);
+    ``completions``: the person's stored course completions (course id, cycle,
+    completed_at), of any courses."""
+    if not annual_by_course:
+        return {}
+    stored: dict[tuple[int, int], datetime.datetime] = {}
+    for course_id, cycle, completed_at in completions:
+        if course_id in annual_by_course:
+            stored[(course_id, cycle)] = completed_at
+    annual = [c for c, is_annual in annual_by_course.items() if is_annual]
+    once = [c for c, is_annual in annual_by_course.items() if not is_annual]
+    if not annual:
+        if all((c, ModuleCompletion.ONCE) in stored for c in once):
+            return {ModuleCompletion.ONCE: max(stored[(c, ModuleCompletion.ONCE)] for c in once)}
+        return {}
+    result = {}
+    years = {cycle for (course_id, cycle) in stored if course_id in annual and cycle}
+    for year in sorted(years):
+        if not all((c, year) in stored for c in annual):
+            continue
+        _start, last_day = fiscal_year_bounds(year)
+        one_offs = [stored.get((c, ModuleCompletion.ONCE)) for c in once]
+        if any(at is None or at >= end_of_day(last_day) for at in one_offs):
+            continue
+        result[year] = max([stored[(c, year)] for c in annual] + one_offs)
+    return result
 
 
 # --- The same rules in SQL -----------------------------------------------------------------

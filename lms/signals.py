@@ -12,13 +12,22 @@ from wagtail.log_actions import get_active_log_context
 
 from lms.audit import Actor, audit_record
 from lms.models import AuditEvent
+from lms.people.directory import signed_in_through_directory
 from lms.people.roles import roles_audited_by_a_service
 
 
 @receiver(user_logged_in)
 def record_login(sender, request, user, **kwargs):
+    if request is not None and signed_in_through_directory(request, user):
+        return  # audited with the IdP's name (lms.people.directory.record_directory_sign_in)
+    # A password checked by the town's LDAP directory names it (lms.people.directory_ldap).
+    ldap_directory = getattr(user, "shinka_directory_idp", None)
     audit_record(
-        request=request, action=AuditEvent.Action.LOGIN_SUCCEEDED, actor=user, subject=user
+        request=request,
+        action=AuditEvent.Action.LOGIN_SUCCEEDED,
+        actor=user,
+        subject=user,
+        **({"idp": ldap_directory, "via": "ldap"} if ldap_directory else {}),
     )
 
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from assessments import views as assessment_views
+from lms.certificates import views as certificates
 from lms.leaders import views as leaders
 from lms.learner import views as learner
 from lms.privacy import views as privacy
@@ -8,7 +9,11 @@ from lms.reporting import dashboards, year_end_views
 
 app_name = "lms"
 
-SKILL_CHECK_FLOW = {"url_namespace": "lms", "back_url_name": "lms:skills"}
+SKILL_CHECK_FLOW = {
+    "url_namespace": "lms",
+    "back_url_name": "lms:skills",
+    "start_url_name": "lms:skill_check_start",
+}
 
 urlpatterns = [
     path("", learner.mypage, name="mypage"),
@@ -16,9 +21,32 @@ urlpatterns = [
     path("people/<id:user_id>/skills/", learner.person_skills, name="person_skills"),
     path("people/<id:user_id>/export/", privacy.person_export, name="person_export"),
     path("people/<id:user_id>/anonymise/", privacy.person_anonymise_view, name="person_anonymise"),
+    path(
+        "people/<id:user_id>/transcript/",
+        certificates.person_transcript,
+        name="person_transcript",
+    ),
+    path(
+        "people/<id:user_id>/transcript/download/",
+        certificates.transcript_download,
+        name="transcript_download",
+    ),
+    path(
+        "people/<id:user_id>/certificates/<id:page_id>/<id:cycle>/",
+        certificates.certificate_download,
+        name="certificate_download",
+    ),
+    path("transcript/", certificates.transcript, name="transcript"),
+    path("certificates/verify/", certificates.certificate_verify_view, name="certificate_verify"),
+    path(
+        "certificates/verify/<str:number>/",
+        certificates.certificate_verify_view,
+        name="certificate_verify_number",
+    ),
     path("profile/", learner.profile, name="profile"),
     path("skills/", learner.skills, name="skills"),
     path("skills/volunteer/", leaders.volunteer, name="volunteer"),
+    path("session/extend/", privacy.session_extend_view, name="session_extend"),
     path("dashboards/hr/", dashboards.hr_dashboard, name="hr_dashboard"),
     path("dashboards/hr/year-end/", year_end_views.year_end_index, name="year_end_index"),
     path("dashboards/hr/year-end/<year:fiscal_year>/", year_end_views.year_end, name="year_end"),
@@ -62,6 +90,11 @@ urlpatterns = [
         "skills/attempts/<uuid:token>/",
         assessment_views.AttemptTakeView.as_view(**SKILL_CHECK_FLOW),
         name="attempt_take",
+    ),
+    path(
+        "skills/attempts/<uuid:token>/answers/",
+        assessment_views.AttemptAutosaveView.as_view(**SKILL_CHECK_FLOW),
+        name="attempt_autosave",
     ),
     path(
         "skills/attempts/<uuid:token>/submit/",

@@ -28,6 +28,7 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.sidebar import LinkMenuItem
+from wagtail.admin.ui.tables import BooleanColumn
 from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -38,7 +39,9 @@ from wagtail.permissions import register_permission_policy
 
 from assessments.admin_views import ITEM_ANALYSIS_LEARNERS_HOOK
 from courses.fiscal import local_today
+from courses.selectors import LEARNER_STATUS_HOOK
 from courses.wagtail_hooks import ADMIN_PAGES_SCOPE_HOOK
+from lms.learner.selectors import learner_status_fill
 from lms.models import (
     AuditEvent,
     Department,
@@ -247,7 +250,18 @@ class TrackAssignmentViewSet(TownScopedViewSet):
     model = TrackAssignment
     icon = "date"
     form_class = town_admin.TrackAssignmentForm
-    list_display = ["track", "fiscal_year", "due_date", "applies_to_all", "organization"]
+    # A yes/no field as a tick or a cross, not "True"/"False".
+    list_display = [
+        "track",
+        "fiscal_year",
+        "due_date",
+        BooleanColumn(
+            "applies_to_all",
+            label=TrackAssignment._meta.get_field("applies_to_all").verbose_name,
+            sort_key="applies_to_all",
+        ),
+        "organization",
+    ]
     list_select_related = ("track", "organization")
     filterset_class = town_admin.TrackAssignmentFilterSet
     list_export = ["track", "fiscal_year", "due_date", "applies_to_all", "organization"]
@@ -515,6 +529,13 @@ def item_analysis_counts_the_editors_towns(request):
 def authoring_reports_list_the_editors_towns(request):
     """確認が必要なモジュール lists pages under the editor's towns' learning homes only."""
     return pages_of_towns_q(organization_ids_administered_by(request.user, day=local_today()))
+
+
+@hooks.register(LEARNER_STATUS_HOOK)
+def catalogue_pages_show_due_dates_and_completion(*, user, tracks):
+    """Track and course pages show the learner's due date, 修了 and 期限超過
+    (lms/assignments.py)."""
+    learner_status_fill(user=user, tracks=tracks)
 
 
 class HROnlyMenuItem(MenuItem):

@@ -120,6 +120,8 @@ KINDS = {
     "workflow_state": TOWN,  # the module's page in the review workflow
     "task_state": TOWN,
     "glossary_revision": SHARED,
+    "completed_course": TOWN,  # a course of the town that its member of staff completed
+    "certificate": TOWN,  # the 修了証 number of that completion (Certificate.number_display)
     # Quiz content under review (DraftStateMixin, revisions, the review workflow), two of
     # each: IT policy's skill-check content (``skill_check``, ``question``, ``question_bank``)
     # and the module-quiz content of the DX leader's own track of town A (``quiz``,
@@ -169,6 +171,7 @@ LITERALS = {
     "uidb36": "1",
     "allauth_key": "abc",
     "admin_catch_all": "nothing-here/",
+    "certificate_cycle": 0,  # a one-off course's certificate
 }
 KINDS.update(dict.fromkeys(LITERALS, SHARED))
 
@@ -303,6 +306,33 @@ add(
     why="measured skills: IT policy and the town's administrator only",
 )
 add("lms:person_export", roles(HR, ADMIN), args={"user_id": "user"}, why="開示請求: HR's")
+add(
+    "lms:person_transcript",
+    roles(HEAD, HR, ADMIN),
+    args={"user_id": "user"},
+    why="受講履歴, as the person's progress: their head, HR and the town's administrator",
+)
+add(
+    "lms:transcript_download",
+    roles(HEAD, HR, ADMIN),
+    args={"user_id": "user"},
+    why="the 受講履歴 CSV: as the page (staff download their own)",
+)
+add(
+    "lms:certificate_download",
+    roles(HEAD, HR, ADMIN),
+    args={"user_id": "user", "page_id": "completed_course", "cycle": "certificate_cycle"},
+    why="a 修了証 is issued to the person and to those who see their progress",
+)
+add("lms:transcript", SIGNED_IN, why="one's own learning record")
+add("lms:certificate_verify", SIGNED_IN, why="the form: asks for a number, shows nobody's data")
+add(
+    "lms:certificate_verify_number",
+    roles(HR, ADMIN),
+    args={"number": "certificate"},
+    why="the person and their town's HR; everyone else, another town's HR too, is told "
+    "'not found' (404)",
+)
 add("lms:person_anonymise", args={"user_id": "user"}, post=True)
 add(
     "lms:hr_dashboard",
@@ -347,7 +377,14 @@ add(
 )
 add("lms:skill_check_start", args={"quiz_id": "skill_check"}, post=True)
 add("lms:attempt_take", roles(STAFF), args={"token": "attempt"}, why="the learner's own attempt")
-add("lms:attempt_submit", args={"token": "attempt"}, post=True)
+add("lms:attempt_autosave", args={"token": "attempt"}, post=True)
+add(
+    "lms:attempt_submit",
+    args={"token": "attempt"},
+    post=True,
+    why="GET (back from signing in) sends the owner to the attempt; others get 404",
+)
+add("lms:session_extend", post=True, why="「ログインを続ける」: a POST that touches one's session")
 add(
     "lms:attempt_result",
     roles(STAFF),
@@ -360,6 +397,11 @@ add(
     "courses:module_quiz_take",
     roles(STAFF),
     args={"module_id": "module", "token": "module_attempt"},
+)
+add(
+    "courses:module_quiz_autosave",
+    args={"module_id": "module", "token": "module_attempt"},
+    post=True,
 )
 add(
     "courses:module_quiz_submit", args={"module_id": "module", "token": "module_attempt"}, post=True
@@ -408,6 +450,25 @@ add("mfa_view_recovery_codes", NOBODY, why="one's own codes; 404 until generated
 add("mfa_generate_recovery_codes", SIGNED_IN, why="GET asks to confirm")
 add("mfa_download_recovery_codes", NOBODY, why="one's own codes; 404 until generated")
 add("set_language", post=True, why="GET only redirects back")
+# Signing in through the town's directory (lms/people/directory.py; the round trips are in
+# tests/integration/test_directory_oidc.py against a real OpenID provider).
+add(
+    "openid_connect_login",
+    example="/accounts/oidc/no-such-idp/login/",
+    post=True,
+    why="no directory is registered in the matrix: 404; with one, GET asks to confirm",
+)
+add(
+    "openid_connect_callback",
+    example="/accounts/oidc/no-such-idp/login/callback/",
+    why="no directory is registered in the matrix: 404",
+)
+add("socialaccount_connections", SIGNED_IN, why="one's own directory link, if any")
+add("socialaccount_login_cancelled", EVERYONE, why="says the sign-in was cancelled")
+add("socialaccount_login_error", why="allauth's page that the sign-in failed answers 401")
+add("socialaccount_signup", why="no directory sign-up pending: sent to sign in")
+for _old in ("connections/", "login/cancelled/", "login/error/", "signup/"):
+    add(f"accounts/social/{_old}", EVERYONE, why="allauth's old address: a redirect to the new")
 
 # ---------------------------------------------------------------------------------------
 # Pages and documents on the site

@@ -163,11 +163,3 @@ def eager_jobs():
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = previous
-
-
-def pytest_collection_modifyitems(items):
-    """Integration tests share one Redis broker and its queues: under pytest-xdist they
-    run one after another in a single group (``make test`` uses ``--dist loadgroup``)."""
-    for item in items:
-        if item.get_closest_marker("integration"):
-            item.add_marker(pytest.mark.xdist_group("services"))

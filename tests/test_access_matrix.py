@@ -59,7 +59,9 @@ from courses.factories import (
     ModulePageFactory,
     TrackPageFactory,
 )
+from courses.services import module_complete
 from lms.audit import Actor, audit_record
+from lms.certificates.services import certificate_issue
 from lms.factories import TrackAssignmentFactory, UserFactory
 from lms.models import AuditEvent, OutgoingMail, ReportRun
 from lms.people.authoring import (
@@ -237,6 +239,11 @@ def world(organization, departments, other_town, positions, make_staff, learning
     assignment_b = TrackAssignmentFactory(organization=town_b, track=track_b, applies_to_all=True)
     run_a, run_b = _built_report(organization), _built_report(town_b)
     assert subject_a.staff_number in str(run_a.summary)
+    # Each town's member of staff completed their town's course and has its 修了証.
+    for subject, module in ((subject_a, module_a), (subject_b, module_b)):
+        module_complete(user=subject, module=module)
+    certificate_a, _ = certificate_issue(user=subject_a, page_id=course_a.pk, cycle=0, by=Actor())
+    certificate_b, _ = certificate_issue(user=subject_b, page_id=course_b.pk, cycle=0, by=Actor())
     event_a = audit_record(
         action=AuditEvent.Action.PERSON_DATA_EXPORTED, actor=people[table.HR], subject=subject_a
     )
@@ -329,6 +336,8 @@ def world(organization, departments, other_town, positions, make_staff, learning
             Authenticator.objects.get(user=subject_a, type="totp").pk,
             Authenticator.objects.get(user=subject_b, type="totp").pk,
         ),
+        "completed_course": town(course_a.pk, course_b.pk),
+        "certificate": town(certificate_a.number_display, certificate_b.number_display),
         "fiscal_year": shared(2025),
         "file_format": shared("xlsx"),
         **{kind: shared(value) for kind, value in reviewed_values.items()},

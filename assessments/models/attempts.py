@@ -93,6 +93,9 @@ class AttemptQuestion(models.Model):
     # each attempt, so nothing on the page follows authoring order (token → choice id).
     choice_tokens = models.JSONField(default=dict)
     correct_choice_ids = models.JSONField(default=list)
+    # The answer saved while the attempt is open (autosave), as choice ids; None until the
+    # learner answers. Scoring reads only the submitted answers (``Response``).
+    saved_choice_ids = models.JSONField(null=True, blank=True, default=None)
 
     class Meta:
         ordering = ["attempt", "position"]

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ..levels import Level
+from ..levels import Level, level_label
 from ..scoring import explain
 
 
@@ -44,6 +44,10 @@ class SkillResult(models.Model):
     @property
     def evidence_text(self) -> str:
         return explain(self.evidence)
+
+    @property
+    def level_label(self) -> str:
+        return level_label(self.level, self.evidence)
 
 
 class SelfAssessment(models.Model):

@@ -3,6 +3,7 @@
 from celery.schedules import crontab
 
 from . import env
+from .directory import form_action_origins, socialaccount_providers
 from .paths import BASE_DIR
 
 SECRET_KEY = env.text("DJANGO_SECRET_KEY")
@@ -31,6 +32,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "lms.apps.OperatorAdminConfig",  # django.contrib.admin, for superusers only
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -59,6 +62,8 @@ MIDDLEWARE = [
 # Sessions end after 30 minutes idle or 12 hours in all (lms.middleware), and with the browser.
 SHINKA_SESSION_IDLE_MINUTES = env.integer("SHINKA_SESSION_IDLE_MINUTES", 30)
 SHINKA_SESSION_ABSOLUTE_HOURS = env.integer("SHINKA_SESSION_ABSOLUTE_HOURS", 12)
+# How long before the idle sign-out the quiz page warns, with 「ログインを続ける」 (WCAG 2.2.1).
+SHINKA_SESSION_WARNING_SECONDS = env.integer("SHINKA_SESSION_WARNING_SECONDS", 300)
 SESSION_COOKIE_AGE = SHINKA_SESSION_ABSOLUTE_HOURS * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # Videos may also be played from the town's own video servers (origins such as
@@ -67,12 +72,17 @@ SHINKA_VIDEO_ORIGINS = [
     origin.rstrip("/").lower() for origin in env.listing("SHINKA_VIDEO_ORIGINS")
 ]
 _MEDIA_SOURCES = " ".join(["'self'", "blob:", *SHINKA_VIDEO_ORIGINS])
+# The towns' directories (docs/sso.md): OpenID Connect IdPs and LDAP directories per town,
+# from SHINKA_DIRECTORY (JSON) or SHINKA_DIRECTORY_FILE. The sign-in's POST is redirected to
+# an IdP, which the form-action directive must allow.
+SHINKA_DIRECTORY = env.json_document("SHINKA_DIRECTORY") or {}
+_FORM_ACTIONS = " ".join(["'self'", *form_action_origins(SHINKA_DIRECTORY)])
 # Wagtail's admin needs inline scripts and styles; nothing is loaded from elsewhere.
 SHINKA_CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
     f"img-src 'self' data: blob:; media-src {_MEDIA_SOURCES}; font-src 'self' data:; "
     "frame-src 'self'; frame-ancestors 'self'; object-src 'none'; base-uri 'self'; "
-    "form-action 'self'"
+    f"form-action {_FORM_ACTIONS}"
 )
 
 ROOT_URLCONF = "config.urls"
@@ -93,6 +103,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "lms.context_processors.navigation",
+                "lms.context_processors.session_timeout",
             ],
         },
     },
@@ -148,6 +159,24 @@ SHINKA_MFA_REQUIRED_ROLES = ["hr", "it_policy", "dx_leader", "admin", "dept_head
 ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = (
     "allauth.account.forms.EmailAwarePasswordResetTokenGenerator"
 )
+# --- Signing in through the town's own directory (docs/sso.md, lms/people/directory.py;
+# SHINKA_DIRECTORY above).
+SOCIALACCOUNT_PROVIDERS = socialaccount_providers(SHINKA_DIRECTORY)
+# Towns that registered an LDAP / Active Directory bind (needs the `ldap` extra).
+if SHINKA_DIRECTORY.get("ldap"):
+    AUTHENTICATION_BACKENDS = [
+        *AUTHENTICATION_BACKENDS,
+        "lms.people.directory_ldap.TownLDAPBackend",
+    ]
+SOCIALACCOUNT_ADAPTER = "lms.people.directory.StaffSocialAccountAdapter"
+# The roster finds the person (the adapter); allauth never matches or links by e-mail itself.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
+SOCIALACCOUNT_AUTO_SIGNUP = True  # only where a town turned creation on (is_open_for_signup)
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False  # the sign-in page POSTs (CSRF-protected)
+SOCIALACCOUNT_REQUESTS_TIMEOUT = 10
 
 # --- Internationalisation: Japanese first, English second.
 LANGUAGE_CODE = "ja"
@@ -293,6 +322,13 @@ SHINKA_AUDIT_RETENTION_DAYS = env.integer("SHINKA_AUDIT_RETENTION_DAYS", 365)
 SHINKA_PERSONAL_DATA_RETENTION_DAYS = env.integer("SHINKA_PERSONAL_DATA_RETENTION_DAYS", 5 * 365)
 # Modules whose 最終確認日 is older than this are listed for review.
 SHINKA_CONTENT_REVIEW_DAYS = env.integer("SHINKA_CONTENT_REVIEW_DAYS", 365)
+
+# 修了証 (certificate PDFs): a TrueType font with Japanese glyphs, embedded (as a subset) in
+# every PDF. From Debian's fonts-ipaexfont (installed by .ci/run; README "Certificates");
+# never downloaded. ReportLab embeds TrueType outlines only, not the CFF of Noto CJK's OTF.
+SHINKA_CERTIFICATE_FONT = env.text(
+    "SHINKA_CERTIFICATE_FONT", "/usr/share/fonts/opentype/ipaexfont-mincho/ipaexm.ttf"
+)
 
 LOGGING = {
     "version": 1,

@@ -56,3 +56,18 @@ def database(default_sqlite_name: str = "db.sqlite3") -> dict:
     else:
         config["CONN_HEALTH_CHECKS"] = True
     return config
+
+
+def json_document(name: str):
+    """A JSON document from ``NAME`` (the JSON itself) or ``NAME_FILE`` (a file holding it,
+    for secrets mounted as files); None when neither is set."""
+    import json
+
+    path = text(f"{name}_FILE")
+    raw = open(path, encoding="utf-8").read() if path else text(name)  # noqa: SIM115
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name} is not valid JSON: {error}") from error

@@ -483,7 +483,7 @@ SKILL_CHECKS = [
     ("check-advanced", "DX リテラシー スキル診断（上級）", (3,), 25),
 ]
 SKILL_CHECK_INTRO = (
-    "DX リテラシー標準の 6 つの分野から出題します。合否はありません。"
+    "DX リテラシー標準の 6 つの分野から出題します。"
     "結果は「マイスキル」に分野ごとの習熟度として記録され、何度でも受け直せます。"
 )
 
@@ -525,7 +525,7 @@ def _course_quiz(course: CoursePage, questions: list[Question], report) -> Quiz:
         title=f"確認テスト：{course.title}",
         defaults={
             "track": course.get_parent(),
-            "introduction": "コースの内容を確認するテストです。70% 以上の正解で合格となり、このモジュールが完了します。",
+            "introduction": "コースの内容を確認するテストです。",
             "attempt_limit": 3,
         },
     )

@@ -5,6 +5,8 @@ candidate when they meet every minimum level and, if set, have completed the
 required track. Points: ``weight_level`` for each level above the minimum in
 the minimum areas (or for each level at 2+ when no minimum is set), plus
 volunteering, endorsement by the department head, and modules authored.
+The reasons name what earned points, and only that (a level held exactly at the
+minimum earns none, so it is no reason), plus the required track.
 Departments (課) without any candidate are flagged: the goal is at least one
 leader in every 所属.
 
@@ -123,6 +125,7 @@ class CandidateStream:
             return  # no category: no reasons, so no candidate (and an empty heatmap)
         reasons = _Reasons(
             self._areas,
+            criteria=self.criteria,
             track=self.criteria["required_track"] if self.required_courses is not None else None,
         )
         for row in self._rows():
@@ -288,37 +291,57 @@ class CandidateStream:
 
 class _Reasons:
     """The words of the candidates' reasons, in the reader's language, put together once
-    per stream: a reason for each level of 2 and up, highest first, then the required
-    track, volunteering, endorsement and modules authored."""
+    per stream. A reason is what earned points, and nothing else (a level held at the
+    minimum is required, not rewarded): each level above the minimum in a minimum area (or,
+    without minimums, each level of 2 and up), highest first, then volunteering,
+    endorsement and modules authored, each when its weight gives points. The required
+    track, which every candidate has completed (a requirement, no points), follows the
+    levels."""
 
-    def __init__(self, areas, *, track: str | None):
-        # "データ活用 中級" for each category and level that earns a reason (2 and up).
+    def __init__(self, areas, *, criteria: dict, track: str | None):
+        # "データ活用 中級" for each category and level that can earn a reason (2 and up).
         self.worded = {
             (area.code, level.value): f"{area.name} {level.label}"
             for area in areas
+            if level_can_score(area.code, criteria)
             for level in Level
             if level >= Level.INTERMEDIATE
         }
+        self.minimums = criteria["minimum_levels"]
+        self.weights = criteria
         self.track = _("completed %(track)s") % {"track": track} if track is not None else None
         self.volunteered = _("volunteered")
         self.endorsed = _("endorsed by the department head")
+
+    def _scores(self, code: str, level: int) -> bool:
+        if not self.weights["weight_level"]:
+            return False
+        minimum = self.minimums.get(code) if self.minimums else Level.FOUNDATION
+        return minimum is not None and level > int(minimum)
 
     def of(self, levels: dict[str, int], *, nominated, endorsed, authored) -> list[str]:
         # Highest level first; equal levels keep category order (a stable sort).
         reasons = [
             self.worded[item]
             for item in sorted(levels.items(), key=_level, reverse=True)
-            if item in self.worded
+            if item in self.worded and self._scores(*item)
         ]
         if self.track is not None:
             reasons.append(self.track)
-        if nominated:
+        if nominated and self.weights["weight_self_nomination"]:
             reasons.append(self.volunteered)
-        if endorsed:
+        if endorsed and self.weights["weight_endorsement"]:
             reasons.append(self.endorsed)
-        if authored:
+        if authored and self.weights["weight_authored"]:
             reasons.append(_("%(count)s modules authored") % {"count": authored})
         return reasons
+
+
+def level_can_score(code: str, criteria: dict) -> bool:
+    """Whether levels of this category can earn points: every category without minimums,
+    only the minimum areas with them (the points rule of ``CandidateStream._level_rules``)."""
+    minimums = criteria["minimum_levels"]
+    return not minimums or code in minimums
 
 
 def _heatmap_rows(departments, counts, categories, codes) -> dict:

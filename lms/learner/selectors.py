@@ -12,7 +12,13 @@ from courses.selectors import (
     courses_for_areas,
     progress_for_tracks,
 )
-from lms.assignments import COMPLETED, assigned_tracks, course_statuses, track_overdue
+from lms.assignments import (
+    COMPLETED,
+    assigned_tracks,
+    course_overdue,
+    course_statuses,
+    track_overdue,
+)
 from lms.models import LeaderNomination, Membership, Notice
 from lms.people.posts import memberships_on
 from lms.towns import pages_of_towns_q, tracks_of_towns
@@ -84,6 +90,31 @@ def mypage_for_user(*, user, today: datetime.date | None = None) -> MyPage:
     page.resume = _resume_point(page.assigned + page.optional)
     page.notices = list(Notice.objects.filter(user=user).order_by("-created_at")[:5])
     return page
+
+
+def learner_status_fill(*, user, tracks: list[TrackProgress], today=None) -> None:
+    """Due date, 修了 and 期限超過 of the learner's tracks and courses on the catalogue's
+    track and course pages (``courses.selectors.LEARNER_STATUS_HOOK``), decided as on
+    マイページ by ``lms.assignments``. Five queries (assignments, stored completions)."""
+    today = today or local_today()
+    due = assigned_tracks(user=user, day=today)
+    statuses = course_statuses(user=user, day=today, tracks=tracks)
+    for track in tracks:
+        for course in track.courses:
+            course.status_completed = statuses[course.page.id] == COMPLETED
+        if track.page.id not in due:
+            continue
+        track.due_date = due[track.page.id]
+        track.overdue = track_overdue(
+            statuses=[statuses[course.page.id] for course in track.courses],
+            due_date=track.due_date,
+            day=today,
+        )
+        for course in track.courses:
+            course.due_date = track.due_date
+            course.overdue = course_overdue(
+                status=statuses[course.page.id], due_date=track.due_date, day=today
+            )
 
 
 def _resume_point(tracks: list[TrackProgress]) -> Resume | None:

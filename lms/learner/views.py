@@ -4,20 +4,27 @@ from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from assessments.levels import level_guide
 from assessments.models import SelfAssessment
 from assessments.services import INVALID_RATING, AssessmentError, self_assessment_record
-from courses.fiscal import local_today
+from courses.fiscal import JAPANESE_ERA, local_today, town_date
 from lms.audit import audit_record
-from lms.learner.charts import skill_chart
+from lms.learner.charts import due_chart, skill_chart, skill_history_chart
 from lms.learner.forms import ProfileForm
 from lms.learner.selectors import mypage_for_user, skills_page_for_user
 from lms.models import AuditEvent
 from lms.people.access import subject_or_404
-from lms.people.permissions import can_view_progress_of, can_view_skills_of, is_hr
+from lms.people.permissions import (
+    can_view_department,
+    can_view_progress_of,
+    can_view_skill_overview,
+    can_view_skills_of,
+    is_hr,
+)
 from lms.people.posts import memberships_on
 
 
@@ -25,7 +32,20 @@ from lms.people.posts import memberships_on
 @never_cache
 def mypage(request):
     page = mypage_for_user(user=request.user)
-    return render(request, "lms/mypage.html", {"page": page, "subject": request.user})
+    return render(
+        request,
+        "lms/mypage.html",
+        {"page": page, "subject": request.user, **_town_and_chart(page)},
+    )
+
+
+def _town_and_chart(page) -> dict:
+    """The town whose way of writing dates the page follows (that of the primary post,
+    already read with the posts) and マイページ's chart of the required tracks."""
+    town = page.memberships[0].department.organization if page.memberships else None
+    era = getattr(town, "era_display", None) or JAPANESE_ERA
+    chart = due_chart(page, date_label=lambda day: town_date(day, era)) if page.assigned else None
+    return {"town": town, "due_chart": chart}
 
 
 def _audited_view(request, subject, action) -> None:
@@ -40,12 +60,31 @@ def person_progress(request, user_id: int):
     if subject.pk == request.user.pk:
         return redirect("lms:mypage")
     _audited_view(request, subject, AuditEvent.Action.PERSON_PROGRESS_VIEWED)
-    page = mypage_for_user(user=subject, today=local_today())
+    today = local_today()
+    page = mypage_for_user(user=subject, today=today)
     return render(
         request,
         "lms/mypage.html",
-        {"page": page, "subject": subject, "hr_tools": is_hr(request.user)},
+        {
+            "page": page,
+            "subject": subject,
+            "hr_tools": is_hr(request.user),
+            "breadcrumb": _progress_breadcrumb(request.user, page.memberships, today),
+            **_town_and_chart(page),
+        },
     )
+
+
+def _progress_breadcrumb(viewer, memberships, today) -> list[tuple[str, str]]:
+    """The way back from a person's page: the completion overview (HR) and the person's
+    department (of their primary post), where the viewer may open them."""
+    crumbs = []
+    if is_hr(viewer):
+        crumbs.append((_("Completion status"), reverse("lms:hr_dashboard")))
+    department = memberships[0].department if memberships else None
+    if department is not None and can_view_department(viewer, department, day=today):
+        crumbs.append((department.name, reverse("lms:department_dashboard", args=[department.id])))
+    return crumbs
 
 
 @login_required
@@ -71,7 +110,7 @@ def skills(request):
     return _skills_page(request, request.user)
 
 
-def _skills_page(request, subject):
+def _skills_page(request, subject, breadcrumb=()):
     page = skills_page_for_user(user=subject)
     return render(
         request,
@@ -82,6 +121,15 @@ def _skills_page(request, subject):
             "level_guide": level_guide(),
             "ratings": SelfAssessment.Rating,
             "chart": skill_chart(page.profile),
+            "breadcrumb": list(breadcrumb),
+            "history_chart": skill_history_chart(
+                page.profile,
+                date_label=lambda day: town_date(
+                    day, getattr(subject.organization, "era_display", None) or JAPANESE_ERA
+                ),
+            )
+            if page.profile.history
+            else None,
         },
     )
 
@@ -94,7 +142,10 @@ def person_skills(request, user_id: int):
     if subject.pk == request.user.pk:
         return redirect("lms:skills")
     _audited_view(request, subject, AuditEvent.Action.PERSON_SKILLS_VIEWED)
-    return _skills_page(request, subject)
+    crumbs = []
+    if can_view_skill_overview(request.user):
+        crumbs.append((_("Skills overview"), reverse("lms:it_dashboard")))
+    return _skills_page(request, subject, crumbs)
 
 
 @login_required

@@ -1,5 +1,6 @@
 from lms.models.assignments import TrackAssignment
 from lms.models.audit import AuditEvent
+from lms.models.certificates import Certificate
 from lms.models.leaders import LeaderCriteria, LeaderNomination
 from lms.models.mail import OutgoingMail
 from lms.models.notices import Notice
@@ -13,6 +14,7 @@ from lms.models.year_end import FiscalYearClose
 __all__ = [
     "AuditEvent",
     "CandidateEntry",
+    "Certificate",
     "Department",
     "DisclosureRequest",
     "FiscalYearClose",

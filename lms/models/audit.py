@@ -42,6 +42,10 @@ class AuditEvent(models.Model):
             "assignments_rolled_over",
             _("Rolled track assignments over into the next fiscal year"),
         )
+        CERTIFICATE_ISSUED = "certificate_issued", _("Issued a certificate of completion")
+        CERTIFICATE_VERIFIED = "certificate_verified", _("Checked a certificate number")
+        TRANSCRIPT_VIEWED = "transcript_viewed", _("Viewed a person's learning record")
+        TRANSCRIPT_DOWNLOADED = "transcript_downloaded", _("Downloaded a learning record")
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -28,6 +28,29 @@ class Organization(models.Model):
         related_name="organization",
         help_text=_("The town's own site (host name and learning home page)."),
     )
+    # Who issues the town's 修了証 (the seal line at its foot), e.g. 「鏡野町長 山田 太郎」.
+    certificate_issuer = models.CharField(
+        _("certificate issuer"),
+        max_length=100,
+        blank=True,
+        help_text=_(
+            "Printed at the foot of certificates of completion, e.g. 'Mayor of the town'. "
+            "Empty: the town's name followed by 長."
+        ),
+    )
+
+    class EraDisplay(models.TextChoices):
+        JAPANESE = "wareki", _("Japanese era (e.g. Reiwa 8)")
+        WESTERN = "seireki", _("Western calendar (e.g. 2026)")
+
+    # How the town's pages write fiscal years and dates (courses/fiscal.py, town_date).
+    era_display = models.CharField(
+        _("years and dates"),
+        max_length=8,
+        choices=EraDisplay,
+        default=EraDisplay.JAPANESE,
+        help_text=_("How fiscal years and dates are written on the town's pages."),
+    )
 
     class Meta:
         verbose_name = _("organisation")
@@ -36,6 +59,11 @@ class Organization(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def certificate_issuer_text(self) -> str:
+        """The seal line of the town's certificates: the setting, or 〇〇町長."""
+        return self.certificate_issuer or f"{self.name}長"
 
 
 class Department(models.Model):

@@ -124,6 +124,22 @@ class StaffAccountAdapter(DefaultAccountAdapter):
         # Accounts come from HR's roster; nobody creates their own.
         return False
 
+    def get_login_stages(self) -> list[str]:
+        # allauth's TOTP step, skipped when the town's directory asserted MFA (directory.py).
+        return [
+            "lms.people.directory.DirectoryAwareAuthenticateStage"
+            if stage == "allauth.mfa.stages.AuthenticateStage"
+            else stage
+            for stage in super().get_login_stages()
+        ]
+
+    def post_login(self, request, user, **kwargs):
+        from lms.people.directory import record_directory_sign_in
+
+        response = super().post_login(request, user, **kwargs)
+        record_directory_sign_in(request, user, kwargs.get("signal_kwargs"))
+        return response
+
     def _get_login_attempts_cache_key(self, request, **credentials) -> str:
         """Failed sign-ins are counted per account, whatever identifier was typed.
 
@@ -192,6 +208,12 @@ class StaffLoginForm(LoginForm):
     def clean_login(self):
         return normalize_staff_number(super().clean_login())
 
+    def directory_options(self) -> list[dict]:
+        """「庁内アカウントでログイン」: the IdPs this sign-in page offers (directory.py)."""
+        from lms.people.directory import directory_sign_in_options
+
+        return directory_sign_in_options(self.request)
+
     def clean(self):
         login = self.cleaned_data.get("login") or ""
         if (
@@ -205,7 +227,21 @@ class StaffLoginForm(LoginForm):
                 "organization",
                 _("To sign in with a staff number, choose your organisation."),
             )
-        return super().clean()
+        cleaned = super().clean()
+        if getattr(self, "user", None) is not None:
+            from lms.people.directory import password_sign_in_allowed
+
+            # A password checked by the town's own directory (LDAP) is the directory's.
+            by_directory = getattr(self.user, "shinka_directory_idp", None)
+            if not by_directory and not password_sign_in_allowed(self.user):
+                self.user = None
+                raise forms.ValidationError(
+                    _(
+                        "Your organisation signs in with its own directory. Please use "
+                        '"Sign in with your office account" above.'
+                    )
+                )
+        return cleaned
 
     def user_credentials(self) -> dict:
         credentials = super().user_credentials()

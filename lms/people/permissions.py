@@ -201,3 +201,14 @@ def people_listed_for(editor):
     if editor.organization_id is None:
         return User.objects.none()
     return User.objects.filter(organization_id=editor.organization_id)
+
+
+def can_verify_certificate(viewer, certificate, *, day: datetime.date) -> bool:
+    """Whether a certificate number shows its particulars to ``viewer``: the person it was
+    issued to, and HR (and site administrators) of the town that issued it. Everyone else,
+    another town's HR included, is told it was not found."""
+    if not viewer.is_authenticated or not viewer.is_active:
+        return False
+    if viewer.pk == certificate.user_id:
+        return True
+    return is_hr(viewer) and _in_organization(viewer, certificate.organization_id, day)

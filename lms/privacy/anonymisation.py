@@ -73,6 +73,10 @@ def person_anonymise(*, user, actor: Actor, today: datetime.date | None = None) 
         staff_number=user.staff_number, name=user.family_name
     )
     SelfAssessment.objects.filter(user=user).delete()
+    # The town's directory accounts linked to them, and the claims it sent (docs/sso.md).
+    from allauth.socialaccount.models import SocialAccount
+
+    SocialAccount.objects.filter(user=user).delete()
     return audit_record(
         by=actor,
         action=AuditEvent.Action.PERSON_ANONYMISED,

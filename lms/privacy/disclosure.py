@@ -15,6 +15,7 @@ from lms.audit import Actor, audit_record
 from lms.models import (
     AuditEvent,
     CandidateEntry,
+    Certificate,
     DisclosureRequest,
     LeaderNomination,
     Membership,
@@ -75,6 +76,20 @@ def _course_completions(user) -> list[dict]:
             "completed_at": _iso(c.completed_at),
         }
         for c in CourseCompletion.objects.filter(user=user).select_related("course")
+    ]
+
+
+def _certificates(user) -> list[dict]:
+    return [
+        {
+            "number": c.number_display,
+            "kind": c.kind,
+            "title": c.title,
+            "fiscal_year_or_0": c.cycle,
+            "completed_at": _iso(c.completed_at),
+            "first_issued_at": _iso(c.issued_at),
+        }
+        for c in Certificate.objects.filter(user=user).order_by("issued_at", "pk")
     ]
 
 
@@ -168,6 +183,22 @@ def _mail(user) -> list[dict]:
     ]
 
 
+def _directory_links(user) -> list[dict]:
+    """The town's directory accounts linked to them, with what the directory last sent."""
+    from allauth.socialaccount.models import SocialAccount
+
+    return [
+        {
+            "directory": a.provider,
+            "account": a.uid,
+            "linked_at": _iso(a.date_joined),
+            "last_sign_in": _iso(a.last_login),
+            "claims": a.extra_data,
+        }
+        for a in SocialAccount.objects.filter(user=user).order_by("pk")
+    ]
+
+
 def _audit_events(user) -> list[dict]:
     return [
         {
@@ -185,6 +216,7 @@ SECTIONS = {
     "memberships": _memberships,
     "module_completions": _module_completions,
     "course_completions": _course_completions,
+    "certificates": _certificates,
     "attempts": _attempts,
     "answers": _answers,
     "skill_results": _skill_results,
@@ -193,6 +225,7 @@ SECTIONS = {
     "dx_leader_candidate_reports": _candidate_reports,
     "notices": _notices,
     "mail": _mail,
+    "directory_links": _directory_links,
     "audit_events_about_this_person": _audit_events,
 }
 

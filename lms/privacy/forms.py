@@ -1,5 +1,7 @@
 """The 開示請求 form: what HR records before the export is made."""
 
+import unicodedata
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -35,9 +37,11 @@ class DisclosureRequestForm(forms.ModelForm):
         self.fields["requester_name"].widget.attrs["maxlength"] = 100
 
     def clean_reference_number(self):
-        number = self.cleaned_data["reference_number"].strip()
+        # One number however it was typed: full-width digits and letters as half-width
+        # (NFKC), and 「ａ-12」 the same request as 「A-12」.
+        number = unicodedata.normalize("NFKC", self.cleaned_data["reference_number"]).strip()
         if DisclosureRequest.objects.filter(
-            organization=self.organization, reference_number=number
+            organization=self.organization, reference_number__iexact=number
         ).exists():
             raise forms.ValidationError(self.DUPLICATE_REFERENCE)
         return number

@@ -11,6 +11,7 @@ from django.shortcuts import redirect
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy as _
 
+from lms.people.directory import mfa_asserted_by_directory
 from lms.people.roles import user_has_role
 
 SESSION_STARTED = "shinka_session_started"
@@ -22,6 +23,24 @@ MFA_REQUIRED = _(
     "authentication with an authenticator app before you continue."
 )
 SESSION_ENDED = _("For your security you have been signed out. Please sign in again.")
+
+
+def session_seconds_left(request, now: float | None = None) -> int:
+    """Seconds until this signed-in session ends: the idle limit from the last activity,
+    capped by the absolute limit from sign-in."""
+    now = time.time() if now is None else now
+    started = request.session.get(SESSION_STARTED, now)
+    last_seen = request.session.get(SESSION_LAST_SEEN, now)
+    idle = settings.SHINKA_SESSION_IDLE_MINUTES * 60 - (now - last_seen)
+    absolute = settings.SHINKA_SESSION_ABSOLUTE_HOURS * 3600 - (now - started)
+    return max(0, int(min(idle, absolute)))
+
+
+def session_extend(request, now: float | None = None) -> int:
+    """Count this moment as activity (「ログインを続ける」); the seconds left after it."""
+    now = time.time() if now is None else now
+    request.session[SESSION_LAST_SEEN] = now
+    return session_seconds_left(request, now)
 
 
 class SessionTimeoutMiddleware:
@@ -74,7 +93,9 @@ class PersonalDataHeadersMiddleware:
 class RequireMfaMiddleware:
     """People in roles that reach other people's data must set up two-factor authentication.
 
-    Until they have, every page sends them to the setup page (sign-out still works).
+    Until they have, every page sends them to the setup page (sign-out still works). A session
+    signed in through the town's directory with multi-factor authentication the town trusts
+    (``lms/people/directory.py``) has two factors already.
     """
 
     EXEMPT_PREFIXES = ("/accounts/", "/static/", "/media/", "/healthz", "/i18n/")
@@ -88,6 +109,7 @@ class RequireMfaMiddleware:
             and request.user.is_authenticated
             and not request.path.startswith(self.EXEMPT_PREFIXES)
             and _mfa_required_for(request.user)
+            and not mfa_asserted_by_directory(request)
             and not Authenticator.objects.filter(
                 user=request.user, type=Authenticator.Type.TOTP
             ).exists()

@@ -18,6 +18,19 @@ from lms.people.permissions import can_view_progress_of, is_hr
 from lms.privacy.anonymisation import PrivacyError, person_anonymise
 from lms.privacy.disclosure import person_data_disclose
 from lms.privacy.forms import DisclosureRequestForm
+from lms.privacy.middleware import session_extend
+
+
+@never_cache
+@require_POST
+def session_extend_view(request):
+    """「ログインを続ける」: the session counts as active from now (CSRF-protected POST).
+    JSON: the seconds until the session ends; 401 when it has ended already."""
+    if not request.user.is_authenticated:
+        return JsonResponse(
+            {"error": _("You have been signed out. Please sign in again.")}, status=401
+        )
+    return JsonResponse({"seconds_left": session_extend(request)})
 
 
 def _hr_subject(request, user_id):

@@ -82,7 +82,7 @@ def _build_completion(run: ReportRun, folder: Path, progress) -> dict:
         organization=run.organization, as_of=run.as_of, curriculum=curriculum
     )
     summary_rows = _write_department_tallies(run, curriculum, summary, xlsx)
-    _write_position_tallies(summary, xlsx)
+    position_rows = _write_position_tallies(summary, xlsx)
     xlsx_path = folder / "completion.xlsx"
     xlsx.save(xlsx_path)
     progress(rows)
@@ -94,6 +94,7 @@ def _build_completion(run: ReportRun, folder: Path, progress) -> dict:
             "departments": summary_rows,
             "total": summary.total.as_dict(),
             "overdue_people": summary.overdue_people(),
+            "positions": position_rows,
         },
     }
 
@@ -149,13 +150,16 @@ def _write_department_tallies(run: ReportRun, curriculum, summary, xlsx) -> list
     return summary_rows
 
 
-def _write_position_tallies(summary, xlsx) -> None:
-    """Each position, by rank."""
+def _write_position_tallies(summary, xlsx) -> list[dict]:
+    """Each position, by rank. Returns the positions' tallies for the dashboard (職位別)."""
     positions = Position.objects.in_bulk(list(summary.by_position))
+    rows = []
     for position_id, tally in sorted(
         summary.by_position.items(), key=lambda i: positions[i[0]].rank
     ):
         xlsx.append("職位別", [positions[position_id].name, *_tally(tally)])
+        rows.append({"id": position_id, "name": positions[position_id].name, **tally.as_dict()})
+    return rows
 
 
 def _tally(tally) -> list:

@@ -299,6 +299,116 @@ def completion_tallies(
 
 
 @dataclass
+class MemberTally:
+    """One person's courses on the department page, counted in SQL."""
+
+    user_id: int
+    staff_number: str
+    name: str
+    department: Department
+    position: Position
+    assigned: int
+    completed: int
+    in_progress: int
+    not_started: int
+    overdue_count: int
+    overdue_courses: list = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return self.completed / self.assigned if self.assigned else 0.0
+
+
+# How the department page's member list may be sorted: the key in the URL → SQL ORDER BY
+# terms (ascending); a leading "-" in the URL reverses the first term. Ties fall back to
+# the staff number, then the user id, so a page boundary is stable.
+MEMBER_SORTS = {
+    "overdue": "overdue_count DESC",
+    "number": "u.staff_number",
+    "name": "u.family_name_kana, u.given_name_kana, u.family_name, u.given_name",
+    "rate": "CAST(completed AS REAL) / assigned",
+    "department": "d.sort_order, d.path",
+}
+
+
+@dataclass
+class MembersPage:
+    count: int
+    members: list[MemberTally]
+
+
+def department_members(
+    *,
+    organization,
+    as_of: datetime.date,
+    department: Department,
+    sort: str = "overdue",
+    descending: bool = False,
+    offset: int = 0,
+    limit: int = 30,
+    curriculum: Curriculum | None = None,
+) -> MembersPage:
+    """One page of the people whose primary post lies in ``department``'s subtree, each
+    with their courses counted by state, sorted and paged in SQL (``LIMIT``/``OFFSET``):
+    two queries after the curriculum, whether the 部 has 30 people or 669. The titles of
+    each listed person's overdue courses come from a third, over the page's people only."""
+    query = _PersonCourseQuery.build(
+        organization=organization, as_of=as_of, department=department, curriculum=curriculum
+    )
+    if query is None:
+        return MembersPage(count=0, members=[])
+    order = MEMBER_SORTS.get(sort, MEMBER_SORTS["overdue"])
+    if descending:
+        first, _, rest = order.partition(",")
+        first = first.strip()
+        first = first[: -len(" DESC")] if first.endswith(" DESC") else f"{first} DESC"
+        order = ", ".join(part for part in (first, rest.strip()) if part)
+    departments = Department.objects.filter(organization=organization).in_bulk()
+    positions = Position.objects.in_bulk()
+    with connection.cursor() as cursor:
+        cursor.execute(query.members_sql(order, limit=limit, offset=offset), query.params)
+        fetched = cursor.fetchall()
+        count = int(fetched[0][-1]) if fetched else 0
+        if not fetched and offset:
+            cursor.execute(query.members_count_sql(), query.params)
+            count = int(cursor.fetchone()[0])
+        members = [
+            MemberTally(
+                user_id=user_id,
+                staff_number=staff_number,
+                name=full_name(family_name, given_name),
+                department=departments[department_id],
+                position=positions[position_id],
+                assigned=int(assigned),
+                completed=int(completed),
+                in_progress=int(in_progress),
+                not_started=int(not_started),
+                overdue_count=int(overdue),
+            )
+            for (
+                user_id,
+                staff_number,
+                family_name,
+                given_name,
+                department_id,
+                position_id,
+                assigned,
+                completed,
+                in_progress,
+                not_started,
+                overdue,
+                _total,
+            ) in fetched
+        ]
+        by_id = {member.user_id: member for member in members}
+        if by_id:
+            cursor.execute(query.overdue_courses_sql(list(by_id)), query.params)
+            for user_id, course_id in cursor.fetchall():
+                by_id[user_id].overdue_courses.append(query.curriculum.courses[course_id])
+    return MembersPage(count=count, members=members)
+
+
+@dataclass
 class _PersonCourseQuery:
     """The person × course grain as SQL, shared by the rows and the tallies.
 
@@ -376,6 +486,46 @@ class _PersonCourseQuery:
                    SUM(CASE WHEN {overdue_sql()} THEN 1 ELSE 0 END)
             FROM person_course
             GROUP BY department_id, position_id, course_id"""
+        )
+
+    def _members_grouped(self) -> str:
+        return f"""
+            SELECT pc.user_id, pc.department_id, pc.position_id, COUNT(*) AS assigned,
+                   SUM(CASE WHEN {completed_sql()} THEN 1 ELSE 0 END) AS completed,
+                   SUM(CASE WHEN {in_progress_sql()} THEN 1 ELSE 0 END) AS in_progress,
+                   SUM(CASE WHEN {not_started_sql()} THEN 1 ELSE 0 END) AS not_started,
+                   SUM(CASE WHEN {overdue_sql()} THEN 1 ELSE 0 END) AS overdue_count
+            FROM person_course pc
+            GROUP BY pc.user_id, pc.department_id, pc.position_id"""
+
+    def members_sql(self, order: str, *, limit: int, offset: int) -> str:
+        """A page of people with their tallies, in ``order`` (from ``MEMBER_SORTS``
+        only), with the number of people in all as the last column."""
+        return (
+            self.ctes
+            + f"""
+            , member AS ({self._members_grouped()})
+            SELECT m.user_id, u.staff_number, u.family_name, u.given_name, m.department_id,
+                   m.position_id, m.assigned, m.completed, m.in_progress, m.not_started,
+                   m.overdue_count, COUNT(*) OVER ()
+            FROM member m
+            JOIN lms_user u ON u.id = m.user_id
+            JOIN lms_department d ON d.id = m.department_id
+            ORDER BY {order}, u.staff_number, m.user_id
+            LIMIT {int(limit)} OFFSET {int(offset)}"""
+        )
+
+    def members_count_sql(self) -> str:
+        return self.ctes + f", member AS ({self._members_grouped()}) SELECT COUNT(*) FROM member"
+
+    def overdue_courses_sql(self, user_ids: list[int]) -> str:
+        ids = ", ".join(str(int(user_id)) for user_id in user_ids)
+        return (
+            self.ctes
+            + f"""
+            SELECT pc.user_id, pc.course_id FROM person_course pc
+            WHERE pc.user_id IN ({ids}) AND {overdue_sql("pc.completed_at", "pc.due_date")}
+            ORDER BY pc.user_id, pc.sort"""
         )
 
     def overdue_sql(self, limit: int) -> str:

@@ -25,8 +25,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from assessments.levels import Level
+from courses.curriculum import Curriculum
 from courses.fiscal import fiscal_year_of, japanese_fiscal_year, local_today
-from lms.assignments import COMPLETED
 from lms.audit import Actor, audit_record
 from lms.leaders.candidates import candidate_changes
 from lms.models import (
@@ -47,8 +48,13 @@ from lms.people.permissions import (
     headed_department,
     heads,
 )
-from lms.reporting.charts import completion_chart
-from lms.reporting.completion import completion_summary, person_course_rows
+from lms.reporting.charts import completion_chart, position_chart, state_chart, trend_chart
+from lms.reporting.completion import (
+    MEMBER_SORTS,
+    Tally,
+    completion_tallies,
+    department_members,
+)
 from lms.reporting.forms import ReportRebuildForm, ReportRequestForm
 from lms.reporting.runs import (
     REPORT_ALREADY_REQUESTED,
@@ -117,6 +123,7 @@ def _reports_section(request, organization, kind: str, run, *, today, reason: st
             .first()
         )
     return {
+        "organization": organization,
         "kind": kind,
         "history": history,
         "year_end_reports": year_end_reports(organization, kind),
@@ -156,6 +163,27 @@ def _page(request, items: list, parameter: str):
     return page
 
 
+def _trend(organization, run) -> list[tuple[datetime.date, float]]:
+    """The completion rate of each current report of the run's fiscal year, one per as-of
+    day (the newest version of that day), read from the stored summaries' totals: one
+    query, whatever the number of staff (only the totals are read, not the lists)."""
+    points: dict[datetime.date, float] = {}
+    for as_of, total in (
+        ReportRun.objects.filter(
+            organization=organization,
+            kind=ReportRun.Kind.HR_COMPLETION,
+            fiscal_year=run.fiscal_year,
+            status__in=ReportRun.FINISHED,
+            superseded_at__isnull=True,
+        )
+        .order_by("as_of", "created_at")
+        .values_list("as_of", "summary__total")
+    ):
+        if isinstance(total, dict) and total.get("assigned"):
+            points[as_of] = total["completed"] / total["assigned"]
+    return sorted(points.items())
+
+
 @login_required
 @never_cache
 def hr_dashboard(request):
@@ -180,6 +208,12 @@ def hr_dashboard(request):
             "total": summary.get("total"),
             "overdue_people": _page(request, summary.get("overdue_people", []), "overdue_page"),
             "chart": completion_chart(departments.object_list),
+            "position_chart": position_chart(summary["positions"])
+            if summary.get("positions")
+            else None,
+            "trend_chart": trend_chart(_trend(organization, run), fiscal_year=run.fiscal_year)
+            if run
+            else None,
             "former_staff": list(
                 get_user_model()
                 .objects.filter(is_active=False, memberships__department__organization=organization)
@@ -191,6 +225,98 @@ def hr_dashboard(request):
     )
 
 
+# The department page lists its members a page at a time, sorted and paged in SQL.
+MEMBERS_PAGE_SIZE = 30
+
+
+def _section_rows(department: Department, departments: list[Department], summary) -> list[dict]:
+    """The department's figures per 係 (each child department, its own children rolled
+    up), then the people posted at the department itself, from the tallies per
+    department of its subtree."""
+    children = [d for d in departments if d.parent_id == department.id]
+    paths = {d.id: d.path for d in departments}
+    rows = []
+    for child in sorted(children, key=lambda d: (d.sort_order, d.path)):
+        tally = Tally()
+        for department_id, own in summary.by_department.items():
+            if paths.get(department_id, "").startswith(child.path):
+                tally.merge(own)
+        rows.append({"department": child, "label": child.name, **tally.as_dict()})
+    own = summary.by_department.get(department.id)
+    if children and own and own.assigned:
+        rows.append(
+            {
+                "department": department,
+                "label": _("%(name)s (posted directly)") % {"name": department.name},
+                **own.as_dict(),
+            }
+        )
+    return rows
+
+
+def _member_sort(request) -> tuple[str, bool]:
+    value = request.GET.get("sort", "overdue")
+    descending = value.startswith("-")
+    key = value.removeprefix("-")
+    if key not in MEMBER_SORTS:
+        return "overdue", False
+    return key, descending
+
+
+def _members_page(request, department, *, today, sort, descending, curriculum):
+    """The page of members asked for (a page past the end shows the last, a bad number
+    the first), with the number of pages; the count comes with the page's rows."""
+    try:
+        number = max(int(request.GET.get("page", 1)), 1)
+    except ValueError:
+        number = 1
+
+    def fetch(number):
+        return department_members(
+            organization=department.organization,
+            as_of=today,
+            department=department,
+            sort=sort,
+            descending=descending,
+            offset=(number - 1) * MEMBERS_PAGE_SIZE,
+            limit=MEMBERS_PAGE_SIZE,
+            curriculum=curriculum,
+        )
+
+    result = fetch(number)
+    pages = max(1, -(-result.count // MEMBERS_PAGE_SIZE))
+    if number > pages:
+        number = pages
+        result = fetch(number)
+    return number, pages, result
+
+
+def _member_rows(result, *, fiscal_year: int) -> list[dict]:
+    """The page's members as the table shows them, with their nominations this year."""
+    nominations = defaultdict(set)
+    for user_id, kind in LeaderNomination.objects.filter(
+        fiscal_year=fiscal_year, user_id__in=[m.user_id for m in result.members]
+    ).values_list("user_id", "kind"):
+        nominations[user_id].add(kind)
+    return [
+        {
+            "user_id": m.user_id,
+            "staff_number": m.staff_number,
+            "name": m.name,
+            "department": m.department.name,
+            "position": m.position.name,
+            "assigned": m.assigned,
+            "completed": m.completed,
+            "in_progress": m.in_progress,
+            "not_started": m.not_started,
+            "overdue": m.overdue_courses,
+            "volunteered": LeaderNomination.Kind.SELF in nominations[m.user_id],
+            "endorsed": LeaderNomination.Kind.ENDORSEMENT in nominations[m.user_id],
+        }
+        for m in result.members
+    ]
+
+
 @login_required
 @never_cache
 def department_dashboard(request, department_id: int):
@@ -200,46 +326,72 @@ def department_dashboard(request, department_id: int):
     )
     if not can_view_department(request.user, department, day=today):
         raise Http404
-    rows = list(
-        person_course_rows(organization=department.organization, as_of=today, department=department)
+    organization = department.organization
+    curriculum = Curriculum.load()
+    summary = completion_tallies(
+        organization=organization, as_of=today, department=department, curriculum=curriculum
     )
-    people = defaultdict(list)
-    for row in rows:
-        people[row.user_id].append(row)
-    fiscal_year = fiscal_year_of(today)
-    nominations = defaultdict(set)
-    for user_id, kind in LeaderNomination.objects.filter(
-        fiscal_year=fiscal_year, user_id__in=list(people)
-    ).values_list("user_id", "kind"):
-        nominations[user_id].add(kind)
-    can_endorse = heads(request.user, department, day=today)
-    members = [
-        {
-            "user_id": user_id,
-            "staff_number": person_rows[0].staff_number,
-            "name": person_rows[0].name,
-            "department": person_rows[0].department.name,
-            "position": person_rows[0].position.name,
-            "assigned": len(person_rows),
-            "completed": sum(1 for r in person_rows if r.status == COMPLETED),
-            "overdue": [r for r in person_rows if r.overdue],
-            "volunteered": LeaderNomination.Kind.SELF in nominations[user_id],
-            "endorsed": LeaderNomination.Kind.ENDORSEMENT in nominations[user_id],
-        }
-        for user_id, person_rows in people.items()
-    ]
-    members.sort(key=lambda m: (-len(m["overdue"]), m["staff_number"]))
+    departments = list(
+        Department.objects.filter(organization=organization, path__startswith=department.path)
+    )
+    sections = _section_rows(department, departments, summary)
+    sort, descending = _member_sort(request)
+    number, pages, result = _members_page(
+        request, department, today=today, sort=sort, descending=descending, curriculum=curriculum
+    )
+    members = _member_rows(result, fiscal_year=fiscal_year_of(today))
+    sort_value = f"{'-' if descending else ''}{sort}"
     return render(
         request,
         "lms/dashboards/department.html",
         {
             "department": department,
             "members": members,
-            "total": completion_summary(rows).total,
-            "can_endorse": can_endorse,
+            "members_page": {
+                "number": number,
+                "pages": pages,
+                "count": result.count,
+                "previous": number - 1 if number > 1 else None,
+                "next": number + 1 if number < pages else None,
+                "sort": sort_value,
+            },
+            "sort_links": _sort_links(sort, descending),
+            "sections": sections,
+            "section_chart": state_chart(
+                sections,
+                id="section-chart",
+                title=_("Courses by state per unit"),
+                caption=_("Courses by state per unit"),
+            )
+            if sections
+            else None,
+            "member_chart": state_chart(
+                [{"label": m["name"], **m} for m in members],
+                id="member-chart",
+                title=_("Courses by state per person (this page)"),
+                caption=_("Courses by state per person (this page)"),
+            )
+            if members
+            else None,
+            "total": summary.total,
+            "can_endorse": heads(request.user, department, day=today),
             "today": today,
         },
     )
+
+
+def _sort_links(sort: str, descending: bool) -> dict:
+    """For each sortable column: the ``sort`` value of its link (the same column again
+    reverses it) and whether the list is sorted by it now."""
+    links = {}
+    for key, order in MEMBER_SORTS.items():
+        natural_descending = order.split(",")[0].strip().endswith(" DESC")
+        links[key] = {
+            "value": f"-{key}" if key == sort and not descending else key,
+            "current": key == sort,
+            "descending": key == sort and (descending != natural_descending),
+        }
+    return links
 
 
 @login_required
@@ -279,6 +431,7 @@ def it_dashboard(request):
             "candidates": _page(request, candidates, "candidates_page"),
             "uncovered": summary.get("uncovered", []),
             "heatmap": heatmap,
+            "heat_levels": [{"value": level.value, "label": level.label} for level in Level],
             "heatmap_rows": _page(request, heatmap["rows"] if heatmap else [], "page"),
             "previous_as_of": (
                 datetime.date.fromisoformat(stored_changes["previous_as_of"])
@@ -391,6 +544,7 @@ def report_rebuild_view(request, run_id: int):
         "lms/dashboards/report_rebuild.html",
         {
             "run": run,
+            "organization": run.organization,
             "form": form,
             "made": report_made_label(run) if run.is_finished else "",
             "dashboard": DASHBOARD_FOR_KIND[run.kind],

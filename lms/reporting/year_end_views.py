@@ -53,6 +53,7 @@ def _state_context(organization, fiscal_year: int, today) -> dict:
     state = year_end_state(organization, fiscal_year, today=today)
     report = state.close.report if state.close else state.report
     return {
+        "organization": organization,
         "state": state,
         "report": report,
         "made": report_made_label(report) if report else "",

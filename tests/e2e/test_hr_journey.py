@@ -59,7 +59,10 @@ def test_hr_sets_up_two_factor_reads_completion_and_downloads_a_fresh_report(jou
     expect(page.get_by_role("heading", level=1)).to_contain_text(name)
     walk.check("person")
 
-    page.get_by_role("link", name="受講状況", exact=True).click()
+    # The way back from the person: the breadcrumb names the department and the overview.
+    breadcrumb = page.get_by_role("navigation", name="パンくずリスト")
+    expect(breadcrumb.locator('a[href*="/dashboards/departments/"]')).to_be_visible()
+    breadcrumb.get_by_role("link", name="受講状況", exact=True).click()
     request = page.get_by_role("button", name="本日分のレポートを作成する")
     request.focus()
     page.keyboard.press("Enter")

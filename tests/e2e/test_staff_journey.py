@@ -67,7 +67,7 @@ def test_staff_member_finishes_a_module_by_passing_its_quiz_and_sees_the_new_lev
     expect(page.locator(".explanation").first).to_contain_text("解説")
     walk.check("quiz-result")
 
-    page.get_by_role("link", name="戻る").click()
+    page.get_by_role("link", name="モジュールに戻る").click()
     expect(page.get_by_role("status").filter(has_text="完了しました")).to_be_visible()
     walk.check("module-complete")
     course = page.get_by_role("navigation", name="パンくずリスト").get_by_role("link").nth(2)
@@ -92,7 +92,7 @@ def test_staff_member_finishes_a_module_by_passing_its_quiz_and_sees_the_new_lev
         row = table.get_by_role("row").filter(
             has=page.get_by_role("rowheader", name=result.area.name, exact=True)
         )
-        expect(row).to_contain_text(f"{result.level} {result.get_level_display()}")
+        expect(row).to_contain_text(f"{result.level} {result.level_label}")
         expect(row).to_contain_text(explain(result.evidence))
 
     # Her own rating, with the keyboard: arrow keys move within a group of radio buttons.

@@ -23,6 +23,11 @@ pytestmark = [
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def worker_log(name: str) -> Path:
+    """Where a started worker writes: one file per test process (pytest-xdist runs two)."""
+    return Path(f"/tmp/worker-{name}-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}.log")
+
+
 def start_worker(
     *, slow_seconds: float, name: str, broker_url: str = "", database_port=None, **extra_env
 ) -> subprocess.Popen:
@@ -42,7 +47,7 @@ def start_worker(
          "--pool=solo", "--without-mingle", "--without-gossip", "--without-heartbeat",
          "-n", f"{name}@%h", "--loglevel=INFO"],
         cwd=ROOT, env=env, start_new_session=True,
-        stdout=open(f"/tmp/worker-{name}.log", "w"), stderr=subprocess.STDOUT,
+        stdout=open(worker_log(name), "w"), stderr=subprocess.STDOUT,
     )  # fmt: skip
 
 
@@ -243,7 +248,7 @@ def test_a_report_survives_losing_the_database_mid_build(town, database_link, tm
 def test_a_report_whose_database_stays_away_ends_failed_with_a_reason_and_no_file(
     town, database_link, tmp_path
 ):
-    log = Path("/tmp/worker-db-gone.log")
+    log = worker_log("db-gone")
     worker, run = start_building_behind(database_link, town, tmp_path, name="db-gone", retries=1)
     try:
         database_link.cut()

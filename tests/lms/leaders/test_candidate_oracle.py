@@ -289,18 +289,24 @@ def _expected(org, curriculum, as_of):
             + endorsed * rule.weight_endorsement
             + authored * rule.weight_authored
         )
+
+        # What earned points, and only that: a level above the minimum of a minimum area
+        # (without minimums, above 1 anywhere), and each extra whose weight is not 0.
+        floors = {a.code: (minimums.get(a.code) if minimums else 1) for a in areas}
         reasons = [
-            f"{area.name} {Level(levels[user_id][area.code]).label}"
-            for area in sorted(areas, key=lambda a: -(levels[user_id][a.code] or 0))
-            if (levels[user_id][area.code] or 0) >= Level.INTERMEDIATE
+            f"{area.name} {Level(mine[area.code]).label}"
+            for area in sorted(areas, key=lambda a: -mine[a.code])
+            if floors[area.code] is not None
+            and mine[area.code] > floors[area.code]
+            and rule.weight_level > 0
         ]
         if track_courses is not None:
             reasons.append(f"{curriculum['track'].title} 修了")
-        if volunteered:
+        if volunteered and rule.weight_self_nomination:
             reasons.append("本人希望あり")
-        if endorsed:
+        if endorsed and rule.weight_endorsement:
             reasons.append("所属長推薦あり")
-        if authored:
+        if authored and rule.weight_authored:
             reasons.append(f"作成モジュール {authored} 件")
         user = home.user
         candidates.append((home.department, user, home.position, score, "、".join(reasons)))

@@ -85,14 +85,11 @@ def test_the_candidate_files_rank_within_each_department_and_give_the_reasons(
     lines = run.csv_file.open("rb").read().decode("utf-8-sig").splitlines()
     ranks = [line.split(",")[:3] + line.split(",")[5:] for line in lines[1:]]
     caution, data = SkillArea.objects.get(code="caution"), SkillArea.objects.get(code="data")
-    # Equal levels in category (area id) order.
-    both = "、".join(
-        f"{area.name} 中級" for area in sorted((caution, data), key=lambda area: area.id)
-    )
+    # The reasons are what earned points: a level at the minimum (中級 here) earns none.
     assert ranks == [
-        ["1", "住民課", "D4", "2", f"{data.name} 上級、{caution.name} 中級"],
-        ["1", "窓口係", "B2", "3", f"{both}、本人希望あり"],
-        ["2", "窓口係", "A1", "2", f"{caution.name} 上級、{data.name} 中級"],
+        ["1", "住民課", "D4", "2", f"{data.name} 上級"],
+        ["1", "窓口係", "B2", "3", "本人希望あり"],
+        ["2", "窓口係", "A1", "2", f"{caution.name} 上級"],
     ]
     assert run.row_count == 3 == run.summary["candidate_count"]
     # Stored beside the run as the files rank them, for the dashboard and the next report.
@@ -326,3 +323,33 @@ def test_a_skill_result_of_the_next_morning_in_tokyo_does_not_count(town, organi
 
     _level(a1, "caution", 2, day=AS_OF)  # 09:00 JST on the day itself
     assert "A1" in [c.staff_number for c in dx_candidates(organization).candidates]
+
+
+def test_the_reasons_are_what_earned_points_and_nothing_else(town, organization):
+    """A candidate at exactly the minimums scores 0 and lists no level as a reason, however
+    high their levels elsewhere (outside the minimum areas levels earn nothing); what earns
+    points is listed: a level above the minimum, an endorsement (weight 5)."""
+    a, b = town["people"]["a"], town["people"]["b"]
+    others = list(
+        SkillArea.objects.filter(parent__isnull=True)
+        .exclude(code__in=("caution", "data"))
+        .values_list("code", flat=True)
+    )
+    for user in (a, b):
+        _level(user, "caution", 2)
+        _level(user, "data", 2)
+        for code in others:
+            _level(user, code, 3)  # 上級, outside the minimum areas
+    _level(b, "data", 4, day=datetime.date(2026, 10, 2))
+    _nominate(b, "endorsement", endorsed_by=a)
+
+    report = dx_candidates(organization)
+
+    by_number = {cand.staff_number: cand for cand in report.candidates}
+    data = SkillArea.objects.get(code="data")
+    assert (by_number["A1"].score, by_number["A1"].reasons) == (0, [])
+    # data 4 is 2 above the minimum 2: 2 × weight 2 = 4, and the endorsement 5.
+    assert (by_number["B2"].score, by_number["B2"].reasons) == (
+        9,
+        [f"{data.name} 専門", "所属長推薦あり"],
+    )

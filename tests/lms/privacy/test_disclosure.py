@@ -186,3 +186,18 @@ def test_the_export_lists_the_mail_sent_to_the_person(hr, make_staff, organizati
     assert [(m["address"], m["subject"], m["status"], m["sent_at"]) for m in data["mail"]] == [
         ("person@example.jp", "[しんか] 受講期限のお知らせ", "queued", None)
     ]
+
+
+def test_a_reference_number_typed_another_way_is_the_same_request(client, hr, make_staff):
+    """Full-width characters and letter case do not make a second request of one number."""
+    person = make_staff("mado")
+    client.force_login(hr)
+    url = reverse("lms:person_export", args=[person.pk])
+
+    first = client.post(url, FORM)
+    wide = client.post(url, {**FORM, "reference_number": "ｒ８－開示－００１"})
+
+    assert first.status_code == HTTPStatus.OK
+    assert wide.status_code == HTTPStatus.BAD_REQUEST
+    assert "この受付番号の開示請求はすでに記録されています。" in wide.content.decode()
+    assert DisclosureRequest.objects.count() == 1

@@ -493,8 +493,9 @@ def test_the_dashboards_say_as_of_when_and_when_their_figures_were_made(
     client.force_login(roles["it_policy"])
     it = client.get(reverse("lms:it_dashboard")).content.decode()
 
-    made = "2026年11月28日時点の集計（11月28日 09:00 作成）"  # Japan time, not UTC
-    assert f"2026年度・{made}" in hr and made in it
+    # Japan time, not UTC; the town writes years in the Japanese era (its default).
+    made = "令和8年11月28日時点の集計（11月28日 09:00 作成）"
+    assert f"令和8年度・{made}" in hr and made in it
     assert "所属ごとの画面は現在のデータから計算しているため" in hr
     assert "この画面は現在のデータから計算しています" in department.content.decode()
 
@@ -513,10 +514,10 @@ def test_a_year_end_report_made_in_april_says_the_year_it_was_made(client, roles
 
     html = client.get(reverse("lms:report_rebuild", args=[run.pk])).content.decode()
 
-    assert "2026年3月31日時点の集計（4月2日 09:30 作成）" in html
+    assert "令和8年3月31日時点の集計（4月2日 09:30 作成）" in html
     ReportRun.objects.filter(pk=run.pk).update(finished_at=made.replace(year=2027))
     html = client.get(reverse("lms:report_rebuild", args=[run.pk])).content.decode()
-    assert "2026年3月31日時点の集計（2027年4月2日 09:30 作成）" in html
+    assert "令和8年3月31日時点の集計（2027年4月2日 09:30 作成）" in html
 
 
 def _post_rebuild(client, run, capture, **data):

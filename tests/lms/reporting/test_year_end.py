@@ -52,7 +52,7 @@ def test_hr_confirms_closes_a_year_and_its_year_end_report_is_final(client, hr, 
     confirm = client.get(reverse("lms:year_end_close", args=[2025]))
     closed = _close(client, 2025, report)
 
-    assert "2026年3月31日時点の集計" in confirm.content.decode()
+    assert "令和8年3月31日時点の集計" in confirm.content.decode()  # 和暦, the default
     assert "締めを取り消すこともできません" in confirm.content.decode()
     close = FiscalYearClose.objects.get()
     assert (close.organization, close.fiscal_year, close.report, close.closed_by) == (
