@@ -47,7 +47,7 @@ def test_a_leaders_markdown_change_goes_live_for_staff_once_it_policy_approves(j
 
     page.get_by_role("button", name="他のアクション").click()
     page.get_by_role("button", name=re.compile("情報政策担当承認に提出する")).click()
-    expect(page.get_by_role("status").first).to_contain_text("提出")
+    expect(page.get_by_role("status").first).to_contain_text("承認の依頼に出しました")
     leader.check_admin("submitted")
     module.refresh_from_db()
     assert "受付の確認" not in str(module.body), "nothing is live before approval"
