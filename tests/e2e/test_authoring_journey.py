@@ -63,7 +63,7 @@ def test_a_leaders_markdown_change_goes_live_for_staff_once_it_policy_approves(j
     policy.check_admin("review")
     page.get_by_role("button", name="他のアクション").click()
     page.get_by_role("button", name="承認と公開", exact=True).click()
-    expect(page.get_by_role("status").first).to_contain_text("の更新が完了しました")
+    expect(page.get_by_role("status").first).to_contain_text("を更新しました")
     policy.check_admin("approved")
     module.refresh_from_db()
     assert "受付の確認" in str(module.body)
