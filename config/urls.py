@@ -68,3 +68,9 @@ urlpatterns.append(
 
 # Wagtail serves the learning pages (the catalogue is the site root); keep it last.
 urlpatterns.append(path("", include(wagtail_urls)))
+
+# Japanese error pages in the site's design (content/errors.py); CSRF failures: settings.
+handler400 = "content.errors.bad_request"
+handler403 = "content.errors.permission_denied"
+handler404 = "content.errors.page_not_found"
+handler500 = "content.errors.server_error"

@@ -37,3 +37,20 @@ class OperatorAdminSite(sites.AdminSite):
 
     def has_permission(self, request):
         return request.user.is_active and request.user.is_superuser
+
+    site_header = "しんか Shinka"
+    site_title = _("Shinka operator administration")
+    index_title = _("Operator administration")
+
+    # Sections whose apps (third-party) carry English names, and one English model name.
+    APP_NAMES = {"taggit": _("Tags"), "wagtaildocs": _("Documents"), "wagtailimages": _("Images")}
+    MODEL_NAMES = {("mfa", "authenticator"): _("Authenticators")}
+
+    def get_app_list(self, request, app_label=None):
+        apps = super().get_app_list(request, app_label)
+        for app in apps:
+            app["name"] = self.APP_NAMES.get(app["app_label"], app["name"])
+            for model in app["models"]:
+                key = (app["app_label"], model["object_name"].lower())
+                model["name"] = self.MODEL_NAMES.get(key, model["name"])
+        return apps

@@ -613,3 +613,119 @@ def roster_import_menu_item():
     return HROnlyMenuItem(
         _("Import the staff list"), reverse("roster_import"), icon_name="upload", order=900
     )
+
+
+# ---- The dashboard (管理画面のホーム) per role, and the way back to the learner site ----
+
+
+class LeaderTracksPanel(Component):
+    """A DX promotion leader's tracks (担当トラック) and their pages in review.
+
+    Three queries whatever the number of tracks and pages: the leader's track groups'
+    tracks, the workflow states on pages under them, and those pages.
+    """
+
+    name = "leader_tracks"
+    order = 60
+    template_name = "lms/admin/home_leader_tracks.html"
+
+    def __init__(self, tracks, states):
+        self.tracks = tracks
+        self.states = states
+
+    def get_context_data(self, parent_context=None):
+        return {"tracks": self.tracks, "states": self.states}
+
+
+def leader_tracks_and_reviews(user):
+    """The tracks ``user`` authors and the workflow states (in review or sent back) of
+    the pages under them, oldest task first."""
+    from django.db.models import Exists, IntegerField, OuterRef
+    from django.db.models.functions import Cast
+    from wagtail.models import Page, WorkflowState, get_default_page_content_type
+
+    from courses.models import TrackPage
+    from lms.people.authoring import TRACK_EDITORS_PREFIX
+
+    names = user.groups.filter(name__startswith=TRACK_EDITORS_PREFIX).values_list("name")
+    track_ids = [
+        int(name[len(TRACK_EDITORS_PREFIX) :])
+        for (name,) in names
+        if name[len(TRACK_EDITORS_PREFIX) :].isdigit()
+    ]
+    tracks = list(TrackPage.objects.filter(pk__in=track_ids).order_by("path")) if track_ids else []
+    if not tracks:
+        return [], []
+    under_tracks = Q()
+    for track in tracks:
+        under_tracks |= Q(path__startswith=track.path)
+    states = list(
+        WorkflowState.objects.filter(
+            status__in=[WorkflowState.STATUS_IN_PROGRESS, WorkflowState.STATUS_NEEDS_CHANGES],
+            base_content_type_id=get_default_page_content_type().id,
+        )
+        .filter(
+            Exists(
+                Page.objects.filter(
+                    under_tracks, id=Cast(OuterRef("object_id"), output_field=IntegerField())
+                )
+            )
+        )
+        .select_related("current_task_state__task", "requested_by")
+        .order_by("current_task_state__started_at", "pk")
+    )
+    pages = Page.objects.in_bulk([int(state.object_id) for state in states])
+    for state in states:
+        state.target = pages.get(int(state.object_id))
+    return tracks, [state for state in states if state.target is not None]
+
+
+class HrReportsPanel(Component):
+    """HR's own screens, one click from the admin's home."""
+
+    name = "hr_reports"
+    order = 60
+    template_name = "lms/admin/home_hr_reports.html"
+
+
+@hooks.register("construct_homepage_panels")
+def add_role_panels(request, panels):
+    from lms.people.roles import Role, user_has_role
+
+    # Wagtail's "what's new" banner links to wagtail.org: not on a closed network.
+    panels[:] = [
+        panel for panel in panels if getattr(panel, "name", "") != "whats_new_in_wagtail_version"
+    ]
+    if user_has_role(request.user, Role.DX_LEADER):
+        tracks, states = leader_tracks_and_reviews(request.user)
+        panels.insert(0, LeaderTracksPanel(tracks, states))
+    if user_has_role(request.user, Role.HR):
+        panels.insert(0, HrReportsPanel())
+
+
+@hooks.register("register_admin_menu_item")
+def register_back_to_learner_site():
+    return MenuItem(
+        _("Back to My page"), reverse("lms:mypage"), icon_name="home", order=1, name="mypage"
+    )
+
+
+@hooks.register("construct_help_menu")
+def help_menu_without_outside_links(request, menu_items):
+    """Wagtail's "What's new" and "Editor guide" open wagtail.org (English, outside the
+    town's network); the town's own authoring guide replaces them."""
+    menu_items[:] = [
+        item
+        for item in menu_items
+        if item.name not in ("editor-guide",) and not item.name.startswith("whats-new-in-wagtail")
+    ]
+    menu_items.insert(
+        0,
+        MenuItem(
+            _("Authoring guide"),
+            reverse("authoring_guide"),
+            icon_name="doc-full",
+            order=10,
+            name="authoring-guide",
+        ),
+    )

@@ -87,6 +87,8 @@ SHINKA_CONTENT_SECURITY_POLICY = (
 )
 
 ROOT_URLCONF = "config.urls"
+# A form sent with a stale or missing token: a Japanese page with a way home.
+CSRF_FAILURE_VIEW = "content.errors.csrf_failure"
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [

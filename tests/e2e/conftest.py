@@ -1,9 +1,11 @@
 """Real-browser journeys: headless Chromium (Debian's package) driven by Playwright,
 against pytest-django's live server with the demo town loaded.
 
-Every page a journey shows is checked with axe-core (WCAG 2.1 A/AA, the rules
-JIS X 8341-3 refers to) and photographed into ``build/screenshots/<journey>/``;
-every request the browser makes must go to the test server.
+Every page a journey shows is checked at a desktop size and on a phone (390×844):
+the document is no wider than the window, axe-core finds nothing (WCAG 2.2 A/AA, target
+size included; JIS X 8341-3 refers to the 2.x rules), learner pages show no English word
+outside an allow-list, and both sizes are photographed into
+``build/screenshots/<journey>/``. Every request the browser makes must go to the test server.
 
 Without Chromium, Playwright or axe-core the tests skip with the reason; with
 ``SHINKA_E2E=1`` (CI) a missing piece is a failure instead.
@@ -29,7 +31,24 @@ REPO_DIR = E2E_DIR.parents[1]
 AXE_SCRIPT = E2E_DIR / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = Path(os.environ.get("SHINKA_CHROMIUM", "/usr/bin/chromium"))
 SCREENSHOTS = Path(os.environ.get("SHINKA_E2E_SCREENSHOTS", REPO_DIR / "build" / "screenshots"))
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+DESKTOP = {"width": 1280, "height": 720}
+PHONE = {"width": 390, "height": 844}
+
+# English a Japanese learner page may show: names of things, abbreviations towns use,
+# the framework's Why/What/How, the language switcher's own name of English.
+ENGLISH_ALLOWED = frozenset(
+    """
+    DX AI RPA PDF CSV Excel Why What How IT ICT BPR LGWAN SaaS QR ID URL Web OK SNS
+    DSS Lv English Word PowerPoint Teams Zoom LINE Microsoft Google Copilot ChatGPT
+    Python e Gov EBPM GIS API CIO OJT PDCA KPI Wi Fi FAQ IC IPA METI NFC OCR OS USB
+    VPN XLSX XLOOKUP SUM CC BY kintone
+    """.split()
+    # abbreviations spelled out where the glossary explains them
+    + "Artificial Intelligence Local Government Wide Area Network".split()
+)
+# A run of two or more Latin letters (one letter is a label like 「A案」).
+ENGLISH_WORD = re.compile(r"[A-Za-z][A-Za-z]+")
 
 # Inside Wagtail's own admin markup, which this project does not render and cannot
 # change, these elements break a rule; everything in our templates must pass.
@@ -93,7 +112,7 @@ class Journey:
         self.base_url = live_server.url
         self.server = urlsplit(self.base_url).netloc
         self.context = browser.new_context(
-            base_url=self.base_url, locale="ja-JP", accept_downloads=True
+            base_url=self.base_url, locale="ja-JP", accept_downloads=True, viewport=DESKTOP
         )
         self.context.set_default_timeout(20_000)
         self.page = self.context.new_page()
@@ -109,17 +128,31 @@ class Journey:
         self.check(label)
 
     def check(self, label: str, *, exclude: list[str] | None = None):
-        """axe-core on the page as it is now, then a screenshot named after the step."""
+        """The page as it is now, at desktop size and on a phone: no sideways scrolling,
+        axe-core, no stray English on learner pages, a screenshot of each."""
         self.page.wait_for_load_state("load")
+        self.shots += 1
+        try:
+            for size, suffix in ((DESKTOP, "desktop"), (PHONE, "phone")):
+                self.page.set_viewport_size(size)
+                self._settle()
+                self.page.screenshot(
+                    path=self.folder / f"{self.shots:02d}-{label}-{suffix}.png", full_page=True
+                )
+                width_check(self.page)
+                axe_check(self.page, exclude=exclude)
+                if not urlsplit(self.page.url).path.startswith(("/admin/", "/django-admin/")):
+                    english_check(self.page)
+        finally:
+            self.page.set_viewport_size(DESKTOP)
+
+    def _settle(self):
         # Colours are judged once short transitions (Wagtail's messages fading in) have
         # ended; long decorative ones (the pulsing help badge) do not change them.
         self.page.wait_for_function(
             """() => document.getAnimations().every(a => a.playState !== "running"
                      || a.effect.getComputedTiming().activeDuration > 2000)"""
         )
-        self.shots += 1
-        self.page.screenshot(path=self.folder / f"{self.shots:02d}-{label}.png", full_page=True)
-        axe_check(self.page, exclude=exclude)
 
     def check_admin(self, label: str):
         self.check(label, exclude=WAGTAIL_ADMIN_EXCLUSIONS)
@@ -199,6 +232,65 @@ def axe_check(page, *, exclude: list[str] | None = None) -> None:
                 lines.append(f"    at {node['target']}: {node['html'][:200]}")
                 lines.append("      " + node["summary"].replace("\n", "\n      "))
         pytest.fail("\n".join(lines), pytrace=False)
+
+
+def width_check(page) -> None:
+    """Nothing scrolls sideways: the document is no wider than the window."""
+    width, viewport, culprits = page.evaluate(
+        """() => {
+            const viewport = document.documentElement.clientWidth;
+            const culprits = [];
+            for (const el of document.body.querySelectorAll("*")) {
+                const box = el.getBoundingClientRect();
+                if (box.width && box.right > viewport + 1 && !el.closest(".table-scroll")) {
+                    culprits.push(el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
+                                  + (typeof el.className === "string" && el.className
+                                     ? "." + el.className.trim().split(/\\s+/).join(".") : "")
+                                  + " (" + Math.round(box.right) + " px)");
+                }
+            }
+            return [document.documentElement.scrollWidth, viewport, culprits.slice(0, 8)];
+        }"""
+    )
+    if width > viewport:
+        pytest.fail(
+            f"{page.url} scrolls sideways at {viewport} px: the document is {width} px wide; "
+            f"wider elements: {culprits}",
+            pytrace=False,
+        )
+
+
+def english_words(text: str) -> list[str]:
+    """The English words of ``text`` that are not on the allow-list, each once, in order."""
+    found = []
+    # an e-mail address or a web address is not English prose
+    text = re.sub(r"[\w.+-]+@[\w.-]+|https?://\S+", " ", text)
+    for word in ENGLISH_WORD.findall(text):
+        if (
+            word not in ENGLISH_ALLOWED
+            and word.upper() not in ENGLISH_ALLOWED
+            and word not in found
+        ):
+            found.append(word)
+    return found
+
+
+def english_check(page) -> None:
+    """A learner page reads Japanese: visible text has no English outside the allow-list."""
+    if page.evaluate("document.documentElement.lang") != "ja":
+        pytest.fail(f"{page.url} is not in Japanese (lang is not ja)", pytrace=False)
+    # innerText is what is rendered (hidden elements and <script> are left out); the
+    # names of controls (alt, aria-label, placeholder) are read out, so they count too.
+    text = page.evaluate(
+        """() => [document.body.innerText, document.title,
+                  ...[...document.querySelectorAll("[alt], [aria-label], [placeholder], [title]")]
+                     .map(el => [el.getAttribute("alt"), el.getAttribute("aria-label"),
+                                 el.getAttribute("placeholder"), el.getAttribute("title")]
+                                .filter(Boolean).join(" "))].join("\\n")"""
+    )
+    words = english_words(text)
+    if words:
+        pytest.fail(f"English on {page.url}: {words}", pytrace=False)
 
 
 def totp_code(secret: str) -> str:

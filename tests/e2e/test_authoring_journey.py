@@ -25,7 +25,7 @@ def test_a_leaders_markdown_change_goes_live_for_staff_once_it_policy_approves(j
     page.get_by_role("navigation", name="メインメニュー").get_by_role(
         "link", name="管理画面"
     ).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("しんか Shinka")
+    expect(page.get_by_role("heading", level=1)).to_have_text("しんか 管理画面")
     leader.check_admin("admin-dashboard")
 
     # Her explorer starts at the track she edits: its courses, then the course's modules.
@@ -47,7 +47,7 @@ def test_a_leaders_markdown_change_goes_live_for_staff_once_it_policy_approves(j
 
     page.get_by_role("button", name="他のアクション").click()
     page.get_by_role("button", name=re.compile("情報政策担当承認に提出する")).click()
-    expect(page.get_by_role("status").first).to_contain_text("提出")
+    expect(page.get_by_role("status").first).to_contain_text("承認の依頼に出しました")
     leader.check_admin("submitted")
     module.refresh_from_db()
     assert "受付の確認" not in str(module.body), "nothing is live before approval"
@@ -63,7 +63,7 @@ def test_a_leaders_markdown_change_goes_live_for_staff_once_it_policy_approves(j
     policy.check_admin("review")
     page.get_by_role("button", name="他のアクション").click()
     page.get_by_role("button", name="承認と公開", exact=True).click()
-    expect(page.get_by_role("status").first).to_contain_text("の更新が完了しました")
+    expect(page.get_by_role("status").first).to_contain_text("を更新しました")
     policy.check_admin("approved")
     module.refresh_from_db()
     assert "受付の確認" in str(module.body)
