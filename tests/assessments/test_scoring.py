@@ -76,9 +76,9 @@ def test_every_level_carries_its_evidence_in_words():
     assert decision.level == 2
     assert decision.evidence == [[1, 3, 3], [2, 5, 4], [3, 3, 1]]
     assert decision.explanation == (
-        "レベル1: レベル1の問題 3問中3問正解 / "
-        "レベル2: レベル2の問題 5問中4問正解 / "
-        "レベル3: レベル3の問題 3問中1問正解"
+        "レベル1：レベル1の問題 3問中3問正解 / "
+        "レベル2：レベル2の問題 5問中4問正解 / "
+        "レベル3：レベル3の問題 3問中1問正解"
     )
 
 

@@ -233,7 +233,7 @@ def test_levels_are_recorded_with_evidence_and_history_is_appended(learner):
     latest = SkillResult.objects.filter(user=learner, area=security).first()
     assert latest.level == 2
     assert [2, 5, 4] in latest.evidence
-    assert "レベル2: レベル2の問題 5問中4問正解" in latest.evidence_text
+    assert "レベル2：レベル2の問題 5問中4問正解" in latest.evidence_text
     category = SkillResult.objects.filter(user=learner, area=security.parent).first()
     assert category.level == 2
     assert SkillResult.objects.filter(user=learner, area=security).count() == 2
