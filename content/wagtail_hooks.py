@@ -1,4 +1,5 @@
 from django.contrib.auth.views import redirect_to_login
+from django.http import Http404
 from django.templatetags.static import static
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -66,6 +67,9 @@ def add_authoring_guide_panel(request, panels):
     panels.insert(0, AuthoringGuidePanel())
 
 
+DOCUMENT_READERS_HOOK = "shinka_document_readable"
+
+
 @hooks.register("before_serve_document")
 def documents_need_sign_in(document, request):
     """Documents are for signed-in staff, whatever the collection's privacy setting says.
@@ -76,6 +80,11 @@ def documents_need_sign_in(document, request):
     """
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
+    # Whose documents a person may read is the town's rule (lms registers it): a document
+    # in another town's collection is not found.
+    for readable in hooks.get_hooks(DOCUMENT_READERS_HOOK):
+        if not readable(request.user, document):
+            raise Http404
     return None
 
 

@@ -40,6 +40,7 @@ from wagtail.permission_policies.base import BasePermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from assessments.admin_views import ITEM_ANALYSIS_LEARNERS_HOOK
+from content.wagtail_hooks import DOCUMENT_READERS_HOOK
 from courses.fiscal import local_today
 from courses.search import LEARNER_PAGES_SCOPE_HOOK
 from courses.selectors import LEARNER_STATUS_HOOK
@@ -49,6 +50,7 @@ from lms.models import (
     AuditEvent,
     Department,
     Membership,
+    Organization,
     OutgoingMail,
     Position,
     TrackAssignment,
@@ -582,6 +584,22 @@ def catalogue_pages_show_due_dates_and_completion(*, user, tracks):
     """Track and course pages show the learner's due date, 修了 and 期限超過
     (lms/assignments.py)."""
     learner_status_fill(user=user, tracks=tracks)
+
+
+@hooks.register(DOCUMENT_READERS_HOOK)
+def documents_are_read_in_their_town(user, document) -> bool:
+    """A document in a town's collection (or below it) is for that town's people: their
+    sign-in town or a post there today; the operator reads every document. A document in
+    no town's collection is shared by the deployment."""
+    if user.is_superuser:
+        return True
+    collections = document.collection.get_ancestors(inclusive=True)
+    town = Organization.objects.filter(collection__in=collections).values_list("pk", flat=True)
+    town = town.first()
+    if town is None or user.organization_id == town:
+        return True
+    posts = Membership.objects.active_on(local_today()).filter(user=user)
+    return posts.filter(department__organization_id=town).exists()
 
 
 @hooks.register(LEARNER_PAGES_SCOPE_HOOK)

@@ -220,3 +220,18 @@ def test_another_towns_page_in_review_stays_closed_to_it_policy(it_policy, towns
         assert _refused(response), route
     own = it_policy.get(reverse("wagtailadmin_pages:edit", args=[towns.a_module.id]))
     assert own.status_code == HTTPStatus.OK
+
+
+def test_a_document_of_another_town_is_not_served(client, towns, make_staff):
+    """Signed in is not enough: town B's document is not found for town A's staff (found by
+    the hostile review), and town B's own people still read it."""
+    document = _document(towns.b, "b-only", towns.b_hr)
+    url = reverse("wagtaildocs_serve", args=[document.id, document.filename])
+
+    client.force_login(make_staff("mado"))
+    refused = client.get(url)
+    client.force_login(towns.b_hr)
+    served = client.get(url)
+
+    assert refused.status_code == 404
+    assert served.status_code == 200
