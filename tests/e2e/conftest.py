@@ -42,7 +42,7 @@ ENGLISH_ALLOWED = frozenset(
     DX AI RPA PDF CSV Excel Why What How IT ICT BPR LGWAN SaaS QR ID URL Web OK SNS
     DSS Lv English Word PowerPoint Teams Zoom LINE Microsoft Google Copilot ChatGPT
     Python e Gov EBPM GIS API CIO OJT PDCA KPI Wi Fi FAQ IC IPA METI NFC OCR OS USB
-    VPN XLSX XLOOKUP SUM CC BY kintone UTF BOM Shift JIS CP iCal Outlook
+    VPN XLSX XLOOKUP SUM CC BY kintone UTF BOM Shift JIS CP iCal iCalendar ICS Outlook
     """.split()
     # abbreviations spelled out where the glossary explains them
     + "Artificial Intelligence Local Government Wide Area Network".split()
@@ -265,6 +265,8 @@ def english_words(text: str) -> list[str]:
     found = []
     # an e-mail address or a web address is not English prose
     text = re.sub(r"[\w.+-]+@[\w.-]+|https?://\S+", " ", text)
+    # nor is a code of letters and digits (7KQ4-M2XD-9HTW-R3NB, a certificate number)
+    text = re.sub(r"\b(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9]+(?:-[A-Z0-9]+)+\b", " ", text)
     for word in ENGLISH_WORD.findall(text):
         if (
             word not in ENGLISH_ALLOWED
