@@ -32,17 +32,31 @@ def _target_label() -> str:
     return _("Target %(percent)s%%") % {"percent": COMPLETION_TARGET_PERCENT}
 
 
-def completion_chart(departments: list[dict]):
-    """Completion rate (0–100 %) per department from a report summary (units indented)."""
+def _rate_chart(*, id, title, desc, rows):
+    """Completion rate (0–100 %) per row of a report summary, with the target line."""
     return bar_chart(
+        id=id,
+        title=title,
+        desc=desc,
+        caption=title,
+        series=_rate_series(),
+        rows=rows,
+        maximum=100,
+        unit="%",
+        target=COMPLETION_TARGET_PERCENT,
+        target_label=_target_label(),
+    )
+
+
+def completion_chart(departments: list[dict]):
+    """Completion rate per department from a report summary (units indented)."""
+    return _rate_chart(
         id="completion-chart",
         title=_("Completion rate by department"),
         desc=_(
             "Bars show each department's completion rate from 0 to 100%; the dashed line "
             "is the target. The same figures are in the table."
         ),
-        caption=_("Completion rate by department"),
-        series=_rate_series(),
         rows=[
             {
                 "label": row["name"],
@@ -51,29 +65,19 @@ def completion_chart(departments: list[dict]):
             }
             for row in departments
         ],
-        maximum=100,
-        unit="%",
-        target=COMPLETION_TARGET_PERCENT,
-        target_label=_target_label(),
     )
 
 
 def position_chart(positions: list[dict]):
     """職位別: completion rate per position (by rank) from a report summary."""
-    return bar_chart(
+    return _rate_chart(
         id="position-chart",
         title=_("Completion rate by position"),
         desc=_(
             "Bars show each position's completion rate from 0 to 100%; the dashed line "
             "is the target. The same figures are in the table."
         ),
-        caption=_("Completion rate by position"),
-        series=_rate_series(),
         rows=[{"label": row["name"], "values": [_percent(row["rate"])]} for row in positions],
-        maximum=100,
-        unit="%",
-        target=COMPLETION_TARGET_PERCENT,
-        target_label=_target_label(),
     )
 
 
