@@ -5,16 +5,14 @@ and inetOrgPerson schemas), starts slapd in the foreground, waits until it answe
 the given LDIF with ``ldapadd``.
 """
 
-import os
 import shutil
 import socket
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
+from .peers import RunningPeer, unavailable
 
 SUFFIX = "dc=town,dc=example"
 ROOT_DN = f"cn=admin,{SUFFIX}"
@@ -22,25 +20,7 @@ ROOT_PASSWORD = "admin-secret-of-the-test-directory"
 
 
 def _unavailable(reason: str):
-    if os.environ.get("SHINKA_INTEGRATION") or os.environ.get("CI"):
-        pytest.fail(f"slapd cannot start: {reason}")
-    pytest.skip(f"slapd cannot start: {reason} (apt-get install slapd ldap-utils)")
-
-
-@dataclass
-class RunningSlapd:
-    uri: str
-    process: subprocess.Popen
-    folder: str
-
-    def stop(self):
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        shutil.rmtree(self.folder, ignore_errors=True)
+    unavailable("slapd", reason, "apt-get install slapd ldap-utils")
 
 
 def _free_port() -> int:
@@ -49,7 +29,7 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_slapd(ldif: str) -> RunningSlapd:
+def start_slapd(ldif: str) -> RunningPeer:
     slapd = shutil.which("slapd") or (
         "/usr/sbin/slapd" if Path("/usr/sbin/slapd").exists() else None
     )
@@ -94,7 +74,7 @@ def start_slapd(ldif: str) -> RunningSlapd:
             break
         except OSError:
             time.sleep(0.05)
-    running = RunningSlapd(uri=uri, process=process, folder=str(folder))
+    running = RunningPeer(address=uri, process=process, folder=str(folder))
     loaded = subprocess.run(
         [ldapadd, "-x", "-H", uri, "-D", ROOT_DN, "-w", ROOT_PASSWORD],
         input=ldif,

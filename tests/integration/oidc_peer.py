@@ -8,45 +8,26 @@ callback (which the Django test client then requests).
 """
 
 import json
-import os
 import re
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import pytest
 import requests
+
+from .peers import RunningPeer, unavailable
 
 OP_DIR = Path(__file__).parent / "oidc_op"
 
 
 def _unavailable(reason: str):
     # CI installs node and the provider (`make e2e-deps`): missing there is a failure.
-    if os.environ.get("SHINKA_INTEGRATION") or os.environ.get("CI"):
-        pytest.fail(f"the OpenID provider cannot start: {reason}")
-    pytest.skip(f"the OpenID provider cannot start: {reason} (run `make e2e-deps`)")
+    unavailable("the OpenID provider", reason, "run `make e2e-deps`")
 
 
-@dataclass
-class RunningOp:
-    issuer: str
-    process: subprocess.Popen
-    folder: str
-
-    def stop(self):
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        shutil.rmtree(self.folder, ignore_errors=True)
-
-
-def start_op(*, clients: list[dict], accounts: dict) -> RunningOp:
+def start_op(*, clients: list[dict], accounts: dict) -> RunningPeer:
     node = shutil.which("node")
     if node is None:
         _unavailable("node is not installed")
@@ -67,7 +48,7 @@ def start_op(*, clients: list[dict], accounts: dict) -> RunningOp:
     if not line.startswith("listening "):
         process.kill()
         _unavailable(f"it did not start: {line!r} {(Path(folder) / 'op.log').read_text()}")
-    return RunningOp(issuer=line.split()[1], process=process, folder=folder)
+    return RunningPeer(address=line.split()[1], process=process, folder=folder)
 
 
 FORM_ACTION = re.compile(r'<form method="post" action="([^"]+)"')

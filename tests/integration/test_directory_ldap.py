@@ -57,7 +57,7 @@ def directory(settings, slapd):
             {
                 "town": "TEST",
                 "name": "TEST AD",
-                "server_uri": slapd.uri,
+                "server_uri": slapd.address,
                 "user_search_base": f"ou=staff,{SUFFIX}",
                 "user_filter": "(uid=%(user)s)",
                 "attribute": "employeeNumber",

@@ -89,7 +89,7 @@ def directory(op, *, trust_mfa=True, towns=None, create_accounts=False):
             "id": provider,
             "name": f"{town} directory",
             "town": town,
-            "server_url": op.issuer,
+            "server_url": op.address,
             "client_id": f"shinka-{provider}",
             "secret": SECRET,
             "trust_mfa": trust_mfa,
@@ -164,7 +164,7 @@ def round_trip(client, op, provider, login, host="testserver", tamper_authorize=
     authorize = start(client, provider, host)
     if tamper_authorize:
         authorize = tamper_authorize(authorize)
-    callback = BrowserAtOp(op.issuer).sign_in(authorize, login, f"pw-{login}")
+    callback = BrowserAtOp(op.address).sign_in(authorize, login, f"pw-{login}")
     assert callback.startswith(f"http://{host}/accounts/oidc/{provider}/login/callback/")
     return callback, client.get(path_and_query(callback), HTTP_HOST=host)
 
@@ -265,7 +265,7 @@ def test_a_state_that_is_not_this_sessions_is_refused(configure, roster, op):
     client = Client()
     callback, _ = None, None
     authorize = start(client, "test-town")
-    callback = BrowserAtOp(op.issuer).sign_in(authorize, "hanako", "pw-hanako")
+    callback = BrowserAtOp(op.address).sign_in(authorize, "hanako", "pw-hanako")
     # Another browser (an attacker's session) receives the callback: no state of its own.
     other = Client()
     response = other.get(path_and_query(callback))
@@ -381,7 +381,7 @@ def test_password_sign_in_turned_off_keeps_the_break_glass_administrator(
 def _callback_queries(op, login):
     client = Client()
     authorize = start(client, "test-town")
-    callback = BrowserAtOp(op.issuer).sign_in(authorize, login, f"pw-{login}")
+    callback = BrowserAtOp(op.address).sign_in(authorize, login, f"pw-{login}")
     with CaptureQueriesContext(connection) as queries:
         response = client.get(path_and_query(callback))
     assert response.status_code == HTTPStatus.FOUND
