@@ -126,6 +126,11 @@ def western_fiscal_year(fiscal_year: int) -> str:
     return f"{fiscal_year}年度"
 
 
+def era_of(organization) -> str:
+    """How a town writes years and dates (its ``era_display``); 和暦 without a town."""
+    return getattr(organization, "era_display", None) or JAPANESE_ERA
+
+
 def town_date(day: datetime.date, era_display: str, *, both: bool = False) -> str:
     """A day as the town writes it: 和暦 (令和8年9月30日) or 西暦 (2026年9月30日). With
     ``both`` (where a date is entered or must be matched to a form), the 和暦 form has the

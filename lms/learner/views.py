@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from assessments.levels import level_guide
 from assessments.models import SelfAssessment
 from assessments.services import INVALID_RATING, AssessmentError, self_assessment_record
-from courses.fiscal import JAPANESE_ERA, local_today, town_date
+from courses.fiscal import era_of, local_today, town_date
 from lms.audit import audit_record
 from lms.learner.calendar import coming_due_dates
 from lms.learner.charts import due_chart, skill_chart, skill_history_chart
@@ -49,7 +49,7 @@ def _town_and_chart(page) -> dict:
     """The town whose way of writing dates the page follows (that of the primary post,
     already read with the posts) and マイページ's chart of the required tracks."""
     town = page.memberships[0].department.organization if page.memberships else None
-    era = getattr(town, "era_display", None) or JAPANESE_ERA
+    era = era_of(town)
     chart = due_chart(page, date_label=lambda day: town_date(day, era)) if page.assigned else None
     return {"town": town, "due_chart": chart}
 
@@ -120,7 +120,7 @@ def _skills_page(request, subject, breadcrumb=()):
     page = skills_page_for_user(user=subject)
     # Read once whatever the page shows, so the page's queries do not depend on the data.
     town = subject.organization
-    era = getattr(town, "era_display", None) or JAPANESE_ERA
+    era = era_of(town)
     return render(
         request,
         "lms/skills.html",
