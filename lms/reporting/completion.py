@@ -216,7 +216,7 @@ def person_course_rows(
         return
     curriculum = query.curriculum
     departments = Department.objects.filter(organization=organization).in_bulk()
-    positions = Position.objects.in_bulk()
+    positions = Position.objects.filter(organization=organization).in_bulk()
     with connection.chunked_cursor() as cursor:
         cursor.execute(query.rows_sql(), query.params)
         while chunk := cursor.fetchmany(CHUNK):
@@ -399,7 +399,7 @@ def department_members(
         first = first[: -len(" DESC")] if first.endswith(" DESC") else f"{first} DESC"
         order = ", ".join(part for part in (first, rest.strip()) if part)
     departments = Department.objects.filter(organization=organization).in_bulk()
-    positions = Position.objects.in_bulk()
+    positions = Position.objects.filter(organization=organization).in_bulk()
     with connection.cursor() as cursor:
         cursor.execute(query.members_sql(order, limit=limit, offset=offset), query.params)
         fetched = cursor.fetchall()
