@@ -88,6 +88,24 @@ def test_failing_the_quiz_leaves_the_module_open(signed_in, learner, module_with
     assert not ModuleCompletion.objects.filter(user=learner).exists()
 
 
+def test_the_result_page_draws_the_score_against_the_pass_mark(signed_in, module_with_quiz, quiz):
+    import lxml.html
+
+    module, _ = module_with_quiz
+    attempt, _ = _start(signed_in, module, quiz)
+    answers = dict(list(key_of(attempt).items())[:1])  # one of three: 33 %, below the mark
+    response = signed_in.post(
+        reverse("courses:module_quiz_submit", args=[module.id, attempt.token]),
+        {f"q{qid}": choices for qid, choices in answers.items()},
+    )
+
+    tree = lxml.html.fromstring(signed_in.get(response["Location"]).content)
+    attempt.refresh_from_db()
+    cells = tree.get_element_by_id("score-chart-table").xpath(".//tbody/tr[1]/td")
+    assert cells[0].text_content() == f"{attempt.score_percent}%"
+    assert tree.xpath("//svg//line[@class='chart__target']"), "the pass mark line"
+
+
 def test_a_double_post_scores_one_attempt(signed_in, module_with_quiz, quiz):
     module, _ = module_with_quiz
     attempt, _ = _start(signed_in, module, quiz)
