@@ -80,6 +80,24 @@ def test_demo_pages_render_for_the_staff_account(seeded):
         assert client.get(module.url).status_code == 200
 
 
+def test_every_demo_module_reads_as_one_outline_under_its_title(seeded):
+    """The page's h1 is the module's title: the body neither repeats it as its first h2
+    nor skips a level (h1 → h3)."""
+    import lxml.html
+
+    client = Client()
+    client.force_login(User.objects.get(staff_number="1001"))
+    for module in ModulePage.objects.live():
+        tree = lxml.html.fromstring(client.get(module.url).content)
+        main = tree.xpath("//main")[0]
+        headings = main.xpath(".//h1|.//h2|.//h3|.//h4|.//h5|.//h6")
+        levels = [int(h.tag[1]) for h in headings]
+        texts = [" ".join(h.text_content().split()) for h in headings]
+        assert levels[0] == 1 and levels.count(1) == 1, (module.title, levels)
+        assert texts[0] not in texts[1:], (module.title, texts)
+        assert all(b - a <= 1 for a, b in zip(levels, levels[1:])), (module.title, levels)
+
+
 # --- Quiz content: published, and the skill checks measure every area they ask about ----
 
 
