@@ -8,6 +8,13 @@ from wagtail.search import index
 from .search import BigramAutocompleteField, index_tokens
 
 
+_KATAKANA_TO_HIRAGANA = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
+
+
+def _hiragana(text: str) -> str:
+    return text.translate(_KATAKANA_TO_HIRAGANA)
+
+
 class GlossaryTerm(RevisionMixin, index.Indexed, models.Model):
     """A term from the DX plan (DX, RPA, デジタルデバイド …), placed in modules by a block."""
 
@@ -36,6 +43,14 @@ class GlossaryTerm(RevisionMixin, index.Indexed, models.Model):
 
     def __str__(self):
         return self.term
+
+    @property
+    def shown_reading(self) -> str:
+        """The reading to print beside the term: none when the term is itself written in
+        kana (ローコード（ローコード）reads the term twice); the reading stays for sorting."""
+        if not self.reading or _hiragana(self.reading) == _hiragana(self.term):
+            return ""
+        return self.reading
 
     def search_bigrams(self) -> str:
         """The tokens of the term, its reading and definition (content/search.py), so that

@@ -53,3 +53,19 @@ def test_a_video_from_any_other_server_is_refused_with_a_message(settings, url):
         block.clean(block.to_python({"embed": url}))
 
     assert "庁外のネットワークにある動画" in str(refused.value.block_errors["embed"])
+
+
+def test_a_glossary_term_in_kana_is_not_followed_by_the_same_reading():
+    from django.template.loader import render_to_string
+
+    from content.models import GlossaryTerm
+
+    def shown(term, reading):
+        value = {"term": GlossaryTerm(term=term, reading=reading, definition="説明です。")}
+        return render_to_string("content/blocks/glossary_term.html", {"value": value})
+
+    assert "（ローコード）" not in shown("ローコード", "ローコード")
+    assert "（ろーこーど）" not in shown("ローコード", "ろーこーど")  # the same, in hiragana
+    assert "（ぴったりさーびす）" not in shown("ぴったりサービス", "ぴったりさーびす")
+    assert "（せいせいエーアイ）" in shown("生成AI", "せいせいエーアイ")
+    assert "（" not in shown("DX", "")
