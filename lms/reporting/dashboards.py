@@ -27,7 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from assessments.levels import Level
 from courses.curriculum import Curriculum
-from courses.fiscal import fiscal_year_of, japanese_fiscal_year, local_today
+from courses.fiscal import era_of, fiscal_year_of, local_today, town_fiscal_year
 from lms.audit import Actor, audit_record
 from lms.leaders.candidates import candidate_changes
 from lms.models import (
@@ -617,8 +617,7 @@ def report_detail(request, run_id: int):
         "lms/dashboards/report_detail.html",
         {
             "run": run,
-            "fiscal_year": _("%(japanese)s (fiscal year %(year)s)")
-            % {"japanese": japanese_fiscal_year(run.fiscal_year), "year": run.fiscal_year},
+            "fiscal_year": town_fiscal_year(run.fiscal_year, era_of(run.organization), both=True),
             "status": _status_in_words(run),
             "made": japan_time(run.finished_at) if run.finished_at else "",
             "replaced": japan_time(run.superseded_at) if run.superseded_at else "",

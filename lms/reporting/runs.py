@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from courses.fiscal import fiscal_year_of
+from courses.fiscal import era_of, fiscal_year_of, town_fiscal_year
 from lms.audit import Actor, audit_record
 from lms.models import AuditEvent, FiscalYearClose, Notice, Organization, OutgoingMail, ReportRun
 from lms.outbox import outgoing_mail_publish_on_commit, outgoing_mail_queue
@@ -46,7 +46,7 @@ REPORT_QUEUE_DOWN = gettext_lazy(
 
 
 REPORT_FROZEN = gettext_lazy(
-    "Fiscal year %(year)s has been closed: its year-end report is final and cannot be rebuilt."
+    "%(year)s has been closed: its year-end report is final and cannot be rebuilt."
 )
 
 
@@ -59,7 +59,8 @@ class ReportFrozen(Exception):
 
     @property
     def message(self) -> str:
-        return str(REPORT_FROZEN) % {"year": self.run.fiscal_year}
+        year = town_fiscal_year(self.run.fiscal_year, era_of(self.run.organization))
+        return str(REPORT_FROZEN) % {"year": year}
 
 
 @dataclass(frozen=True)

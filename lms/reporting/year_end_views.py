@@ -16,7 +16,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from courses.fiscal import fiscal_year_bounds, fiscal_year_of, local_today
+from courses.fiscal import era_of, fiscal_year_bounds, fiscal_year_of, local_today, town_fiscal_year
 from lms.audit import Actor
 from lms.models import ReportRun
 from lms.people.access import organization_or_404
@@ -49,10 +49,22 @@ def year_end_index(request):
     return redirect("lms:year_end", fiscal_year=fiscal_year_of(local_today()) - 1)
 
 
+def _year_labels(organization, fiscal_year: int) -> dict:
+    """The year, the one before and the one after as the town writes them (令和8年度 or
+    2026年度), for headings, links and messages."""
+    era = era_of(organization)
+    return {
+        "year_label": town_fiscal_year(fiscal_year, era),
+        "previous_year_label": town_fiscal_year(fiscal_year - 1, era),
+        "next_year_label": town_fiscal_year(fiscal_year + 1, era),
+    }
+
+
 def _state_context(organization, fiscal_year: int, today) -> dict:
     state = year_end_state(organization, fiscal_year, today=today)
     report = state.close.report if state.close else state.report
     return {
+        **_year_labels(organization, fiscal_year),
         "organization": organization,
         "state": state,
         "report": report,
@@ -94,12 +106,12 @@ def year_end_close(request, fiscal_year: int):
         except ValidationError as refused:
             error = " ".join(refused.messages)
         else:
+            year = town_fiscal_year(fiscal_year, era_of(organization))
             messages.success(
                 request,
-                _("Fiscal year %(year)s has been closed. Its year-end report is now final.")
-                % {"year": fiscal_year}
+                _("%(year)s has been closed. Its year-end report is now final.") % {"year": year}
                 if closed_now
-                else _("Fiscal year %(year)s had already been closed.") % {"year": fiscal_year},
+                else _("%(year)s had already been closed.") % {"year": year},
             )
             return redirect("lms:year_end", fiscal_year=fiscal_year)
     return render(
@@ -131,11 +143,14 @@ def year_end_rollover(request, fiscal_year: int):
             messages.success(
                 request,
                 ngettext(
-                    "%(count)s assignment has been rolled over into fiscal year %(year)s.",
-                    "%(count)s assignments have been rolled over into fiscal year %(year)s.",
+                    "%(count)s assignment has been rolled over into %(year)s.",
+                    "%(count)s assignments have been rolled over into %(year)s.",
                     len(made),
                 )
-                % {"count": len(made), "year": fiscal_year + 1}
+                % {
+                    "count": len(made),
+                    "year": town_fiscal_year(fiscal_year + 1, era_of(organization)),
+                }
                 if made
                 else _("There was nothing left to roll over: it had been done already."),
             )
@@ -144,6 +159,8 @@ def year_end_rollover(request, fiscal_year: int):
         request,
         "lms/dashboards/year_end_rollover.html",
         {
+            **_year_labels(organization, fiscal_year),
+            "organization": organization,
             "plan": rollover_plan(organization=organization, fiscal_year=fiscal_year),
             "fiscal_year": fiscal_year,
             "next_fiscal_year": fiscal_year + 1,

@@ -160,23 +160,31 @@ def test_hr_makes_a_report_again_asks_for_last_years_and_closes_that_year(journe
     walk.check("year-end-report")
 
     page.get_by_role("link", name="年度末の締めと割り当ての繰り越し").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(f"年度末の締め（{last_year}年度）")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        f"年度末の締め（{japanese_fiscal_year(last_year)}）"
+    )
     walk.check("year-end")
     page.get_by_role("link", name="年度を締める…").click()
     walk.check("year-end-confirm")
-    page.get_by_role("button", name=f"{last_year}年度を締める").click()
-    expect(page.get_by_role("status")).to_contain_text(f"{last_year}年度を締めました。")
+    page.get_by_role("button", name=f"{japanese_fiscal_year(last_year)}を締める").click()
+    expect(page.get_by_role("status")).to_contain_text(
+        f"{japanese_fiscal_year(last_year)}を締めました。"
+    )
     walk.check("year-closed")
     assert FiscalYearClose.objects.get().fiscal_year == last_year
 
     # This year's assignments, into next year: preview, then apply.
-    page.get_by_role("navigation", name="年度").get_by_role("link", name=f"{this_year}年度").click()
+    page.get_by_role("navigation", name="年度").get_by_role(
+        "link", name=japanese_fiscal_year(this_year)
+    ).click()
     page.get_by_role("link", name="繰り越しの内容を確認する").click()
     preview = page.get_by_role("table", name="繰り越しの内容")
     expect(preview).to_contain_text("繰り越します")
     walk.check("rollover-preview")
     page.get_by_role("button", name=re.compile("件を繰り越す")).click()
-    expect(page.get_by_role("status")).to_contain_text(f"{this_year + 1}年度へ繰り越しました")
+    expect(page.get_by_role("status")).to_contain_text(
+        f"{japanese_fiscal_year(this_year + 1)}へ繰り越しました"
+    )
     walk.check("rolled-over")
     assert TrackAssignment.objects.filter(fiscal_year=this_year + 1).count() == (
         TrackAssignment.objects.filter(fiscal_year=this_year).count()

@@ -332,7 +332,7 @@ def test_it_dashboard_lists_what_changed_since_the_previous_candidate_report(
 
     html = client.get(reverse("lms:it_dashboard")).content.decode()
 
-    assert "2026年11月27日 時点のレポートからの変化" in html
+    assert "令和8年11月27日 時点のレポートからの変化" in html
     assert '<th scope="row">必要なレベル：How（留意点）</th><td>2 中級</td><td>3 上級</td>' in html
     assert "<td>5</td><td>8</td>" in html
 

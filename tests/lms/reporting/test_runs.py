@@ -627,7 +627,7 @@ def test_the_year_end_report_of_a_closed_year_is_never_rebuilt(
     with pytest.raises(ReportFrozen) as refused:
         _rebuild(final)
 
-    assert "2025年度は締められています" in refused.value.message
+    assert "令和7年度は締められています" in refused.value.message
     assert ReportRun.objects.get() == final and final.is_current
 
 

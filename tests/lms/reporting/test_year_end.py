@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from lms.factories import TrackAssignmentFactory
-from lms.models import AuditEvent, FiscalYearClose, ReportRun, TrackAssignment
+from lms.models import AuditEvent, FiscalYearClose, Organization, ReportRun, TrackAssignment
 from lms.people.roles import Role
 from lms.reporting.runs import report_build, report_request
 
@@ -61,7 +61,7 @@ def test_hr_confirms_closes_a_year_and_its_year_end_report_is_final(client, hr, 
         report,
         hr,
     )
-    assert "2025年度を締めました" in closed.content.decode()
+    assert "令和7年度を締めました" in closed.content.decode()  # the town writes 和暦
     event = AuditEvent.objects.get(action=AuditEvent.Action.FISCAL_YEAR_CLOSED)
     assert (event.actor, event.detail["fiscal_year"], event.detail["report_id"]) == (
         hr,
@@ -71,10 +71,31 @@ def test_hr_confirms_closes_a_year_and_its_year_end_report_is_final(client, hr, 
     refused = client.post(
         reverse("lms:report_rebuild", args=[report.pk]), {"reason": "other"}, follow=True
     )
-    assert "2025年度は締められています" in refused.content.decode()
+    assert "令和7年度は締められています" in refused.content.decode()
     assert ReportRun.objects.count() == 1
     dashboard = client.get(reverse("lms:hr_dashboard")).content.decode()
     assert "さんが締めました" in dashboard and "年度の締めにより確定" in dashboard
+
+
+def test_the_year_end_pages_write_years_and_dates_as_the_town_does(client, hr, organization):
+    """和暦 (the default) or 西暦 (Organization.era_display): headings, links, the end of the
+    year and the message after closing."""
+    report = _year_end_report(organization)
+    client.force_login(hr)
+
+    page = client.get(reverse("lms:year_end", args=[2025])).content.decode()
+    assert "年度末の締め（令和7年度）" in page
+    assert "令和6年度" in page  # the link to the year before
+
+    organization.era_display = Organization.EraDisplay.WESTERN
+    organization.save(update_fields=["era_display"])
+    page = client.get(reverse("lms:year_end", args=[2025])).content.decode()
+    rollover = client.get(reverse("lms:year_end_rollover", args=[2025])).content.decode()
+    closed = _close(client, 2025, report).content.decode()
+
+    assert "年度末の締め（2025年度）" in page and "令和" not in page
+    assert "割り当ての繰り越し（2025年度から2026年度へ）" in rollover and "令和" not in rollover
+    assert "2025年度を締めました" in closed
 
 
 def test_a_close_sent_twice_closes_the_year_once(client, hr, organization):
@@ -84,7 +105,7 @@ def test_a_close_sent_twice_closes_the_year_once(client, hr, organization):
     _close(client, 2025, report)
     again = _close(client, 2025, report)
 
-    assert "2025年度はすでに締められています" in again.content.decode()
+    assert "令和7年度はすでに締められています" in again.content.decode()
     assert FiscalYearClose.objects.count() == 1
     assert AuditEvent.objects.filter(action=AuditEvent.Action.FISCAL_YEAR_CLOSED).count() == 1
 
@@ -157,7 +178,7 @@ def test_the_year_end_page_starts_at_the_last_year_that_ended(client, hr, organi
     response = client.get(reverse("lms:year_end_index"), follow=True)
 
     assert response.redirect_chain[-1][0] == reverse("lms:year_end", args=[2025])
-    assert "2026年3月31日時点の受講状況レポートはまだありません" in response.content.decode()
+    assert "令和8年3月31日時点の受講状況レポートはまだありません" in response.content.decode()
 
 
 def _hr_elsewhere():
@@ -260,7 +281,7 @@ def test_the_rollover_preview_is_exactly_what_is_applied(client, hr, organizatio
         datetime.date(2028, 3, 31),
     ]
     assert {a.rolled_over_from for a in made} == set(assignments)
-    assert "3 件の割り当てを2027年度へ繰り越しました" in applied.content.decode()
+    assert "3 件の割り当てを令和9年度へ繰り越しました" in applied.content.decode()
     assert "繰り越しません" not in preview.content.decode()
     event = AuditEvent.objects.get(action=AuditEvent.Action.ASSIGNMENTS_ROLLED_OVER)
     assert (event.actor, event.detail["created"], event.detail["to_fiscal_year"]) == (hr, 3, 2027)
@@ -343,9 +364,8 @@ def test_29_february_rolls_over_to_28_february(client, hr, organization, track):
 
     preview, _applied = _roll_over(client, 2023)
 
-    assert (
-        "2024年2月29日" in preview.content.decode() and "2025年2月28日" in preview.content.decode()
-    )
+    shown = preview.content.decode()
+    assert "令和6年2月29日" in shown and "令和7年2月28日" in shown
     assert TrackAssignment.objects.get(fiscal_year=2024).due_date == datetime.date(2025, 2, 28)
 
 
