@@ -7,7 +7,6 @@ from wagtail.search import index
 
 from .search import BigramAutocompleteField, index_tokens
 
-
 _KATAKANA_TO_HIRAGANA = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
 
 
