@@ -75,7 +75,7 @@ def person_export(request, user_id: int):
     return render(
         request,
         "lms/privacy/disclosure_request.html",
-        {"subject": subject, "form": form, "previous": previous},
+        {"subject": subject, "form": form, "previous": previous, "organization": organization},
         status=400 if request.method == "POST" else 200,
     )
 

@@ -142,7 +142,9 @@ def test_a_reference_number_is_recorded_once_per_town(client, hr, make_staff):
     assert again.status_code == HTTPStatus.BAD_REQUEST
     assert "この受付番号の開示請求はすでに記録されています。" in again.content.decode()
     assert DisclosureRequest.objects.count() == 1
-    assert "R8-開示-001" in client.get(url).content.decode()  # listed as recorded
+    listed = client.get(url).content.decode()
+    assert "R8-開示-001" in listed  # listed as recorded, received on the town's way of writing
+    assert "令和8年11月20日（2026年11月20日）" in listed
 
 
 def test_an_agents_request_names_the_agent(client, hr, make_staff):
