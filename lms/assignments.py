@@ -186,6 +186,17 @@ def course_status(*, completed: bool, modules_done: int) -> str:
     return IN_PROGRESS if modules_done > 0 else NOT_STARTED
 
 
+# The states of an assigned course that is still to be done: what reminders remind of.
+# A list of the states that qualify, not "anything but completed", so that a state added
+# later (an exemption, say) is left out of every reminder until it is named here.
+TO_BE_DONE = (IN_PROGRESS, NOT_STARTED)
+
+
+def still_to_be_done(status: str) -> bool:
+    """Whether an assigned course in ``status`` is still to be done (reminders send it)."""
+    return status in TO_BE_DONE
+
+
 def course_overdue(*, status: str, due_date: datetime.date, day: datetime.date) -> bool:
     return status != COMPLETED and due_date < day
 

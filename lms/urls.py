@@ -6,7 +6,7 @@ from lms.leaders import views as leaders
 from lms.learner import calendar_views
 from lms.learner import views as learner
 from lms.privacy import views as privacy
-from lms.reporting import dashboards, year_end_views
+from lms.reporting import dashboards, reminder_views, year_end_views
 
 app_name = "lms"
 
@@ -70,6 +70,13 @@ urlpatterns = [
         dashboards.department_dashboard,
         name="department_dashboard",
     ),
+    path("dashboards/hr/remind/", reminder_views.town_remind, name="town_remind"),
+    path(
+        "dashboards/departments/<id:department_id>/remind/",
+        reminder_views.department_remind,
+        name="department_remind",
+    ),
+    path("people/<id:user_id>/remind/", reminder_views.person_remind, name="person_remind"),
     path(
         "dashboards/departments/<id:department_id>/endorse/<id:user_id>/",
         leaders.endorse,

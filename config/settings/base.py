@@ -259,6 +259,9 @@ SHINKA_MAIL_RETRIES = env.integer("SHINKA_MAIL_RETRIES", 5)
 SHINKA_MAIL_RETRY_BACKOFF = env.integer("SHINKA_MAIL_RETRY_BACKOFF", 60)
 SHINKA_MAIL_STUCK_MINUTES = env.integer("SHINKA_MAIL_STUCK_MINUTES", 15)
 SHINKA_MAIL_RETENTION_DAYS = env.integer("SHINKA_MAIL_RETENTION_DAYS", 90)
+# いますぐ通知 (lms/reporting/reminders.py, docs/reminders.md): a department's or a town's
+# people are reminded at most once in this many minutes, whoever sends it.
+SHINKA_REMIND_NOW_INTERVAL_MINUTES = env.integer("SHINKA_REMIND_NOW_INTERVAL_MINUTES", 30)
 
 # --- Celery: a broker URL means a real worker; without one, jobs run eagerly
 # in the web process (demo and development only).

@@ -48,6 +48,7 @@ class AuditEvent(models.Model):
         TRANSCRIPT_DOWNLOADED = "transcript_downloaded", _("Downloaded a learning record")
         CALENDAR_FEED_CREATED = "calendar_feed_created", _("Made a calendar feed address")
         CALENDAR_FEED_REVOKED = "calendar_feed_revoked", _("Stopped a calendar feed address")
+        REMINDERS_SENT_NOW = "reminders_sent_now", _("Reminded people now of courses to complete")
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

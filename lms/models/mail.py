@@ -18,6 +18,7 @@ class OutgoingMail(models.Model):
         REMINDER = "reminder", _("Reminder of courses due")
         HEAD_SUMMARY = "head_summary", _("Weekly summary for a department head")
         REPORT_DELIVERED = "report_delivered", _("Report ready")
+        REMINDER_NOW = "reminder_now", _("Reminder sent now by a head or HR")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Waiting to be sent")

@@ -174,6 +174,38 @@ def can_view_department(user, department, *, day: datetime.date) -> bool:
     return heads(user, department, day=day)
 
 
+def can_remind_department(user, department, *, day: datetime.date) -> bool:
+    """いますぐ通知 for a department's people: the head of it (their own department, with its
+    units) and HR (and site administrators) of its town; nobody else, never another town."""
+    return can_view_department(user, department, day=day)
+
+
+def can_remind_town(user, organization_id: int, *, day: datetime.date) -> bool:
+    """いますぐ通知 for everyone of a town: HR (and site administrators) holding a post there."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return is_hr(user) and _in_organization(user, organization_id, day)
+
+
+def can_remind_person(user, subject, *, day: datetime.date) -> bool:
+    """いますぐ通知 for one person of ``subject.organization`` who holds a post there on
+    ``day``: HR (and site administrators) of that town, or the head of the department
+    their post lies in. Not oneself, nobody else, never another town's person."""
+    if not user.is_authenticated or not user.is_active or user.pk == subject.pk:
+        return False
+    posts = Membership.objects.active_on(day).filter(
+        user=subject, department__organization_id=subject.organization_id
+    )
+    if is_hr(user):
+        return _in_organization(user, subject.organization_id, day) and posts.exists()
+    headed = headed_department(user, day=day)
+    return (
+        headed is not None
+        and headed.organization_id == subject.organization_id
+        and posts.filter(department__path__startswith=headed.path).exists()
+    )
+
+
 def can_read_outgoing_mail(user) -> bool:
     """The outbox (mail the platform sends, with its failures) is for the town's site
     administrators; which town's mail, ``outgoing_mail_towns``."""

@@ -1,26 +1,54 @@
-"""Weekly reminders: overdue or soon-due staff get one e-mail a week at most;
-department heads get a summary of their department. Re-running in the same
-week queues nothing twice (a unique row per person and ISO week, and the mail's
-dedupe key). The mails go through the outbox (``lms/outbox.py``): queued with their
-``ReminderLog`` in one transaction per town, sent after it commits."""
+"""Reminders of courses to complete.
+
+Weekly: overdue or soon-due staff get one e-mail a week at most; department heads get
+a summary of their department. Re-running in the same week queues nothing twice (a
+unique row per person and ISO week, and the mail's dedupe key).
+
+Now (いますぐ通知, ``reminders_now_send``): a department head (their own department) or
+HR (their town, a department of it, one person) reminds the people who have not yet
+completed their assigned courses, as of today, with a notice on マイページ and an e-mail,
+at once. Rate-limited (docs/reminders.md): the same sender reminds the same person of the
+same course at most once in 24 hours, and a department's or a town's people at most once
+in ``SHINKA_REMIND_NOW_INTERVAL_MINUTES`` (30), whoever sends it. Audited: one event per
+send, with how many were reminded.
+
+Both kinds build the learner's mail with ``_staff_message`` and pick the courses with
+the rule of ``lms.assignments`` (``still_to_be_done``). The mails go through the outbox
+(``lms/outbox.py``): queued in the transaction of the send (the weekly one, with its
+``ReminderLog``, per town), sent after it commits."""
 
 import datetime
 from collections import defaultdict
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from courses.fiscal import local_today
-from lms.assignments import COMPLETED
-from lms.models import Membership, Organization, OutgoingMail, ReminderLog
+from lms.assignments import still_to_be_done
+from lms.audit import Actor, audit_record
+from lms.models import (
+    AuditEvent,
+    Department,
+    Membership,
+    Notice,
+    Organization,
+    OutgoingMail,
+    ReminderLog,
+    ReminderNow,
+    ReminderNowCourse,
+)
 from lms.models.reminders import iso_week
 from lms.outbox import outgoing_mail_publish_on_commit, outgoing_mail_queue
-from lms.people.posts import pick_primary_post
+from lms.people.permissions import can_remind_department, can_remind_person, can_remind_town
+from lms.people.posts import pick_primary_post, primary_post
 from lms.people.roles import Role
-from lms.reporting.completion import person_course_rows
+from lms.reporting.completion import PersonCourseRow, person_course_rows
 
 SOON = datetime.timedelta(days=14)
 
@@ -34,7 +62,7 @@ def reminders_send(*, today: datetime.date | None = None) -> int:
         due = defaultdict(list)
         by_department = defaultdict(list)
         for row in person_course_rows(organization=organization, as_of=today):
-            if row.status == COMPLETED or row.due_date > today + SOON:
+            if not still_to_be_done(row.status) or row.due_date > today + SOON:
                 continue
             due[row.user_id].append(row)
             by_department[row.department.path].append(row)
@@ -111,15 +139,18 @@ def _link(name: str) -> str:
     return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse(name)
 
 
-def _staff_message(rows) -> tuple[str, str]:
+def _staff_message(rows, *, subject: str = "", intro: str = "") -> tuple[str, str]:
+    """The learner's mail: ``intro``, then one line per course (its track, due date and
+    whether it is overdue), then the link to マイページ."""
     lines = [
         f"- {row.track.title} / {row.course.title}（{_('Due')}: {row.due_date:%Y-%m-%d}"
         f"{'、' + _('Overdue') if row.overdue else ''}）"
         for row in rows
     ]
-    body = _("These courses are due soon or overdue:") + "\n" + "\n".join(lines)
+    intro = intro or _("These courses are due soon or overdue:")
+    body = intro + "\n" + "\n".join(lines)
     body += "\n\n" + _("Continue on My page (sign-in required):") + "\n" + _link("lms:mypage")
-    return "[しんか] " + _("Reminder: courses due"), body
+    return "[しんか] " + (subject or _("Reminder: courses due")), body
 
 
 def _head_message(department, rows) -> tuple[str, str]:
@@ -160,3 +191,246 @@ def _heads(organization, today):
         for post in heads
         if post.department.organization_id == organization.pk
     ]
+
+
+# --- Reminders now (いますぐ通知) ------------------------------------------------------------
+
+# The same sender reminds the same person of the same course at most once in this time.
+REMIND_PERSON_AGAIN_AFTER = datetime.timedelta(hours=24)
+
+
+def remind_group_again_after() -> datetime.timedelta:
+    """How long a department's or a town's people wait before they are reminded again."""
+    return datetime.timedelta(minutes=settings.SHINKA_REMIND_NOW_INTERVAL_MINUTES)
+
+
+REMINDERS_NOT_ALLOWED = gettext_lazy("You cannot send reminders to these people.")
+NOBODY_TO_REMIND = gettext_lazy(
+    "Nobody needs a reminder: everyone has completed their courses, or you reminded them "
+    "within the last 24 hours."
+)
+
+
+@dataclass(frozen=True)
+class ReminderTarget:
+    """Whom a reminder-now is for: a department (with its units), a town, or one person."""
+
+    scope: str
+    organization: Organization
+    department: Department | None = None
+    person: object = None
+
+    @classmethod
+    def of_department(cls, department: Department) -> "ReminderTarget":
+        return cls(ReminderNow.Scope.DEPARTMENT, department.organization, department=department)
+
+    @classmethod
+    def of_town(cls, organization: Organization) -> "ReminderTarget":
+        return cls(ReminderNow.Scope.TOWN, organization)
+
+    @classmethod
+    def of_person(cls, person) -> "ReminderTarget":
+        return cls(ReminderNow.Scope.PERSON, person.organization, person=person)
+
+    @property
+    def label(self) -> str:
+        if self.department is not None:
+            return self.department.name
+        if self.person is not None:
+            return self.person.get_full_name()
+        return self.organization.name
+
+    def allows(self, sender, *, day: datetime.date) -> bool:
+        """The permission (``lms.people.permissions``) for this target."""
+        if self.scope == ReminderNow.Scope.DEPARTMENT:
+            return can_remind_department(sender, self.department, day=day)
+        if self.scope == ReminderNow.Scope.PERSON:
+            return can_remind_person(sender, self.person, day=day)
+        return can_remind_town(sender, self.organization.pk, day=day)
+
+    def previous_sends(self):
+        """The earlier sends to the same department or town (any sender)."""
+        return ReminderNow.objects.filter(
+            organization=self.organization,
+            scope=self.scope,
+            department=self.department,
+            person=None,
+        )
+
+
+class RemindersNotAllowed(Exception):
+    message = REMINDERS_NOT_ALLOWED
+
+
+class RemindersTooSoon(Exception):
+    """A department's or a town's people were reminded less than the interval ago."""
+
+    def __init__(self, *, sent_at: datetime.datetime, again_at: datetime.datetime):
+        super().__init__(again_at)
+        self.sent_at = sent_at
+        self.again_at = again_at
+
+
+@dataclass
+class ReminderRecipient:
+    """A person to remind, with the courses they are reminded of."""
+
+    user_id: int
+    staff_number: str
+    name: str
+    department: Department
+    rows: list[PersonCourseRow] = field(default_factory=list)
+
+
+def reminders_now_wait(
+    target: ReminderTarget, *, now: datetime.datetime | None = None
+) -> RemindersTooSoon | None:
+    """Why ``target`` cannot be reminded yet (the last send and when it can be again), or
+    None. One person has no such wait: only the 24 hours per course and sender."""
+    if target.scope == ReminderNow.Scope.PERSON:
+        return None
+    now = now or timezone.now()
+    last = (
+        target.previous_sends()
+        .filter(sent_at__gt=now - remind_group_again_after())
+        .order_by("-sent_at")
+        .values_list("sent_at", flat=True)
+        .first()
+    )
+    if last is None:
+        return None
+    return RemindersTooSoon(sent_at=last, again_at=last + remind_group_again_after())
+
+
+def reminders_now_recipients(
+    *, sender, target: ReminderTarget, today: datetime.date, now: datetime.datetime | None = None
+) -> list[ReminderRecipient]:
+    """The people of ``target`` to remind today, in staff-number order: active accounts
+    with an assigned course still to be done as of ``today`` (the rule of
+    ``lms.assignments``; the rows of ``person_course_rows``, each person at their primary
+    post), each with those courses, less the courses ``sender`` reminded them of in the
+    last 24 hours. A person left with none is not reminded."""
+    now = now or timezone.now()
+    department = target.department
+    if target.person is not None:
+        post = primary_post(user=target.person, day=today)
+        if post is None or post.department.organization_id != target.organization.pk:
+            return []
+        department = post.department
+    recently = set(
+        ReminderNowCourse.objects.filter(
+            reminder__sender=sender,
+            reminder__sent_at__gt=now - REMIND_PERSON_AGAIN_AFTER,
+        ).values_list("user_id", "course_id")
+    )
+    people: dict[int, ReminderRecipient] = {}
+    for row in person_course_rows(
+        organization=target.organization, as_of=today, department=department
+    ):
+        if target.person is not None and row.user_id != target.person.pk:
+            continue
+        if not still_to_be_done(row.status) or (row.user_id, row.course.pk) in recently:
+            continue
+        person = people.setdefault(
+            row.user_id,
+            ReminderRecipient(row.user_id, row.staff_number, row.name, row.department),
+        )
+        person.rows.append(row)
+    active = set(
+        get_user_model()
+        .objects.filter(pk__in=list(people), is_active=True)
+        .values_list("pk", flat=True)
+    )
+    return sorted(
+        (person for user_id, person in people.items() if user_id in active),
+        key=lambda person: (person.staff_number, person.user_id),
+    )
+
+
+def reminders_now_send(
+    *, sender, target: ReminderTarget, by: Actor, today: datetime.date | None = None
+) -> ReminderNow | None:
+    """Remind the people of ``target`` now: for each, a notice on マイページ and an e-mail
+    (through the outbox, sent after commit) naming their courses still to be done; the
+    send, the courses each was reminded of and one audit event, all in one transaction.
+
+    Returns the send, or None when nobody needed a reminder (nothing is written). Raises
+    ``RemindersNotAllowed`` when ``sender`` may not remind them and ``RemindersTooSoon``
+    when their department or town was reminded less than the interval ago.
+    """
+    today = today or local_today()
+    with transaction.atomic(durable=True):
+        # One send of a town at a time: two clicks (two tabs) cannot both pass the limits.
+        Organization.objects.select_for_update().filter(pk=target.organization.pk).first()
+        if not target.allows(sender, day=today):
+            raise RemindersNotAllowed
+        now = timezone.now()
+        too_soon = reminders_now_wait(target, now=now)
+        if too_soon is not None:
+            raise too_soon
+        recipients = reminders_now_recipients(sender=sender, target=target, today=today, now=now)
+        if not recipients:
+            return None
+        reminder = ReminderNow.objects.create(
+            sender=sender,
+            organization=target.organization,
+            scope=target.scope,
+            department=target.department,
+            person=target.person,
+            recipients=len(recipients),
+            mails=0,
+            sent_at=now,
+        )
+        ReminderNowCourse.objects.bulk_create(
+            ReminderNowCourse(reminder=reminder, user_id=person.user_id, course_id=row.course.pk)
+            for person in recipients
+            for row in person.rows
+        )
+        link = reverse("lms:mypage")
+        sender_name = sender.get_full_name() or sender.get_username()
+        Notice.objects.bulk_create(
+            Notice(user_id=person.user_id, message=_notice_message(sender_name, person), link=link)
+            for person in recipients
+        )
+        emails = _emails(person.user_id for person in recipients)
+        mail_ids = []
+        for person in recipients:
+            subject, body = _staff_message(
+                person.rows,
+                subject=_("Please complete your courses"),
+                intro=_("%(sender)s asks you to complete these courses:") % {"sender": sender_name},
+            )
+            mail = outgoing_mail_queue(
+                organization=target.organization,
+                kind=OutgoingMail.Kind.REMINDER_NOW,
+                recipient_id=person.user_id,
+                address=emails.get(person.user_id, ""),
+                subject=subject,
+                body=body,
+                dedupe_key=f"remindnow:{reminder.pk}:{person.user_id}",
+                publish=False,
+            )
+            if mail is not None:
+                mail_ids.append(mail.pk)
+        reminder.mails = len(mail_ids)
+        reminder.save(update_fields=["mails"])
+        outgoing_mail_publish_on_commit(mail_ids)
+        audit_record(
+            by=by,
+            action=AuditEvent.Action.REMINDERS_SENT_NOW,
+            subject=target.person,
+            reminder_id=reminder.pk,
+            scope=target.scope,
+            organization_id=target.organization.pk,
+            department_id=target.department.pk if target.department else None,
+            count=reminder.recipients,
+            mails=reminder.mails,
+        )
+    return reminder
+
+
+def _notice_message(sender_name: str, person: ReminderRecipient) -> str:
+    return (
+        _("%(sender)s asks you to complete %(count)s courses. Please continue on My page.")
+        % {"sender": sender_name, "count": len(person.rows)}
+    )[:300]
