@@ -374,6 +374,19 @@ add(
     why="the head of this department, HR and administrators of its town",
 )
 add("lms:endorse", args={"department_id": "department", "user_id": "user"}, post=True)
+add(
+    "lms:department_remind",
+    args={"department_id": "department"},
+    post=True,
+    why="いますぐ通知: a POST (the confirmation, then the send) by the head or HR of its town",
+)
+add("lms:town_remind", post=True, why="いますぐ通知 for the whole town: a POST by HR")
+add(
+    "lms:person_remind",
+    args={"user_id": "user"},
+    post=True,
+    why="いますぐ通知 for one person: a POST by their head or their town's HR",
+)
 add("lms:it_dashboard", roles(IT_POLICY, ADMIN))
 add("lms:leader_criteria", roles(IT_POLICY, ADMIN), why="GET is the form; saving is a POST")
 add("lms:report_request", post=True)
