@@ -63,7 +63,10 @@ class ReminderNow(models.Model):
         related_name="+",
     )
     organization = models.ForeignKey(
-        "lms.Organization", verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="+"
+        "lms.Organization",
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     scope = models.CharField(_("scope"), max_length=12, choices=Scope)
     department = models.ForeignKey(

@@ -26,9 +26,9 @@ from lms.reporting.dashboards import japan_time
 from lms.reporting.reminders import (
     NOBODY_TO_REMIND,
     REMIND_PERSON_AGAIN_AFTER,
-    ReminderTarget,
     RemindersNotAllowed,
     RemindersTooSoon,
+    ReminderTarget,
     remind_group_again_after,
     reminders_now_recipients,
     reminders_now_send,

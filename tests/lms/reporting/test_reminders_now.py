@@ -28,9 +28,9 @@ from lms.models import (
 from lms.people.roles import Role
 from lms.reporting import reminders
 from lms.reporting.reminders import (
-    ReminderTarget,
     RemindersNotAllowed,
     RemindersTooSoon,
+    ReminderTarget,
     reminders_now_send,
 )
 
@@ -129,7 +129,9 @@ def oracle(organization, *, subtree: str = "") -> set[tuple[int, int]]:
 
 
 def _reminded(reminder) -> set[tuple[int, int]]:
-    return set(ReminderNowCourse.objects.filter(reminder=reminder).values_list("user_id", "course_id"))
+    return set(
+        ReminderNowCourse.objects.filter(reminder=reminder).values_list("user_id", "course_id")
+    )
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -150,8 +152,10 @@ def test_a_head_reminds_exactly_the_people_of_their_department_not_yet_done(
     assert reminder.recipients == len(people)
     assert set(Notice.objects.values_list("user_id", flat=True)) == people
     mails = OutgoingMail.objects.filter(kind=OutgoingMail.Kind.REMINDER_NOW)
-    assert set(mails.values_list("recipient_id", flat=True)) == people == set(
-        User.objects.filter(pk__in=people).exclude(email="").values_list("pk", flat=True)
+    assert (
+        set(mails.values_list("recipient_id", flat=True))
+        == people
+        == set(User.objects.filter(pk__in=people).exclude(email="").values_list("pk", flat=True))
     )
     assert reminder.mails == mails.count()
 
@@ -193,13 +197,18 @@ def test_the_mail_names_the_courses_and_goes_out_after_commit(
     head = division["head"]
 
     with django_capture_on_commit_callbacks(execute=True):
-        reminders_now_send(sender=head, target=ReminderTarget.of_person(person), by=Actor(user=head))
+        reminders_now_send(
+            sender=head, target=ReminderTarget.of_person(person), by=Actor(user=head)
+        )
 
     [message] = mail.outbox
     assert message.to == [person.email]
     assert head.get_full_name() in message.body
     titles = {
-        page.title for page in CoursePage.objects.filter(pk__in=[m[0].get_parent().pk for m in division["modules"]])
+        page.title
+        for page in CoursePage.objects.filter(
+            pk__in=[m[0].get_parent().pk for m in division["modules"]]
+        )
     }
     assert all(title in message.body for title in titles)
     assert OutgoingMail.objects.get(recipient=person).status == "sent"
@@ -223,9 +232,11 @@ def test_the_same_sender_reminds_the_same_person_of_a_course_once_in_24_hours(
     assert first is not None and again is None
     assert by_hr is not None and next_day is not None
     assert Notice.objects.filter(user=person).count() == 3
-    assert ReminderNow.objects.count() == AuditEvent.objects.filter(
-        action=AuditEvent.Action.REMINDERS_SENT_NOW
-    ).count() == 3
+    assert (
+        ReminderNow.objects.count()
+        == AuditEvent.objects.filter(action=AuditEvent.Action.REMINDERS_SENT_NOW).count()
+        == 3
+    )
 
 
 def test_a_person_reminded_today_is_left_out_of_the_same_senders_department_send(
@@ -279,7 +290,9 @@ def test_the_audit_event_is_written_in_the_same_transaction(make_staff, division
     assert not Notice.objects.exists() and not OutgoingMail.objects.exists()
 
     monkeypatch.undo()
-    reminder = reminders_now_send(sender=head, target=target, by=Actor(user=head, ip_address="10.0.0.1"))
+    reminder = reminders_now_send(
+        sender=head, target=target, by=Actor(user=head, ip_address="10.0.0.1")
+    )
     event = AuditEvent.objects.get(action=AuditEvent.Action.REMINDERS_SENT_NOW)
     assert event.actor == head and event.ip_address == "10.0.0.1"
     people = set(ReminderNowCourse.objects.values_list("user_id", flat=True))
@@ -301,7 +314,9 @@ def test_the_service_refuses_whoever_may_not_remind(
 
     with pytest.raises(RemindersNotAllowed):
         reminders_now_send(
-            sender=sender, target=ReminderTarget.of_department(division["bu"]), by=Actor(user=sender)
+            sender=sender,
+            target=ReminderTarget.of_department(division["bu"]),
+            by=Actor(user=sender),
         )
     assert not ReminderNow.objects.exists() and not Notice.objects.exists()
 
@@ -385,7 +400,9 @@ def test_staff_cannot_remind(client, make_staff, division, organization):
     client.force_login(staff)
 
     responses = [
-        client.post(reverse("lms:department_remind", args=[division["seisaku"].pk]), {"confirm": "1"}),
+        client.post(
+            reverse("lms:department_remind", args=[division["seisaku"].pk]), {"confirm": "1"}
+        ),
         client.post(reverse("lms:town_remind"), {"confirm": "1"}),
         client.post(reverse("lms:person_remind", args=[other.pk]), {"confirm": "1"}),
     ]
@@ -399,9 +416,7 @@ def test_staff_cannot_remind(client, make_staff, division, organization):
     assert not ReminderNow.objects.exists()
 
 
-def test_another_towns_department_or_person_is_refused(
-    client, make_staff, division, other_town
-):
+def test_another_towns_department_or_person_is_refused(client, make_staff, division, other_town):
     theirs = make_staff(other_town["jumin"])
     mine = make_staff(division["seisaku"])
     other_hr = make_staff(other_town["somu"], roles=[Role.HR])
@@ -409,13 +424,17 @@ def test_another_towns_department_or_person_is_refused(
 
     client.force_login(division["hr"])
     tampered = [
-        client.post(reverse("lms:department_remind", args=[other_town["jumin"].pk]), {"confirm": "1"}),
+        client.post(
+            reverse("lms:department_remind", args=[other_town["jumin"].pk]), {"confirm": "1"}
+        ),
         client.post(reverse("lms:person_remind", args=[theirs.pk]), {"confirm": "1"}),
     ]
     for outsider in (other_hr, other_head):
         client.force_login(outsider)
         tampered += [
-            client.post(reverse("lms:department_remind", args=[division["bu"].pk]), {"confirm": "1"}),
+            client.post(
+                reverse("lms:department_remind", args=[division["bu"].pk]), {"confirm": "1"}
+            ),
             client.post(reverse("lms:person_remind", args=[mine.pk]), {"confirm": "1"}),
         ]
 
@@ -429,7 +448,9 @@ def test_a_head_cannot_remind_a_department_above_their_own(client, make_staff, d
     make_staff(division["zaisei"])
     client.force_login(unit_head)
 
-    response = client.post(reverse("lms:department_remind", args=[division["bu"].pk]), {"confirm": "1"})
+    response = client.post(
+        reverse("lms:department_remind", args=[division["bu"].pk]), {"confirm": "1"}
+    )
     town = client.post(reverse("lms:town_remind"), {"confirm": "1"})
 
     assert response.status_code == HTTPStatus.NOT_FOUND
