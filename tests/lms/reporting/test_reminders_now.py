@@ -526,3 +526,23 @@ def test_who_may_post_a_reminder_by_role_in_town_and_in_another_town(
 
     assert got == {name: OK if role in ok else DENIED for name, ok in MAY_REMIND.items()}
     assert not ReminderNow.objects.exists()
+
+
+def _post_queries(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as context:
+        assert client.post(url).status_code == HTTPStatus.OK
+    return len(context)
+
+
+def test_the_confirmation_runs_the_same_number_of_queries_at_any_size(client, make_staff, division):
+    url = reverse("lms:department_remind", args=[division["bu"].pk])
+    _populate(make_staff, division, 4)
+    client.force_login(division["head"])
+    client.post(url)  # the first request of a session fills per-process caches
+    small = _post_queries(client, url)
+    _populate(make_staff, division, 40)
+
+    assert _post_queries(client, url) == small
