@@ -85,7 +85,12 @@ def test_town_as_hr_does_not_verify_town_bs_number(client, two_towns, b_learner)
 
     body = response.content.decode()
     assert response.status_code == HTTPStatus.NOT_FOUND
-    for leaked in (b_learner.get_full_name(), b_learner.staff_number, certificate.title, "となり町"):
+    for leaked in (
+        b_learner.get_full_name(),
+        b_learner.staff_number,
+        certificate.title,
+        "となり町",
+    ):
         assert leaked not in body
 
 
@@ -97,9 +102,15 @@ def test_a_track_not_completed_in_a_past_fiscal_year_has_no_certificate_for_it(
     track, _annual, (annual_module,) = make_course(modules=1, annual=True)
     _, _once, (once_module,) = make_course(modules=1, track=track)
     learner = make_staff("mado")
-    module_complete(user=learner, module=annual_module, at=datetime.datetime(2025, 6, 1, tzinfo=TOKYO))
-    module_complete(user=learner, module=once_module, at=datetime.datetime(2026, 5, 1, tzinfo=TOKYO))
-    module_complete(user=learner, module=annual_module, at=datetime.datetime(2026, 6, 1, tzinfo=TOKYO))
+    module_complete(
+        user=learner, module=annual_module, at=datetime.datetime(2025, 6, 1, tzinfo=TOKYO)
+    )
+    module_complete(
+        user=learner, module=once_module, at=datetime.datetime(2026, 5, 1, tzinfo=TOKYO)
+    )
+    module_complete(
+        user=learner, module=annual_module, at=datetime.datetime(2026, 6, 1, tzinfo=TOKYO)
+    )
 
     past = _download(client, learner, learner, track, 2025)
     this_year = _download(client, learner, learner, track, 2026)
