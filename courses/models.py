@@ -5,6 +5,7 @@ from django.db import models
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
+from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
@@ -14,9 +15,29 @@ from content.search import index_tokens, with_bigram_title
 
 from .blocks import ModuleStreamBlock, body_passages
 
+# courses knows no towns: whether a person may read a learning page of a town is asked of
+# lms through this hook (a function of the user and the page returning a bool; every one
+# registered must agree). With none registered (courses alone) every signed-in person may.
+LEARNER_PAGE_READERS_HOOK = "shinka_learner_may_read_page"
+
+
+def readable_by(user, page) -> bool:
+    """Whether ``user`` may read ``page`` by the hooks of ``LEARNER_PAGE_READERS_HOOK``."""
+    return all(may_read(user, page) for may_read in hooks.get_hooks(LEARNER_PAGE_READERS_HOOK))
+
+
+def learner_may_open(request, page) -> bool:
+    """Whether the signed-in learner may act on ``page`` by a POST of its own (complete it,
+    start its quiz): the page is theirs to read (``readable_by``) and they pass its privacy
+    settings and those above it, as Wagtail's serving of the page would have them."""
+    if not readable_by(request.user, page):
+        return False
+    return all(restriction.accept_request(request) for restriction in page.get_view_restrictions())
+
 
 class StaffOnlyPageMixin:
-    """Learning pages are for signed-in staff only, and only while their ancestors are live.
+    """Learning pages are for signed-in staff only, only while their ancestors are live,
+    and only for the people whose town they belong to (``LEARNER_PAGE_READERS_HOOK``).
 
     Enforced in code rather than by a page privacy setting an editor could
     remove. Wagtail itself serves a live page below an unpublished one; a
@@ -26,7 +47,7 @@ class StaffOnlyPageMixin:
     def serve(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if has_unpublished_ancestor(self):
+        if has_unpublished_ancestor(self) or not readable_by(request.user, self):
             raise Http404
         return super().serve(request, *args, **kwargs)
 

@@ -11,7 +11,10 @@ courses knows no towns: which pages a searcher may see is asked of lms through t
 ``LEARNER_PAGES_SCOPE_HOOK`` (a function of the request returning a ``Q`` over page paths;
 lms registers the searcher's own towns). Without one registered, nothing is found: a
 search never shows pages no one has scoped. Only live pages without an unpublished
-ancestor are found, never drafts.
+ancestor are found, never drafts, and none behind a Wagtail privacy setting (on the page or
+above it) that the searcher does not pass without a form: a login-only setting passes, a
+groups setting passes its groups' members, a password never does (the search cannot ask for
+it, and would otherwise quote the page's text).
 
 Query counts do not grow with the number of pages: the count, the page of results, the
 specific pages (one query per page type), their tracks and courses, and the glossary.
@@ -24,7 +27,7 @@ from django.core.paginator import Paginator
 from django.db.models import CharField, Exists, ExpressionWrapper, F, OuterRef, Q
 from django.utils.safestring import SafeString
 from wagtail import hooks
-from wagtail.models import Page
+from wagtail.models import Page, PageViewRestriction
 from wagtail.search.backends import get_search_backend
 
 from content.models import GlossaryTerm
@@ -72,19 +75,38 @@ def clean_query(raw: str) -> str:
     return " ".join((raw or "").split())[:MAX_QUERY_CHARACTERS]
 
 
-def visible_pages(scope: Q):
-    """Live tracks, courses and modules matching ``scope``, without an unpublished ancestor."""
+def visible_pages(scope: Q, *, user=None):
+    """Live tracks, courses and modules matching ``scope``, without an unpublished ancestor
+    and without a privacy setting (on them or above them) that ``user`` does not pass."""
     unpublished_ancestor = (
         Page.objects.filter(depth__gt=1, live=False)
         .annotate(page_path=ExpressionWrapper(OuterRef("path"), output_field=CharField()))
         .filter(page_path__startswith=F("path"))
+    )
+    closed = PageViewRestriction.objects.exclude(pk__in=_passed_restrictions(user)).annotate(
+        page_path=ExpressionWrapper(OuterRef("path"), output_field=CharField())
     )
     return (
         Page.objects.live()
         .type(TrackPage, CoursePage, ModulePage)
         .filter(scope)
         .filter(~Exists(unpublished_ancestor))
+        .filter(~Exists(closed.filter(page_path__startswith=F("page__path"))))
     )
+
+
+def _passed_restrictions(user):
+    """The privacy settings ``user`` passes without a form, as Wagtail's
+    ``BaseViewRestriction.accept_request`` decides them for a signed-in person."""
+    passed = Q(restriction_type=PageViewRestriction.LOGIN)
+    if user is not None and user.is_superuser:
+        passed |= Q(restriction_type=PageViewRestriction.GROUPS)
+    elif user is not None:
+        passed |= Q(
+            restriction_type=PageViewRestriction.GROUPS,
+            groups__in=user.groups.values("pk"),
+        )
+    return PageViewRestriction.objects.filter(passed).values("pk")
 
 
 def scope_for(request) -> Q:
@@ -97,11 +119,12 @@ def scope_for(request) -> Q:
     return combined
 
 
-def search_pages(*, query: str, scope: Q, page_number=1):
+def search_pages(*, query: str, scope: Q, page_number=1, user=None):
     """The pages (a paginator page of base ``Page`` objects) matching every token of
-    ``query`` within ``scope``, best first; None when the query has no word."""
+    ``query`` within ``scope`` that ``user`` may read, best first; None when the query has
+    no word."""
     backend = get_search_backend()
-    candidates = Page.objects.filter(pk__in=visible_pages(scope).values("pk"))
+    candidates = Page.objects.filter(pk__in=visible_pages(scope, user=user).values("pk"))
     results = backend.search_tokens(query, candidates)
     if results is None:
         return None
@@ -133,7 +156,9 @@ def search_for_learner(*, request, query: str, page_number=1) -> SearchPage:
         outcome.too_short = True
         return outcome
     outcome.searched = True
-    outcome.results = search_pages(query=query, scope=scope_for(request), page_number=page_number)
+    outcome.results = search_pages(
+        query=query, scope=scope_for(request), page_number=page_number, user=request.user
+    )
     found = list(outcome.results.object_list)
     if found:
         specific = {

@@ -18,7 +18,7 @@ from assessments.views import (
 )
 
 from .blocks import quiz_ids_in
-from .models import ModulePage, has_unpublished_ancestor
+from .models import ModulePage, has_unpublished_ancestor, learner_may_open
 from .services import CompletionError, module_complete
 
 
@@ -27,9 +27,12 @@ from .services import CompletionError, module_complete
 def module_complete_view(request, module_id: int):
     """Mark a module complete for the signed-in learner (「学習を完了する」).
 
-    Only ever for ``request.user``: no user id is read from the request.
+    Only ever for ``request.user``: no user id is read from the request. Another town's
+    module, or one behind a privacy setting the learner has not passed, is not found.
     """
     module = get_object_or_404(ModulePage.objects.live(), pk=module_id)
+    if not learner_may_open(request, module):
+        raise Http404
     try:
         result = module_complete(user=request.user, module=module)
     except CompletionError as error:
@@ -62,7 +65,7 @@ class ModuleQuizMixin(AttemptFlowMixin):
     def get_module(self, module_id) -> ModulePage:
         if not hasattr(self, "_module"):
             module = get_object_or_404(ModulePage.objects.live(), pk=module_id)
-            if has_unpublished_ancestor(module):
+            if has_unpublished_ancestor(module) or not learner_may_open(self.request, module):
                 raise Http404
             self._module = module
         return self._module

@@ -42,6 +42,7 @@ from wagtail.permissions import register_permission_policy
 from assessments.admin_views import ITEM_ANALYSIS_LEARNERS_HOOK
 from content.wagtail_hooks import DOCUMENT_READERS_HOOK
 from courses.fiscal import local_today
+from courses.models import LEARNER_PAGE_READERS_HOOK
 from courses.search import LEARNER_PAGES_SCOPE_HOOK
 from courses.selectors import LEARNER_STATUS_HOOK
 from courses.wagtail_hooks import ADMIN_PAGES_SCOPE_HOOK
@@ -65,11 +66,15 @@ from lms.outbox import (
 from lms.people import roster_views, town_admin
 from lms.people.permissions import (
     can_read_outgoing_mail,
+    can_read_town_page,
     is_hr,
     organization_ids_administered_by,
 )
 from lms.people.roles import Role, user_has_role
-from lms.people.town_content import town_permission_policies
+from lms.people.town_content import (
+    bulk_actions_naming_only_what_they_act_on,
+    town_permission_policies,
+)
 from lms.people.wagtail_users import (
     AuditedAssignRoleBulkAction,
     AuditedSetActiveStateBulkAction,
@@ -565,6 +570,10 @@ def register_roster_urls():
 for _action in (AuditedAssignRoleBulkAction, AuditedSetActiveStateBulkAction, NoDeleteBulkAction):
     hooks.register("register_bulk_action", _action, order=1)
 
+# Pages, documents, images and snippets: Wagtail's bulk actions, naming only what they act on.
+for _action in bulk_actions_naming_only_what_they_act_on():
+    hooks.register("register_bulk_action", _action, order=1)
+
 
 @hooks.register(ITEM_ANALYSIS_LEARNERS_HOOK)
 def item_analysis_counts_the_editors_towns(request):
@@ -600,6 +609,13 @@ def documents_are_read_in_their_town(user, document) -> bool:
         return True
     posts = Membership.objects.active_on(local_today()).filter(user=user)
     return posts.filter(department__organization_id=town).exists()
+
+
+@hooks.register(LEARNER_PAGE_READERS_HOOK)
+def learning_pages_are_read_in_their_town(user, page) -> bool:
+    """A town's learning pages are served, completed and their quizzes taken by its own
+    people only (lms/people/permissions.py)."""
+    return can_read_town_page(user, page, day=local_today())
 
 
 @hooks.register(LEARNER_PAGES_SCOPE_HOOK)

@@ -17,10 +17,13 @@ home post's department, the lowest-id one, as the rule places them there.)
 import datetime
 
 from django.contrib.auth import get_user_model
+from django.db.models import Q
+from wagtail.models import Page
 
 from lms.models import Membership, Organization, User
 from lms.people.posts import pick_primary_post, primary_post
 from lms.people.roles import Role, user_has_role
+from lms.towns import pages_of_towns_q
 
 
 def is_hr(user) -> bool:
@@ -244,3 +247,19 @@ def can_verify_certificate(viewer, certificate, *, day: datetime.date) -> bool:
     if viewer.pk == certificate.user_id:
         return True
     return is_hr(viewer) and _in_organization(viewer, certificate.organization_id, day)
+
+
+def can_read_town_page(user, page, *, day: datetime.date) -> bool:
+    """A learning page (track, course, module) is for the people of the town it belongs to
+    (``lms.towns``): their roster's town (``User.organization``) or a town where they hold a
+    post on ``day``, as for a town's documents; the platform operator reads every town's.
+    Another town's page is not found, to read, to complete or to take its quiz."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    posted = Membership.objects.active_on(day).filter(user=user)
+    towns = Organization.objects.filter(
+        Q(pk=user.organization_id) | Q(pk__in=posted.values("department__organization_id"))
+    ).values("pk")
+    return Page.objects.filter(pk=page.pk).filter(pages_of_towns_q(towns)).exists()

@@ -21,6 +21,7 @@ A library shared by every town would be one more tree OR-ed into the towns' filt
 """
 
 from django.db.models import CharField, F, Q, Value
+from django.http import Http404
 from wagtail.documents import get_document_model, get_document_model_string
 from wagtail.images import get_image_model
 from wagtail.models import Page
@@ -100,4 +101,46 @@ def town_permission_policies():
                 owner_field_name="uploaded_by_user",
             ),
         ),
+    ]
+
+
+class NamesOnlyWhatItActsOn:
+    """A Wagtail bulk action (pages, documents, images, snippets) whose confirmation page
+    names only the items it will act on. Wagtail lists the others by title ("you do not
+    have permission to …"), so an editor who put another town's page ids, or a skill check's
+    question ids, in the address read their titles (found by the hostile review). Those ids
+    are now not found, as on every screen of one item; with none left, the page is a 404."""
+
+    def get_actionable_objects(self):
+        objects, _refused = super().get_actionable_objects()
+        if not objects:
+            raise Http404
+        return objects, {"items_with_no_access": []}
+
+
+def bulk_actions_naming_only_what_they_act_on():
+    """Wagtail's own bulk actions for pages, documents, images and snippets, each with
+    ``NamesOnlyWhatItActsOn``; registered after Wagtail's (lms/wagtail_hooks.py), so they
+    take their places."""
+    from wagtail.admin.views.pages import bulk_actions as pages
+    from wagtail.documents.views import bulk_actions as documents
+    from wagtail.images.views import bulk_actions as images
+    from wagtail.snippets.bulk_actions.delete import DeleteBulkAction as SnippetDelete
+
+    wagtails = [
+        pages.DeleteBulkAction,
+        pages.MoveBulkAction,
+        pages.PublishBulkAction,
+        pages.UnpublishBulkAction,
+        documents.AddTagsBulkAction,
+        documents.AddToCollectionBulkAction,
+        documents.DeleteBulkAction,
+        images.AddTagsBulkAction,
+        images.AddToCollectionBulkAction,
+        images.DeleteBulkAction,
+        SnippetDelete,
+    ]
+    return [
+        type(action.__name__, (NamesOnlyWhatItActsOn, action), {"__module__": __name__})
+        for action in wagtails
     ]

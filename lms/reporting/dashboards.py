@@ -227,6 +227,7 @@ def hr_dashboard(request):
 
 # The department page lists its members a page at a time, sorted and paged in SQL.
 MEMBERS_PAGE_SIZE = 30
+MAX_MEMBERS_PAGE = 10**6
 
 
 def _section_rows(department: Department, departments: list[Department], summary) -> list[dict]:
@@ -267,7 +268,9 @@ def _members_page(request, department, *, today, sort, descending, curriculum):
     """The page of members asked for (a page past the end shows the last, a bad number
     the first), with the number of pages; the count comes with the page's rows."""
     try:
-        number = max(int(request.GET.get("page", 1)), 1)
+        # Capped, so that the offset stays within the database's integers (a page of
+        # 10**26 was a 500); a page past the end shows the last all the same.
+        number = min(max(int(request.GET.get("page", 1)), 1), MAX_MEMBERS_PAGE)
     except ValueError:
         number = 1
 
