@@ -2,6 +2,7 @@
 audit event (``lms.audit``)."""
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -61,6 +62,17 @@ def certificate_issue(*, user, page_id: int, cycle: int, by: Actor) -> tuple[Cer
         first_issue=created,
     )
     return certificate, created
+
+
+def certificate_issue_rendered(
+    *, user, page_id: int, cycle: int, by: Actor, render: Callable[[Certificate], bytes]
+) -> tuple[Certificate, bytes]:
+    """``certificate_issue`` and the file the person receives, in one transaction: when
+    ``render`` fails, neither the certificate nor its audit row is kept, so the log never
+    shows an issue that nobody received."""
+    with transaction.atomic():
+        certificate, _created = certificate_issue(user=user, page_id=page_id, cycle=cycle, by=by)
+        return certificate, render(certificate)
 
 
 VALID, NOT_FOUND, INVALID = "valid", "not_found", "invalid"

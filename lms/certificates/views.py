@@ -23,7 +23,7 @@ from lms.certificates.services import (
     NOT_FOUND,
     VALID,
     CertificateNotAvailable,
-    certificate_issue,
+    certificate_issue_rendered,
     certificate_verify,
 )
 from lms.models import AuditEvent, Certificate
@@ -145,30 +145,35 @@ def certificate_download(request, user_id: int, page_id: int, cycle: int):
     except CertificateFontMissing:
         logger.exception("certificate font missing")
         return render(request, "lms/certificates/unavailable.html", status=503)
+
+    def draw(certificate: Certificate) -> bytes:
+        return render_pdf(
+            CertificateText(
+                number=certificate.number,
+                person=subject.get_full_name() or subject.staff_number,
+                title=certificate.title,
+                kind_label=_("the course")
+                if certificate.kind == Certificate.Kind.COURSE
+                else _("the track"),
+                completed_at=certificate.completed_at,
+                issued_on=local_today(),
+                town=certificate.organization.name,
+                issuer=certificate.organization.certificate_issuer_text,
+                verify_url=request.build_absolute_uri(
+                    reverse(
+                        "lms:certificate_verify_number",
+                        args=[numbers.display(certificate.number)],
+                    )
+                ),
+            )
+        )
+
     try:
-        certificate, _first = certificate_issue(
-            user=subject, page_id=page_id, cycle=cycle, by=Actor.of(request)
+        certificate, pdf = certificate_issue_rendered(
+            user=subject, page_id=page_id, cycle=cycle, by=Actor.of(request), render=draw
         )
     except CertificateNotAvailable as error:
         raise Http404 from error
-    verify_url = request.build_absolute_uri(
-        reverse("lms:certificate_verify_number", args=[numbers.display(certificate.number)])
-    )
-    pdf = render_pdf(
-        CertificateText(
-            number=certificate.number,
-            person=subject.get_full_name() or subject.staff_number,
-            title=certificate.title,
-            kind_label=_("the course")
-            if certificate.kind == Certificate.Kind.COURSE
-            else _("the track"),
-            completed_at=certificate.completed_at,
-            issued_on=local_today(),
-            town=certificate.organization.name,
-            issuer=certificate.organization.certificate_issuer_text,
-            verify_url=verify_url,
-        )
-    )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="certificate_{certificate.number}.pdf"'
     patch_cache_control(response, no_store=True, private=True)

@@ -137,13 +137,6 @@ def test_an_issue_whose_audit_row_fails_leaves_no_certificate(
     assert not Certificate.objects.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="certificate_issue commits the certificate and its 'issued' audit row before the "
-    "view draws the PDF (lms/certificates/views.py certificate_download): a PDF that fails "
-    "leaves an audited first issue the person never received. Fix: draw the PDF inside the "
-    "issuing transaction (a service that issues and renders), a change of the service's shape.",
-)
 def test_a_pdf_that_fails_to_draw_issues_nothing(client, two_towns, b_learner, monkeypatch):
     from lms.certificates import views
 
