@@ -260,7 +260,8 @@ def course_context_for_learner(*, course: CoursePage, user) -> dict:
         "track": track,
         "outline": outline,
         "next_course": next_course_after(course),
-        "survey": survey_state(user=user, course=course),
+        # The survey is offered only once the course is completed: no query before that.
+        "survey": survey_state(user=user, course=course) if outline.completed else None,
     }
 
 

@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django import forms
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef, Subquery
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
@@ -93,19 +93,35 @@ class SurveyState:
 
 
 def survey_state(*, user, course: CoursePage, today: datetime.date | None = None) -> SurveyState:
+    """One query: whether the course has questions, the learner completed it this cycle,
+    and answered or skipped its survey."""
     cycle = current_cycle(course, today=today)
-    if not user.is_authenticated or not SurveyQuestion.objects.filter(page=course).exists():
+    if not user.is_authenticated:
         return SurveyState(has_survey=False, cycle=cycle)
-    completed = CourseCompletion.objects.filter(user=user, course=course, cycle=cycle).exists()
-    participation = SurveyParticipation.objects.filter(
-        user=user, course=course, cycle=cycle
-    ).first()
+    row = (
+        CoursePage.objects.filter(pk=course.pk)
+        .annotate(
+            has_survey=Exists(SurveyQuestion.objects.filter(page_id=OuterRef("pk"))),
+            completed=Exists(
+                CourseCompletion.objects.filter(user=user, course_id=OuterRef("pk"), cycle=cycle)
+            ),
+            answered=Subquery(
+                SurveyParticipation.objects.filter(
+                    user=user, course_id=OuterRef("pk"), cycle=cycle
+                ).values("answered")[:1]
+            ),
+        )
+        .values("has_survey", "completed", "answered")
+        .first()
+    )
+    if row is None or not row["has_survey"]:
+        return SurveyState(has_survey=False, cycle=cycle)
     return SurveyState(
         has_survey=True,
         cycle=cycle,
-        completed=completed,
-        answered=bool(participation and participation.answered),
-        skipped=bool(participation and not participation.answered),
+        completed=row["completed"],
+        answered=row["answered"] is True,
+        skipped=row["answered"] is False,
     )
 
 
