@@ -264,3 +264,36 @@ def test_results_agree_with_the_raw_answers(make_course, values, threshold):
         assert item.count == len(stored)
         assert sum(s.count for s in item.distribution) == len(stored)
         assert abs(item.mean - Decimal(sum(stored)) / len(stored)) <= Decimal("0.005")
+
+
+def test_questions_go_live_with_the_pages_published_revision(make_course):
+    """Authored on the course page: a draft's questions are not asked until it is published
+    (so they go through the page's review), and publishing keeps the questions' ids."""
+    _, course, _ = make_course(modules=1)
+    course.survey_questions.add(SurveyQuestion(kind=RATING, text="満足度"))
+    revision = course.save_revision()
+    assert not SurveyQuestion.objects.filter(page=course).exists()
+
+    revision.publish()
+    published = SurveyQuestion.objects.get(page=course)
+    # As the editor does: the latest revision, one more question, publish.
+    editing = type(course).objects.get(pk=course.pk).get_latest_revision_as_object()
+    editing.survey_questions.add(SurveyQuestion(kind=TEXT, text="ご意見"))
+    editing.save_revision().publish()
+
+    assert SurveyQuestion.objects.filter(pk=published.pk, text="満足度").exists()
+    assert SurveyQuestion.objects.filter(page=course).count() == 2
+
+
+def test_the_course_editor_shows_the_survey_panel(client, make_course):
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    _, course, _ = make_course(modules=1)
+    operator = UserFactory(is_superuser=True, is_staff=True)
+    TOTP.activate(operator, generate_totp_secret())
+    client.force_login(operator)
+
+    response = client.get(f"/admin/pages/{course.pk}/edit/")
+
+    assert response.status_code == 200
+    assert "受講後アンケート" in response.content.decode()
