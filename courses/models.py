@@ -376,6 +376,9 @@ class SurveyParticipation(models.Model):
             ),
         ]
 
+    def __str__(self):
+        return f"{self.user} — {self.course} ({self.cycle})"
+
 
 class SurveyResponse(models.Model):
     """One learner's answers, without the learner: a random id, no time.
@@ -399,15 +402,14 @@ class SurveyResponse(models.Model):
         verbose_name_plural = _("survey responses")
         indexes = [models.Index(fields=["course", "cycle"])]
 
+    def __str__(self):
+        return f"{self.course} ({self.cycle})"
+
 
 class SurveyAnswer(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    response = models.ForeignKey(
-        SurveyResponse, on_delete=models.CASCADE, related_name="answers"
-    )
-    question = models.ForeignKey(
-        SurveyQuestion, on_delete=models.CASCADE, related_name="answers"
-    )
+    response = models.ForeignKey(SurveyResponse, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(SurveyQuestion, on_delete=models.CASCADE, related_name="answers")
     rating = models.PositiveSmallIntegerField(null=True, blank=True)
     text = models.TextField(blank=True)
 
@@ -424,3 +426,6 @@ class SurveyAnswer(models.Model):
                 name="survey_answer_rating_1_to_5",
             ),
         ]
+
+    def __str__(self):
+        return str(self.rating) if self.rating is not None else self.text[:40]

@@ -310,7 +310,8 @@ def survey_results(
     shown_text_ids = [
         question.pk
         for question in questions
-        if question.kind == SurveyQuestion.Kind.TEXT and text_counts.get(question.pk, 0) >= threshold
+        if question.kind == SurveyQuestion.Kind.TEXT
+        and text_counts.get(question.pk, 0) >= threshold
     ]
     texts: dict[int, list[str]] = {}
     if shown_text_ids:

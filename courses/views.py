@@ -200,7 +200,9 @@ def survey_skip_view(request, course_id: int):
     except SurveyError as error:
         messages.error(request, str(error))
     else:
-        messages.info(request, _("You skipped the survey. You can still answer it from the course page."))
+        messages.info(
+            request, _("You skipped the survey. You can still answer it from the course page.")
+        )
     return redirect(course.url)
 
 

@@ -245,9 +245,7 @@ def survey_courses_readable_by(user, *, day: datetime.date):
     )
     if is_hr(user) or user_has_role(user, Role.IT_POLICY):
         return in_towns
-    names = user.groups.filter(name__startswith=TRACK_EDITORS_PREFIX).values_list(
-        "name", flat=True
-    )
+    names = user.groups.filter(name__startswith=TRACK_EDITORS_PREFIX).values_list("name", flat=True)
     track_ids = [
         int(name.removeprefix(TRACK_EDITORS_PREFIX))
         for name in names

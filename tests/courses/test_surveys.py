@@ -31,7 +31,12 @@ RATING, TEXT = SurveyQuestion.Kind.RATING, SurveyQuestion.Kind.TEXT
 def questions_for(course):
     return (
         SurveyQuestion.objects.create(
-            page=course, kind=RATING, text="満足度", low_label="不満", high_label="満足", sort_order=0
+            page=course,
+            kind=RATING,
+            text="満足度",
+            low_label="不満",
+            high_label="満足",
+            sort_order=0,
         ),
         SurveyQuestion.objects.create(page=course, kind=TEXT, text="ご意見", sort_order=1),
     )
@@ -242,7 +247,9 @@ def test_free_texts_are_not_in_the_order_of_answering(course_with_survey):
     assert first != written  # 1 in 30! to fail by chance
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(values=st.lists(st.integers(1, 5), max_size=9), threshold=st.integers(2, 7))
 def test_results_agree_with_the_raw_answers(make_course, values, threshold):
     """Against an oracle computed from the stored rows: a result shows exactly when the
