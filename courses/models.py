@@ -1,14 +1,16 @@
+import uuid
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.db import models
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from modelcluster.fields import ParentalManyToManyField
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail import hooks
-from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Page
+from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from content.search import index_tokens, with_bigram_title
@@ -147,6 +149,17 @@ class CoursePage(StaffOnlyPageMixin, Page):
         FieldPanel("estimated_minutes"),
         FieldPanel("annual"),
         FieldPanel("skill_areas", widget=forms.CheckboxSelectMultiple),
+        # The survey is part of the page: its questions are saved in the page's revisions
+        # and go through the same review workflow before learners see them.
+        InlinePanel(
+            "survey_questions",
+            heading=_("Survey after the course"),
+            label=_("survey question"),
+            help_text=_(
+                "Offered to learners once they complete the course. Results are shown "
+                "only as totals, never per person."
+            ),
+        ),
     ]
     search_fields = [
         *with_bigram_title(Page.search_fields),
@@ -317,3 +330,123 @@ class CourseCompletion(models.Model):
 
 def cycle_for(*, annual: bool, fiscal_year: int) -> int:
     return fiscal_year if annual else ModuleCompletion.ONCE
+
+
+# ---------------------------------------------------------------------------------------
+# 受講後アンケート (docs/surveys.md): the questions are part of the course page (InlinePanel,
+# reviewed with it); who took part and what was answered are kept in separate tables that
+# nothing joins: a response carries no user, no time and a random id.
+
+RATING_MIN, RATING_MAX = 1, 5
+
+
+class SurveyQuestion(Orderable):
+    class Kind(models.TextChoices):
+        RATING = "rating", _("Rating (1–5)")
+        TEXT = "text", _("Free text")
+
+    page = ParentalKey(CoursePage, on_delete=models.CASCADE, related_name="survey_questions")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.RATING)
+    text = models.CharField(_("question"), max_length=300)
+    low_label = models.CharField(
+        _("label of 1"), max_length=40, blank=True, help_text=_("e.g. 不満")
+    )
+    high_label = models.CharField(
+        _("label of 5"), max_length=40, blank=True, help_text=_("e.g. 満足")
+    )
+
+    panels = [
+        FieldPanel("kind"),
+        FieldPanel("text"),
+        FieldPanel("low_label"),
+        FieldPanel("high_label"),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("survey question")
+        verbose_name_plural = _("survey questions")
+
+    def __str__(self):
+        return self.text
+
+
+class SurveyParticipation(models.Model):
+    """That a learner answered (or skipped) a course's survey in a cycle, never what.
+
+    One row per learner, course and cycle: the learner answers once per cycle.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff member"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    course = models.ForeignKey(
+        CoursePage, verbose_name=_("course"), on_delete=models.CASCADE, related_name="+"
+    )
+    cycle = models.PositiveSmallIntegerField(_("fiscal year (annual courses) or 0"))
+    answered = models.BooleanField(_("answered"), default=False)
+
+    class Meta:
+        verbose_name = _("survey participation")
+        verbose_name_plural = _("survey participations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "course", "cycle"], name="survey_participation_once_per_cycle"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.course} ({self.cycle})"
+
+
+class SurveyResponse(models.Model):
+    """One learner's answers, without the learner: a random id, no time.
+
+    ``owner`` is a keyed hash (HMAC with the secret key) of learner, course and cycle, so
+    the learner can find their own answers again; it names nobody to a reader of the table.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    course = models.ForeignKey(
+        CoursePage,
+        verbose_name=_("course"),
+        on_delete=models.CASCADE,
+        related_name="survey_responses",
+    )
+    cycle = models.PositiveSmallIntegerField(_("fiscal year (annual courses) or 0"))
+    owner = models.CharField(max_length=64, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = _("survey response")
+        verbose_name_plural = _("survey responses")
+        indexes = [models.Index(fields=["course", "cycle"])]
+
+    def __str__(self):
+        return f"{self.course} ({self.cycle})"
+
+
+class SurveyAnswer(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    response = models.ForeignKey(SurveyResponse, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(SurveyQuestion, on_delete=models.CASCADE, related_name="answers")
+    rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    text = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("survey answer")
+        verbose_name_plural = _("survey answers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["response", "question"], name="survey_answer_once_per_question"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(rating__isnull=True)
+                | models.Q(rating__gte=RATING_MIN, rating__lte=RATING_MAX),
+                name="survey_answer_rating_1_to_5",
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.rating) if self.rating is not None else self.text[:40]

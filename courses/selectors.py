@@ -29,6 +29,7 @@ from .models import (
     cycle_for,
     parent_path,
 )
+from .surveys import survey_state
 
 PAGE_LIST_FIELDS = ("id", "title", "slug", "path", "depth", "url_path", "live")
 
@@ -255,7 +256,13 @@ def course_context_for_learner(*, course: CoursePage, user) -> dict:
     track = TrackPage.objects.only(*PAGE_LIST_FIELDS).get(path=parent_path(course.path))
     outline = course_progress_for_learner(course=course, user=user)
     learner_status_fill(user=user, tracks=[TrackProgress(page=track, courses=[outline])])
-    return {"track": track, "outline": outline, "next_course": next_course_after(course)}
+    return {
+        "track": track,
+        "outline": outline,
+        "next_course": next_course_after(course),
+        # The survey is offered only once the course is completed: no query before that.
+        "survey": survey_state(user=user, course=course) if outline.completed else None,
+    }
 
 
 def next_course_after(course: CoursePage) -> CoursePage | None:

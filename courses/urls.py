@@ -5,6 +5,8 @@ from . import views
 app_name = "courses"
 
 urlpatterns = [
+    path("courses/<id:course_id>/survey/", views.survey_view, name="survey"),
+    path("courses/<id:course_id>/survey/skip/", views.survey_skip_view, name="survey_skip"),
     path(
         "modules/<id:module_id>/complete/",
         views.module_complete_view,

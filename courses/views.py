@@ -18,8 +18,24 @@ from assessments.views import (
 )
 
 from .blocks import quiz_ids_in
-from .models import ModulePage, has_unpublished_ancestor, learner_may_open
+from .models import (
+    CoursePage,
+    ModulePage,
+    SurveyQuestion,
+    has_unpublished_ancestor,
+    learner_may_open,
+)
 from .services import CompletionError, module_complete
+from .surveys import (
+    SurveyError,
+    SurveyForm,
+    min_answers,
+    own_answers,
+    survey_answer,
+    survey_questions,
+    survey_skip,
+    survey_state,
+)
 
 
 @login_required
@@ -39,8 +55,15 @@ def module_complete_view(request, module_id: int):
         messages.error(request, str(error))
         return redirect(module.url)
     _announce(request, result, module)
+    if result.course_completed_now and _has_survey(result.course_completion.course_id):
+        # The completion moment: the survey is offered at once (it may be skipped).
+        return redirect("courses:survey", course_id=result.course_completion.course_id)
     following = module.get_next_siblings().live().type(ModulePage).first()
     return redirect((following or module.get_parent()).url)
+
+
+def _has_survey(course_id: int) -> bool:
+    return SurveyQuestion.objects.filter(page_id=course_id).exists()
 
 
 def _announce(request, result, module) -> None:
@@ -122,10 +145,74 @@ class ModuleQuizSubmitView(ModuleQuizMixin, AttemptSubmitView):
             messages.error(self.request, str(error))
             return
         _announce(self.request, completion, module)
+        if completion.course_completed_now and _has_survey(completion.course_completion.course_id):
+            messages.info(
+                self.request,
+                _("Please answer the short survey about the course (it takes a minute)."),
+            )
 
 
 class ModuleQuizResultView(ModuleQuizMixin, AttemptResultView):
     pass
+
+
+def _survey_course(course_id: int) -> CoursePage:
+    course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
+    if has_unpublished_ancestor(course):
+        raise Http404
+    return course
+
+
+@login_required
+@never_cache
+def survey_view(request, course_id: int):
+    """受講後アンケート for the signed-in learner: open once they completed the course in
+    this cycle; after answering, their own answers (to them alone). Everyone else: 404."""
+    course = _survey_course(course_id)
+    state = survey_state(user=request.user, course=course)
+    if not state.has_survey or not state.completed:
+        raise Http404
+    questions = survey_questions(course)
+    if state.answered:
+        return render(
+            request,
+            "courses/survey.html",
+            {
+                "course": course,
+                "state": state,
+                "mine": own_answers(user=request.user, course=course, cycle=state.cycle),
+            },
+        )
+    form = SurveyForm(request.POST if request.method == "POST" else None, questions=questions)
+    if request.method == "POST" and form.is_valid():
+        try:
+            survey_answer(user=request.user, course=course, answers=form.answers())
+        except SurveyError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Thank you for answering the survey."))
+        return redirect("courses:survey", course_id=course.pk)
+    return render(
+        request,
+        "courses/survey.html",
+        {"course": course, "state": state, "form": form, "threshold": min_answers()},
+    )
+
+
+@login_required
+@require_POST
+def survey_skip_view(request, course_id: int):
+    """「回答しない」: the course page stops offering the survey (it stays open to answer)."""
+    course = _survey_course(course_id)
+    try:
+        survey_skip(user=request.user, course=course)
+    except SurveyError as error:
+        messages.error(request, str(error))
+    else:
+        messages.info(
+            request, _("You skipped the survey. You can still answer it from the course page.")
+        )
+    return redirect(course.url)
 
 
 @login_required

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.urls import reverse
 
+from lms.people.permissions import can_read_surveys
 from lms.people.roles import Role, user_has_role
 
 # Which header menu item a page belongs to (by URL name), for aria-current="page".
@@ -21,6 +22,8 @@ _SECTIONS = {
     "report_rebuild": "hr",
     "it_dashboard": "it_policy",
     "leader_criteria": "it_policy",
+    "survey_index": "surveys",
+    "survey_result": "surveys",
 }
 
 
@@ -44,6 +47,7 @@ def navigation(request):
         "shinka_nav": {
             "hr": any(user_has_role(user, role) for role in (Role.HR, Role.DEPT_HEAD, Role.ADMIN)),
             "it_policy": any(user_has_role(user, role) for role in (Role.IT_POLICY, Role.ADMIN)),
+            "surveys": can_read_surveys(user),
             "current": _section(request),
         }
     }

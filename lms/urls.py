@@ -6,7 +6,7 @@ from lms.leaders import views as leaders
 from lms.learner import calendar_views
 from lms.learner import views as learner
 from lms.privacy import views as privacy
-from lms.reporting import dashboards, reminder_views, year_end_views
+from lms.reporting import dashboards, reminder_views, surveys, year_end_views
 
 app_name = "lms"
 
@@ -82,6 +82,8 @@ urlpatterns = [
         leaders.endorse,
         name="endorse",
     ),
+    path("surveys/", surveys.survey_index, name="survey_index"),
+    path("surveys/<id:course_id>/", surveys.survey_result, name="survey_result"),
     path("dashboards/it-policy/", dashboards.it_dashboard, name="it_dashboard"),
     path("dashboards/it-policy/criteria/", leaders.leader_criteria, name="leader_criteria"),
     path("reports/request/", dashboards.report_request_view, name="report_request"),

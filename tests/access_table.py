@@ -353,6 +353,19 @@ add(
     roles(HEAD, HR, ADMIN),
     why="HR and administrators; a head is sent to their own department (the feature)",
 )
+add(
+    "lms:survey_index",
+    roles(HR, IT_POLICY, DX_LEADER, ADMIN),
+    why="survey results (totals only): HR, the administrator, IT policy, DX leaders (their "
+    "tracks' courses are listed)",
+)
+add(
+    "lms:survey_result",
+    roles(HR, IT_POLICY, DX_LEADER, ADMIN),
+    args={"course_id": "completed_course"},
+    why="a course's survey totals: its town's HR, administrator and IT policy, and the DX "
+    "leaders of its track; another town's course is 404",
+)
 add("lms:year_end_index", roles(HR, ADMIN), why="redirects HR to last year's page")
 add("lms:year_end", roles(HR, ADMIN), args={"fiscal_year": "fiscal_year"})
 add(
@@ -419,6 +432,13 @@ add(
     why="own attempt; while in progress it sends the learner back to it (the feature)",
 )
 add("courses:module_complete", args={"module_id": "module"}, post=True)
+add(
+    "courses:survey",
+    args={"course_id": "completed_course"},
+    why="one's own survey, open only after completing the course in this cycle (and only when "
+    "the course has questions): nobody of the matrix completed it but the subject, so 404",
+)
+add("courses:survey_skip", args={"course_id": "completed_course"}, post=True)
 add("courses:module_quiz_start", args={"module_id": "module", "quiz_id": "quiz"}, post=True)
 add(
     "courses:module_quiz_take",

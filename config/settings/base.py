@@ -328,6 +328,9 @@ SHINKA_AUDIT_RETENTION_DAYS = env.integer("SHINKA_AUDIT_RETENTION_DAYS", 365)
 SHINKA_PERSONAL_DATA_RETENTION_DAYS = env.integer("SHINKA_PERSONAL_DATA_RETENTION_DAYS", 5 * 365)
 # Modules whose 最終確認日 is older than this are listed for review.
 SHINKA_CONTENT_REVIEW_DAYS = env.integer("SHINKA_CONTENT_REVIEW_DAYS", 365)
+# 受講後アンケート: a result (a question's totals, its free texts) with fewer answers than this
+# is not shown, so that nobody's answer can be told apart (docs/surveys.md).
+SHINKA_SURVEY_MIN_ANSWERS = max(2, env.integer("SHINKA_SURVEY_MIN_ANSWERS", 5))
 
 # 修了証 (certificate PDFs): a TrueType font with Japanese glyphs, embedded (as a subset) in
 # every PDF. From Debian's fonts-ipaexfont (installed by .ci/run; README "Certificates");

@@ -20,7 +20,9 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from wagtail.models import Page
 
+from courses.models import CoursePage, TrackPage
 from lms.models import Membership, Organization, User
+from lms.people.authoring import TRACK_EDITORS_PREFIX
 from lms.people.posts import pick_primary_post, primary_post
 from lms.people.roles import Role, user_has_role
 from lms.towns import pages_of_towns_q
@@ -263,3 +265,45 @@ def can_read_town_page(user, page, *, day: datetime.date) -> bool:
         Q(pk=user.organization_id) | Q(pk__in=posted.values("department__organization_id"))
     ).values("pk")
     return Page.objects.filter(pk=page.pk).filter(pages_of_towns_q(towns)).exists()
+
+
+# 受講後アンケート (docs/surveys.md): results are totals only; who reads them, of which courses.
+SURVEY_READER_ROLES = (Role.HR, Role.ADMIN, Role.IT_POLICY, Role.DX_LEADER)
+
+
+def can_read_surveys(user) -> bool:
+    """Whether ``user`` has survey results to read at all (the menu item, the listing):
+    HR and the site administrator, IT policy (who authors every course) and DX promotion
+    leaders (the authors of their tracks). Which courses: ``survey_courses_readable_by``."""
+    return (
+        user.is_authenticated
+        and user.is_active
+        and any(user_has_role(user, role) for role in SURVEY_READER_ROLES)
+    )
+
+
+def survey_courses_readable_by(user, *, day: datetime.date):
+    """The course pages whose survey results ``user`` reads, as a queryset: for HR, site
+    administrators and IT policy every course of the towns where they hold a post on
+    ``day``; for a DX promotion leader the courses of the tracks they author
+    (``track-editors-<track id>``), in those towns too. Nobody else, superusers included."""
+    if not can_read_surveys(user):
+        return CoursePage.objects.none()
+    in_towns = CoursePage.objects.filter(
+        pages_of_towns_q(organization_ids_administered_by(user, day=day))
+    )
+    if is_hr(user) or user_has_role(user, Role.IT_POLICY):
+        return in_towns
+    names = user.groups.filter(name__startswith=TRACK_EDITORS_PREFIX).values_list("name", flat=True)
+    track_ids = [
+        int(name.removeprefix(TRACK_EDITORS_PREFIX))
+        for name in names
+        if name.removeprefix(TRACK_EDITORS_PREFIX).isdigit()
+    ]
+    paths = list(TrackPage.objects.filter(pk__in=track_ids).values_list("path", flat=True))
+    if not paths:
+        return CoursePage.objects.none()
+    under = Q()
+    for path in paths:
+        under |= Q(path__startswith=path)
+    return in_towns.filter(under)
