@@ -17,6 +17,7 @@ from wagtail.models import Page
 from assessments.models import Quiz
 from assessments.selectors import quiz_statuses
 
+from .attestations import attestation_current, attestation_cycle, attestation_latest
 from .blocks import quiz_ids_in
 from .fiscal import end_of_day, fiscal_year_of, local_today
 from .models import (
@@ -29,6 +30,7 @@ from .models import (
     cycle_for,
     parent_path,
 )
+from .prerequisites import course_locked_by, prerequisites_missing
 
 PAGE_LIST_FIELDS = ("id", "title", "slug", "path", "depth", "url_path", "live")
 
@@ -75,6 +77,12 @@ class CourseProgress:
     # From lms (``LEARNER_STATUS_HOOK``) when the course is the learner's to take.
     due_date: datetime.date | None = None
     overdue: bool = False
+    # The live prerequisites the learner has still to complete (courses/prerequisites.py).
+    locked_by: list[CoursePage] = field(default_factory=list)
+
+    @property
+    def locked(self) -> bool:
+        return bool(self.locked_by)
 
     @property
     def total(self) -> int:
@@ -96,6 +104,8 @@ class CourseProgress:
 
     @property
     def next_module(self) -> ModuleProgress | None:
+        if self.locked:
+            return None
         return next((module for module in self.modules if not module.completed), None)
 
     @property
@@ -166,7 +176,8 @@ def progress_for_tracks(
 ) -> dict[int, TrackProgress]:
     """Progress of one learner through the live courses and modules of ``tracks``.
 
-    Three queries: courses, modules, the learner's completions.
+    Four queries: courses, modules, the learner's completions, the courses' prerequisites
+    (and a fifth, the learner's completions of those, when some course has any).
     """
     tracks = list(tracks)
     today = today or local_today()
@@ -191,7 +202,11 @@ def progress_for_tracks(
         fiscal_year=fiscal_year,
         day=today,
     )
-    course_progress = {course.path: CourseProgress(page=course) for course in courses}
+    locked = prerequisites_missing(user=user, courses=courses, day=today)
+    course_progress = {
+        course.path: CourseProgress(page=course, locked_by=locked.get(course.id, []))
+        for course in courses
+    }
     for course in courses:
         parent = track_by_path.get(parent_path(course.path))
         if parent is not None:
@@ -216,7 +231,8 @@ def _under(pages_by_path: dict[str, Page]) -> Q:
 
 
 def course_progress_for_learner(*, course: CoursePage, user, today=None) -> CourseProgress:
-    """Two queries: the course's live modules and the learner's completions."""
+    """Three or four queries: the course's live modules, the learner's completions, its
+    prerequisites (and the learner's completions of them when it has some)."""
     today = today or local_today()
     modules = list(
         ModulePage.objects.live()
@@ -233,7 +249,9 @@ def course_progress_for_learner(*, course: CoursePage, user, today=None) -> Cour
         day=today,
     )
     return CourseProgress(
-        page=course, modules=[ModuleProgress(m, completed_at.get(m.id)) for m in modules]
+        page=course,
+        modules=[ModuleProgress(m, completed_at.get(m.id)) for m in modules],
+        locked_by=course_locked_by(user=user, course=course, day=today),
     )
 
 
@@ -283,7 +301,17 @@ def module_context_for_learner(*, module: ModulePage, user) -> dict:
     index = ids.index(module.id) if module.id in ids else None
     current = progress.modules[index] if index is not None else ModuleProgress(module)
     quizzes = list(Quiz.objects.filter(pk__in=quiz_ids_in(module.body)))
+    attestation = previous_attestation = None
+    if module.requires_attestation:
+        cycle = attestation_cycle(module=module, course=course)
+        attestation = attestation_current(user=user, module=module, cycle=cycle)
+        if attestation is None:
+            previous_attestation = attestation_latest(user=user, module=module)
     return {
+        # Until the course's prerequisites are complete, the page shows them, not the content.
+        "locked_by": progress.locked_by,
+        "attestation": attestation,
+        "previous_attestation": previous_attestation,
         "quiz_statuses": quiz_statuses(user=user, quizzes=quizzes, context=f"module:{module.id}"),
         "has_quiz": bool(quizzes),
         "course": course,

@@ -1,6 +1,8 @@
+from http import HTTPStatus
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,8 +20,9 @@ from assessments.views import (
 )
 
 from .blocks import quiz_ids_in
-from .models import ModulePage, has_unpublished_ancestor
-from .services import CompletionError, module_complete
+from .forms import ATTESTATION_NOT_TICKED, AttestationForm
+from .models import CoursePage, ModulePage, has_unpublished_ancestor, parent_path
+from .services import CompletionError, module_attest, module_complete, prerequisites_refuse
 
 
 @login_required
@@ -40,6 +43,31 @@ def module_complete_view(request, module_id: int):
     return redirect((following or module.get_parent()).url)
 
 
+@login_required
+@require_POST
+def module_attest_view(request, module_id: int):
+    """「内容を確認し、遵守します」: the signed-in learner attests the module's current version.
+
+    Only ever for ``request.user``; the box must be ticked (a POST without it saves nothing).
+    """
+    module = get_object_or_404(ModulePage.objects.live(), pk=module_id)
+    form = AttestationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, str(ATTESTATION_NOT_TICKED))
+        return redirect(module.url)
+    try:
+        result = module_attest(user=request.user, module=module)
+    except CompletionError as error:
+        messages.error(request, str(error))
+        return redirect(module.url)
+    if result.completion is not None:
+        _announce(request, result.completion, module)
+        following = module.get_next_siblings().live().type(ModulePage).first()
+        return redirect((following or module.get_parent()).url)
+    messages.success(request, _("Your attestation is recorded. Pass the quiz to complete this module."))
+    return redirect(module.url)
+
+
 def _announce(request, result, module) -> None:
     """Tell the learner what their completion changed."""
     if result.course_completed_now:
@@ -57,7 +85,25 @@ def _announce(request, result, module) -> None:
 
 
 class ModuleQuizMixin(AttemptFlowMixin):
-    """A quiz placed in a module: its attempts belong to the module, and passing completes it."""
+    """A quiz placed in a module: its attempts belong to the module, and passing completes it.
+
+    While the module's course waits for its prerequisites (``courses/prerequisites.py``),
+    every step (start, take, answer, submit, result) is refused here, on the server: a typed
+    address or a POST is sent back to the module page with what to complete first.
+    """
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            module = self.get_module(kwargs["module_id"])
+            course = CoursePage.objects.get(path=parent_path(module.path))
+            try:
+                prerequisites_refuse(user=request.user, course=course)
+            except CompletionError as error:
+                if isinstance(self, AttemptAutosaveView):
+                    return JsonResponse({"error": str(error)}, status=HTTPStatus.FORBIDDEN)
+                messages.error(request, str(error))
+                return redirect(module.url)
+        return super().dispatch(request, *args, **kwargs)
 
     def get_module(self, module_id) -> ModulePage:
         if not hasattr(self, "_module"):

@@ -260,6 +260,7 @@ OUR_NAMESPACES = (
     "person_password_reset",
     "question_statistics",
     "stale_modules",
+    "module_attestations",
     "markdown_preview",
     "authoring_guide",
     "healthz",
@@ -406,6 +407,7 @@ add(
     why="own attempt; while in progress it sends the learner back to it (the feature)",
 )
 add("courses:module_complete", args={"module_id": "module"}, post=True)
+add("courses:module_attest", args={"module_id": "module"}, post=True, why="「内容を確認し、遵守します」")
 add("courses:module_quiz_start", args={"module_id": "module", "quiz_id": "quiz"}, post=True)
 add(
     "courses:module_quiz_take",
@@ -858,6 +860,12 @@ add(
 )
 add("stale_modules", AUTHORS, why="modules to check: authors")
 add("stale_modules_results", AUTHORS)
+add(
+    "module_attestations",
+    AUTHORS | roles(HR, ADMIN),
+    why="確認・同意の状況: counts, no names; authors and HR (permissions.can_read_attestation_counts)",
+)
+add("module_attestations_results", AUTHORS | roles(HR, ADMIN))
 add("question_statistics", roles(IT_POLICY, DX_LEADER, OPERATOR), why="change_question holders")
 add(
     "markdown_preview",
