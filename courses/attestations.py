@@ -29,9 +29,7 @@ def attestation_cycle(*, module: ModulePage, course: CoursePage | None = None, d
     return cycle_for(annual=course.annual, fiscal_year=fiscal_year_of(day or local_today()))
 
 
-def attestation_current(
-    *, user, module: ModulePage, cycle: int
-) -> ModuleAttestation | None:
+def attestation_current(*, user, module: ModulePage, cycle: int) -> ModuleAttestation | None:
     """The learner's attestation of the module's current version in ``cycle``. One query."""
     if not module.requires_attestation or not getattr(user, "is_authenticated", False):
         return None
@@ -44,7 +42,9 @@ def attestation_latest(*, user, module: ModulePage) -> ModuleAttestation | None:
     """The learner's latest attestation of the module, of any version. One query."""
     if not getattr(user, "is_authenticated", False):
         return None
-    return ModuleAttestation.objects.filter(user=user, module=module).order_by("-attested_at").first()
+    return (
+        ModuleAttestation.objects.filter(user=user, module=module).order_by("-attested_at").first()
+    )
 
 
 def modules_with_attestation_counts(modules):
@@ -52,7 +52,9 @@ def modules_with_attestation_counts(modules):
     people attested the module's current version (any cycle), and ``attested_total``: all
     attestation rows of the module (every version). Subqueries: no query of their own."""
     current = (
-        ModuleAttestation.objects.filter(module=OuterRef("pk"), version=OuterRef("attestation_version"))
+        ModuleAttestation.objects.filter(
+            module=OuterRef("pk"), version=OuterRef("attestation_version")
+        )
         .order_by()
         .values("module")
         .annotate(n=Count("user", distinct=True))
@@ -69,4 +71,3 @@ def modules_with_attestation_counts(modules):
         attested_current=Coalesce(Subquery(current), 0),
         attested_total=Coalesce(Subquery(total), 0),
     )
-

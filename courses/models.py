@@ -202,7 +202,9 @@ class ModulePage(StaffOnlyPageMixin, Page):
     attestation_version = models.PositiveIntegerField(
         _("attestation version"),
         default=1,
-        help_text=_("Raised by 「全員に再確認を求める」; attestations of earlier versions are kept."),
+        help_text=_(
+            "Raised by 「全員に再確認を求める」; attestations of earlier versions are kept."
+        ),
     )
 
     content_panels = [

@@ -22,51 +22,44 @@ The one home of the rule, read by the course and module pages, マイページ (
 import datetime
 from collections.abc import Iterable
 
+from django.db.models import Exists, OuterRef, Q
+
 from .fiscal import end_of_day, fiscal_year_of, local_today
 from .models import CourseCompletion, CoursePage, cycle_for
+
 
 def prerequisites_missing(
     *, user, courses: Iterable[CoursePage], day: datetime.date | None = None
 ) -> dict[int, list[CoursePage]]:
     """Course id → its live prerequisites the learner has not completed (path order), for
-    the locked ones among ``courses``; an open course is absent. One query, and a second
-    (the learner's completions) only when some course has prerequisites."""
+    the locked ones among ``courses``; an open course is absent. One query, whatever the
+    number of courses, prerequisites and completions (the completions as EXISTS in it)."""
     courses = list(courses)
     if not courses or not getattr(user, "is_authenticated", False):
         return {}
     day = day or local_today()
-    through = CoursePage.prerequisites.through
-    edges = list(
-        through.objects.filter(
+    fiscal_year = fiscal_year_of(day)
+    # A course's completion for its current cycle, by the end of ``day`` (the cycle per
+    # course: ``cycle_for`` of its ``annual``).
+    completed = CourseCompletion.objects.filter(user=user, completed_at__lt=end_of_day(day)).filter(
+        Q(course__annual=True, cycle=cycle_for(annual=True, fiscal_year=fiscal_year))
+        | Q(course__annual=False, cycle=cycle_for(annual=False, fiscal_year=fiscal_year))
+    )
+    edges = (
+        CoursePage.prerequisites.through.objects.filter(
             from_coursepage_id__in=[course.id for course in courses], to_coursepage__live=True
         )
+        .annotate(
+            prerequisite_done=Exists(completed.filter(course_id=OuterRef("to_coursepage_id"))),
+            course_done=Exists(completed.filter(course_id=OuterRef("from_coursepage_id"))),
+        )
+        .filter(prerequisite_done=False, course_done=False)
         .select_related("to_coursepage")
         .order_by("to_coursepage__path")
     )
-    if not edges:
-        return {}
-    fiscal_year = fiscal_year_of(day)
-    by_id = {course.id: course for course in courses}
-    wanted = {edge.to_coursepage for edge in edges} | {
-        by_id[edge.from_coursepage_id] for edge in edges
-    }
-    completed = set(
-        CourseCompletion.objects.filter(
-            user=user,
-            course_id__in={course.id for course in wanted},
-            cycle__in={cycle_for(annual=annual, fiscal_year=fiscal_year) for annual in (False, True)},
-            completed_at__lt=end_of_day(day),
-        ).values_list("course_id", "cycle")
-    )
-
-    def done(course: CoursePage) -> bool:
-        return (course.id, cycle_for(annual=course.annual, fiscal_year=fiscal_year)) in completed
-
     missing: dict[int, list[CoursePage]] = {}
     for edge in edges:
-        course = by_id[edge.from_coursepage_id]
-        if not done(course) and not done(edge.to_coursepage):
-            missing.setdefault(course.id, []).append(edge.to_coursepage)
+        missing.setdefault(edge.from_coursepage_id, []).append(edge.to_coursepage)
     return missing
 
 
@@ -91,9 +84,7 @@ def prerequisite_loop(*, course_id: int, prerequisite_ids: Iterable[int]) -> lis
         node, trail = stack.pop()
         for target in graph.get(node, []):
             if target == course_id:
-                titles = dict(
-                    CoursePage.objects.filter(pk__in=trail).values_list("id", "title")
-                )
+                titles = dict(CoursePage.objects.filter(pk__in=trail).values_list("id", "title"))
                 return [titles.get(pk, str(pk)) for pk in [*trail, course_id]]
             if target not in seen:
                 seen.add(target)

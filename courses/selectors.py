@@ -177,7 +177,7 @@ def progress_for_tracks(
     """Progress of one learner through the live courses and modules of ``tracks``.
 
     Four queries: courses, modules, the learner's completions, the courses' prerequisites
-    (and a fifth, the learner's completions of those, when some course has any).
+    not yet completed (courses/prerequisites.py).
     """
     tracks = list(tracks)
     today = today or local_today()
@@ -231,8 +231,8 @@ def _under(pages_by_path: dict[str, Page]) -> Q:
 
 
 def course_progress_for_learner(*, course: CoursePage, user, today=None) -> CourseProgress:
-    """Three or four queries: the course's live modules, the learner's completions, its
-    prerequisites (and the learner's completions of them when it has some)."""
+    """Three queries: the course's live modules, the learner's completions, its
+    prerequisites not yet completed."""
     today = today or local_today()
     modules = list(
         ModulePage.objects.live()
@@ -291,8 +291,9 @@ def next_course_after(course: CoursePage) -> CoursePage | None:
 def module_context_for_learner(*, module: ModulePage, user) -> dict:
     """Course, track, previous/next modules and the learner's progress for a module page.
 
-    Six queries: course, track, sibling modules, completions, quizzes, attempts; on the
-    course's last module a seventh, the next course.
+    Seven queries: course, track, sibling modules, completions, prerequisites, quizzes,
+    attempts; on the course's last module an eighth, the next course; for a module asking
+    for attestation one or two more (the learner's attestations).
     """
     course = CoursePage.objects.get(path=parent_path(module.path))
     track = TrackPage.objects.only(*PAGE_LIST_FIELDS).get(path=parent_path(course.path))

@@ -7,10 +7,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .blocks import quiz_ids_in
 from assessments.models import Attempt
 
 from .attestations import attestation_current
+from .blocks import quiz_ids_in
 from .fiscal import fiscal_year_of
 from .models import (
     CourseCompletion,

@@ -64,7 +64,9 @@ def module_attest_view(request, module_id: int):
         _announce(request, result.completion, module)
         following = module.get_next_siblings().live().type(ModulePage).first()
         return redirect((following or module.get_parent()).url)
-    messages.success(request, _("Your attestation is recorded. Pass the quiz to complete this module."))
+    messages.success(
+        request, _("Your attestation is recorded. Pass the quiz to complete this module.")
+    )
     return redirect(module.url)
 
 

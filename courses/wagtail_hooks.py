@@ -34,6 +34,7 @@ def can_read_attestation_counts(user) -> bool:
         reader(user) for reader in hooks.get_hooks(ATTESTATION_READERS_HOOK)
     )
 
+
 # Which pages the authoring reports list: those the page admin may open (the hook is
 # content's, content/middleware.py). Each function registered under this hook name takes
 # the request and returns a ``Q`` over page fields (``path``); the report lists only pages

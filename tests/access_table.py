@@ -407,7 +407,12 @@ add(
     why="own attempt; while in progress it sends the learner back to it (the feature)",
 )
 add("courses:module_complete", args={"module_id": "module"}, post=True)
-add("courses:module_attest", args={"module_id": "module"}, post=True, why="「内容を確認し、遵守します」")
+add(
+    "courses:module_attest",
+    args={"module_id": "module"},
+    post=True,
+    why="「内容を確認し、遵守します」",
+)
 add("courses:module_quiz_start", args={"module_id": "module", "quiz_id": "quiz"}, post=True)
 add(
     "courses:module_quiz_take",
@@ -863,7 +868,7 @@ add("stale_modules_results", AUTHORS)
 add(
     "module_attestations",
     AUTHORS | roles(HR, ADMIN),
-    why="確認・同意の状況: counts, no names; authors and HR (permissions.can_read_attestation_counts)",
+    why="確認・同意の状況: counts, no names; authors and HR (can_read_attestation_counts)",
 )
 add("module_attestations_results", AUTHORS | roles(HR, ADMIN))
 add("question_statistics", roles(IT_POLICY, DX_LEADER, OPERATOR), why="change_question holders")

@@ -103,17 +103,22 @@ def test_a_major_revision_asks_everyone_again_and_keeps_the_history(policy, lear
     module_attest(user=learner, module=policy)
 
     rows = list(
-        ModuleAttestation.objects.filter(user=learner).order_by("version").values_list(
-            "version", "revision_id"
-        )
+        ModuleAttestation.objects.filter(user=learner)
+        .order_by("version")
+        .values_list("version", "revision_id")
     )
     assert rows == [(1, first_revision), (2, policy.live_revision_id)]
     assert first_revision != policy.live_revision_id
     counts = modules_with_attestation_counts(ModulePage.objects.filter(pk=policy.pk)).get()
     # The oracle, from the rows: distinct people with the current version; every row.
-    assert counts.attested_current == ModuleAttestation.objects.filter(
-        module=policy, version=policy.attestation_version
-    ).values("user").distinct().count() == 1
+    assert (
+        counts.attested_current
+        == ModuleAttestation.objects.filter(module=policy, version=policy.attestation_version)
+        .values("user")
+        .distinct()
+        .count()
+        == 1
+    )
     assert counts.attested_total == ModuleAttestation.objects.filter(module=policy).count() == 3
 
 
@@ -144,9 +149,7 @@ def test_the_module_page_asks_then_shows_when_and_asks_again_after_a_major_revis
 
 
 def test_an_unticked_post_records_nothing(policy, learner, signed_in):
-    response = signed_in.post(
-        reverse("courses:module_attest", args=[policy.id]), {}, follow=True
-    )
+    response = signed_in.post(reverse("courses:module_attest", args=[policy.id]), {}, follow=True)
 
     assert response.status_code == HTTPStatus.OK
     assert "チェック" in response.content.decode()
