@@ -16,6 +16,7 @@ from wagtail.search import index
 from content.search import index_tokens, with_bigram_title
 
 from .blocks import ModuleStreamBlock, body_passages
+from .forms import CoursePageForm, ModulePageForm
 
 # courses knows no towns: whether a person may read a learning page of a town is asked of
 # lms through this hook (a function of the user and the page returning a bool; every one
@@ -142,6 +143,18 @@ class CoursePage(StaffOnlyPageMixin, Page):
         related_name="courses",
         help_text=_("Areas this course builds; learners below the target level are pointed here."),
     )
+    # The rule (what "complete" means, who is refused where): courses/prerequisites.py.
+    prerequisites = ParentalManyToManyField(
+        "self",
+        verbose_name=_("prerequisite courses"),
+        symmetrical=False,
+        blank=True,
+        related_name="required_by",
+        help_text=_(
+            "Courses to complete before this one opens. Only courses of the same learning "
+            "home are offered; a course cannot require itself or form a loop."
+        ),
+    )
 
     content_panels = [
         *Page.content_panels,
@@ -149,6 +162,7 @@ class CoursePage(StaffOnlyPageMixin, Page):
         FieldPanel("estimated_minutes"),
         FieldPanel("annual"),
         FieldPanel("skill_areas", widget=forms.CheckboxSelectMultiple),
+        FieldPanel("prerequisites", widget=forms.CheckboxSelectMultiple),
         # The survey is part of the page: its questions are saved in the page's revisions
         # and go through the same review workflow before learners see them.
         InlinePanel(
@@ -166,6 +180,7 @@ class CoursePage(StaffOnlyPageMixin, Page):
         index.SearchField("summary"),
         index.SearchField("search_bigrams"),
     ]
+    base_form_class = CoursePageForm
     parent_page_types = ["courses.TrackPage"]
     subpage_types = ["courses.ModulePage"]
     template = "courses/course_page.html"
@@ -209,6 +224,22 @@ class ModulePage(StaffOnlyPageMixin, Page):
         related_name="+",
         help_text=_("Who keeps this module up to date (担当者)."),
     )
+    # The rule (what attesting records, when it completes the module): courses/attestations.py.
+    requires_attestation = models.BooleanField(
+        _("requires attestation"),
+        default=False,
+        help_text=_(
+            "Learners complete this module by ticking 「内容を確認し、遵守します」 "
+            "(e.g. the information security policy)."
+        ),
+    )
+    attestation_version = models.PositiveIntegerField(
+        _("attestation version"),
+        default=1,
+        help_text=_(
+            "Raised by 「全員に再確認を求める」; attestations of earlier versions are kept."
+        ),
+    )
 
     content_panels = [
         *Page.content_panels,
@@ -219,7 +250,16 @@ class ModulePage(StaffOnlyPageMixin, Page):
             [FieldPanel("last_reviewed_on"), FieldPanel("content_owner")],
             heading=_("Content freshness"),
         ),
+        MultiFieldPanel(
+            [
+                FieldPanel("requires_attestation"),
+                FieldPanel("attestation_version", read_only=True),
+                FieldPanel("attestation_renew"),
+            ],
+            heading=_("Attestation"),
+        ),
     ]
+    base_form_class = ModulePageForm
     search_fields = [
         *with_bigram_title(Page.search_fields),
         index.SearchField("summary"),
@@ -326,6 +366,52 @@ class CourseCompletion(models.Model):
 
     def __str__(self):
         return f"{self.user} — {self.course}"
+
+
+class ModuleAttestation(models.Model):
+    """A learner attested a module (「内容を確認し、遵守します」): one row per version of the
+    module and cycle, never changed or deleted by the application, so the history stays.
+
+    ``revision`` is the page revision that was live when the learner attested.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff member"),
+        on_delete=models.CASCADE,
+        related_name="module_attestations",
+    )
+    module = models.ForeignKey(
+        ModulePage,
+        verbose_name=_("module"),
+        on_delete=models.CASCADE,
+        related_name="attestations",
+    )
+    version = models.PositiveIntegerField(_("attestation version"))
+    cycle = models.PositiveSmallIntegerField(_("fiscal year (annual courses) or 0"))
+    revision = models.ForeignKey(
+        "wagtailcore.Revision",
+        verbose_name=_("attested revision"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    attested_at = models.DateTimeField(_("attested at"))
+
+    class Meta:
+        verbose_name = _("module attestation")
+        verbose_name_plural = _("module attestations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "module", "version", "cycle"],
+                name="module_attestation_once_per_version_and_cycle",
+            ),
+        ]
+        indexes = [models.Index(fields=["module", "version"])]
+
+    def __str__(self):
+        return f"{self.user} — {self.module} ({self.version})"
 
 
 def cycle_for(*, annual: bool, fiscal_year: int) -> int:

@@ -17,6 +17,7 @@ from wagtail.models import Page
 from assessments.models import Quiz
 from assessments.selectors import quiz_statuses
 
+from .attestations import attestation_current, attestation_cycle, attestation_latest
 from .blocks import quiz_ids_in
 from .fiscal import end_of_day, fiscal_year_of, local_today
 from .models import (
@@ -29,6 +30,7 @@ from .models import (
     cycle_for,
     parent_path,
 )
+from .prerequisites import course_locked_by, prerequisites_missing
 from .surveys import survey_state
 
 PAGE_LIST_FIELDS = ("id", "title", "slug", "path", "depth", "url_path", "live")
@@ -76,6 +78,12 @@ class CourseProgress:
     # From lms (``LEARNER_STATUS_HOOK``) when the course is the learner's to take.
     due_date: datetime.date | None = None
     overdue: bool = False
+    # The live prerequisites the learner has still to complete (courses/prerequisites.py).
+    locked_by: list[CoursePage] = field(default_factory=list)
+
+    @property
+    def locked(self) -> bool:
+        return bool(self.locked_by)
 
     @property
     def total(self) -> int:
@@ -97,6 +105,8 @@ class CourseProgress:
 
     @property
     def next_module(self) -> ModuleProgress | None:
+        if self.locked:
+            return None
         return next((module for module in self.modules if not module.completed), None)
 
     @property
@@ -167,7 +177,8 @@ def progress_for_tracks(
 ) -> dict[int, TrackProgress]:
     """Progress of one learner through the live courses and modules of ``tracks``.
 
-    Three queries: courses, modules, the learner's completions.
+    Four queries: courses, modules, the learner's completions, the courses' prerequisites
+    not yet completed (courses/prerequisites.py).
     """
     tracks = list(tracks)
     today = today or local_today()
@@ -192,7 +203,11 @@ def progress_for_tracks(
         fiscal_year=fiscal_year,
         day=today,
     )
-    course_progress = {course.path: CourseProgress(page=course) for course in courses}
+    locked = prerequisites_missing(user=user, courses=courses, day=today)
+    course_progress = {
+        course.path: CourseProgress(page=course, locked_by=locked.get(course.id, []))
+        for course in courses
+    }
     for course in courses:
         parent = track_by_path.get(parent_path(course.path))
         if parent is not None:
@@ -217,7 +232,8 @@ def _under(pages_by_path: dict[str, Page]) -> Q:
 
 
 def course_progress_for_learner(*, course: CoursePage, user, today=None) -> CourseProgress:
-    """Two queries: the course's live modules and the learner's completions."""
+    """Three queries: the course's live modules, the learner's completions, its
+    prerequisites not yet completed."""
     today = today or local_today()
     modules = list(
         ModulePage.objects.live()
@@ -234,7 +250,9 @@ def course_progress_for_learner(*, course: CoursePage, user, today=None) -> Cour
         day=today,
     )
     return CourseProgress(
-        page=course, modules=[ModuleProgress(m, completed_at.get(m.id)) for m in modules]
+        page=course,
+        modules=[ModuleProgress(m, completed_at.get(m.id)) for m in modules],
+        locked_by=course_locked_by(user=user, course=course, day=today),
     )
 
 
@@ -280,8 +298,9 @@ def next_course_after(course: CoursePage) -> CoursePage | None:
 def module_context_for_learner(*, module: ModulePage, user) -> dict:
     """Course, track, previous/next modules and the learner's progress for a module page.
 
-    Six queries: course, track, sibling modules, completions, quizzes, attempts; on the
-    course's last module a seventh, the next course.
+    Seven queries: course, track, sibling modules, completions, prerequisites, quizzes,
+    attempts; on the course's last module an eighth, the next course; for a module asking
+    for attestation one or two more (the learner's attestations).
     """
     course = CoursePage.objects.get(path=parent_path(module.path))
     track = TrackPage.objects.only(*PAGE_LIST_FIELDS).get(path=parent_path(course.path))
@@ -290,7 +309,17 @@ def module_context_for_learner(*, module: ModulePage, user) -> dict:
     index = ids.index(module.id) if module.id in ids else None
     current = progress.modules[index] if index is not None else ModuleProgress(module)
     quizzes = list(Quiz.objects.filter(pk__in=quiz_ids_in(module.body)))
+    attestation = previous_attestation = None
+    if module.requires_attestation:
+        cycle = attestation_cycle(module=module, course=course)
+        attestation = attestation_current(user=user, module=module, cycle=cycle)
+        if attestation is None:
+            previous_attestation = attestation_latest(user=user, module=module)
     return {
+        # Until the course's prerequisites are complete, the page shows them, not the content.
+        "locked_by": progress.locked_by,
+        "attestation": attestation,
+        "previous_attestation": previous_attestation,
         "quiz_statuses": quiz_statuses(user=user, quizzes=quizzes, context=f"module:{module.id}"),
         "has_quiz": bool(quizzes),
         "course": course,

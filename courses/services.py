@@ -7,20 +7,32 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from assessments.models import Attempt
+
+from .attestations import attestation_current
 from .blocks import quiz_ids_in
 from .fiscal import fiscal_year_of
 from .models import (
     CourseCompletion,
     CoursePage,
+    ModuleAttestation,
     ModuleCompletion,
     ModulePage,
     cycle_for,
     has_unpublished_ancestor,
     parent_path,
 )
+from .prerequisites import course_locked_by
 
 MODULE_NOT_AVAILABLE = _("This module is not published, so it cannot be completed.")
 QUIZ_REQUIRED = _("This module is completed by passing its quiz.")
+PREREQUISITES_MISSING = _(
+    "This course opens once you have completed its prerequisite courses: %(courses)s."
+)
+ATTESTATION_REQUIRED = _(
+    "Please tick 「内容を確認し、遵守します」 and submit it to complete this module."
+)
+ATTESTATION_NOT_REQUIRED = _("This module does not ask for an attestation.")
 
 
 class CompletionError(Exception):
@@ -57,7 +69,12 @@ def module_complete(
         raise CompletionError(QUIZ_REQUIRED)
     at = at or timezone.now()
     course = CoursePage.objects.get(path=parent_path(module.path))
+    prerequisites_refuse(user=user, course=course, day=timezone.localdate(at))
     cycle = cycle_for(annual=course.annual, fiscal_year=fiscal_year_of(timezone.localdate(at)))
+    if module.requires_attestation and not attestation_current(
+        user=user, module=module, cycle=cycle
+    ):
+        raise CompletionError(ATTESTATION_REQUIRED)
     completion, created = ModuleCompletion.objects.get_or_create(
         user=user,
         module=module,
@@ -68,6 +85,61 @@ def module_complete(
         user=user, course=course, cycle=cycle, at=at
     )
     return CompletionResult(completion, created, course_completion, course_created)
+
+
+def prerequisites_refuse(*, user, course: CoursePage, day: datetime.date | None = None) -> None:
+    """Raise ``CompletionError`` naming the prerequisites while ``course`` is locked for
+    the learner (``courses/prerequisites.py``)."""
+    missing = course_locked_by(user=user, course=course, day=day)
+    if missing:
+        raise CompletionError(
+            PREREQUISITES_MISSING % {"courses": "、".join(f"「{c.title}」" for c in missing)}
+        )
+
+
+@dataclass(frozen=True)
+class AttestationResult:
+    attestation: ModuleAttestation
+    created: bool
+    completion: CompletionResult | None
+
+
+@transaction.atomic
+def module_attest(*, user, module: ModulePage, at: datetime.datetime | None = None):
+    """Record that ``user`` attests 「内容を確認し、遵守します」 for the module's current
+    version (with the time and the live revision), then complete the module: at once
+    without a quiz, with the learner's latest passed attempt of its quiz when there is one
+    (``courses/attestations.py``). Idempotent per version and cycle: a second call keeps
+    the first row."""
+    if not module.live or has_unpublished_ancestor(module):
+        raise CompletionError(MODULE_NOT_AVAILABLE)
+    if not module.requires_attestation:
+        raise CompletionError(ATTESTATION_NOT_REQUIRED)
+    at = at or timezone.now()
+    course = CoursePage.objects.get(path=parent_path(module.path))
+    prerequisites_refuse(user=user, course=course, day=timezone.localdate(at))
+    cycle = cycle_for(annual=course.annual, fiscal_year=fiscal_year_of(timezone.localdate(at)))
+    attestation, created = ModuleAttestation.objects.get_or_create(
+        user=user,
+        module=module,
+        version=module.attestation_version,
+        cycle=cycle,
+        defaults={"attested_at": at, "revision_id": module.live_revision_id},
+    )
+    quiz_ids = quiz_ids_in(module.body)
+    via_attempt = None
+    if quiz_ids:
+        via_attempt = (
+            Attempt.objects.filter(
+                user=user, quiz_id__in=quiz_ids, context=f"module:{module.id}", passed=True
+            )
+            .order_by("-submitted_at")
+            .first()
+        )
+        if via_attempt is None:
+            return AttestationResult(attestation, created, None)
+    completion = module_complete(user=user, module=module, at=at, via_attempt=via_attempt)
+    return AttestationResult(attestation, created, completion)
 
 
 @transaction.atomic

@@ -13,6 +13,11 @@ urlpatterns = [
         name="module_complete",
     ),
     path(
+        "modules/<id:module_id>/attest/",
+        views.module_attest_view,
+        name="module_attest",
+    ),
+    path(
         "modules/<id:module_id>/quizzes/<id:quiz_id>/start/",
         views.ModuleQuizStartView.as_view(),
         name="module_quiz_start",

@@ -1,6 +1,8 @@
+from http import HTTPStatus
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,14 +20,16 @@ from assessments.views import (
 )
 
 from .blocks import quiz_ids_in
+from .forms import ATTESTATION_NOT_TICKED, AttestationForm
 from .models import (
     CoursePage,
     ModulePage,
     SurveyQuestion,
     has_unpublished_ancestor,
     learner_may_open,
+    parent_path,
 )
-from .services import CompletionError, module_complete
+from .services import CompletionError, module_attest, module_complete, prerequisites_refuse
 from .surveys import (
     SurveyError,
     SurveyForm,
@@ -54,6 +58,12 @@ def module_complete_view(request, module_id: int):
     except CompletionError as error:
         messages.error(request, str(error))
         return redirect(module.url)
+    return _after_completion(request, result, module)
+
+
+def _after_completion(request, result, module):
+    """Where a learner goes once a module is complete (by the button or by attesting): the
+    course's survey at the moment the course is completed, else the next module."""
     _announce(request, result, module)
     if result.course_completed_now and _has_survey(result.course_completion.course_id):
         # The completion moment: the survey is offered at once (it may be skipped).
@@ -64,6 +74,34 @@ def module_complete_view(request, module_id: int):
 
 def _has_survey(course_id: int) -> bool:
     return SurveyQuestion.objects.filter(page_id=course_id).exists()
+
+
+@login_required
+@require_POST
+def module_attest_view(request, module_id: int):
+    """「内容を確認し、遵守します」: the signed-in learner attests the module's current version.
+
+    Only ever for ``request.user``; the box must be ticked (a POST without it saves nothing).
+    Another town's module, or one behind a privacy setting not passed, is not found.
+    """
+    module = get_object_or_404(ModulePage.objects.live(), pk=module_id)
+    if not learner_may_open(request, module):
+        raise Http404
+    form = AttestationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, str(ATTESTATION_NOT_TICKED))
+        return redirect(module.url)
+    try:
+        result = module_attest(user=request.user, module=module)
+    except CompletionError as error:
+        messages.error(request, str(error))
+        return redirect(module.url)
+    if result.completion is not None:
+        return _after_completion(request, result.completion, module)
+    messages.success(
+        request, _("Your attestation is recorded. Pass the quiz to complete this module.")
+    )
+    return redirect(module.url)
 
 
 def _announce(request, result, module) -> None:
@@ -83,7 +121,25 @@ def _announce(request, result, module) -> None:
 
 
 class ModuleQuizMixin(AttemptFlowMixin):
-    """A quiz placed in a module: its attempts belong to the module, and passing completes it."""
+    """A quiz placed in a module: its attempts belong to the module, and passing completes it.
+
+    While the module's course waits for its prerequisites (``courses/prerequisites.py``),
+    every step (start, take, answer, submit, result) is refused here, on the server: a typed
+    address or a POST is sent back to the module page with what to complete first.
+    """
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            module = self.get_module(kwargs["module_id"])
+            course = CoursePage.objects.get(path=parent_path(module.path))
+            try:
+                prerequisites_refuse(user=request.user, course=course)
+            except CompletionError as error:
+                if isinstance(self, AttemptAutosaveView):
+                    return JsonResponse({"error": str(error)}, status=HTTPStatus.FORBIDDEN)
+                messages.error(request, str(error))
+                return redirect(module.url)
+        return super().dispatch(request, *args, **kwargs)
 
     def get_module(self, module_id) -> ModulePage:
         if not hasattr(self, "_module"):

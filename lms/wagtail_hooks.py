@@ -45,7 +45,7 @@ from courses.fiscal import local_today
 from courses.models import LEARNER_PAGE_READERS_HOOK
 from courses.search import LEARNER_PAGES_SCOPE_HOOK
 from courses.selectors import LEARNER_STATUS_HOOK
-from courses.wagtail_hooks import ADMIN_PAGES_SCOPE_HOOK
+from courses.wagtail_hooks import ADMIN_PAGES_SCOPE_HOOK, ATTESTATION_READERS_HOOK
 from lms.learner.selectors import learner_status_fill
 from lms.models import (
     AuditEvent,
@@ -65,6 +65,7 @@ from lms.outbox import (
 )
 from lms.people import roster_views, town_admin
 from lms.people.permissions import (
+    can_read_attestation_counts,
     can_read_outgoing_mail,
     can_read_town_page,
     is_hr,
@@ -586,6 +587,12 @@ def authoring_reports_list_the_editors_towns(request):
     """The page admin opens (content/middleware.py) and 確認が必要なモジュール lists pages
     under the editor's towns' learning homes only."""
     return pages_of_towns_q(organization_ids_administered_by(request.user, day=local_today()))
+
+
+@hooks.register(ATTESTATION_READERS_HOOK)
+def hr_reads_attestation_counts(user) -> bool:
+    """確認・同意の状況 (counts, no names) for HR of a town too (lms/people/permissions.py)."""
+    return can_read_attestation_counts(user)
 
 
 @hooks.register(LEARNER_STATUS_HOOK)

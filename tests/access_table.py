@@ -260,6 +260,7 @@ OUR_NAMESPACES = (
     "person_password_reset",
     "question_statistics",
     "stale_modules",
+    "module_attestations",
     "markdown_preview",
     "authoring_guide",
     "healthz",
@@ -439,6 +440,12 @@ add(
     "the course has questions): nobody of the matrix completed it but the subject, so 404",
 )
 add("courses:survey_skip", args={"course_id": "completed_course"}, post=True)
+add(
+    "courses:module_attest",
+    args={"module_id": "module"},
+    post=True,
+    why="「内容を確認し、遵守します」",
+)
 add("courses:module_quiz_start", args={"module_id": "module", "quiz_id": "quiz"}, post=True)
 add(
     "courses:module_quiz_take",
@@ -891,6 +898,12 @@ add(
 )
 add("stale_modules", AUTHORS, why="modules to check: authors")
 add("stale_modules_results", AUTHORS)
+add(
+    "module_attestations",
+    AUTHORS | roles(HR, ADMIN),
+    why="確認・同意の状況: counts, no names; authors and HR (can_read_attestation_counts)",
+)
+add("module_attestations_results", AUTHORS | roles(HR, ADMIN))
 add("question_statistics", roles(IT_POLICY, DX_LEADER, OPERATOR), why="change_question holders")
 add(
     "markdown_preview",

@@ -33,6 +33,13 @@ def is_hr(user) -> bool:
     return user_has_role(user, Role.HR) or user_has_role(user, Role.ADMIN)
 
 
+def can_read_attestation_counts(user) -> bool:
+    """確認・同意の状況 (how many attested each module's current version, no names) for HR
+    and the town's administrators, besides the authors (``courses/wagtail_hooks.py``); the
+    modules listed are those of the reader's towns."""
+    return is_hr(user)
+
+
 def can_view_progress_of(viewer, subject, *, day: datetime.date) -> bool:
     if not viewer.is_authenticated or not viewer.is_active:
         return False

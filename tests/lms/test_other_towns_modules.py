@@ -36,6 +36,21 @@ def test_another_towns_module_is_not_completed_by_post(client, two_towns, a_staf
     assert not CourseCompletion.objects.filter(user=a_staff).exists()
 
 
+def test_another_towns_module_is_not_attested_by_post(client, two_towns, a_staff):
+    from courses.models import ModuleAttestation
+
+    module = two_towns.b_module
+    module.requires_attestation = True
+    module.save_revision().publish()
+    client.force_login(a_staff)
+
+    response = client.post(reverse("courses:module_attest", args=[module.id]), {"agree": "on"})
+
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert not ModuleAttestation.objects.filter(user=a_staff).exists()
+    assert not ModuleCompletion.objects.filter(user=a_staff).exists()
+
+
 def test_another_towns_module_completed_by_its_own_staff(client, two_towns):
     client.force_login(two_towns.b_staff)
 
