@@ -1,4 +1,5 @@
-"""Weekly reminders: overdue or soon-due staff get one e-mail a week at most;
+"""Weekly reminders: overdue or soon-due staff get one e-mail a week at most (never for
+a course they are exempt from: ``lms.assignments``, 免除);
 department heads get a summary of their department. Re-running in the same
 week queues nothing twice (a unique row per person and ISO week, and the mail's
 dedupe key). The mails go through the outbox (``lms/outbox.py``): queued with their
@@ -14,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from courses.fiscal import local_today
-from lms.assignments import COMPLETED
+from lms.assignments import COMPLETED, EXEMPT
 from lms.models import Membership, Organization, OutgoingMail, ReminderLog
 from lms.models.reminders import iso_week
 from lms.outbox import outgoing_mail_publish_on_commit, outgoing_mail_queue
@@ -34,7 +35,8 @@ def reminders_send(*, today: datetime.date | None = None) -> int:
         due = defaultdict(list)
         by_department = defaultdict(list)
         for row in person_course_rows(organization=organization, as_of=today):
-            if row.status == COMPLETED or row.due_date > today + SOON:
+            # Exempt people (免除) are not reminded of the courses they are exempt from.
+            if row.status in (COMPLETED, EXEMPT) or row.due_date > today + SOON:
                 continue
             due[row.user_id].append(row)
             by_department[row.department.path].append(row)
