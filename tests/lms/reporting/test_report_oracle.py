@@ -8,9 +8,10 @@ course, module and course completions at times clustered around the boundaries (
 23:59:59 JST, 4/1 00:00 JST, the as-of day's midnight in Tokyo, UTC midnight),
 exemptions (免除) with periods around the as-of day and 31 March / 1 April, entered at
 those same instants — and an as-of date. The report is built by the job code
-(``build_files``); every cell of every sheet (所属別, 職位別, 個人別) and of every CSV line is compared with the oracle below,
-written from README's "How each figure is defined" over raw rows in plain Python: it
-does not use ``lms.assignments``, ``lms.people.posts`` or the report SQL.
+(``build_files``); every cell of every sheet (所属別, 職位別, 個人別) and of every CSV
+line is compared with the oracle below, written from README's "How each figure is
+defined" over raw rows in plain Python: it does not use ``lms.assignments``,
+``lms.people.posts`` or the report SQL.
 """
 
 import csv
