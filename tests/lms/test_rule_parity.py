@@ -143,17 +143,21 @@ def _exemptions(draw, tracks: int, day: datetime.date):
     """A person's exemptions from tracks: periods around the day (starting on it, ending
     on it, open), entered days before, at the day's last second or the next morning."""
     around = st.integers(-40, 40).map(lambda n: day + _days(n))
+    before = st.integers(1, 200).map(lambda n: day - _days(n))
     return draw(
         st.lists(
             st.fixed_dictionaries(
                 {
                     "track": st.integers(0, tracks - 1),
-                    "starts_on": st.sampled_from([day, day + _days(1)]) | around,
-                    "length": st.none() | st.sampled_from([0, 1, 30]) | st.integers(0, 90),
-                    "entered": st.sampled_from(["before", "last_second", "next_day"]),
+                    "starts_on": st.sampled_from([day, day + _days(1)]) | around | before,
+                    # Days after the start, or ending on the day itself or the day before.
+                    "length": st.none()
+                    | st.sampled_from([0, 1, 30, "day", "day", "day_before"])
+                    | st.integers(0, 300),
+                    "entered": st.sampled_from(["before", "before", "last_second", "next_day"]),
                 }
             ),
-            max_size=2,
+            max_size=3,
         )
     )
 
@@ -323,12 +327,22 @@ def _build_exemptions(organization, user, exemptions, curriculum, day) -> None:
             user=user,
             track_id=curriculum["tracks"][spec["track"]],
             starts_on=spec["starts_on"],
-            ends_on=None if spec["length"] is None else spec["starts_on"] + _days(spec["length"]),
+            ends_on=_ends_on(spec, day),
             reason=Exemption.Reason.CHILDCARE_LEAVE,
             created_at=entered[spec["entered"]],
         )
         for spec in exemptions
     )
+
+
+def _ends_on(spec, day):
+    length = spec["length"]
+    if length is None:
+        return None
+    if isinstance(length, int):
+        return spec["starts_on"] + _days(length)
+    end = day if length == "day" else day - _days(1)
+    return max(end, spec["starts_on"])  # never before the start (a constraint)
 
 
 def _other_town(curriculum) -> None:
