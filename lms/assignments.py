@@ -46,8 +46,21 @@ cycle (it is never withdrawn when modules are added later); in progress when
 not completed and at least one of its live modules was completed in the cycle;
 not started otherwise.
 
-Overdue: an assigned course is overdue on day D when it is not completed and
-its due date is before D (due on D is not yet overdue). A track is overdue when
+Exemption (免除): a person is exempt from a track on day D when one of their
+exemptions from it (``Exemption``: person, track, from–to dates, reason) has
+``starts_on ≤ D`` and, when it has an end, ``D ≤ ends_on``, and was entered by the end
+of D (``created_at``), so that an exemption entered later never changes a report as of
+an earlier day. A later change of the period (editing it, ending it) is a correction:
+what is built afterwards reads the corrected period, as it reads corrected posts; the
+stored versions of reports keep what they said. An assigned course of a track the
+person is exempt from is 免除 (``EXEMPT``) unless it is completed: completed wins (an
+exempt person who completed the course counts as completed, as anyone else). A 免除
+course is neither overdue nor one of the assigned lines the completion rate divides by;
+it is counted apart (the 免除 tally). Exemptions are per track, not per assignment:
+they outlive the yearly assignments and cover a track whichever assignment brings it.
+
+Overdue: an assigned course is overdue on day D when it is neither completed nor
+exempt and its due date is before D (due on D is not yet overdue). A track is overdue when
 any of its assigned live courses is; a track with no live course never is.
 
 Track completed (修了証 of a track): a track is completed when every one of its live
@@ -69,10 +82,11 @@ from courses.curriculum import Curriculum
 from courses.fiscal import end_of_day, fiscal_year_bounds, fiscal_year_of
 from courses.models import CourseCompletion, ModuleCompletion, cycle_for
 from courses.selectors import TrackProgress
-from lms.models import Department, Membership, TrackAssignment
+from lms.models import Department, Exemption, Membership, TrackAssignment
 from lms.people.posts import memberships_on
 
 COMPLETED, IN_PROGRESS, NOT_STARTED = "completed", "in_progress", "not_started"
+EXEMPT = "exempt"
 
 
 # --- Audience and due date, in Python ------------------------------------------------------
@@ -178,11 +192,43 @@ def assigned_tracks(*, user, day: datetime.date, memberships=None) -> dict[int, 
 # --- Status and overdue, in Python ---------------------------------------------------------
 
 
-def course_status(*, completed: bool, modules_done: int) -> str:
+def exemption_in_effect(
+    *,
+    starts_on: datetime.date,
+    ends_on: datetime.date | None,
+    created_at: datetime.datetime,
+    day: datetime.date,
+) -> bool:
+    """Whether an exemption counts on ``day``: within its period, and entered by the end
+    of the day (Asia/Tokyo)."""
+    return starts_on <= day and (ends_on is None or day <= ends_on) and created_at < end_of_day(day)
+
+
+def exemptions_on(*, user, day: datetime.date) -> dict[int, Exemption]:
+    """Track id → the user's exemption from it in effect on ``day`` (the latest started,
+    when several are). One query."""
+    in_effect: dict[int, Exemption] = {}
+    for exemption in Exemption.objects.filter(user=user, starts_on__lte=day).order_by(
+        "starts_on", "pk"
+    ):
+        if exemption_in_effect(
+            starts_on=exemption.starts_on,
+            ends_on=exemption.ends_on,
+            created_at=exemption.created_at,
+            day=day,
+        ):
+            in_effect[exemption.track_id] = exemption
+    return in_effect
+
+
+def course_status(*, completed: bool, modules_done: int, exempt: bool = False) -> str:
     """``completed``: a CourseCompletion is stored for the course's cycle; ``modules_done``:
-    live modules of the course completed in that cycle."""
+    live modules of the course completed in that cycle; ``exempt``: the person is exempt
+    from the course's track on the day (``exemption_in_effect``). Completed wins."""
     if completed:
         return COMPLETED
+    if exempt:
+        return EXEMPT
     return IN_PROGRESS if modules_done > 0 else NOT_STARTED
 
 
@@ -198,7 +244,7 @@ def still_to_be_done(status: str) -> bool:
 
 
 def course_overdue(*, status: str, due_date: datetime.date, day: datetime.date) -> bool:
-    return status != COMPLETED and due_date < day
+    return status not in (COMPLETED, EXEMPT) and due_date < day
 
 
 def track_overdue(*, statuses: Iterable[str], due_date: datetime.date, day: datetime.date) -> bool:
@@ -206,12 +252,29 @@ def track_overdue(*, statuses: Iterable[str], due_date: datetime.date, day: date
     return any(course_overdue(status=status, due_date=due_date, day=day) for status in statuses)
 
 
-def course_statuses(*, user, day: datetime.date, tracks: Iterable[TrackProgress]) -> dict[int, str]:
+def course_statuses(
+    *,
+    user,
+    day: datetime.date,
+    tracks: Iterable[TrackProgress],
+    exempt_track_ids: Iterable[int] | None = None,
+) -> dict[int, str]:
     """Course id → status, for the live courses of ``tracks`` (the learner's progress as
-    ``courses.selectors.progress_for_tracks`` reads it): one query, their stored completions."""
+    ``courses.selectors.progress_for_tracks`` reads it): one query, their stored completions,
+    and one for the exemptions unless ``exempt_track_ids`` (``exemptions_on``) is given."""
+    tracks = list(tracks)
     courses = [course for track in tracks for course in track.courses]
     if not courses:
         return {}
+    if exempt_track_ids is None:
+        exempt_track_ids = exemptions_on(user=user, day=day)
+    exempt_track_ids = set(exempt_track_ids)
+    exempt_courses = {
+        course.page.id
+        for track in tracks
+        if track.page.id in exempt_track_ids
+        for course in track.courses
+    }
     fiscal_year = fiscal_year_of(day)
     cycles = {cycle_for(annual=annual, fiscal_year=fiscal_year) for annual in (False, True)}
     stored = set(
@@ -230,6 +293,7 @@ def course_statuses(*, user, day: datetime.date, tracks: Iterable[TrackProgress]
             )
             in stored,
             modules_done=course.done,
+            exempt=course.page.id in exempt_courses,
         )
         for course in courses
     }
@@ -270,26 +334,55 @@ def track_completions(
 # --- The same rules in SQL -----------------------------------------------------------------
 # Portable SQL (PostgreSQL and SQLite ≥ 3.35). Expressions are over the person × course
 # grain's columns: completed_at (of the stored CourseCompletion for the course's cycle,
-# NULL when there is none), modules_done and due_date.
+# NULL when there is none), modules_done, exempt (1 when ``exempt_sql`` holds for the
+# person and the course's track, else 0) and due_date.
+
+
+def exempt_sql(user_id: str, track_id: str) -> str:
+    """``exemption_in_effect`` in SQL: an exemption of the person from the track whose
+    period holds the as-of day (``%(as_of)s``), entered before its end (``%(as_of_end)s``)."""
+    return (
+        "EXISTS (SELECT 1 FROM lms_exemption ex"
+        f" WHERE ex.user_id = {user_id} AND ex.track_id = {track_id}"
+        " AND ex.starts_on <= %(as_of)s AND (ex.ends_on IS NULL OR ex.ends_on >= %(as_of)s)"
+        " AND ex.created_at < %(as_of_end)s)"
+    )
 
 
 def completed_sql(completed_at: str = "completed_at") -> str:
     return f"{completed_at} IS NOT NULL"
 
 
-def in_progress_sql(completed_at: str = "completed_at", modules_done: str = "modules_done") -> str:
-    return f"{completed_at} IS NULL AND {modules_done} > 0"
+def exempt_status_sql(completed_at: str = "completed_at", exempt: str = "exempt") -> str:
+    """Status 免除: not completed, and exempt."""
+    return f"{completed_at} IS NULL AND {exempt} = 1"
 
 
-def not_started_sql(completed_at: str = "completed_at", modules_done: str = "modules_done") -> str:
-    return f"{completed_at} IS NULL AND {modules_done} = 0"
+def counted_sql(completed_at: str = "completed_at", exempt: str = "exempt") -> str:
+    """One of the assigned lines the completion rate divides by: any status but 免除."""
+    return f"NOT ({exempt_status_sql(completed_at, exempt)})"
 
 
-def status_sql(completed_at: str = "completed_at", modules_done: str = "modules_done") -> str:
-    """``course_status`` in SQL: one of the three status codes."""
+def in_progress_sql(
+    completed_at: str = "completed_at", modules_done: str = "modules_done", exempt: str = "exempt"
+) -> str:
+    return f"{completed_at} IS NULL AND {exempt} = 0 AND {modules_done} > 0"
+
+
+def not_started_sql(
+    completed_at: str = "completed_at", modules_done: str = "modules_done", exempt: str = "exempt"
+) -> str:
+    return f"{completed_at} IS NULL AND {exempt} = 0 AND {modules_done} = 0"
+
+
+def status_sql(
+    completed_at: str = "completed_at", modules_done: str = "modules_done", exempt: str = "exempt"
+) -> str:
+    """``course_status`` in SQL: one of the four status codes."""
     return (
         f"CASE WHEN {completed_sql(completed_at)} THEN '{COMPLETED}' "
-        f"WHEN {in_progress_sql(completed_at, modules_done)} THEN '{IN_PROGRESS}' "
+        f"WHEN {exempt_status_sql(completed_at, exempt)} THEN '{EXEMPT}' "
+        f"WHEN {in_progress_sql(completed_at, modules_done, exempt)} THEN '{IN_PROGRESS}' "
         f"ELSE '{NOT_STARTED}' END"
     )
 
@@ -299,12 +392,18 @@ def overdue_sql(
     due_date: str = "due_date",
     day: str = "%(as_of)s",
     *,
+    exempt: str = "exempt",
     not_completed: str | None = None,
+    not_exempt: str | None = None,
 ) -> str:
-    """``course_overdue`` in SQL: not completed and due before ``day``. ``not_completed``
-    replaces ``completed_at IS NULL`` (e.g. ``not stored_completion_sql(...)``, an anti-join
-    the planner estimates well where no completion column is at hand)."""
-    return f"{not_completed or completed_at + ' IS NULL'} AND {due_date} < {day}"
+    """``course_overdue`` in SQL: neither completed nor exempt, and due before ``day``.
+    ``not_completed`` replaces ``completed_at IS NULL`` (e.g. ``not stored_completion_sql(...)``,
+    an anti-join the planner estimates well where no completion column is at hand), and
+    ``not_exempt`` replaces ``exempt = 0`` (e.g. ``NOT exempt_sql(...)``) likewise."""
+    return (
+        f"{not_completed or completed_at + ' IS NULL'} AND {not_exempt or exempt + ' = 0'}"
+        f" AND {due_date} < {day}"
+    )
 
 
 def stored_completion_sql(user_id: str, course_id: str, cycle: str) -> str:

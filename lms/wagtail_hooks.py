@@ -14,7 +14,7 @@ every town), and the user screens' bulk actions follow the grants (lms.people.gr
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -29,6 +29,7 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.sidebar import LinkMenuItem
 from wagtail.admin.ui.tables import BooleanColumn
+from wagtail.admin.views import generic
 from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.views.home import WorkflowObjectsToModeratePanel
 from wagtail.admin.viewsets.base import ViewSetGroup
@@ -46,10 +47,14 @@ from courses.models import LEARNER_PAGE_READERS_HOOK
 from courses.search import LEARNER_PAGES_SCOPE_HOOK
 from courses.selectors import LEARNER_STATUS_HOOK
 from courses.wagtail_hooks import ADMIN_PAGES_SCOPE_HOOK, ATTESTATION_READERS_HOOK
+from lms.audit import Actor
+from lms.exemptions import FIELDS as EXEMPTION_FIELDS
+from lms.exemptions import exemption_create, exemption_update
 from lms.learner.selectors import learner_status_fill
 from lms.models import (
     AuditEvent,
     Department,
+    Exemption,
     Membership,
     Organization,
     OutgoingMail,
@@ -186,6 +191,7 @@ class OperatorOnlyPermissionPolicy(BasePermissionPolicy):
 register_permission_policy(Group, OperatorOnlyPermissionPolicy(Group))
 for _model in (Department, Position, TrackAssignment):
     register_permission_policy(_model, town_admin.TownScopedPermissionPolicy(_model))
+register_permission_policy(Exemption, town_admin.ExemptionPermissionPolicy(Exemption))
 # Pages, documents and images: Wagtail's own policies, counting only the permissions on the
 # editor's towns' pages and collections (lms/people/town_content.py). Pages: for Page and
 # every page type (Wagtail's own is for AbstractPage). Documents and images: for the exact
@@ -285,6 +291,66 @@ class TrackAssignmentViewSet(TownScopedViewSet):
     filterset_class = town_admin.TrackAssignmentFilterSet
     list_export = ["track", "fiscal_year", "due_date", "applies_to_all", "organization"]
     export_filename = "track_assignments"
+
+
+class ServiceRefusalMixin:
+    """What the service refuses (a check the form could not make) is shown in the form's
+    fields, in Japanese, never as a server error."""
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+
+
+class ExemptionCreateView(ServiceRefusalMixin, generic.CreateView):
+    """Saved by ``exemption_create`` (audited), not by the form."""
+
+    def save_instance(self):
+        data = self.form.cleaned_data
+        return exemption_create(
+            by=Actor.of(self.request), **{name: data[name] for name in EXEMPTION_FIELDS}
+        )
+
+
+class ExemptionEditView(ServiceRefusalMixin, town_admin.InTownsEditView):
+    """Saved by ``exemption_update`` (audited, with what it was), not by the form."""
+
+    def save_instance(self):
+        data = self.form.cleaned_data
+        return exemption_update(
+            by=Actor.of(self.request),
+            exemption=self.form.instance,
+            **{name: data[name] for name in EXEMPTION_FIELDS},
+        )
+
+
+class ExemptionViewSet(TownScopedViewSet):
+    """研修管理 → 免除: HR's, for its own town's people and tracks (``lms/exemptions.py``)."""
+
+    model = Exemption
+    icon = "pick"
+    form_class = town_admin.ExemptionForm
+    add_view_class = ExemptionCreateView
+    edit_view_class = ExemptionEditView
+    copy_view_enabled = False
+    list_display = ["user", "track", "starts_on", "ends_on", "reason", "organization"]
+    list_select_related = ("user", "track", "organization")
+    filterset_class = town_admin.ExemptionFilterSet
+    # The reason in words (育児休業), not its stored code.
+    list_export = [
+        "user",
+        "track",
+        "starts_on",
+        "ends_on",
+        "get_reason_display",
+        "note",
+        "organization",
+    ]
+    export_headings = {"get_reason_display": Exemption._meta.get_field("reason").verbose_name}
+    export_filename = "exemptions"
 
 
 def _audit_log_title(user):
@@ -538,6 +604,7 @@ class TrainingAdminGroup(ViewSetGroup):
         DepartmentViewSet,
         PositionViewSet,
         TrackAssignmentViewSet,
+        ExemptionViewSet,
         AuditLogViewSet,
         OutgoingMailViewSet,
     )

@@ -79,6 +79,7 @@ KINDS = {
     "position": TOWN,  # 主事: each town has its own positions (Position.organization)
     "department": TOWN,  # 住民課: the department town A's head heads (with 窓口係)
     "track_assignment": TOWN,
+    "exemption": TOWN,  # the town's member of staff exempted from the town's track (育児休業)
     "report_run": TOWN,  # an HR completion report, built, with its files
     "audit_event": TOWN,  # a download of personal data by the town's HR about its staff
     "outgoing_mail": TOWN,  # a reminder to the town's member of staff that could not be sent
@@ -252,6 +253,7 @@ OUR_NAMESPACES = (
     "department:",  # lms/wagtail_hooks.py's ModelViewSets
     "position:",
     "trackassignment:",
+    "exemption:",
     "audit_log:",
     "outgoing_mail:",
     "wagtailusers_users:",  # StaffUserViewSet (lms/people/wagtail_users.py)
@@ -1002,6 +1004,23 @@ viewset(
     args={"pk": "track_assignment"},
     variants=("", "?export=csv"),
     why="研修管理 → 受講割当: HR's, for its own town",
+)
+viewset(
+    "exemption",
+    {
+        "index": HR_MANAGES,
+        "index_results": HR_MANAGES,
+        "add": HR_MANAGES,
+        "edit": HR_MANAGES,
+        "delete": NOBODY,  # never deleted: ended or corrected (lms/exemptions.py)
+        "history": HR_MANAGES,
+        "history_results": HR_MANAGES,
+        "usage": HR_MANAGES,
+    },
+    args={"pk": "exemption"},
+    variants=("", "?export=csv"),
+    why="研修管理 → 免除: HR's, for its own town's people (lms/people/permissions.py "
+    "can_manage_exemptions); not heads, not the town's administrator, not another town's HR",
 )
 viewset(
     "position",

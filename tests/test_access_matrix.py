@@ -63,7 +63,14 @@ from courses.services import module_complete
 from lms.audit import Actor, audit_record
 from lms.certificates.services import certificate_issue
 from lms.factories import TrackAssignmentFactory, UserFactory
-from lms.models import AuditEvent, CalendarFeed, Organization, OutgoingMail, ReportRun
+from lms.models import (
+    AuditEvent,
+    CalendarFeed,
+    Exemption,
+    Organization,
+    OutgoingMail,
+    ReportRun,
+)
 from lms.people.authoring import (
     APPROVAL_TASK_NAME,
     WORKFLOW_NAME,
@@ -239,6 +246,20 @@ def world(organization, departments, other_town, positions, make_staff, learning
     assignment_b = TrackAssignmentFactory(organization=town_b, track=track_b, applies_to_all=True)
     run_a, run_b = _built_report(organization), _built_report(town_b)
     assert subject_a.staff_number in str(run_a.summary)
+    # Each town's member of staff is exempt from their town's track (after the reports).
+    exemption_a, exemption_b = (
+        Exemption.objects.create(
+            organization=owner,
+            user=subject,
+            track=track,
+            starts_on=datetime.date(2026, 4, 1),
+            reason=Exemption.Reason.CHILDCARE_LEAVE,
+        )
+        for owner, subject, track in (
+            (organization, subject_a, track_a),
+            (town_b, subject_b, track_b),
+        )
+    )
     # Each town's member of staff completed their town's course and has its 修了証.
     for subject, module in ((subject_a, module_a), (subject_b, module_b)):
         module_complete(user=subject, module=module)
@@ -314,6 +335,7 @@ def world(organization, departments, other_town, positions, make_staff, learning
         "user": town(subject_a.pk, subject_b.pk),
         "department": town(departments["jumin"].pk, other_town["jumin"].pk),
         "track_assignment": town(assignment_a.pk, assignment_b.pk),
+        "exemption": town(exemption_a.pk, exemption_b.pk),
         "report_run": town(run_a.pk, run_b.pk),
         "audit_event": town(event_a.pk, event_b.pk),
         "outgoing_mail": town(mail_a.pk, mail_b.pk),

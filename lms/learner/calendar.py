@@ -105,7 +105,8 @@ class DueItem:
 
 
 def coming_due_dates(page) -> list[DueItem]:
-    """The assigned tracks of マイページ (``mypage_for_user``) not yet completed, soonest first."""
+    """The assigned tracks of マイページ (``mypage_for_user``) not yet completed, soonest first;
+    none the person is exempt from today (免除: nothing is due)."""
     items = [
         DueItem(
             track_id=track.page.id,
@@ -116,7 +117,7 @@ def coming_due_dates(page) -> list[DueItem]:
             url=track.page.url,
         )
         for track in page.assigned
-        if track.due_date and not track.completed
+        if track.due_date and not track.completed and not getattr(track, "exemption", None)
     ]
     return sorted(items, key=lambda item: (item.due_date, item.title))
 

@@ -17,6 +17,7 @@ from lms.assignments import (
     assigned_tracks,
     course_overdue,
     course_statuses,
+    exemptions_on,
     track_overdue,
 )
 from lms.models import LeaderNomination, Membership, Notice
@@ -43,6 +44,8 @@ class MyPage:
     notices: list[Notice] = field(default_factory=list)
     # Course id → status (lms.assignments) for the courses of the assigned tracks.
     course_status: dict[int, str] = field(default_factory=dict)
+    # Track id → the person's exemption from it today (免除), as ``lms.assignments`` has it.
+    exemptions: dict = field(default_factory=dict)
 
     @property
     def overdue_count(self) -> int:
@@ -50,7 +53,7 @@ class MyPage:
 
 
 def mypage_for_user(*, user, today: datetime.date | None = None) -> MyPage:
-    """Everything マイページ shows, in a fixed number of queries (about nine).
+    """Everything マイページ shows, in a fixed number of queries (about ten).
 
     Assigned tracks, due dates, course status and overdue follow ``lms.assignments``,
     as the HR report does.
@@ -63,8 +66,14 @@ def mypage_for_user(*, user, today: datetime.date | None = None) -> MyPage:
     tracks = list(tracks_of_towns(towns).live().order_by("path")) if towns else []
     progress = progress_for_tracks(user=user, tracks=tracks, today=today)
     page = MyPage(today=today, fiscal_year=fiscal_year_of(today), memberships=memberships)
+    page.exemptions = exemptions_on(user=user, day=today)
     # One query for every track shown; "Completed" on the cards and the sort follow it.
-    statuses = course_statuses(user=user, day=today, tracks=[progress[t.id] for t in tracks])
+    statuses = course_statuses(
+        user=user,
+        day=today,
+        tracks=[progress[t.id] for t in tracks],
+        exempt_track_ids=page.exemptions,
+    )
     for track in tracks:
         for course in progress[track.id].courses:
             course.status_completed = statuses[course.page.id] == COMPLETED
@@ -78,6 +87,8 @@ def mypage_for_user(*, user, today: datetime.date | None = None) -> MyPage:
         item = progress[track.id]
         if track.id in due:
             item.due_date = due[track.id]
+            # The card names the exemption and its period (the template reads it here).
+            item.exemption = page.exemptions.get(track.id)
             item.overdue = track_overdue(
                 statuses=[page.course_status[course.page.id] for course in item.courses],
                 due_date=item.due_date,
@@ -95,7 +106,8 @@ def mypage_for_user(*, user, today: datetime.date | None = None) -> MyPage:
 def learner_status_fill(*, user, tracks: list[TrackProgress], today=None) -> None:
     """Due date, 修了 and 期限超過 of the learner's tracks and courses on the catalogue's
     track and course pages (``courses.selectors.LEARNER_STATUS_HOOK``), decided as on
-    マイページ by ``lms.assignments``. Five queries (assignments, stored completions)."""
+    マイページ by ``lms.assignments``. Six queries (assignments, stored completions,
+    exemptions)."""
     today = today or local_today()
     due = assigned_tracks(user=user, day=today)
     statuses = course_statuses(user=user, day=today, tracks=tracks)

@@ -1,4 +1,4 @@
-from lms.models.assignments import TrackAssignment
+from lms.models.assignments import Exemption, TrackAssignment
 from lms.models.audit import AuditEvent
 from lms.models.calendar import CalendarFeed
 from lms.models.certificates import Certificate
@@ -19,6 +19,7 @@ __all__ = [
     "Certificate",
     "Department",
     "DisclosureRequest",
+    "Exemption",
     "FiscalYearClose",
     "LeaderCriteria",
     "LeaderNomination",

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -95,3 +96,78 @@ class TrackAssignment(models.Model):
         start, end = fiscal_year_bounds(self.fiscal_year)
         if not (start <= self.due_date <= end):
             raise ValidationError({"due_date": _("The due date must fall within the fiscal year.")})
+
+
+class Exemption(models.Model):
+    """A person excused from a track for a period (免除: 育児休業, 病気休暇, 派遣, 休職 …).
+
+    Per person and track, not per ``TrackAssignment``: an exemption outlives the yearly
+    assignments (the rollover makes new ones each April) and covers the track whichever
+    assignment reaches the person. What it changes, and on which days, is decided in
+    ``lms/assignments.py`` (the exemption rule, in Python and in SQL): on a day within the
+    period, once the exemption was entered, the person's courses of the track that are
+    not completed are 免除 — neither overdue nor counted in the completion rate.
+    Written only by the services in ``lms/exemptions.py`` (audited).
+    """
+
+    class Reason(models.TextChoices):
+        CHILDCARE_LEAVE = "childcare_leave", _("Childcare leave")
+        SICK_LEAVE = "sick_leave", _("Sick leave")
+        SECONDMENT = "secondment", _("Secondment")
+        LEAVE_OF_ABSENCE = "leave_of_absence", _("Leave of absence")
+        OTHER = "other", _("Other")
+
+    organization = models.ForeignKey(
+        "lms.Organization",
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="exemptions",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="exemptions",
+    )
+    track = models.ForeignKey(
+        "courses.TrackPage",
+        verbose_name=_("track"),
+        on_delete=models.CASCADE,
+        related_name="exemptions",
+    )
+    starts_on = models.DateField(_("exempt from"))
+    ends_on = models.DateField(
+        _("exempt until"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty while the end is not known."),
+    )
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason)
+    note = models.TextField(_("note"), blank=True, max_length=1000)
+    # When it was entered, so a report as of an earlier day is not changed by it.
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("exemption")
+        verbose_name_plural = _("exemptions")
+        ordering = ["-starts_on", "pk"]
+        indexes = [models.Index(fields=["user", "track"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="exemption_ends_after_it_starts",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} / {self.track} ({self.get_reason_display()})"
+
+    def clean(self):
+        super().clean()
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": EXEMPTION_ENDS_BEFORE_IT_STARTS})
+
+
+EXEMPTION_ENDS_BEFORE_IT_STARTS = _(
+    "The end date is before the start date. Enter an end date on or after the start date."
+)

@@ -49,6 +49,9 @@ class AuditEvent(models.Model):
         CALENDAR_FEED_CREATED = "calendar_feed_created", _("Made a calendar feed address")
         CALENDAR_FEED_REVOKED = "calendar_feed_revoked", _("Stopped a calendar feed address")
         REMINDERS_SENT_NOW = "reminders_sent_now", _("Reminded people now of courses to complete")
+        EXEMPTION_CREATED = "exemption_created", _("Exempted someone from a track")
+        EXEMPTION_CHANGED = "exemption_changed", _("Changed an exemption")
+        EXEMPTION_ENDED = "exemption_ended", _("Ended an exemption")
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

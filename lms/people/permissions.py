@@ -314,3 +314,21 @@ def survey_courses_readable_by(user, *, day: datetime.date):
     for path in paths:
         under |= Q(path__startswith=path)
     return in_towns.filter(under)
+
+
+def can_manage_exemptions(user, *, organization_id: int, day: datetime.date) -> bool:
+    """Exemptions (免除) of a town's people are made and changed by that town's HR only,
+    as its track assignments are: not by department heads, not by staff, not by site
+    administrators (they read the reports that count them), not by another town's HR,
+    not by a superuser without a post and the role there."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user_has_role(user, Role.HR) and _in_organization(user, organization_id, day)
+
+
+def exemption_towns(user, *, day: datetime.date):
+    """Ids of the towns whose exemptions ``user`` lists and changes (a subquery): those
+    of ``can_manage_exemptions``."""
+    if not user.is_authenticated or not user.is_active or not user_has_role(user, Role.HR):
+        return Membership.objects.none().values("department__organization_id")
+    return Membership.objects.active_on(day).filter(user=user).values("department__organization_id")

@@ -1,5 +1,5 @@
-"""研修管理's screens (departments, positions, track assignments), each limited to the
-editor's towns.
+"""研修管理's screens (departments, positions, track assignments, exemptions), each limited
+to the editor's towns (exemptions: to the towns where the editor is HR).
 
 The towns are ``organization_ids_administered_by`` (``lms.people.permissions``), the one
 seam for "the editor's towns". Here they limit:
@@ -34,15 +34,17 @@ from wagtail.admin.widgets import AdminDateInput
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from courses.fiscal import local_today
-from lms.models import Department, Organization, Position, TrackAssignment
+from lms.models import Department, Exemption, Organization, Position, TrackAssignment, User
 from lms.people.permissions import (
+    exemption_towns,
     organization_ids_administered_by,
     organizations_administered_by,
     users_administering,
 )
 from lms.people.posts import organization_of
+from lms.people.roles import Role
 from lms.spreadsheets import PrintHeading, XlsxReport, csv_safe, local_value
-from lms.towns import tracks_of_towns
+from lms.towns import people_of_towns, tracks_of_towns
 
 EVERY_ACTION = ["add", "change", "delete", "view"]
 
@@ -51,6 +53,7 @@ NOT_YOUR_TOWNS = _("Choose among the options shown: %(value)s is not in your tow
 TRACK_OF_ANOTHER_ORGANISATION = _("Choose a track of the organisation chosen above.")
 DEPARTMENTS_OF_ANOTHER_ORGANISATION = _("Choose only departments of the organisation chosen above.")
 POSITIONS_OF_ANOTHER_ORGANISATION = _("Choose only positions of the organisation chosen above.")
+PERSON_OF_ANOTHER_ORGANISATION = _("Choose a person of the organisation chosen above.")
 
 
 def editor_towns(user):
@@ -97,6 +100,37 @@ class TownScopedPermissionPolicy(ModelPermissionPolicy):
         organization_id = getattr(instance, f"{self.organization_field}_id")
         return self.users_with_any_permission(actions).filter(
             pk__in=users_administering(organization_id, day=local_today()).values("pk")
+        )
+
+
+class ExemptionPermissionPolicy(TownScopedPermissionPolicy):
+    """Exemptions: listed, added and changed by HR of the town (``exemption_towns``), never
+    deleted (``lms/exemptions.py``); Django's model permissions play no part."""
+
+    ACTIONS = ("add", "change", "view")
+
+    def user_has_permission(self, user, action):
+        return action in self.ACTIONS and exemption_towns(user, day=local_today()).exists()
+
+    def user_has_any_permission(self, user, actions):
+        return any(self.user_has_permission(user, action) for action in actions)
+
+    def instances_in_towns_of(self, user):
+        return Exemption.objects.filter(
+            organization_id__in=exemption_towns(user, day=local_today())
+        )
+
+    def in_towns_of(self, user, instance) -> bool:
+        return self.instances_in_towns_of(user).filter(pk=instance.pk).exists()
+
+    def users_with_any_permission(self, actions):
+        if not set(actions) & set(self.ACTIONS):
+            return User.objects.none()
+        return User.objects.filter(is_active=True, groups__name=Role.HR).distinct()
+
+    def users_with_any_permission_for_instance(self, actions, instance):
+        return self.users_with_any_permission(actions).filter(
+            pk__in=users_administering(instance.organization_id, day=local_today()).values("pk")
         )
 
 
@@ -217,6 +251,12 @@ class DepartmentFilterSet(InTownsFilterSet):
         fields = ["organization", "level"]
 
 
+class ExemptionFilterSet(InTownsFilterSet):
+    class Meta:
+        model = Exemption
+        fields = ["organization", "reason"]
+
+
 class TrackAssignmentFilterSet(InTownsFilterSet):
     class Meta:
         model = TrackAssignment
@@ -314,4 +354,52 @@ class TrackAssignmentForm(TownScopedForm):
             self.add_error("departments", DEPARTMENTS_OF_ANOTHER_ORGANISATION)
         if any(p.organization_id != organization.pk for p in cleaned.get("positions") or []):
             self.add_error("positions", POSITIONS_OF_ANOTHER_ORGANISATION)
+        return cleaned
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.staff_number} {obj.get_full_name()}".strip()
+
+
+class ExemptionForm(TownScopedForm):
+    """Person and track: the editor's towns', and the chosen organisation's. Saved by the
+    services of ``lms/exemptions.py`` (the views call them), never by ``save()``."""
+
+    class Meta:
+        model = Exemption
+        fields = ["organization", "user", "track", "starts_on", "ends_on", "reason", "note"]
+        field_classes = {"user": PersonChoiceField}
+        widgets = {
+            "track": forms.Select,
+            "starts_on": AdminDateInput,
+            "ends_on": AdminDateInput,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _limit(
+            self.fields["user"],
+            User.objects.filter(pk__in=people_of_towns(self.town_ids)).order_by(
+                "staff_number", "pk"
+            ),
+        )
+        _limit(self.fields["track"], tracks_of_towns(self.town_ids).order_by("path"))
+
+    def clean(self):
+        cleaned = super().clean()
+        organization = cleaned.get("organization")
+        if organization is None:
+            return cleaned
+        track, user = cleaned.get("track"), cleaned.get("user")
+        if (
+            track is not None
+            and not tracks_of_towns([organization.pk]).filter(pk=track.pk).exists()
+        ):
+            self.add_error("track", TRACK_OF_ANOTHER_ORGANISATION)
+        if (
+            user is not None
+            and not people_of_towns([organization.pk]).filter(user_id=user.pk).exists()
+        ):
+            self.add_error("user", PERSON_OF_ANOTHER_ORGANISATION)
         return cleaned

@@ -51,7 +51,7 @@ PERSON_HEADERS = [
     "モジュール数",
     "期限超過",
 ]
-TALLY_HEADERS = ["対象", "修了", "受講中", "未着手", "期限超過", "修了率"]
+TALLY_HEADERS = ["対象", "修了", "受講中", "未着手", "期限超過", "免除", "修了率"]
 
 
 def build_files(run: ReportRun, *, progress=None) -> dict:
@@ -90,11 +90,11 @@ PERSON_FORMATS = {7: DATE_FORMAT}  # 期限; 修了日時 is a date-time (the wo
 DEPARTMENT_SHEET = (
     "所属別",
     ["所属", "階層", "コース", *TALLY_HEADERS],
-    [24, 8, 36, 8, 8, 8, 8, 8, 8],
+    [24, 8, 36, 8, 8, 8, 8, 8, 8, 8],
 )
-POSITION_SHEET = ("職位別", ["職位", *TALLY_HEADERS], [20, 8, 8, 8, 8, 8, 8])
+POSITION_SHEET = ("職位別", ["職位", *TALLY_HEADERS], [20, 8, 8, 8, 8, 8, 8, 8])
 PERSON_WIDTHS = [10, 14, 18, 14, 24, 36, 10, 12, 18, 8, 8, 8]
-TALLY_FORMATS = {"所属別": {8: PERCENT_FORMAT}, "職位別": {6: PERCENT_FORMAT}}
+TALLY_FORMATS = {"所属別": {9: PERCENT_FORMAT}, "職位別": {7: PERCENT_FORMAT}}
 
 
 def _build_completion(run: ReportRun, folder: Path, progress) -> dict:
@@ -323,12 +323,12 @@ def _department_tallies(departments, curriculum, summary, summary_rows: list):
     rolled_courses = summary.rolled_up_by_course(departments)
     for department in departments:
         tally = rolled[department.id]
-        if not tally.assigned:
+        if not (tally.assigned or tally.exempt):
             continue
         yield [department.name, department.get_level_display(), "（全コース）", *_tally(tally)]
         for course_id, course in curriculum.courses.items():
             own = rolled_courses.get((department.id, course_id))
-            if own and own.assigned:
+            if own and (own.assigned or own.exempt):
                 yield [department.name, department.get_level_display(), course.title, *_tally(own)]
         summary_rows.append(
             {
@@ -359,6 +359,7 @@ def _tally(tally) -> list:
         tally.in_progress,
         tally.not_started,
         tally.overdue,
+        tally.exempt,
         Percent(tally.rate),
     ]
 

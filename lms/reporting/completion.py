@@ -28,10 +28,14 @@ from courses.fiscal import end_of_day, sql_timestamp
 from courses.models import CoursePage, TrackPage
 from lms.assignments import (
     COMPLETED,
+    EXEMPT,
     IN_PROGRESS,
     NOT_STARTED,
     AssignmentSQL,
     completed_sql,
+    counted_sql,
+    exempt_sql,
+    exempt_status_sql,
     in_progress_sql,
     not_started_sql,
     overdue_sql,
@@ -48,6 +52,7 @@ STATUS_LABELS = {
     COMPLETED: pgettext_lazy("completion", "Completed"),
     IN_PROGRESS: pgettext_lazy("completion", "In progress"),
     NOT_STARTED: pgettext_lazy("completion", "Not started"),
+    EXEMPT: pgettext_lazy("completion", "Exempt"),
 }
 
 
@@ -77,19 +82,24 @@ class PersonCourseRow:
 
 @dataclass
 class Tally:
+    """Lines by status. ``assigned`` counts the lines the rate divides by: 免除 lines
+    are counted in ``exempt`` only (``lms.assignments``)."""
+
     assigned: int = 0
     completed: int = 0
     in_progress: int = 0
     not_started: int = 0
     overdue: int = 0
+    exempt: int = 0
 
     def add(self, row: PersonCourseRow) -> None:
-        self.assigned += 1
+        if row.status != EXEMPT:
+            self.assigned += 1
         setattr(self, row.status, getattr(self, row.status) + 1)
         self.overdue += int(row.overdue)
 
     def merge(self, other: "Tally") -> None:
-        for name in ("assigned", "completed", "in_progress", "not_started", "overdue"):
+        for name in ("assigned", "completed", "in_progress", "not_started", "overdue", "exempt"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     @property
@@ -103,6 +113,7 @@ class Tally:
             "in_progress": self.in_progress,
             "not_started": self.not_started,
             "overdue": self.overdue,
+            "exempt": self.exempt,
             "rate": round(self.rate, 4),
         }
 
@@ -347,6 +358,7 @@ class MemberTally:
     in_progress: int
     not_started: int
     overdue_count: int
+    exempt: int = 0
     overdue_courses: list = field(default_factory=list)
 
     @property
@@ -361,7 +373,8 @@ MEMBER_SORTS = {
     "overdue": "overdue_count DESC",
     "number": "u.staff_number",
     "name": "u.family_name_kana, u.given_name_kana, u.family_name, u.given_name",
-    "rate": "CAST(completed AS REAL) / assigned",
+    # Someone exempt from everything assigned has no rate: NULL, not a division by zero.
+    "rate": "CAST(completed AS REAL) / NULLIF(assigned, 0)",
     "department": "d.sort_order, d.path",
 }
 
@@ -419,6 +432,7 @@ def department_members(
                 in_progress=int(in_progress),
                 not_started=int(not_started),
                 overdue_count=int(overdue),
+                exempt=int(exempt),
             )
             for (
                 user_id,
@@ -432,6 +446,7 @@ def department_members(
                 in_progress,
                 not_started,
                 overdue,
+                exempt,
                 _total,
             ) in fetched
         ]
@@ -494,6 +509,7 @@ class _PersonCourseQuery:
             due=rules.due_cte(posts="post"),
             due_date=prorated_due_sql("due.due_date", "first_day.first_day"),
             progress=rules.progress_cte(people="home"),
+            exempt=exempt_sql("due.user_id", "due.track_id"),
             home=home,
         )
         return cls(curriculum=curriculum, ctes=ctes, params=params)
@@ -504,8 +520,9 @@ class _PersonCourseQuery:
             + f"""
             SELECT pc.user_id, u.staff_number, u.family_name, u.given_name, pc.department_id,
                    pc.position_id, pc.track_id, pc.course_id, pc.due_date, pc.modules_done,
-                   pc.completed_at, {status_sql("pc.completed_at", "pc.modules_done")},
-                   CASE WHEN {overdue_sql("pc.completed_at", "pc.due_date")} THEN 1 ELSE 0 END
+                   pc.completed_at, {status_sql("pc.completed_at", "pc.modules_done", "pc.exempt")},
+                   CASE WHEN {overdue_sql("pc.completed_at", "pc.due_date", exempt="pc.exempt")}
+                        THEN 1 ELSE 0 END
             FROM person_course pc JOIN lms_user u ON u.id = pc.user_id
             ORDER BY pc.user_id, pc.sort"""
         )
@@ -536,7 +553,7 @@ class _PersonCourseQuery:
             params[f"label_{status}"] = csv_safe(label)
         params["overdue_label"] = csv_safe(overdue_label)
         params["time_zone"] = settings.TIME_ZONE
-        status = status_sql("pc.completed_at", "pc.modules_done")
+        status = status_sql("pc.completed_at", "pc.modules_done", "pc.exempt")
         name = "NULLIF(btrim(u.family_name || ' ' || u.given_name, ' '), '')"
         text = {
             "staff": "NULLIF(u.staff_number, '')",
@@ -555,11 +572,12 @@ class _PersonCourseQuery:
                    CASE {status}
                         WHEN '{COMPLETED}' THEN %(label_{COMPLETED})s
                         WHEN '{IN_PROGRESS}' THEN %(label_{IN_PROGRESS})s
+                        WHEN '{EXEMPT}' THEN %(label_{EXEMPT})s
                         ELSE %(label_{NOT_STARTED})s END,
                    to_char(pc.due_date, 'YYYY-MM-DD'),
                    to_char(pc.completed_at AT TIME ZONE %(time_zone)s, 'YYYY-MM-DD HH24:MI'),
                    pc.modules_done, ct.modules_total,
-                   CASE WHEN {overdue_sql("pc.completed_at", "pc.due_date")}
+                   CASE WHEN {overdue_sql("pc.completed_at", "pc.due_date", exempt="pc.exempt")}
                         THEN %(overdue_label)s END
             FROM person_course pc
             JOIN lms_user u ON u.id = pc.user_id
@@ -574,22 +592,26 @@ class _PersonCourseQuery:
         return (
             self.ctes
             + f"""
-            SELECT department_id, position_id, course_id, COUNT(*),
+            SELECT department_id, position_id, course_id,
+                   SUM(CASE WHEN {counted_sql()} THEN 1 ELSE 0 END),
                    SUM(CASE WHEN {completed_sql()} THEN 1 ELSE 0 END),
                    SUM(CASE WHEN {in_progress_sql()} THEN 1 ELSE 0 END),
                    SUM(CASE WHEN {not_started_sql()} THEN 1 ELSE 0 END),
-                   SUM(CASE WHEN {overdue_sql()} THEN 1 ELSE 0 END)
+                   SUM(CASE WHEN {overdue_sql()} THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN {exempt_status_sql()} THEN 1 ELSE 0 END)
             FROM person_course
             GROUP BY department_id, position_id, course_id"""
         )
 
     def _members_grouped(self) -> str:
         return f"""
-            SELECT pc.user_id, pc.department_id, pc.position_id, COUNT(*) AS assigned,
+            SELECT pc.user_id, pc.department_id, pc.position_id,
+                   SUM(CASE WHEN {counted_sql()} THEN 1 ELSE 0 END) AS assigned,
                    SUM(CASE WHEN {completed_sql()} THEN 1 ELSE 0 END) AS completed,
                    SUM(CASE WHEN {in_progress_sql()} THEN 1 ELSE 0 END) AS in_progress,
                    SUM(CASE WHEN {not_started_sql()} THEN 1 ELSE 0 END) AS not_started,
-                   SUM(CASE WHEN {overdue_sql()} THEN 1 ELSE 0 END) AS overdue_count
+                   SUM(CASE WHEN {overdue_sql()} THEN 1 ELSE 0 END) AS overdue_count,
+                   SUM(CASE WHEN {exempt_status_sql()} THEN 1 ELSE 0 END) AS exempt
             FROM person_course pc
             GROUP BY pc.user_id, pc.department_id, pc.position_id"""
 
@@ -602,7 +624,7 @@ class _PersonCourseQuery:
             , member AS ({self._members_grouped()})
             SELECT m.user_id, u.staff_number, u.family_name, u.given_name, m.department_id,
                    m.position_id, m.assigned, m.completed, m.in_progress, m.not_started,
-                   m.overdue_count, COUNT(*) OVER ()
+                   m.overdue_count, m.exempt, COUNT(*) OVER ()
             FROM member m
             JOIN lms_user u ON u.id = m.user_id
             JOIN lms_department d ON d.id = m.department_id
@@ -619,7 +641,8 @@ class _PersonCourseQuery:
             self.ctes
             + f"""
             SELECT pc.user_id, pc.course_id FROM person_course pc
-            WHERE pc.user_id IN ({ids}) AND {overdue_sql("pc.completed_at", "pc.due_date")}
+            WHERE pc.user_id IN ({ids})
+              AND {overdue_sql("pc.completed_at", "pc.due_date", exempt="pc.exempt")}
             ORDER BY pc.user_id, pc.sort"""
         )
 
@@ -634,6 +657,7 @@ class _PersonCourseQuery:
         overdue = overdue_sql(
             due_date=prorated_due_sql("due.due_date", "first_day.first_day"),
             not_completed=f"NOT {stored}",
+            not_exempt=f"NOT {exempt_sql('due.user_id', 'due.track_id')}",
         )
         return (
             self.ctes
@@ -669,7 +693,8 @@ home AS NOT MATERIALIZED (
 person_course AS NOT MATERIALIZED (
     SELECT due.user_id, home.department_id, home.position_id, course.track_id,
            course.id AS course_id, course.sort, {due_date} AS due_date,
-           COALESCE(progress.done, 0) AS modules_done, cc.completed_at
+           COALESCE(progress.done, 0) AS modules_done, cc.completed_at,
+           CASE WHEN {exempt} THEN 1 ELSE 0 END AS exempt
     FROM due
     JOIN home ON home.user_id = due.user_id
     JOIN first_day ON first_day.user_id = due.user_id

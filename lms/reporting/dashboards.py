@@ -244,7 +244,7 @@ def _section_rows(department: Department, departments: list[Department], summary
                 tally.merge(own)
         rows.append({"department": child, "label": child.name, **tally.as_dict()})
     own = summary.by_department.get(department.id)
-    if children and own and own.assigned:
+    if children and own and (own.assigned or own.exempt):
         rows.append(
             {
                 "department": department,
@@ -312,6 +312,7 @@ def _member_rows(result, *, fiscal_year: int) -> list[dict]:
             "completed": m.completed,
             "in_progress": m.in_progress,
             "not_started": m.not_started,
+            "exempt": m.exempt,
             "overdue": m.overdue_courses,
             "volunteered": LeaderNomination.Kind.SELF in nominations[m.user_id],
             "endorsed": LeaderNomination.Kind.ENDORSEMENT in nominations[m.user_id],

@@ -12,7 +12,8 @@ same course at most once in 24 hours, and a department's or a town's people at m
 in ``SHINKA_REMIND_NOW_INTERVAL_MINUTES`` (30), whoever sends it. Audited: one event per
 send, with how many were reminded.
 
-Both kinds build the learner's mail with ``_staff_message`` and pick the courses with
+Neither names a course the person is exempt from (免除: ``still_to_be_done`` leaves
+it out). Both kinds build the learner's mail with ``_staff_message`` and pick the courses with
 the rule of ``lms.assignments`` (``still_to_be_done``). The mails go through the outbox
 (``lms/outbox.py``): queued in the transaction of the send (the weekly one, with its
 ``ReminderLog``, per town), sent after it commits."""
@@ -62,6 +63,7 @@ def reminders_send(*, today: datetime.date | None = None) -> int:
         due = defaultdict(list)
         by_department = defaultdict(list)
         for row in person_course_rows(organization=organization, as_of=today):
+            # Exempt (免除) and completed courses are not still to be done.
             if not still_to_be_done(row.status) or row.due_date > today + SOON:
                 continue
             due[row.user_id].append(row)

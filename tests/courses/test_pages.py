@@ -133,9 +133,10 @@ def test_learning_pages_run_a_fixed_number_of_queries(
     assert large == small
     # Wagtail's routing walks one query per tree level (at most four) before our
     # selectors run; the bound covers that, the session, the user's permissions,
-    # whether the page is of the learner's town (one query, LEARNER_PAGE_READERS_HOOK)
-    # and the course's prerequisites (one query, courses/prerequisites.py).
-    with django_assert_max_num_queries(22):
+    # whether the page is of the learner's town (one query, LEARNER_PAGE_READERS_HOOK),
+    # the course's prerequisites (one query, courses/prerequisites.py) and the learner's
+    # exemptions (one query, lms.learner.selectors.learner_status_fill).
+    with django_assert_max_num_queries(23):
         learner_client.get(page.url)
 
 

@@ -7,7 +7,8 @@ department page and reminders), the primary post in ``lms/people/posts.py``
 candidates). Hypothesis builds towns — department trees (部 → 課 → 係), positions,
 people with transfers, concurrent posts or only concurrent posts, mid-year joiners
 (whose due dates are pro-rated), assignments of every kind, module and course
-completions in the right and the wrong cycle — and a day, then demands that for
+completions in the right and the wrong cycle, exemptions (免除) whose period holds the
+day or not, entered before the day's end or after it — and a day, then demands that for
 every person both forms give the same answer. Changing one side alone turns this red.
 """
 
@@ -26,7 +27,15 @@ from courses.selectors import progress_for_tracks
 from lms.assignments import assigned_tracks, course_overdue, course_statuses, track_overdue
 from lms.leaders.candidates import CandidateStream
 from lms.learner.selectors import mypage_for_user
-from lms.models import Department, Membership, Organization, Position, TrackAssignment, User
+from lms.models import (
+    Department,
+    Exemption,
+    Membership,
+    Organization,
+    Position,
+    TrackAssignment,
+    User,
+)
 from lms.people.posts import memberships_on, primary_post
 from lms.reporting.completion import completion_tallies, person_course_rows
 
@@ -130,6 +139,30 @@ def _progress(draw, modules: int, courses: int):
 
 
 @st.composite
+def _exemptions(draw, tracks: int, day: datetime.date):
+    """A person's exemptions from tracks: periods around the day (starting on it, ending
+    on it, open), entered days before, at the day's last second or the next morning."""
+    around = st.integers(-40, 40).map(lambda n: day + _days(n))
+    before = st.integers(1, 200).map(lambda n: day - _days(n))
+    return draw(
+        st.lists(
+            st.fixed_dictionaries(
+                {
+                    "track": st.integers(0, tracks - 1),
+                    "starts_on": st.sampled_from([day, day + _days(1)]) | around | before,
+                    # Days after the start, or ending on the day itself or the day before.
+                    "length": st.none()
+                    | st.sampled_from([0, 1, 30, "day", "day", "day_before"])
+                    | st.integers(0, 300),
+                    "entered": st.sampled_from(["before", "before", "last_second", "next_day"]),
+                }
+            ),
+            max_size=3,
+        )
+    )
+
+
+@st.composite
 def towns(draw, curriculum):
     tree = draw(_tree())
     departments = _count_departments(tree)
@@ -142,6 +175,7 @@ def towns(draw, curriculum):
                     "active": st.sampled_from([True, True, True, False]),
                     "posts": _posts(departments, positions, day),
                     "progress": _progress(len(curriculum["modules"]), len(curriculum["courses"])),
+                    "exemptions": _exemptions(len(curriculum["tracks"]), day),
                 }
             ),
             min_size=2,
@@ -212,6 +246,7 @@ def _build(town, curriculum):
     )
     for user, spec in zip(people, town["people"], strict=True):
         _build_progress(user, spec["progress"], curriculum, town["day"])
+        _build_exemptions(organization, user, spec["exemptions"], curriculum, town["day"])
     for spec in town["assignments"]:
         assignment = TrackAssignment.objects.create(
             organization=organization,
@@ -276,6 +311,38 @@ def _build_progress(user, progress, curriculum, day) -> None:
         CourseCompletion(user=user, course_id=course, cycle=cycle(course, right), completed_at=at)
         for course, right in courses
     )
+
+
+def _build_exemptions(organization, user, exemptions, curriculum, day) -> None:
+    tokyo = datetime.timezone(datetime.timedelta(hours=9))
+    midnight = datetime.datetime(day.year, day.month, day.day, tzinfo=tokyo) + _days(1)
+    entered = {
+        "before": midnight - _days(5),
+        "last_second": midnight - datetime.timedelta(seconds=1),
+        "next_day": midnight,
+    }
+    Exemption.objects.bulk_create(
+        Exemption(
+            organization=organization,
+            user=user,
+            track_id=curriculum["tracks"][spec["track"]],
+            starts_on=spec["starts_on"],
+            ends_on=_ends_on(spec, day),
+            reason=Exemption.Reason.CHILDCARE_LEAVE,
+            created_at=entered[spec["entered"]],
+        )
+        for spec in exemptions
+    )
+
+
+def _ends_on(spec, day):
+    length = spec["length"]
+    if length is None:
+        return None
+    if isinstance(length, int):
+        return spec["starts_on"] + _days(length)
+    end = day if length == "day" else day - _days(1)
+    return max(end, spec["starts_on"])  # never before the start (a constraint)
 
 
 def _other_town(curriculum) -> None:
@@ -356,8 +423,9 @@ def _check_tallies(organization, day, homes, python_rows):
     for user_id, rows in python_rows.items():
         department_id, position_id = homes[user_id]
         for (_, course_id), (_, status, overdue) in rows.items():
+            counted = int(status != "exempt")  # 免除 lines are not in the rate's denominator
             for key in ((department_id, course_id), department_id, ("position", position_id)):
-                expected[key].update({"assigned": 1, status: 1, "overdue": int(overdue)})
+                expected[key].update({"assigned": counted, status: 1, "overdue": int(overdue)})
             overdue_people[user_id] += int(overdue)
     summary = completion_tallies(organization=organization, as_of=day)
     in_sql = {
@@ -372,11 +440,18 @@ def _check_tallies(organization, day, homes, python_rows):
 
 
 def _counts(tally) -> tuple:
-    return (tally.assigned, tally.completed, tally.in_progress, tally.not_started, tally.overdue)
+    return (
+        tally.assigned,
+        tally.completed,
+        tally.in_progress,
+        tally.not_started,
+        tally.overdue,
+        tally.exempt,
+    )
 
 
 def _counts_of(counter: Counter) -> tuple:
-    names = ("assigned", "completed", "in_progress", "not_started", "overdue")
+    names = ("assigned", "completed", "in_progress", "not_started", "overdue", "exempt")
     return tuple(counter[name] for name in names)
 
 

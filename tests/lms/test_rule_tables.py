@@ -10,20 +10,25 @@ import pytest
 from django.db import connection
 
 from courses.factories import ModulePageFactory
+from courses.fiscal import end_of_day
 from courses.models import CourseCompletion, ModuleCompletion
 from courses.selectors import progress_for_tracks
 from lms.assignments import (
     COMPLETED,
+    EXEMPT,
     IN_PROGRESS,
     NOT_STARTED,
     assigned_tracks,
     course_overdue,
     course_status,
     course_statuses,
+    exemption_in_effect,
+    exemptions_on,
     prorated_due_date,
     track_overdue,
 )
 from lms.factories import MembershipFactory, TrackAssignmentFactory, UserFactory
+from lms.models import Exemption
 from lms.people.posts import memberships_on, pick_primary_post, primary_post, primary_post_ctes
 from lms.reporting.completion import completion_tallies, person_course_rows
 
@@ -47,6 +52,18 @@ def test_course_status(completed, modules_done, status):
 
 
 @pytest.mark.parametrize(
+    ("completed", "modules_done", "status"),
+    [
+        (True, 0, COMPLETED),  # completed wins over an exemption
+        (False, 2, EXEMPT),  # started, then exempt
+        (False, 0, EXEMPT),
+    ],
+)
+def test_course_status_of_an_exempt_person(completed, modules_done, status):
+    assert course_status(completed=completed, modules_done=modules_done, exempt=True) == status
+
+
+@pytest.mark.parametrize(
     ("status", "due_date", "overdue"),
     [
         (NOT_STARTED, D(2026, 11, 27), True),
@@ -54,6 +71,7 @@ def test_course_status(completed, modules_done, status):
         (COMPLETED, D(2026, 11, 27), False),
         (NOT_STARTED, DAY, False),  # due today: not yet overdue
         (NOT_STARTED, D(2026, 11, 29), False),
+        (EXEMPT, D(2026, 11, 27), False),  # exempt: never overdue
     ],
 )
 def test_course_overdue(status, due_date, overdue):
@@ -67,6 +85,8 @@ def test_course_overdue(status, due_date, overdue):
         ([COMPLETED], False),
         ([COMPLETED, IN_PROGRESS], True),  # any course overdue makes the track overdue
         ([NOT_STARTED, NOT_STARTED], True),
+        ([EXEMPT, EXEMPT], False),
+        ([COMPLETED, EXEMPT], False),
     ],
 )
 def test_track_overdue(statuses, overdue):
@@ -355,3 +375,66 @@ def test_overlapping_primary_posts_of_older_data_resolve_to_the_lowest_id(
     assert primary_post(user=user, day=DAY) == pick_primary_post([second, first]) == first
     assert memberships_on(user=user, day=DAY)[0] == first
     assert _primary_posts_in_sql(organization) == {user.pk: first.pk}
+
+
+# An exemption (from, to, entered) → whether it counts on DAY (28 November): within the
+# period, and entered by the end of the day in Japan time.
+JUST_BEFORE_MIDNIGHT = end_of_day(DAY) - datetime.timedelta(seconds=1)
+
+
+@pytest.mark.parametrize(
+    ("starts_on", "ends_on", "entered", "exempt"),
+    [
+        (D(2026, 4, 1), None, AT, True),  # open-ended
+        (DAY, DAY, AT, True),  # a one-day exemption, that day
+        (D(2026, 4, 1), DAY, AT, True),  # ends on the day: the day is still exempt
+        (D(2026, 4, 1), D(2026, 11, 27), AT, False),  # ended the day before
+        (D(2026, 11, 29), None, AT, False),  # starts the next day
+        (D(2026, 4, 1), None, JUST_BEFORE_MIDNIGHT, True),  # entered at 23:59:59 JST
+        (D(2026, 4, 1), None, end_of_day(DAY), False),  # entered at midnight JST: too late
+        (D(2026, 4, 1), None, datetime.datetime(2026, 11, 28, 15, tzinfo=datetime.UTC), False),
+    ],
+)
+def test_exemption_in_python_and_in_sql(
+    make_course, organization, make_staff, starts_on, ends_on, entered, exempt
+):
+    assert (
+        exemption_in_effect(starts_on=starts_on, ends_on=ends_on, created_at=entered, day=DAY)
+        is exempt
+    )
+    track, course, _ = make_course(modules=1)
+    TrackAssignmentFactory(organization=organization, track=track, applies_to_all=True)
+    user = make_staff()
+    Exemption.objects.create(
+        organization=organization,
+        user=user,
+        track=track,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        reason=Exemption.Reason.OTHER,
+        created_at=entered,
+    )
+
+    progress = progress_for_tracks(user=user, tracks=[track], today=DAY)
+    (row,) = person_course_rows(organization=organization, as_of=DAY)
+    status = EXEMPT if exempt else NOT_STARTED
+    assert (track.id in exemptions_on(user=user, day=DAY)) is exempt
+    assert course_statuses(user=user, day=DAY, tracks=progress.values()) == {course.id: status}
+    assert (row.status, row.overdue) == (status, not exempt)  # due 30 September
+    tally = completion_tallies(organization=organization, as_of=DAY).total
+    assert (tally.assigned, tally.exempt, tally.overdue) == (int(not exempt), int(exempt),
+                                                             int(not exempt))  # fmt: skip
+
+
+def test_an_exemption_from_another_track_changes_nothing(make_course, organization, make_staff):
+    track, course, _ = make_course(modules=1)
+    other, _, _ = make_course(modules=1)
+    TrackAssignmentFactory(organization=organization, track=track, applies_to_all=True)
+    user = make_staff()
+    Exemption.objects.create(
+        organization=organization, user=user, track=other, starts_on=D(2026, 4, 1),
+        reason=Exemption.Reason.OTHER, created_at=AT,
+    )  # fmt: skip
+
+    (row,) = person_course_rows(organization=organization, as_of=DAY)
+    assert row.status == NOT_STARTED and row.overdue

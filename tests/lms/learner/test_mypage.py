@@ -14,6 +14,7 @@ from courses.services import module_complete
 from lms.assignments import COMPLETED
 from lms.factories import MembershipFactory, TrackAssignmentFactory, UserFactory
 from lms.learner.selectors import mypage_for_user
+from lms.models import Exemption
 
 DAY = datetime.date(2026, 11, 28)
 
@@ -140,6 +141,10 @@ def test_mypage_runs_a_fixed_number_of_queries(
             module_complete(user=learner, module=module)
         for _ in range(3):
             module_complete(user=UserFactory(), module=modules[0])
+        Exemption.objects.create(
+            organization=setup["organization"], user=learner, track=track,
+            starts_on=datetime.date(2026, 4, 1), reason=Exemption.Reason.SICK_LEAVE,
+        )  # fmt: skip
     for _ in range(5):
         ModulePageFactory(parent=course)
     MembershipFactory(
@@ -148,8 +153,9 @@ def test_mypage_runs_a_fixed_number_of_queries(
     large = _queries(client)
 
     assert large == small
-    # 16 and one for the courses' prerequisites (courses/prerequisites.py).
-    with django_assert_max_num_queries(17):
+    # 16, one for the courses' prerequisites (courses/prerequisites.py) and one for the
+    # person's exemptions.
+    with django_assert_max_num_queries(18):
         client.get(reverse("lms:mypage"))
 
 

@@ -56,6 +56,7 @@ def test_position_tallies(town, organization, positions):
         "in_progress": 0,
         "not_started": 1,
         "overdue": 1,
+        "exempt": 0,
         "rate": 0.5,
     }
 

@@ -5,11 +5,13 @@ with posts (transfers, concurrent posts, mid-year joiners — on 2 April, 1 July
 September, 1 October — a leaver whose account is deactivated and posts closed),
 assignments of every kind (some made after the as-of day), a one-off and an annual
 course, module and course completions at times clustered around the boundaries (3/31
-23:59:59 JST, 4/1 00:00 JST, the as-of day's midnight in Tokyo, UTC midnight) — and an
-as-of date. The report is built by the job code (``build_files``); every cell of every
-sheet (所属別, 職位別, 個人別) and of every CSV line is compared with the oracle below,
-written from README's "How each figure is defined" over raw rows in plain Python: it
-does not use ``lms.assignments``, ``lms.people.posts`` or the report SQL.
+23:59:59 JST, 4/1 00:00 JST, the as-of day's midnight in Tokyo, UTC midnight),
+exemptions (免除) with periods around the as-of day and 31 March / 1 April, entered at
+those same instants — and an as-of date. The report is built by the job code
+(``build_files``); every cell of every sheet (所属別, 職位別, 個人別) and of every CSV
+line is compared with the oracle below, written from README's "How each figure is
+defined" over raw rows in plain Python: it does not use ``lms.assignments``,
+``lms.people.posts`` or the report SQL.
 """
 
 import csv
@@ -19,12 +21,13 @@ import zoneinfo
 import openpyxl
 import pytest
 from django.db import transaction
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from courses.models import CourseCompletion, ModuleCompletion
 from lms.models import (
     Department,
+    Exemption,
     Membership,
     Organization,
     Position,
@@ -36,7 +39,7 @@ from lms.reporting.build import build_files
 
 TOKYO = zoneinfo.ZoneInfo("Asia/Tokyo")
 D = datetime.date
-LABELS = {"completed": "修了", "in_progress": "受講中", "not_started": "未着手"}
+LABELS = {"completed": "修了", "in_progress": "受講中", "not_started": "未着手", "exempt": "免除"}
 # As-of days on both sides of the joiners' pro-rated due dates (a joiner of 1 July due
 # 30 September is due 30 December; one of 2 April, 1 October).
 AS_OF_DAYS = [
@@ -82,6 +85,11 @@ person = st.fixed_dictionaries(
         "leaves": st.none() | st.sampled_from([D(2026, 6, 30), D(2026, 9, 30)]),
         "modules": st.lists(st.tuples(st.integers(0, 2), st.integers(0, 7)), max_size=4),
         "courses": st.lists(st.tuples(st.integers(0, 1), st.integers(0, 7)), max_size=2),
+        # (first day, last day or None, entered at): days as offsets into _exemption_days.
+        "exemptions": st.lists(
+            st.tuples(st.integers(0, 6), st.none() | st.integers(0, 6), st.integers(0, 7)),
+            max_size=2,
+        ),
     }
 )
 assignment = st.fixed_dictionaries(
@@ -114,6 +122,13 @@ def curriculum(make_course):
         "modules": [*modules, *annual_modules],
         "course_of": [0, 0, 1],
     }
+
+
+def _exemption_days(as_of: D) -> list[D]:
+    """Days an exemption starts or ends on: around the as-of day and the year's turn."""
+    one = datetime.timedelta(days=1)
+    return [as_of - one, as_of, as_of + one, D(2026, 3, 31), D(2026, 4, 1), D(2025, 4, 1),
+            D(2027, 3, 31)]  # fmt: skip
 
 
 def _fiscal_year(day: D) -> int:
@@ -172,6 +187,20 @@ def _build(spec, curriculum):
                 CourseCompletion.objects.create(
                     user=user, course=courses[c], cycle=cycle, completed_at=at
                 )
+        days = _exemption_days(spec["as_of"])
+        for first, last, entered in p["exemptions"]:
+            ends_on = None if last is None else days[last]
+            if ends_on is not None and ends_on < days[first]:
+                continue  # the database refuses it (and so would the form)
+            Exemption.objects.create(
+                organization=org,
+                user=user,
+                track=curriculum["track"],
+                starts_on=days[first],
+                ends_on=ends_on,
+                reason=Exemption.Reason.SICK_LEAVE,
+                created_at=instants[entered],
+            )
     for a in spec["assignments"]:
         made = None if a["made"] is None else instants[a["made"]]
         rule = TrackAssignment.objects.create(
@@ -243,9 +272,12 @@ def _expected(org, curriculum, as_of):
             line, status = _line(home, course, curriculum, min(due), as_of, end, year)
             lines.append(line)
             graded.append((home.department, course.pk, status, line[-1] == "期限超過"))
-            tally = tallies.setdefault(home.position, [0, 0, 0, 0, 0])
-            tally[0] += 1
-            tally[["completed", "in_progress", "not_started"].index(status) + 1] += 1
+            tally = tallies.setdefault(home.position, [0, 0, 0, 0, 0, 0])
+            if status == "exempt":
+                tally[5] += 1  # counted apart, not among the assigned lines
+            else:
+                tally[0] += 1
+                tally[["completed", "in_progress", "not_started"].index(status) + 1] += 1
             tally[4] += int(line[-1] == "期限超過")
     return lines, tallies, graded
 
@@ -270,14 +302,25 @@ def _department_sheet(org, curriculum, graded) -> list[list]:
 def _counts(graded) -> list:
     statuses = [status for _d, _c, status, _o in graded]
     completed = statuses.count("completed")
+    assigned = len(graded) - statuses.count("exempt")
     return [
-        len(graded),
+        assigned,
         completed,
         statuses.count("in_progress"),
         statuses.count("not_started"),
         sum(1 for *_rest, overdue in graded if overdue),
-        completed / len(graded),
+        statuses.count("exempt"),
+        completed / assigned if assigned else 0.0,
     ]
+
+
+def _exempt(user, track, as_of, end) -> bool:
+    """README: an exemption from the track whose period holds the as-of day, entered
+    before the end of that day (Asia/Tokyo)."""
+    return any(
+        e.starts_on <= as_of and (e.ends_on is None or as_of <= e.ends_on) and e.created_at < end
+        for e in Exemption.objects.filter(user=user, track=track)
+    )
 
 
 def _first_day(org, user_id, year) -> D:
@@ -334,8 +377,13 @@ def _line(home, course, curriculum, due, as_of, end, year):
         if mc.module_id in {m.pk for m in modules} and mc.completed_at < end
     )
     completed_at = stored[0] if stored else None
-    status = "completed" if stored else ("in_progress" if done else "not_started")
-    overdue = status != "completed" and due < as_of
+    if stored:
+        status = "completed"  # completed wins over an exemption
+    elif _exempt(user, curriculum["track"], as_of, end):
+        status = "exempt"
+    else:
+        status = "in_progress" if done else "not_started"
+    overdue = status not in ("completed", "exempt") and due < as_of
     local = completed_at.astimezone(TOKYO).replace(tzinfo=None) if completed_at else None
     line = [
         user.staff_number,
@@ -407,6 +455,8 @@ def test_every_cell_of_the_hr_report_matches_the_oracle(spec, curriculum, tmp_pa
         )  # fmt: skip
         built = build_files(run)
         lines, tallies, graded = _expected(org, curriculum, as_of)
+        if any(line[6] == "免除" for line in lines):
+            event("an exempt line (免除)")
 
         sheets = _xlsx(built["xlsx"])
         assert sheets["個人別"][0][8] == "修了日時（日本時間）"
@@ -415,10 +465,13 @@ def test_every_cell_of_the_hr_report_matches_the_oracle(spec, curriculum, tmp_pa
             assert list(csv.reader(stream))[1:] == [[_csv_value(v) for v in x] for x in lines]
         by_position = sorted(tallies.items(), key=lambda item: item[0].rank)
         assert _rates(sheets["職位別"][1:]) == _rates(
-            [[position.name, *counts, counts[1] / counts[0]] for position, counts in by_position]
+            [
+                [position.name, *counts, counts[1] / counts[0] if counts[0] else 0.0]
+                for position, counts in by_position
+            ]
         )
         assert _rates(sheets["所属別"][1:]) == _rates(_department_sheet(org, curriculum, graded))
-        total = [sum(counts[i] for counts in tallies.values()) for i in range(5)]
+        total = [sum(counts[i] for counts in tallies.values()) for i in range(6)]
         assert [built["summary"]["total"][k] for k in ("assigned", "completed", "in_progress",
-                "not_started", "overdue")] == total  # fmt: skip
+                "not_started", "overdue", "exempt")] == total  # fmt: skip
         transaction.set_rollback(True)
