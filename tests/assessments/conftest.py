@@ -21,6 +21,12 @@ def learner(db):
 
 
 @pytest.fixture
+def signed_in(client, learner):
+    client.force_login(learner)
+    return client
+
+
+@pytest.fixture
 def quiz(db):
     """Three questions: single (1st correct), multiple (1st+2nd), true/false (2nd)."""
     questions = [

@@ -31,12 +31,6 @@ def module_with_quiz(make_course, quiz):
     return module, after, course
 
 
-@pytest.fixture
-def signed_in(client, learner):
-    client.force_login(learner)
-    return client
-
-
 def _start(client, module, quiz):
     response = client.post(reverse("courses:module_quiz_start", args=[module.id, quiz.id]))
     assert response.status_code == HTTPStatus.FOUND

@@ -17,17 +17,6 @@ TOKYO = ZoneInfo("Asia/Tokyo")
 
 
 @pytest.fixture
-def learner(db):
-    return UserFactory()
-
-
-@pytest.fixture
-def signed_in(client, learner):
-    client.force_login(learner)
-    return client
-
-
-@pytest.fixture
 def policy(make_course):
     """情報セキュリティポリシー: a module that asks for attestation, before a plain one."""
     _, course, (policy, after) = make_course(modules=2)

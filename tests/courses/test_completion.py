@@ -14,11 +14,6 @@ def at(*args):
     return datetime.datetime(*args, tzinfo=TOKYO)
 
 
-@pytest.fixture
-def learner(db):
-    return UserFactory()
-
-
 def test_completing_a_module_records_it_once(make_course, learner):
     _, _, (module, *_) = make_course()
 

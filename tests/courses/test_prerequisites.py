@@ -21,17 +21,6 @@ from tests.assessments.conftest import key_of
 TOKYO = ZoneInfo("Asia/Tokyo")
 
 
-@pytest.fixture
-def learner(db):
-    return UserFactory()
-
-
-@pytest.fixture
-def signed_in(client, learner):
-    client.force_login(learner)
-    return client
-
-
 def require(course, *prerequisites):
     course.prerequisites.set(prerequisites)
     course.save_revision().publish()
