@@ -63,6 +63,7 @@ from lms.outbox import (
     outgoing_mails_for,
 )
 from lms.people import roster_views, town_admin
+from lms.records import views as records_views
 from lms.people.permissions import (
     can_read_outgoing_mail,
     is_hr,
@@ -553,6 +554,9 @@ def register_roster_urls():
         path("roster/import/", roster_views.roster_import, name="roster_import"),
         path("roster/export/", roster_views.roster_export, name="roster_export"),
         path(
+            "records/import/", records_views.completions_import, name="completions_import"
+        ),
+        path(
             "people/<id:user_id>/password-reset/",
             person_password_reset,
             name="person_password_reset",
@@ -630,6 +634,13 @@ class HROnlyMenuItem(MenuItem):
 def roster_import_menu_item():
     return HROnlyMenuItem(
         _("Import the staff list"), reverse("roster_import"), icon_name="upload", order=900
+    )
+
+
+@hooks.register(TRAINING_MENU_HOOK)
+def completions_import_menu_item():
+    return HROnlyMenuItem(
+        _("Import past completions"), reverse("completions_import"), icon_name="upload", order=910
     )
 
 

@@ -48,6 +48,12 @@ class AuditEvent(models.Model):
         TRANSCRIPT_DOWNLOADED = "transcript_downloaded", _("Downloaded a learning record")
         CALENDAR_FEED_CREATED = "calendar_feed_created", _("Made a calendar feed address")
         CALENDAR_FEED_REVOKED = "calendar_feed_revoked", _("Stopped a calendar feed address")
+        COMPLETION_RECORDED = "completion_recorded", _("Recorded a course completion")
+        COMPLETIONS_IMPORTED = "completions_imported", _("Imported historical course completions")
+        COMPLETION_EVIDENCE_DOWNLOADED = (
+            "completion_evidence_downloaded",
+            _("Downloaded the evidence of a recorded completion"),
+        )
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
