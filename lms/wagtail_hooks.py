@@ -63,7 +63,6 @@ from lms.outbox import (
     outgoing_mails_for,
 )
 from lms.people import roster_views, town_admin
-from lms.records import views as records_views
 from lms.people.permissions import (
     can_read_outgoing_mail,
     is_hr,
@@ -77,6 +76,7 @@ from lms.people.wagtail_users import (
     NoDeleteBulkAction,
     person_password_reset,
 )
+from lms.records import views as records_views
 from lms.towns import pages_of_towns_q, people_of_towns
 
 TRAINING_MENU_HOOK = "register_training_admin_menu_item"
@@ -553,9 +553,7 @@ def register_roster_urls():
     return [
         path("roster/import/", roster_views.roster_import, name="roster_import"),
         path("roster/export/", roster_views.roster_export, name="roster_export"),
-        path(
-            "records/import/", records_views.completions_import, name="completions_import"
-        ),
+        path("records/import/", records_views.completions_import, name="completions_import"),
         path(
             "people/<id:user_id>/password-reset/",
             person_password_reset,

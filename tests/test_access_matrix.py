@@ -32,8 +32,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.utils import timezone
 from django.urls import resolve, reverse
+from django.utils import timezone
 from taggit.models import Tag
 from wagtail.models import (
     Collection,
@@ -64,7 +64,6 @@ from courses.factories import (
 from courses.services import module_complete
 from lms.audit import Actor, audit_record
 from lms.certificates.services import certificate_issue
-from lms.records.services import completion_record
 from lms.factories import TrackAssignmentFactory, UserFactory
 from lms.models import AuditEvent, CalendarFeed, Organization, OutgoingMail, ReportRun
 from lms.people.authoring import (
@@ -74,6 +73,7 @@ from lms.people.authoring import (
     track_editor_assign,
 )
 from lms.people.roles import Role
+from lms.records.services import completion_record
 from lms.reporting.runs import report_build, report_request
 from tests import access_matrix as matrix
 from tests import access_table as table

@@ -24,7 +24,9 @@ class CompletionRecordForm(forms.Form):
     evidence = forms.FileField(
         label=gettext_lazy("Evidence (optional)"),
         required=False,
-        help_text=gettext_lazy("A certificate or attendance record: PDF, PNG or JPEG, up to 10 MB."),
+        help_text=gettext_lazy(
+            "A certificate or attendance record: PDF, PNG or JPEG, up to 10 MB."
+        ),
     )
 
     def __init__(self, *args, courses, **kwargs):

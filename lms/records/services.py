@@ -37,11 +37,7 @@ EVIDENCE_SIGNATURES = (b"%PDF-", b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
 
 def courses_of_town(organization):
     """The live courses of the town's tracks: those a completion may be recorded for."""
-    return (
-        CoursePage.objects.live()
-        .filter(pages_of_towns_q([organization.pk]))
-        .order_by("path")
-    )
+    return CoursePage.objects.live().filter(pages_of_towns_q([organization.pk])).order_by("path")
 
 
 def completion_cycle(course: CoursePage, completed_at: datetime.datetime) -> int:
@@ -170,4 +166,3 @@ def evidence_download_audit(*, by: Actor, completion: CourseCompletion) -> None:
         course_id=completion.course_id,
         cycle=completion.cycle,
     )
-

@@ -148,7 +148,5 @@ def _apply(request, organization):
     )
     storage.delete(pending["path"])
     request.session.pop("completions_pending", None)
-    messages.success(
-        request, _("%(count)s completions have been imported.") % {"count": count}
-    )
+    messages.success(request, _("%(count)s completions have been imported.") % {"count": count})
     return redirect("completions_import")

@@ -555,9 +555,7 @@ class _PersonCourseQuery:
         params["overdue_label"] = csv_safe(overdue_label)
         for source, label in RECORD_LABELS.items():
             params[f"record_{source}"] = csv_safe(label)
-        record = " ".join(
-            f"WHEN '{source}' THEN %(record_{source})s" for source in RECORD_LABELS
-        )
+        record = " ".join(f"WHEN '{source}' THEN %(record_{source})s" for source in RECORD_LABELS)
         params["time_zone"] = settings.TIME_ZONE
         status = status_sql("pc.completed_at", "pc.modules_done")
         name = "NULLIF(btrim(u.family_name || ' ' || u.given_name, ' '), '')"

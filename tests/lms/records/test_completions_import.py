@@ -67,10 +67,7 @@ def test_a_csv_in_each_encoding_imports(organization, people, courses, encoding,
     assert not CourseCompletion.objects.exists()  # the plan writes nothing
 
     assert apply(organization, plan, people["hr"]) == 2
-    stored = {
-        (c.user_id, c.course_id): c
-        for c in CourseCompletion.objects.all()
-    }
+    stored = {(c.user_id, c.course_id): c for c in CourseCompletion.objects.all()}
     one_off = stored[(people["member"].pk, courses["one_off"].pk)]
     assert (one_off.source, one_off.cycle, one_off.reason) == ("imported", 0, "旧システム")
     assert one_off.recorded_by == people["hr"] and one_off.recorded_at is not None
@@ -91,7 +88,10 @@ def test_an_xlsx_with_excel_dates_imports(organization, people, courses):
     plan = plan_of(organization, data, "completions.xlsx")
 
     assert plan.ok, errors_of(plan)
-    assert [r.completed_on for r in plan.rows] == [datetime.date(2025, 3, 31), datetime.date(2025, 4, 1)]
+    assert [r.completed_on for r in plan.rows] == [
+        datetime.date(2025, 3, 31),
+        datetime.date(2025, 4, 1),
+    ]
     assert [r.cycle for r in plan.rows] == [0, 2025]
 
 
@@ -100,7 +100,12 @@ def tomorrow() -> str:
 
 
 BAD_ROWS = {
-    "unknown staff number": ("X9,security-basics,2024-05-10,", 2, "職員番号", "職員名簿にありません"),
+    "unknown staff number": (
+        "X9,security-basics,2024-05-10,",
+        2,
+        "職員番号",
+        "職員名簿にありません",
+    ),
     "empty staff number": (",security-basics,2024-05-10,", 2, "職員番号", "空"),
     "unknown course": ("M1,no-such-course,2024-05-10,", 2, "コース", "というコースはありません"),
     "empty course": ("M1,,2024-05-10,", 2, "コース", "空"),
@@ -138,7 +143,11 @@ def test_a_duplicate_within_the_file_is_named_on_its_second_line(organization, p
     )
 
     assert errors_of(plan) == [
-        (3, "職員番号", "同じ修了（職員番号・コース・年度）が 2 行目にもあります。どちらか一方にしてください。")
+        (
+            3,
+            "職員番号",
+            "同じ修了（職員番号・コース・年度）が 2 行目にもあります。どちらか一方にしてください。",
+        )
     ]
     assert not CourseCompletion.objects.exists()
 
@@ -157,18 +166,24 @@ def test_a_completion_already_stored_is_named(organization, people, courses):
         user=people["member"], course=courses["one_off"], cycle=0, completed_at=timezone.now()
     )
 
-    plan = plan_of(organization, csv_bytes("J1,security-basics,2024-05-10,", "M1,security-basics,2024-05-10,"))
+    plan = plan_of(
+        organization, csv_bytes("J1,security-basics,2024-05-10,", "M1,security-basics,2024-05-10,")
+    )
 
     assert errors_of(plan) == [(3, "コース", "この職員はこのコースを既に修了しています。")]
     assert CourseCompletion.objects.count() == 1
 
 
-def test_another_towns_staff_number_and_course_are_unknown(organization, people, courses, neighbour):
+def test_another_towns_staff_number_and_course_are_unknown(
+    organization, people, courses, neighbour
+):
     neighbour_only = neighbour["member"]
     neighbour_only.staff_number = "N7"
     neighbour_only.save()
 
-    plan = plan_of(organization, csv_bytes("N7,security-basics,2024-05-10,", "M1,tonari-course,2024-05-10,"))
+    plan = plan_of(
+        organization, csv_bytes("N7,security-basics,2024-05-10,", "M1,tonari-course,2024-05-10,")
+    )
 
     assert [(e.line, e.column) for e in plan.errors] == [(2, "職員番号"), (3, "コース")]
     # M1 exists in both towns: the town's own M1 is meant, never the neighbour's.
@@ -191,7 +206,9 @@ def test_a_file_that_is_not_text_is_refused(organization, people, courses):
 def test_a_completion_stored_after_the_preview_breaks_the_whole_import(
     organization, people, courses
 ):
-    plan = plan_of(organization, csv_bytes("J1,security-basics,2024-05-10,", "M1,security-basics,2024-05-10,"))
+    plan = plan_of(
+        organization, csv_bytes("J1,security-basics,2024-05-10,", "M1,security-basics,2024-05-10,")
+    )
     assert plan.ok
     CourseCompletion.objects.create(
         user=people["member"], course=courses["one_off"], cycle=0, completed_at=timezone.now()

@@ -52,10 +52,14 @@ def test_hr_records_from_the_persons_page_and_sees_it_marked(client, people, cou
     assert completion.completed_at.astimezone(datetime.UTC).hour == 5  # 14:30 in Japan
     page = client.get(reverse("lms:person_progress", args=[people["member"].pk])).content.decode()
     assert "記録された修了" in page and ">記録<" in page and "集合研修に出席" in page
-    evidence = client.get(reverse("lms:completion_evidence", args=[people["member"].pk, completion.pk]))
+    evidence = client.get(
+        reverse("lms:completion_evidence", args=[people["member"].pk, completion.pk])
+    )
     assert evidence.status_code == HTTPStatus.OK
     assert b"".join(evidence.streaming_content) == b"%PDF-1.4 certificate"
-    assert evidence["Cache-Control"].startswith("no-store") or "no-store" in evidence["Cache-Control"]
+    assert (
+        evidence["Cache-Control"].startswith("no-store") or "no-store" in evidence["Cache-Control"]
+    )
     assert AuditEvent.objects.filter(action="completion_evidence_downloaded").count() == 1
 
 
@@ -76,7 +80,9 @@ def test_those_who_may_not_record_get_not_found(client, people, courses, viewer,
     client.force_login(people[viewer])
 
     assert client.get(record_url(people[subject])).status_code == HTTPStatus.NOT_FOUND
-    assert post_record(client, people[subject], courses["one_off"]).status_code == HTTPStatus.NOT_FOUND
+    assert (
+        post_record(client, people[subject], courses["one_off"]).status_code == HTTPStatus.NOT_FOUND
+    )
     assert not CourseCompletion.objects.exists()
 
 
@@ -135,7 +141,9 @@ def upload(client, data, name="completions.csv"):
 def test_the_import_screen_previews_then_applies(client, people, courses):
     client.force_login(people["hr"])
 
-    preview = upload(client, csv_bytes("M1,security-basics,2024-05-10,旧システム", encoding="cp932"))
+    preview = upload(
+        client, csv_bytes("M1,security-basics,2024-05-10,旧システム", encoding="cp932")
+    )
 
     assert preview.status_code == HTTPStatus.OK
     body = preview.content.decode()

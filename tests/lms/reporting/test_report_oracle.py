@@ -7,8 +7,9 @@ assignments of every kind (some made after the as-of day), a one-off and an annu
 course, module and course completions at times clustered around the boundaries (3/31
 23:59:59 JST, 4/1 00:00 JST, the as-of day's midnight in Tokyo, UTC midnight) — course
 completions learned online, recorded by HR or a head, or imported from a previous system
-(dated after the as-of day too, written at any time) — and an as-of date. The report is built by the job code (``build_files``); every cell of every
-sheet (所属別, 職位別, 個人別) and of every CSV line is compared with the oracle below,
+(dated after the as-of day too, written at any time) — and an as-of date. The report is
+built by the job code (``build_files``); every cell of every sheet (所属別, 職位別, 個人別)
+and of every CSV line is compared with the oracle below,
 written from README's "How each figure is defined" over raw rows in plain Python: it
 does not use ``lms.assignments``, ``lms.people.posts`` or the report SQL.
 """
