@@ -299,8 +299,14 @@ class CourseCompletion(models.Model):
     )
     cycle = models.PositiveSmallIntegerField(_("fiscal year (annual courses) or 0"))
     completed_at = models.DateTimeField(_("completed at"))
+    # Database defaults too: rows written in bulk outside the ORM (bench's COPY, raw
+    # loads) name only the columns of a completion learned online.
     source = models.CharField(
-        _("source"), max_length=16, choices=Source.choices, default=Source.ONLINE
+        _("source"),
+        max_length=16,
+        choices=Source.choices,
+        default=Source.ONLINE,
+        db_default=Source.ONLINE,
     )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -311,9 +317,14 @@ class CourseCompletion(models.Model):
         related_name="+",
     )
     recorded_at = models.DateTimeField(_("recorded at"), null=True, blank=True)
-    reason = models.TextField(_("reason"), blank=True)
+    reason = models.TextField(_("reason"), blank=True, default="", db_default="")
     evidence = models.FileField(
-        _("evidence file"), storage=private_storage, upload_to="completions/%Y/", blank=True
+        _("evidence file"),
+        storage=private_storage,
+        upload_to="completions/%Y/",
+        blank=True,
+        default="",
+        db_default="",
     )
 
     class Meta:
