@@ -54,7 +54,7 @@ def completion_problem(
     None when it may be stored. Only the rules of the completion itself: who may record
     it is asked of ``lms.people.permissions``."""
     now = now or timezone.now()
-    if completed_at > now or timezone.localdate(completed_at) > timezone.localdate(now):
+    if completed_at > now:
         return str(FUTURE_DATE)
     cycle = completion_cycle(course, completed_at)
     if CourseCompletion.objects.filter(user_id=person_id, course=course, cycle=cycle).exists():
