@@ -104,7 +104,7 @@ person_course AS (
            home.department_id, home.position_id, course.track_id, course.track_title,
            course.id AS course_id, course.course_title, course.course_order,
            due.due_date, COALESCE(total.n, 0) AS modules_total,
-           COALESCE(done.n, 0) AS modules_done, cc.completed_at,
+           COALESCE(done.n, 0) AS modules_done, cc.completed_at, cc.source AS completion_source,
            CASE WHEN cc.completed_at IS NOT NULL THEN 'completed'
                 WHEN done.n > 0 THEN 'in_progress'
                 ELSE 'not_started' END AS status,
@@ -157,7 +157,8 @@ SELECT pc.staff_number,
        to_char(pc.due_date, 'YYYY-MM-DD'),
        to_char(pc.completed_at AT TIME ZONE 'Asia/Tokyo', 'YYYY-MM-DD HH24:MI'),
        pc.modules_done, pc.modules_total,
-       CASE WHEN pc.overdue = 1 THEN '期限超過' END
+       CASE WHEN pc.overdue = 1 THEN '期限超過' END,
+       CASE pc.completion_source WHEN 'recorded' THEN '記録' WHEN 'imported' THEN '記録（取込）' END
 FROM person_course pc
 JOIN lms_department d ON d.id = pc.department_id
 JOIN lms_position p ON p.id = pc.position_id

@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-WIDTHS = [10, 14, 18, 14, 24, 36, 10, 12, 18, 8, 8, 8]
+WIDTHS = [10, 14, 18, 14, 24, 36, 10, 12, 18, 8, 8, 8, 10]
 HEADER_FILL = "DDEBF7"
 DATE, DATETIME = "yyyy-mm-dd", "yyyy-mm-dd hh:mm"
 HEADING = {"left": "ベンチ町", "center": "職員研修の受講状況（個人別）", "right": "令和8年度"}

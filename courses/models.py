@@ -336,8 +336,28 @@ class ModuleCompletion(models.Model):
         return f"{self.user} — {self.module}"
 
 
+def private_storage():
+    # Evidence files (external certificates) are personal data: outside MEDIA_ROOT,
+    # served only by a view that checks permissions and writes an audit event.
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
 class CourseCompletion(models.Model):
-    """Stored when every module of a course is complete, so reports read one table."""
+    """Stored when every module of a course is complete, so reports read one table.
+
+    HR and department heads also record completions learned elsewhere (集合研修, an
+    external course) and import historical ones from a previous system: the same row,
+    with ``source`` saying which, so every report counts them alike and marks them
+    記録. ``completed_at`` is always when the course was completed; ``recorded_at`` when
+    a recorded or imported row was written (the learner's own rows: ``completed_at``).
+    """
+
+    class Source(models.TextChoices):
+        ONLINE = "online", _("Learned online")
+        RECORDED = "recorded", _("Recorded")
+        IMPORTED = "imported", _("Recorded (imported)")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -353,6 +373,33 @@ class CourseCompletion(models.Model):
     )
     cycle = models.PositiveSmallIntegerField(_("fiscal year (annual courses) or 0"))
     completed_at = models.DateTimeField(_("completed at"))
+    # Database defaults too: rows written in bulk outside the ORM (bench's COPY, raw
+    # loads) name only the columns of a completion learned online.
+    source = models.CharField(
+        _("source"),
+        max_length=16,
+        choices=Source.choices,
+        default=Source.ONLINE,
+        db_default=Source.ONLINE,
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True, default="", db_default="")
+    evidence = models.FileField(
+        _("evidence file"),
+        storage=private_storage,
+        upload_to="completions/%Y/",
+        blank=True,
+        default="",
+        db_default="",
+    )
 
     class Meta:
         verbose_name = _("course completion")
@@ -360,6 +407,11 @@ class CourseCompletion(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "course", "cycle"], name="course_completion_once_per_cycle"
+            ),
+            # A recorded or imported completion always says when it was written.
+            models.CheckConstraint(
+                condition=models.Q(source="online") | models.Q(recorded_at__isnull=False),
+                name="course_completion_recorded_when",
             ),
         ]
         indexes = [models.Index(fields=["course", "cycle"])]

@@ -40,6 +40,17 @@ As of: everything is counted as it stood at the end of the day in Asia/Tokyo
 (``courses.fiscal.end_of_day``): completions, module completions and assignments
 made after it are left out; posts are those held that day.
 
+Recorded and imported completions (``CourseCompletion.source``: HR or a head recorded a
+classroom or external course, or an import brought one from a previous system) count
+exactly as completions learned online: by their ``completed_at``, the completion's date
+and time, before the end of the as-of day. When they were recorded (``recorded_at``)
+does not matter: a completion recorded today for 10 June counts in a report as of 30
+June built (or rebuilt, 「データを修正した」) after today, and not in one as of 9 June. A
+report already built keeps what it said; a closed year's final report is never rebuilt
+(``lms/reporting/year_end.py``). The recorded time is kept for the audit, not the count,
+because HR records completions precisely to correct what the figures of those days
+said.
+
 Status of an assigned course, for the course's cycle (the fiscal year for annual
 courses, 0 otherwise): completed when a ``CourseCompletion`` is stored for that
 cycle (it is never withdrawn when modules are added later); in progress when

@@ -6,6 +6,7 @@ from lms.leaders import views as leaders
 from lms.learner import calendar_views
 from lms.learner import views as learner
 from lms.privacy import views as privacy
+from lms.records import views as records
 from lms.reporting import dashboards, reminder_views, surveys, year_end_views
 
 app_name = "lms"
@@ -36,6 +37,16 @@ urlpatterns = [
         "people/<id:user_id>/certificates/<id:page_id>/<id:cycle>/",
         certificates.certificate_download,
         name="certificate_download",
+    ),
+    path(
+        "people/<id:user_id>/completions/record/",
+        records.completion_record_view,
+        name="completion_record",
+    ),
+    path(
+        "people/<id:user_id>/completions/<id:completion_id>/evidence/",
+        records.evidence_download,
+        name="completion_evidence",
     ),
     path("transcript/", certificates.transcript, name="transcript"),
     path("certificates/verify/", certificates.certificate_verify_view, name="certificate_verify"),

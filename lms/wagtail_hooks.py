@@ -87,6 +87,7 @@ from lms.people.wagtail_users import (
     NoDeleteBulkAction,
     person_password_reset,
 )
+from lms.records import views as records_views
 from lms.towns import pages_of_towns_q, people_of_towns
 
 TRAINING_MENU_HOOK = "register_training_admin_menu_item"
@@ -625,6 +626,7 @@ def register_roster_urls():
     return [
         path("roster/import/", roster_views.roster_import, name="roster_import"),
         path("roster/export/", roster_views.roster_export, name="roster_export"),
+        path("records/import/", records_views.completions_import, name="completions_import"),
         path(
             "people/<id:user_id>/password-reset/",
             person_password_reset,
@@ -720,6 +722,13 @@ class HROnlyMenuItem(MenuItem):
 def roster_import_menu_item():
     return HROnlyMenuItem(
         _("Import the staff list"), reverse("roster_import"), icon_name="upload", order=900
+    )
+
+
+@hooks.register(TRAINING_MENU_HOOK)
+def completions_import_menu_item():
+    return HROnlyMenuItem(
+        _("Import past completions"), reverse("completions_import"), icon_name="upload", order=910
     )
 
 

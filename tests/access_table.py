@@ -124,6 +124,7 @@ KINDS = {
     "glossary_revision": SHARED,
     "completed_course": TOWN,  # a course of the town that its member of staff completed
     "certificate": TOWN,  # the 修了証 number of that completion (Certificate.number_display)
+    "recorded_completion": TOWN,  # a completion HR recorded for that person, with evidence
     # Quiz content under review (DraftStateMixin, revisions, the review workflow), two of
     # each: IT policy's skill-check content (``skill_check``, ``question``, ``question_bank``)
     # and the module-quiz content of the DX leader's own track of town A (``quiz``,
@@ -340,6 +341,19 @@ add(
     roles(HEAD, HR, ADMIN),
     args={"user_id": "user", "page_id": "completed_course", "cycle": "certificate_cycle"},
     why="a 修了証 is issued to the person and to those who see their progress",
+)
+add(
+    "lms:completion_record",
+    roles(HEAD, HR, ADMIN),
+    args={"user_id": "user"},
+    why="a recorded completion: HR (and the administrator) for the town's people, the head "
+    "for their department's; nobody for themselves (docs/records.md)",
+)
+add(
+    "lms:completion_evidence",
+    roles(HEAD, HR, ADMIN),
+    args={"user_id": "user", "completion_id": "recorded_completion"},
+    why="a recorded completion's evidence file: as the person's progress (audited)",
 )
 add("lms:transcript", SIGNED_IN, why="one's own learning record")
 add("lms:certificate_verify", SIGNED_IN, why="the form: asks for a number, shows nobody's data")
@@ -889,6 +903,11 @@ add(
 
 add("roster_import", roles(HR, ADMIN), why="HR's import of their town's roster")
 add("roster_export", roles(HR, ADMIN), why="HR's export of their town's roster (audited)")
+add(
+    "completions_import",
+    roles(HR, ADMIN),
+    why="HR's import of their town's past completions (docs/records.md)",
+)
 add(
     "person_password_reset",
     roles(HR, ADMIN, OPERATOR),

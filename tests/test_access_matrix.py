@@ -30,8 +30,10 @@ from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.backends.db import SessionStore
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import resolve, reverse
+from django.utils import timezone
 from taggit.models import Tag
 from wagtail.models import (
     Collection,
@@ -78,6 +80,7 @@ from lms.people.authoring import (
     track_editor_assign,
 )
 from lms.people.roles import Role
+from lms.records.services import completion_record
 from lms.reporting.runs import report_build, report_request
 from tests import access_matrix as matrix
 from tests import access_table as table
@@ -155,6 +158,21 @@ def _town_content(home):
     module = ModulePageFactory(parent=course)
     module.save_revision()
     return track, course, module
+
+
+def _recorded_completion(subject, track, hr):
+    """A completion of another course of the town's track, recorded by the town's HR with
+    an evidence file (``completion_record``)."""
+    course = CoursePageFactory(parent=track, title="外部研修")
+    return completion_record(
+        by=Actor(user=hr),
+        person=subject,
+        organization=subject.organization,
+        course_id=course.pk,
+        completed_at=timezone.now() - datetime.timedelta(days=1),
+        reason="外部研修を受講",
+        evidence=SimpleUploadedFile("certificate.pdf", b"%PDF-1.4 evidence"),
+    )
 
 
 # What the admin names quiz content by (titles; a question's first 60 characters): IT
@@ -365,6 +383,10 @@ def world(organization, departments, other_town, positions, make_staff, learning
         ),
         "completed_course": town(course_a.pk, course_b.pk),
         "certificate": town(certificate_a.number_display, certificate_b.number_display),
+        "recorded_completion": town(
+            _recorded_completion(subject_a, track_a, people[table.HR]).pk,
+            _recorded_completion(subject_b, track_b, hr_b).pk,
+        ),
         "fiscal_year": shared(2025),
         "file_format": shared("xlsx"),
         **{kind: shared(value) for kind, value in reviewed_values.items()},

@@ -20,6 +20,7 @@ from lms.learner.selectors import mypage_for_user, skills_page_for_user
 from lms.models import AuditEvent
 from lms.people.access import subject_or_404
 from lms.people.permissions import (
+    can_record_completion_for,
     can_view_department,
     can_view_progress_of,
     can_view_skill_overview,
@@ -27,6 +28,7 @@ from lms.people.permissions import (
     is_hr,
 )
 from lms.people.posts import memberships_on
+from lms.records.selectors import recorded_completions_of
 
 
 @login_required
@@ -75,6 +77,8 @@ def person_progress(request, user_id: int):
             "page": page,
             "subject": subject,
             "hr_tools": is_hr(request.user),
+            "recorded": recorded_completions_of(subject),
+            "can_record": can_record_completion_for(request.user, subject, day=today),
             "breadcrumb": _progress_breadcrumb(request.user, page.memberships, today),
             **_town_and_chart(page),
         },

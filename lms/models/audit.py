@@ -52,6 +52,12 @@ class AuditEvent(models.Model):
         EXEMPTION_CREATED = "exemption_created", _("Exempted someone from a track")
         EXEMPTION_CHANGED = "exemption_changed", _("Changed an exemption")
         EXEMPTION_ENDED = "exemption_ended", _("Ended an exemption")
+        COMPLETION_RECORDED = "completion_recorded", _("Recorded a course completion")
+        COMPLETIONS_IMPORTED = "completions_imported", _("Imported historical course completions")
+        COMPLETION_EVIDENCE_DOWNLOADED = (
+            "completion_evidence_downloaded",
+            _("Downloaded the evidence of a recorded completion"),
+        )
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

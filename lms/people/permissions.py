@@ -332,3 +332,40 @@ def exemption_towns(user, *, day: datetime.date):
     if not user.is_authenticated or not user.is_active or not user_has_role(user, Role.HR):
         return Membership.objects.none().values("department__organization_id")
     return Membership.objects.active_on(day).filter(user=user).values("department__organization_id")
+
+
+def can_record_completion_for(viewer, subject, *, day: datetime.date) -> bool:
+    """Whether ``viewer`` may record a course completion (集合研修, an external course) for
+    ``subject``: HR (and site administrators) for anyone on their town's roster, a
+    department head for the members of the department they head (with its units) on
+    ``day``. Nobody records their own: a completion someone vouches for is another
+    person's word (docs/records.md)."""
+    if not viewer.is_authenticated or not viewer.is_active or viewer.pk == subject.pk:
+        return False
+    if is_hr(viewer):
+        return subject.organization_id is not None and _in_organization(
+            viewer, subject.organization_id, day
+        )
+    headed = headed_department(viewer, day=day)
+    if headed is None:
+        return False
+    return (
+        Membership.objects.active_on(day)
+        .filter(
+            user=subject,
+            department__organization_id=headed.organization_id,
+            department__path__startswith=headed.path,
+        )
+        .exists()
+    )
+
+
+def can_import_completions(user) -> bool:
+    """The bulk import of historical completions (from a previous e-learning system) is
+    HR's, for their own town."""
+    return user.is_authenticated and user.is_active and is_hr(user)
+
+
+def can_read_completion_evidence(viewer, completion, *, day: datetime.date) -> bool:
+    """A recorded completion's evidence file: whoever sees the person's progress."""
+    return can_view_progress_of(viewer, completion.user, day=day)

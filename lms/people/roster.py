@@ -142,6 +142,22 @@ def read_table(data: bytes, filename: str = "") -> tuple[list[str], list[tuple[i
     ]
 
 
+DATE_TEXT = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})")
+
+
+def cell_date(value) -> datetime.date:
+    """A date cell of an imported file: an Excel date, or text 2026-04-01 or 2026/4/1
+    (full-width digits too). ValueError for anything else."""
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    match = DATE_TEXT.fullmatch(unicodedata.normalize("NFKC", str(value)).strip())
+    if match is None:
+        raise ValueError(value)
+    return datetime.date(*(int(part) for part in match.groups()))
+
+
 XLSX_UNPACKED_LIMIT = 50 * 1024 * 1024
 
 
@@ -450,14 +466,10 @@ class _RowReader:
 
     def _hired_on(self, line, cells) -> datetime.date | None:
         raw = self._cell(cells, "hired_on")
-        if isinstance(raw, datetime.datetime):
-            return raw.date()
-        if isinstance(raw, datetime.date):
-            return raw
         if not raw:
             return None
         try:
-            return datetime.date.fromisoformat(str(raw).replace("/", "-"))
+            return cell_date(raw)
         except ValueError:
             self._error(
                 line,

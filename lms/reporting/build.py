@@ -50,6 +50,7 @@ PERSON_HEADERS = [
     "完了モジュール",
     "モジュール数",
     "期限超過",
+    "記録",
 ]
 TALLY_HEADERS = ["対象", "修了", "受講中", "未着手", "期限超過", "免除", "修了率"]
 
@@ -83,6 +84,7 @@ def person_values(row) -> list:
         row.modules_done,
         row.modules_total,
         OVERDUE_LABEL if row.overdue else "",
+        row.record_label,
     ]
 
 
@@ -93,7 +95,7 @@ DEPARTMENT_SHEET = (
     [24, 8, 36, 8, 8, 8, 8, 8, 8, 8],
 )
 POSITION_SHEET = ("職位別", ["職位", *TALLY_HEADERS], [20, 8, 8, 8, 8, 8, 8, 8])
-PERSON_WIDTHS = [10, 14, 18, 14, 24, 36, 10, 12, 18, 8, 8, 8]
+PERSON_WIDTHS = [10, 14, 18, 14, 24, 36, 10, 12, 18, 8, 8, 8, 10]
 TALLY_FORMATS = {"所属別": {9: PERCENT_FORMAT}, "職位別": {7: PERCENT_FORMAT}}
 
 
@@ -226,6 +228,7 @@ def person_file_rows(
             if values[8] is not None:
                 values[8] = values[8].replace(second=0)
             values[11] = values[11] or None
+            values[12] = values[12] or None
             counted["rows"] += 1
             if counted["rows"] % 500 == 0:
                 progress(counted["rows"])
@@ -280,6 +283,7 @@ def _rows_of_blocks(blocks, csv_stream, counted: dict, progress, *, sheet: bool)
                 done,
                 total,
                 overdue,
+                record,
             ) = fields
             counted["rows"] += 1
             # Only text that starts with an apostrophe can have been escaped.
@@ -296,6 +300,7 @@ def _rows_of_blocks(blocks, csv_stream, counted: dict, progress, *, sheet: bool)
                 int(done),
                 int(total),
                 overdue or None,
+                record or None,
             ]
         progress(counted["rows"])
 

@@ -25,7 +25,7 @@ from django.utils.translation import pgettext_lazy
 
 from courses.curriculum import Curriculum
 from courses.fiscal import end_of_day, sql_timestamp
-from courses.models import CoursePage, TrackPage
+from courses.models import CourseCompletion, CoursePage, TrackPage
 from lms.assignments import (
     COMPLETED,
     EXEMPT,
@@ -48,6 +48,13 @@ from lms.people.posts import primary_post_ctes
 from lms.spreadsheets import csv_safe, csv_safe_sql
 
 OVERDUE_LABEL = "期限超過"  # the per-person files' overdue column
+# The per-person files' 記録 column: a completion HR or a head recorded, or one imported
+# from a previous system (``CourseCompletion.source``); empty for one learned online.
+RECORD_LABELS = {
+    CourseCompletion.Source.RECORDED.value: "記録",
+    CourseCompletion.Source.IMPORTED.value: "記録（取込）",
+}
+ONLINE = CourseCompletion.Source.ONLINE.value
 STATUS_LABELS = {
     COMPLETED: pgettext_lazy("completion", "Completed"),
     IN_PROGRESS: pgettext_lazy("completion", "In progress"),
@@ -74,10 +81,15 @@ class PersonCourseRow:
     completed_at: datetime.datetime | None
     status: str
     overdue: bool
+    completion_source: str | None = None
 
     @property
     def status_label(self) -> str:
         return str(STATUS_LABELS[self.status])
+
+    @property
+    def record_label(self) -> str:
+        return RECORD_LABELS.get(self.completion_source or "", "")
 
 
 @dataclass
@@ -245,6 +257,7 @@ def person_course_rows(
                 completed_at,
                 status,
                 overdue,
+                completion_source,
             ) in chunk:
                 yield PersonCourseRow(
                     user_id=user_id,
@@ -260,6 +273,7 @@ def person_course_rows(
                     completed_at=_as_datetime(completed_at),
                     status=status,
                     overdue=bool(overdue),
+                    completion_source=completion_source,
                 )
 
 
@@ -359,6 +373,7 @@ class MemberTally:
     not_started: int
     overdue_count: int
     exempt: int = 0
+    recorded: int = 0  # of ``completed``, those recorded or imported (記録)
     overdue_courses: list = field(default_factory=list)
 
     @property
@@ -433,6 +448,7 @@ def department_members(
                 not_started=int(not_started),
                 overdue_count=int(overdue),
                 exempt=int(exempt),
+                recorded=int(recorded),
             )
             for (
                 user_id,
@@ -447,6 +463,7 @@ def department_members(
                 not_started,
                 overdue,
                 exempt,
+                recorded,
                 _total,
             ) in fetched
         ]
@@ -522,7 +539,8 @@ class _PersonCourseQuery:
                    pc.position_id, pc.track_id, pc.course_id, pc.due_date, pc.modules_done,
                    pc.completed_at, {status_sql("pc.completed_at", "pc.modules_done", "pc.exempt")},
                    CASE WHEN {overdue_sql("pc.completed_at", "pc.due_date", exempt="pc.exempt")}
-                        THEN 1 ELSE 0 END
+                        THEN 1 ELSE 0 END,
+                   pc.completion_source
             FROM person_course pc JOIN lms_user u ON u.id = pc.user_id
             ORDER BY pc.user_id, pc.sort"""
         )
@@ -552,6 +570,9 @@ class _PersonCourseQuery:
         for status, label in labels.items():
             params[f"label_{status}"] = csv_safe(label)
         params["overdue_label"] = csv_safe(overdue_label)
+        for source, label in RECORD_LABELS.items():
+            params[f"record_{source}"] = csv_safe(label)
+        record = " ".join(f"WHEN '{source}' THEN %(record_{source})s" for source in RECORD_LABELS)
         params["time_zone"] = settings.TIME_ZONE
         status = status_sql("pc.completed_at", "pc.modules_done", "pc.exempt")
         name = "NULLIF(btrim(u.family_name || ' ' || u.given_name, ' '), '')"
@@ -578,7 +599,8 @@ class _PersonCourseQuery:
                    to_char(pc.completed_at AT TIME ZONE %(time_zone)s, 'YYYY-MM-DD HH24:MI'),
                    pc.modules_done, ct.modules_total,
                    CASE WHEN {overdue_sql("pc.completed_at", "pc.due_date", exempt="pc.exempt")}
-                        THEN %(overdue_label)s END
+                        THEN %(overdue_label)s END,
+                   CASE pc.completion_source {record} END
             FROM person_course pc
             JOIN lms_user u ON u.id = pc.user_id
             JOIN lms_department d ON d.id = pc.department_id
@@ -611,7 +633,9 @@ class _PersonCourseQuery:
                    SUM(CASE WHEN {in_progress_sql()} THEN 1 ELSE 0 END) AS in_progress,
                    SUM(CASE WHEN {not_started_sql()} THEN 1 ELSE 0 END) AS not_started,
                    SUM(CASE WHEN {overdue_sql()} THEN 1 ELSE 0 END) AS overdue_count,
-                   SUM(CASE WHEN {exempt_status_sql()} THEN 1 ELSE 0 END) AS exempt
+                   SUM(CASE WHEN {exempt_status_sql()} THEN 1 ELSE 0 END) AS exempt,
+                   SUM(CASE WHEN {completed_sql()} AND completion_source <> '{ONLINE}'
+                       THEN 1 ELSE 0 END) AS recorded
             FROM person_course pc
             GROUP BY pc.user_id, pc.department_id, pc.position_id"""
 
@@ -624,7 +648,7 @@ class _PersonCourseQuery:
             , member AS ({self._members_grouped()})
             SELECT m.user_id, u.staff_number, u.family_name, u.given_name, m.department_id,
                    m.position_id, m.assigned, m.completed, m.in_progress, m.not_started,
-                   m.overdue_count, m.exempt, COUNT(*) OVER ()
+                   m.overdue_count, m.exempt, m.recorded, COUNT(*) OVER ()
             FROM member m
             JOIN lms_user u ON u.id = m.user_id
             JOIN lms_department d ON d.id = m.department_id
@@ -694,7 +718,8 @@ person_course AS NOT MATERIALIZED (
     SELECT due.user_id, home.department_id, home.position_id, course.track_id,
            course.id AS course_id, course.sort, {due_date} AS due_date,
            COALESCE(progress.done, 0) AS modules_done, cc.completed_at,
-           CASE WHEN {exempt} THEN 1 ELSE 0 END AS exempt
+           CASE WHEN {exempt} THEN 1 ELSE 0 END AS exempt,
+           cc.source AS completion_source
     FROM due
     JOIN home ON home.user_id = due.user_id
     JOIN first_day ON first_day.user_id = due.user_id

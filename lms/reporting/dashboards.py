@@ -310,6 +310,7 @@ def _member_rows(result, *, fiscal_year: int) -> list[dict]:
             "position": m.position.name,
             "assigned": m.assigned,
             "completed": m.completed,
+            "recorded": m.recorded,
             "in_progress": m.in_progress,
             "not_started": m.not_started,
             "exempt": m.exempt,

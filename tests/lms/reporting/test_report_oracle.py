@@ -5,13 +5,14 @@ with posts (transfers, concurrent posts, mid-year joiners — on 2 April, 1 July
 September, 1 October — a leaver whose account is deactivated and posts closed),
 assignments of every kind (some made after the as-of day), a one-off and an annual
 course, module and course completions at times clustered around the boundaries (3/31
-23:59:59 JST, 4/1 00:00 JST, the as-of day's midnight in Tokyo, UTC midnight),
-exemptions (免除) with periods around the as-of day and 31 March / 1 April, entered at
-those same instants — and an as-of date. The report is built by the job code
-(``build_files``); every cell of every sheet (所属別, 職位別, 個人別) and of every CSV
-line is compared with the oracle below, written from README's "How each figure is
-defined" over raw rows in plain Python: it does not use ``lms.assignments``,
-``lms.people.posts`` or the report SQL.
+23:59:59 JST, 4/1 00:00 JST, the as-of day's midnight in Tokyo, UTC midnight) — course
+completions learned online, recorded by HR or a head, or imported from a previous system
+(dated after the as-of day too, written at any time) —, exemptions (免除) with periods
+around the as-of day and 31 March / 1 April, entered at those same instants — and an
+as-of date. The report is built by the job code (``build_files``); every cell of every
+sheet (所属別, 職位別, 個人別) and of every CSV line is compared with the oracle below,
+written from README's "How each figure is defined" over raw rows in plain Python: it
+does not use ``lms.assignments``, ``lms.people.posts`` or the report SQL.
 """
 
 import csv
@@ -51,6 +52,13 @@ POST_DAYS = [
     D(2026, 10, 1),
 ]  # fmt: skip
 DEPARTMENTS = 3  # 0: 課, 1: its 係, 2: another 課
+RECORD_LABELS = {"online": "", "recorded": "記録", "imported": "記録（取込）"}
+# When a recorded completion was written: one of the instants, or long after the year.
+# README: the completion date decides, whenever it was recorded.
+RECORDED_AT = [
+    *(lambda instants, i=i: instants[i] for i in range(8)),
+    lambda instants: datetime.datetime(2027, 6, 1, 9, 0, tzinfo=TOKYO),
+]
 
 
 def _instants(as_of: D) -> list[datetime.datetime]:
@@ -84,7 +92,17 @@ person = st.fixed_dictionaries(
         "transfer": st.booleans(),
         "leaves": st.none() | st.sampled_from([D(2026, 6, 30), D(2026, 9, 30)]),
         "modules": st.lists(st.tuples(st.integers(0, 2), st.integers(0, 7)), max_size=4),
-        "courses": st.lists(st.tuples(st.integers(0, 1), st.integers(0, 7)), max_size=2),
+        # Course completions: learned online, recorded by HR or a head, or imported (dated
+        # at any of the instants, after the as-of day too; recorded at any time).
+        "courses": st.lists(
+            st.tuples(
+                st.integers(0, 1),
+                st.integers(0, 7),
+                st.sampled_from(["online", "recorded", "imported"]),
+                st.integers(0, 8),  # recorded at: an instant, or (8) long after the year
+            ),
+            max_size=2,
+        ),
         # (first day, last day or None, entered at): days as offsets into _exemption_days.
         "exemptions": st.lists(
             st.tuples(st.integers(0, 6), st.none() | st.integers(0, 6), st.integers(0, 7)),
@@ -179,13 +197,21 @@ def _build(spec, curriculum):
                     user=user, module=curriculum["modules"][m], cycle=cycle, completed_at=at
                 )
         seen = set()
-        for c, t in p["courses"]:
+        for c, t, source, recorded in p["courses"]:
             at = instants[t]
+            if source == "imported":  # an import stores 00:00 of the day in Japan
+                at = datetime.datetime.combine(at.astimezone(TOKYO).date(), datetime.time(), TOKYO)
             cycle = _fiscal_year(at.astimezone(TOKYO).date()) if courses[c].annual else 0
             if (c, cycle) not in seen:
                 seen.add((c, cycle))
                 CourseCompletion.objects.create(
-                    user=user, course=courses[c], cycle=cycle, completed_at=at
+                    user=user,
+                    course=courses[c],
+                    cycle=cycle,
+                    completed_at=at,
+                    source=source,
+                    recorded_at=None if source == "online" else RECORDED_AT[recorded](instants),
+                    reason="" if source == "online" else "集合研修",
                 )
         days = _exemption_days(spec["as_of"])
         for first, last, entered in p["exemptions"]:
@@ -271,14 +297,14 @@ def _expected(org, curriculum, as_of):
         for course in curriculum["courses"]:
             line, status = _line(home, course, curriculum, min(due), as_of, end, year)
             lines.append(line)
-            graded.append((home.department, course.pk, status, line[-1] == "期限超過"))
+            graded.append((home.department, course.pk, status, line[11] == "期限超過"))
             tally = tallies.setdefault(home.position, [0, 0, 0, 0, 0, 0])
             if status == "exempt":
                 tally[5] += 1  # counted apart, not among the assigned lines
             else:
                 tally[0] += 1
                 tally[["completed", "in_progress", "not_started"].index(status) + 1] += 1
-            tally[4] += int(line[-1] == "期限超過")
+            tally[4] += int(line[11] == "期限超過")
     return lines, tallies, graded
 
 
@@ -363,7 +389,7 @@ def _line(home, course, curriculum, due, as_of, end, year):
     user = home.user
     cycle = year if course.annual else 0
     stored = [
-        c.completed_at
+        c
         for c in CourseCompletion.objects.filter(user=user, course=course, cycle=cycle)
         if c.completed_at < end
     ]
@@ -376,7 +402,7 @@ def _line(home, course, curriculum, due, as_of, end, year):
         for mc in ModuleCompletion.objects.filter(user=user, cycle=cycle)
         if mc.module_id in {m.pk for m in modules} and mc.completed_at < end
     )
-    completed_at = stored[0] if stored else None
+    completed_at = stored[0].completed_at if stored else None
     if stored:
         status = "completed"  # completed wins over an exemption
     elif _exempt(user, curriculum["track"], as_of, end):
@@ -398,6 +424,7 @@ def _line(home, course, curriculum, due, as_of, end, year):
         done,
         len(modules),
         "期限超過" if overdue else "",
+        RECORD_LABELS[stored[0].source] if stored else "",
     ]
     return line, status
 
@@ -460,6 +487,7 @@ def test_every_cell_of_the_hr_report_matches_the_oracle(spec, curriculum, tmp_pa
 
         sheets = _xlsx(built["xlsx"])
         assert sheets["個人別"][0][8] == "修了日時（日本時間）"
+        assert sheets["個人別"][0][12] == "記録"
         assert sheets["個人別"][1:] == [[_xlsx_value(v) for v in line] for line in lines]
         with open(built["csv"], encoding="utf-8-sig", newline="") as stream:
             assert list(csv.reader(stream))[1:] == [[_csv_value(v) for v in x] for x in lines]

@@ -1,0 +1,1 @@
+"""Recorded and imported course completions (docs/records.md)."""
