@@ -141,6 +141,12 @@ def town_date(day: datetime.date, era_display: str, *, both: bool = False) -> st
     return f"{text}（{western_date(day)}）" if both and text != western_date(day) else text
 
 
+def town_datetime(moment: datetime.datetime, era_display: str) -> str:
+    """A moment as the town writes it, in Japan time: 令和8年9月30日 14:05 (or 2026年…)."""
+    local = timezone.localtime(moment)
+    return f"{town_date(local.date(), era_display)} {local:%H:%M}"
+
+
 def town_fiscal_year(fiscal_year: int, era_display: str, *, both: bool = False) -> str:
     """A fiscal year as the town writes it: 令和8年度 or 2026年度 (both: 令和8年度（2026年度）)."""
     if era_display != JAPANESE_ERA:

@@ -86,3 +86,14 @@ def test_the_boundaries():
     assert japanese_date(datetime.date(2026, 9, 30)) == "令和8年9月30日"
     assert japanese_fiscal_year(2026) == "令和8年度"
     assert japanese_date(datetime.date(1872, 12, 31)) == "1872年12月31日"
+
+
+def test_a_moment_is_written_in_japan_time_with_the_towns_date():
+    import datetime as dt
+
+    from courses.fiscal import WESTERN, town_datetime
+
+    moment = dt.datetime(2026, 3, 31, 15, 5, tzinfo=dt.UTC)  # 4/1 00:05 in Tokyo
+
+    assert town_datetime(moment, JAPANESE_ERA) == "令和8年4月1日 00:05"
+    assert town_datetime(moment, WESTERN) == "2026年4月1日 00:05"
