@@ -12,9 +12,9 @@ from django.urls import reverse
 from assessments.factories import QuestionFactory, QuizFactory, SkillCheckBankFactory
 from assessments.models import AttemptQuestion, Quiz
 from assessments.services import attempt_start
-from tests.assessments.test_quiz_safety import _autosave_url, _start, module_with_quiz, signed_in
+from tests.assessments.test_quiz_safety import _autosave_url, _start, module_with_quiz
 
-__all__ = ["module_with_quiz", "signed_in"]  # fixtures of the quiz-safety tests
+__all__ = ["module_with_quiz"]  # a fixture of the quiz-safety tests (signed_in: conftest)
 
 
 def _nothing_saved():
