@@ -746,12 +746,13 @@ class LeaderTracksPanel(Component):
     order = 60
     template_name = "lms/admin/home_leader_tracks.html"
 
-    def __init__(self, tracks, states):
+    def __init__(self, tracks, states, organization=None):
         self.tracks = tracks
         self.states = states
+        self.organization = organization  # the leader's town: dates as it writes them
 
     def get_context_data(self, parent_context=None):
-        return {"tracks": self.tracks, "states": self.states}
+        return {"tracks": self.tracks, "states": self.states, "organization": self.organization}
 
 
 def leader_tracks_and_reviews(user):
@@ -815,7 +816,7 @@ def add_role_panels(request, panels):
     ]
     if user_has_role(request.user, Role.DX_LEADER):
         tracks, states = leader_tracks_and_reviews(request.user)
-        panels.insert(0, LeaderTracksPanel(tracks, states))
+        panels.insert(0, LeaderTracksPanel(tracks, states, request.user.organization))
     if user_has_role(request.user, Role.HR):
         panels.insert(0, HrReportsPanel())
 
