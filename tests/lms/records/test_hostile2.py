@@ -31,7 +31,9 @@ def test_a_date_in_year_one_is_refused_in_japanese_not_a_500(client, people, cou
     assert not CourseCompletion.objects.exists()
 
 
-@pytest.mark.xfail(strict=True, reason="finding (documented in docs/records.md, contested): HR imports their own completion")
+@pytest.mark.xfail(
+    strict=True, reason="finding (contested; docs/records.md accepts it): HR imports their own"
+)
 def test_hr_may_not_import_their_own_completion(organization, people, courses):
     data = f"{HEADER}\r\nH1,security-basics,2024-04-01,自分で\r\n".encode()
     plan = completions_import_plan(organization=organization, data=data, filename="c.csv")
@@ -57,15 +59,16 @@ def test_held_a_sub_unit_head_and_another_town_cannot_record_or_remind(
 
     client.force_login(neighbour["hr"])
     assert client.post(url, {"confirm": "1"}).status_code == HTTPStatus.NOT_FOUND
-    assert client.post(
-        reverse("lms:person_remind", args=[people["member"].pk]), {"confirm": "1"}
-    ).status_code == HTTPStatus.NOT_FOUND
+    assert (
+        client.post(
+            reverse("lms:person_remind", args=[people["member"].pk]), {"confirm": "1"}
+        ).status_code
+        == HTTPStatus.NOT_FOUND
+    )
     assert not ReminderNow.objects.exists()
 
 
-def test_held_the_head_cannot_record_for_themselves_or_staff_for_anyone(
-    client, people, courses
-):
+def test_held_the_head_cannot_record_for_themselves_or_staff_for_anyone(client, people, courses):
     for viewer, subject in (("head", "head"), ("staff", "member"), ("hr", "hr")):
         client.force_login(people[viewer])
         response = client.post(

@@ -1,10 +1,10 @@
 """Hostile review 2: 受講後アンケート, learning one person's answer (a strict xfail)."""
+# ruff: noqa: F811 (the fixtures are imported from the module they live in)
 
 import re
 from http import HTTPStatus
 
 import pytest
-
 from django.urls import reverse
 
 from courses.models import SurveyResponse
@@ -21,9 +21,7 @@ pytestmark = pytest.mark.django_db
     strict=True,
     reason="finding: totals before and after one known completer's answer reveal it",
 )
-def test_one_persons_answer_cannot_be_learned_by_comparing_two_readings(
-    client, make_staff, survey
-):
+def test_one_persons_answer_cannot_be_learned_by_comparing_two_readings(client, make_staff, survey):
     _, course, module, rating, text = survey
     answered_by(make_staff, survey, [3, 3, 3, 3, 3])
     hr = make_staff("jinji", roles=[Role.HR])
