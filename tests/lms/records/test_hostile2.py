@@ -105,3 +105,10 @@ def test_held_another_persons_evidence_under_a_tampered_person_id(client, people
     client.force_login(people["staff"])
     url = reverse("lms:completion_evidence", args=[people["member"].pk, completion.pk])
     assert client.get(url).status_code == HTTPStatus.NOT_FOUND
+
+
+@pytest.mark.xfail(strict=True, reason="finding: the import's preview accepts a year-1 date")
+def test_the_import_refuses_a_date_in_year_one_at_the_preview(organization, people, courses):
+    data = f"{HEADER}\r\nM1,security-basics,0001-01-01,古い記録\r\n".encode()
+    plan = completions_import_plan(organization=organization, data=data, filename="c.csv")
+    assert not plan.ok
