@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy
 
+from lms.records.services import EARLIEST_COMPLETION_DAY, TOO_EARLY
+
 
 class CompletionRecordForm(forms.Form):
     course = forms.TypedChoiceField(label=gettext_lazy("Course"), coerce=int)
@@ -28,6 +30,12 @@ class CompletionRecordForm(forms.Form):
             "A certificate or attendance record: PDF, PNG or JPEG, up to 10 MB."
         ),
     )
+
+    def clean_completed_on(self):
+        day = self.cleaned_data["completed_on"]
+        if day < EARLIEST_COMPLETION_DAY:
+            raise forms.ValidationError(TOO_EARLY)
+        return day
 
     def __init__(self, *args, courses, **kwargs):
         super().__init__(*args, **kwargs)

@@ -27,7 +27,9 @@ from lms.models import AuditEvent
 from lms.models.people import normalize_staff_number
 from lms.people.roster import RosterError, RosterFileError, cell_date, read_table
 from lms.records.services import (
+    EARLIEST_COMPLETION_DAY,
     FUTURE_DATE,
+    TOO_EARLY,
     already_completed_message,
     completion_cycle,
     courses_of_town,
@@ -212,6 +214,9 @@ class _Reader:
             return None
         if day > self.today:
             self._error(line, "修了日", str(FUTURE_DATE))
+            return None
+        if day < EARLIEST_COMPLETION_DAY:
+            self._error(line, "修了日", str(TOO_EARLY))
             return None
         return day
 

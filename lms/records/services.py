@@ -22,6 +22,11 @@ from lms.people.permissions import can_record_completion_for
 from lms.towns import pages_of_towns_q
 
 FUTURE_DATE = gettext_lazy("The completion date is in the future. Enter a date up to today.")
+# The earliest day a completion may be dated: the first fiscal year the reports know
+# (lms/reporting/forms.py EARLIEST_FISCAL_YEAR); older dates are typing errors, and year 1
+# would not even fit a time zone conversion.
+EARLIEST_COMPLETION_DAY = datetime.date(2000, 4, 1)
+TOO_EARLY = gettext_lazy("The completion date is too early. Enter a date from 1 April 2000.")
 NOT_IN_TRACKS = gettext_lazy("This course is not in your town's tracks.")
 REASON_REQUIRED = gettext_lazy("Enter the reason for recording this completion.")
 ALREADY_COMPLETED = gettext_lazy("This person has already completed this course.")
@@ -56,6 +61,8 @@ def completion_problem(
     now = now or timezone.now()
     if completed_at > now:
         return str(FUTURE_DATE)
+    if timezone.localdate(completed_at) < EARLIEST_COMPLETION_DAY:
+        return str(TOO_EARLY)
     cycle = completion_cycle(course, completed_at)
     if CourseCompletion.objects.filter(user_id=person_id, course=course, cycle=cycle).exists():
         return already_completed_message(course, cycle)
