@@ -38,10 +38,6 @@ def test_one_persons_answer_cannot_be_learned_by_comparing_two_readings(client, 
     assert not (learned_text or learned_rating)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding (low): the index counts answers under the threshold the result hides",
-)
 def test_the_index_does_not_count_answers_under_the_threshold(client, make_staff, survey):
     _, course, *_ = survey
     answered_by(make_staff, survey, [2])
