@@ -11,7 +11,7 @@ from assessments.models import Attempt
 
 from .attestations import attestation_current
 from .blocks import quiz_ids_in
-from .fiscal import fiscal_year_of
+from .fiscal import end_of_day, fiscal_year_bounds, fiscal_year_of
 from .models import (
     CourseCompletion,
     CoursePage,
@@ -129,13 +129,18 @@ def module_attest(*, user, module: ModulePage, at: datetime.datetime | None = No
     quiz_ids = quiz_ids_in(module.body)
     via_attempt = None
     if quiz_ids:
-        via_attempt = (
-            Attempt.objects.filter(
-                user=user, quiz_id__in=quiz_ids, context=f"module:{module.id}", passed=True
-            )
-            .order_by("-submitted_at")
-            .first()
+        passed = Attempt.objects.filter(
+            user=user, quiz_id__in=quiz_ids, context=f"module:{module.id}", passed=True
         )
+        if course.annual:
+            # A pass counts for the cycle it was made in, as when the quiz completes the
+            # module itself: last fiscal year's pass does not complete this year's.
+            start, end = fiscal_year_bounds(cycle)
+            passed = passed.filter(
+                submitted_at__gte=end_of_day(start - datetime.timedelta(days=1)),
+                submitted_at__lt=end_of_day(end),
+            )
+        via_attempt = passed.order_by("-submitted_at").first()
         if via_attempt is None:
             return AttestationResult(attestation, created, None)
     completion = module_complete(user=user, module=module, at=at, via_attempt=via_attempt)

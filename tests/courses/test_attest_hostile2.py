@@ -14,10 +14,6 @@ TOKYO = ZoneInfo("Asia/Tokyo")
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding: attesting reuses last fiscal year's passed quiz attempt",
-)
 def test_attesting_this_year_does_not_complete_with_last_years_quiz(make_course, learner):
     quiz = QuizFactory(questions=[QuestionFactory(kind=Question.Kind.SINGLE)])
     _, course, (module,) = make_course(modules=1, annual=True)
