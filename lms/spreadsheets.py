@@ -28,7 +28,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -348,6 +350,21 @@ class CsvReport:
 
     def append(self, values: Iterable) -> None:
         self.writer.writerow([csv_text(v) for v in values])
+
+
+def csv_download(stream_text: str, *, filename: str, encoding: str) -> HttpResponse:
+    """A ``CsvReport``'s text as a private, uncached attachment: UTF-8 with its BOM, or
+    (``encoding="cp932"``) CP932 without it, characters it cannot hold as "?". The file
+    name is kept to ASCII letters, digits and ``._-`` (others become "_")."""
+    if encoding == "cp932":
+        body = stream_text.removeprefix("\ufeff").encode("cp932", errors="replace")
+    else:
+        encoding, body = "utf-8", stream_text.encode("utf-8")
+    response = HttpResponse(body, content_type=f"text/csv; charset={encoding}")
+    safe = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in filename)
+    response["Content-Disposition"] = f'attachment; filename="{safe}"'
+    patch_cache_control(response, no_store=True, private=True)
+    return response
 
 
 def transcode_to_cp932(lines: Iterable[bytes]) -> Iterator[bytes]:

@@ -7,7 +7,7 @@ from lms.learner import calendar_views
 from lms.learner import views as learner
 from lms.privacy import views as privacy
 from lms.records import views as records
-from lms.reporting import dashboards, reminder_views, surveys, year_end_views
+from lms.reporting import attestation_views, dashboards, reminder_views, surveys, year_end_views
 
 app_name = "lms"
 
@@ -82,6 +82,17 @@ urlpatterns = [
         name="department_dashboard",
     ),
     path("dashboards/hr/remind/", reminder_views.town_remind, name="town_remind"),
+    path("dashboards/hr/attestations/", attestation_views.attestation_index, name="attestations"),
+    path(
+        "dashboards/hr/attestations/<id:module_id>/",
+        attestation_views.attestation_list,
+        name="attestation_list",
+    ),
+    path(
+        "dashboards/hr/attestations/<id:module_id>/download/",
+        attestation_views.attestation_download,
+        name="attestation_download",
+    ),
     path(
         "dashboards/departments/<id:department_id>/remind/",
         reminder_views.department_remind,

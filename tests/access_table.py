@@ -86,6 +86,7 @@ KINDS = {
     "attempt": TOWN,  # a skill-check attempt of town A's staff member (theirs), of B's staff
     "module_attempt": TOWN,  # a module quiz attempt, likewise, in the town's module
     "module": TOWN,  # a module page of a track of the town
+    "attestation_module": TOWN,  # a module of the town's course that asks for attestation
     "page": TOWN,  # the same module page, in the page admin
     "parent_page": TOWN,  # the course above it
     "page_path": TOWN,  # the module's path on town A's site
@@ -382,6 +383,23 @@ add(
     args={"course_id": "completed_course"},
     why="a course's survey totals: its town's HR, administrator and IT policy, and the DX "
     "leaders of its track; another town's course is 404",
+)
+add(
+    "lms:attestations",
+    roles(HR, ADMIN),
+    why="確認・同意の記録 (names): HR and the administrator; authors read the counts alone",
+)
+add(
+    "lms:attestation_list",
+    roles(HR, ADMIN),
+    args={"module_id": "attestation_module"},
+    why="who of the town attested the module; another town's module is 404",
+)
+add(
+    "lms:attestation_download",
+    roles(HR, ADMIN),
+    args={"module_id": "attestation_module"},
+    why="the same list as CSV, audited",
 )
 add("lms:year_end_index", roles(HR, ADMIN), why="redirects HR to last year's page")
 add("lms:year_end", roles(HR, ADMIN), args={"fiscal_year": "fiscal_year"})

@@ -283,6 +283,11 @@ def world(organization, departments, other_town, positions, make_staff, learning
         module_complete(user=subject, module=module)
     certificate_a, _ = certificate_issue(user=subject_a, page_id=course_a.pk, cycle=0, by=Actor())
     certificate_b, _ = certificate_issue(user=subject_b, page_id=course_b.pk, cycle=0, by=Actor())
+    # Each town's course has a module that asks for attestation (added after the completions).
+    attestation_a, attestation_b = (
+        ModulePageFactory(parent=course, requires_attestation=True)
+        for course in (course_a, course_b)
+    )
     event_a = audit_record(
         action=AuditEvent.Action.PERSON_DATA_EXPORTED, actor=people[table.HR], subject=subject_a
     )
@@ -360,6 +365,7 @@ def world(organization, departments, other_town, positions, make_staff, learning
         "attempt": town(skill_attempt_a.token, skill_attempt_b.token),
         "module_attempt": town(module_attempt_a.token, module_attempt_b.token),
         "module": town(module_a.pk, module_b.pk),
+        "attestation_module": town(attestation_a.pk, attestation_b.pk),
         "page": town(module_a.pk, module_b.pk),
         "parent_page": town(course_a.pk, course_b.pk),
         "page_path": town(

@@ -29,7 +29,7 @@ from lms.certificates.services import (
 from lms.models import AuditEvent, Certificate
 from lms.people.access import subject_or_404
 from lms.people.permissions import can_view_progress_of
-from lms.spreadsheets import CsvReport
+from lms.spreadsheets import CsvReport, csv_download
 
 logger = logging.getLogger(__name__)
 
@@ -117,21 +117,8 @@ def transcript_download(request, user_id: int):
     writer = CsvReport(stream, [_(header) for header in CSV_HEADERS])
     for row in transcript_rows(record):
         writer.append(row)
-    text = stream.getvalue()
-    if encoding == "cp932":
-        # Characters CP932 cannot hold become "?" (the page says so); no BOM.
-        body = text.removeprefix("\ufeff").encode("cp932", errors="replace")
-    else:
-        body = text.encode("utf-8")
-    response = HttpResponse(body, content_type=f"text/csv; charset={encoding}")
     filename = f"transcript_{subject.staff_number}_{local_today():%Y%m%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{_ascii(filename)}"'
-    patch_cache_control(response, no_store=True, private=True)
-    return response
-
-
-def _ascii(name: str) -> str:
-    return "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in name)
+    return csv_download(stream.getvalue(), filename=filename, encoding=encoding)
 
 
 @login_required

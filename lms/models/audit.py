@@ -58,6 +58,10 @@ class AuditEvent(models.Model):
             "completion_evidence_downloaded",
             _("Downloaded the evidence of a recorded completion"),
         )
+        ATTESTATIONS_DOWNLOADED = (
+            "attestations_downloaded",
+            _("Downloaded the list of who attested a module"),
+        )
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -40,6 +40,13 @@ def can_read_attestation_counts(user) -> bool:
     return is_hr(user)
 
 
+def can_read_attestation_records(user) -> bool:
+    """確認・同意の記録 (who of the town attested a module, and when: names) for HR and the
+    town's administrators only; authors read the counts alone. The town: the reader's own
+    (``organization_of``), as for HR's dashboard."""
+    return user.is_authenticated and user.is_active and is_hr(user)
+
+
 def can_view_progress_of(viewer, subject, *, day: datetime.date) -> bool:
     if not viewer.is_authenticated or not viewer.is_active:
         return False
