@@ -43,6 +43,7 @@ ENGLISH_ALLOWED = frozenset(
     DSS Lv English Word PowerPoint Teams Zoom LINE Microsoft Google Copilot ChatGPT
     Python e Gov EBPM GIS API CIO OJT PDCA KPI Wi Fi FAQ IC IPA METI NFC OCR OS USB
     VPN XLSX XLOOKUP SUM CC BY kintone UTF BOM Shift JIS CP iCal iCalendar ICS Outlook
+    PNG JPEG MB
     """.split()
     # abbreviations spelled out where the glossary explains them
     + "Artificial Intelligence Local Government Wide Area Network".split()
