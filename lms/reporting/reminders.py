@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -208,8 +209,8 @@ def remind_group_again_after() -> datetime.timedelta:
 
 REMINDERS_NOT_ALLOWED = gettext_lazy("You cannot send reminders to these people.")
 NOBODY_TO_REMIND = gettext_lazy(
-    "Nobody needs a reminder: everyone has completed their courses, or you reminded them "
-    "within the last 24 hours."
+    "Nobody needs a reminder: everyone has completed their courses, or was reminded "
+    "recently (by you within the last 24 hours, or by anyone a short while ago)."
 )
 
 
@@ -311,7 +312,8 @@ def reminders_now_recipients(
     with an assigned course still to be done as of ``today`` (the rule of
     ``lms.assignments``; the rows of ``person_course_rows``, each person at their primary
     post), each with those courses, less the courses ``sender`` reminded them of in the
-    last 24 hours. A person left with none is not reminded."""
+    last 24 hours and those anyone reminded them of within the group interval
+    (``remind_group_again_after``). A person left with none is not reminded."""
     now = now or timezone.now()
     department = target.department
     if target.person is not None:
@@ -319,10 +321,14 @@ def reminders_now_recipients(
         if post is None or post.department.organization_id != target.organization.pk:
             return []
         department = post.department
+    # Left out: a course this sender reminded the person of in the last 24 hours, and
+    # a course anyone reminded them of within the group interval, through any target
+    # (a 係, its 部, the town, the person): the per-recipient limit across senders.
     recently = set(
         ReminderNowCourse.objects.filter(
-            reminder__sender=sender,
-            reminder__sent_at__gt=now - REMIND_PERSON_AGAIN_AFTER,
+            Q(reminder__sender=sender, reminder__sent_at__gt=now - REMIND_PERSON_AGAIN_AFTER)
+            | Q(reminder__sent_at__gt=now - remind_group_again_after()),
+            reminder__organization=target.organization,
         ).values_list("user_id", "course_id")
     )
     people: dict[int, ReminderRecipient] = {}

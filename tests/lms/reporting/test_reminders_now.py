@@ -226,10 +226,13 @@ def test_the_same_sender_reminds_the_same_person_of_a_course_once_in_24_hours(
     time_machine.move_to(NOW + datetime.timedelta(hours=23, minutes=59), tick=False)
     again = reminders_now_send(sender=head, target=target, by=Actor(user=head))
     by_hr = reminders_now_send(sender=hr, target=target, by=Actor(user=hr))  # another sender
+    # Two minutes after HR's: anyone's send within the group interval holds it back.
     time_machine.move_to(NOW + datetime.timedelta(hours=24, minutes=1), tick=False)
+    right_after_hr = reminders_now_send(sender=head, target=target, by=Actor(user=head))
+    time_machine.move_to(NOW + datetime.timedelta(hours=24, minutes=30), tick=False)
     next_day = reminders_now_send(sender=head, target=target, by=Actor(user=head))
 
-    assert first is not None and again is None
+    assert first is not None and again is None and right_after_hr is None
     assert by_hr is not None and next_day is not None
     assert Notice.objects.filter(user=person).count() == 3
     assert (
