@@ -119,6 +119,7 @@ def session_update(*, by: Actor, session_id: int, **fields) -> TrainingSession:
     ):
         raise PermissionDenied
     before = _described(session)
+    starts_at = session.starts_at
     for name, value in fields.items():
         setattr(session, name, value)
     _validated(session)
@@ -126,6 +127,8 @@ def session_update(*, by: Actor, session_id: int, **fields) -> TrainingSession:
     if session.capacity < registered:
         raise ValidationError({"capacity": str(CAPACITY_BELOW_REGISTERED) % {"count": registered}})
     session.save()
+    if session.starts_at != starts_at:  # moved: remind again the day before the new day
+        session.registrations.update(reminded_at=None)
     promoted = _fill_seats(session, registered=registered)
     audit_record(
         by=by,
