@@ -24,12 +24,6 @@ _SECTIONS = {
     "leader_criteria": "it_policy",
     "survey_index": "surveys",
     "survey_result": "surveys",
-    "sessions": "sessions",
-    "session_detail": "sessions",
-    "session_manage": "sessions",
-    "session_create": "sessions",
-    "session_edit": "sessions",
-    "session_attendance": "sessions",
 }
 
 

@@ -44,6 +44,9 @@ FIELDS_WITH_MINUTES = (*FIELDS, "minutes")
 ENDS_BEFORE_START = gettext_lazy("The session must end after it starts.")
 CAPACITY_AT_LEAST_ONE = gettext_lazy("The capacity must be at least 1.")
 COURSE_NOT_IN_TRACKS = gettext_lazy("This course is not in your town's tracks.")
+COURSE_FIXED_BY_ATTENDANCE = gettext_lazy(
+    "Attendance has been recorded for this session: its course cannot be changed."
+)
 ORGANISER_NOT_IN_TOWN = gettext_lazy("Choose an organiser who works in your town.")
 CAPACITY_BELOW_REGISTERED = gettext_lazy(
     "%(count)s people are registered: the capacity cannot be lower."
@@ -119,17 +122,24 @@ def session_update(*, by: Actor, session_id: int, **fields) -> TrainingSession:
     ):
         raise PermissionDenied
     before = _described(session)
-    starts_at = session.starts_at
+    starts_at, course_id = session.starts_at, session.course_id
     for name, value in fields.items():
         setattr(session, name, value)
     _validated(session)
+    if (
+        session.course_id != course_id
+        and session.registrations.filter(attended__isnull=False).exists()
+    ):
+        raise ValidationError({"course": str(COURSE_FIXED_BY_ATTENDANCE)})
     registered = session.registrations.filter(status=SessionRegistration.Status.REGISTERED).count()
     if session.capacity < registered:
         raise ValidationError({"capacity": str(CAPACITY_BELOW_REGISTERED) % {"count": registered}})
     session.save()
     if session.starts_at != starts_at:  # moved: remind again the day before the new day
         session.registrations.update(reminded_at=None)
-    promoted = _fill_seats(session, registered=registered)
+    promoted = []
+    if session.starts_at > timezone.now():
+        promoted = _fill_seats(session, registered=registered)
     audit_record(
         by=by,
         action=AuditEvent.Action.SESSION_CHANGED,

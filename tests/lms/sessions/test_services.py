@@ -404,3 +404,15 @@ def test_two_people_asking_for_the_last_seat_get_one_seat_and_one_waiting_place(
     assert mine.status == "registered" and answers == ["waiting"]
     assert SessionRegistration.objects.filter(status="registered").count() == 1
     assert not mail.outbox
+
+
+def test_the_course_of_a_session_with_attendance_stays(make_session, people, make_course):
+    session = make_session()
+    (registration,) = registered(session, people, "member")
+    started(session)
+    attendance_set(by=by(people["hr"]), session_id=session.pk, marks={registration.pk: True})
+    _, other_course, _ = make_course(modules=1)
+    with pytest.raises(ValidationError) as error:
+        session_update(by=by(people["hr"]), session_id=session.pk, course=other_course)
+    assert "course" in error.value.message_dict
+    assert TrainingSession.objects.get(pk=session.pk).course_id == session.course_id
