@@ -13,7 +13,7 @@ PERSON_UNKNOWN = gettext_lazy("No member of staff of your town has this staff nu
 
 
 class SessionForm(forms.Form):
-    title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
+    title = forms.CharField(label=gettext_lazy("Session title"), max_length=200)
     course = forms.TypedChoiceField(
         label=gettext_lazy("Course"),
         coerce=int,
@@ -21,7 +21,7 @@ class SessionForm(forms.Form):
     )
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=TrainingSession.Kind.choices)
     day = forms.DateField(
-        label=gettext_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Day of the session"), widget=forms.DateInput(attrs={"type": "date"})
     )
     starts = forms.TimeField(
         label=gettext_lazy("Starts at (Japan time)"),
