@@ -35,6 +35,7 @@ from lms.people.permissions import (
 )
 from lms.records.services import courses_of_town
 from lms.sessions.forms import PERSON_UNKNOWN, RegisterPersonForm, SessionForm
+from lms.sessions.imports import attendance_marks
 from lms.sessions.services import (
     attendance_set,
     session_cancel,
@@ -45,6 +46,7 @@ from lms.sessions.services import (
 
 REGISTERED = SessionRegistration.Status.REGISTERED
 WAITING = SessionRegistration.Status.WAITING
+SHEET_LIMIT = 5 * 1024 * 1024
 ATTENDANCE_VALUES = {"present": True, "absent": False, "": None}
 
 
@@ -262,8 +264,20 @@ def session_attendance(request, session_id: int):
         .select_related("user")
         .order_by("user__staff_number", "pk")
     )
-    status = 200
-    if request.method == "POST":
+    status, sheet_errors = 200, []
+    if request.method == "POST" and "sheet" in request.FILES:
+        upload = request.FILES["sheet"]
+        if upload.size > SHEET_LIMIT:
+            sheet_errors = [_("The file is larger than 5 MB.")]
+        else:
+            marks, problems = attendance_marks(
+                session=session, data=upload.read(), filename=upload.name
+            )
+            sheet_errors = [str(problem) for problem in problems]
+        if not sheet_errors:
+            return _save_attendance(request, session, marks)
+        status = 400
+    elif request.method == "POST":
         marks, bad = {}, False
         for key, value in request.POST.items():
             if not key.startswith("attended-"):
@@ -277,22 +291,32 @@ def session_attendance(request, session_id: int):
             messages.error(request, _("The form could not be read. Reload the page and try again."))
             status = 400
         else:
-            try:
-                changed = attendance_set(by=Actor.of(request), session_id=session.pk, marks=marks)
-            except PermissionDenied:
-                raise Http404 from None
-            except ValidationError as error:
-                messages.error(request, " ".join(error.messages))
-                status = 400
-            else:
-                messages.success(
-                    request,
-                    _("Attendance has been saved (%(count)s changed).") % {"count": changed},
-                )
-                return redirect("lms:session_attendance", session_id=session.pk)
+            return _save_attendance(request, session, marks)
     context = {
         "session": session,
         "registrations": registrations,
         "started": session.starts_at <= timezone.now(),
+        "sheet_errors": sheet_errors,
     }
     return render(request, "lms/sessions/attendance.html", context, status=status)
+
+
+def _save_attendance(request, session, marks):
+    """Store the marks (the service checks everything again); back to the sheet."""
+    try:
+        changed = attendance_set(by=Actor.of(request), session_id=session.pk, marks=marks)
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        registrations = list(
+            session.registrations.filter(status=REGISTERED)
+            .select_related("user")
+            .order_by("user__staff_number", "pk")
+        )
+        context = {"session": session, "registrations": registrations, "started": True}
+        return render(request, "lms/sessions/attendance.html", context, status=400)
+    messages.success(
+        request, _("Attendance has been saved (%(count)s changed).") % {"count": changed}
+    )
+    return redirect("lms:session_attendance", session_id=session.pk)

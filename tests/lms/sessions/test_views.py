@@ -5,6 +5,7 @@ import datetime
 from http import HTTPStatus
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -236,3 +237,46 @@ def test_the_list_and_the_sheet_take_the_same_queries_whatever_their_size(
     large_sheet = _queries(client, sheet)
     SessionRegistration.objects.filter(session=first).exclude(user=people["member"]).delete()
     assert _queries(client, sheet) == large_sheet
+
+
+def sheet(text: str, encoding="utf-8-sig"):
+    return SimpleUploadedFile("出席簿.csv", text.encode(encoding), content_type="text/csv")
+
+
+def test_the_attendance_sheet_file_records_every_line_or_nothing(client, people, make_session):
+    session = make_session()
+    hr = Actor(user=people["hr"])
+    present = session_register(by=hr, session_id=session.pk, person=people["member"])
+    absent = session_register(by=hr, session_id=session.pk, person=people["member2"])
+    started(session)
+    client.force_login(people["organiser"])
+    url = reverse("lms:session_attendance", args=[session.pk])
+
+    bad = client.post(
+        url,
+        {"sheet": sheet("職員番号,氏名,出欠\nM1,窓口 花子,出席\nJ1,人事 三郎,出席\nM2,,遅刻\n")},
+    )
+    assert bad.status_code == HTTPStatus.BAD_REQUEST
+    page = bad.content.decode()
+    assert "3 行目" in page and "この人はこの研修に申し込んでいません。" in page
+    assert "「出席」または「欠席」と書いてください。" in page
+    assert not CourseCompletion.objects.exists()
+
+    good = client.post(url, {"sheet": sheet("職員番号,出欠\nＭ1,出席\nM2,欠席\n", "cp932")})
+    assert good.status_code == HTTPStatus.FOUND
+    assert CourseCompletion.objects.get().user == people["member"]
+    marks = dict(SessionRegistration.objects.values_list("pk", "attended"))
+    assert marks == {present.pk: True, absent.pk: False}
+
+
+def test_an_unreadable_sheet_says_so(client, people, make_session):
+    session = make_session()
+    session_register(by=Actor(user=people["hr"]), session_id=session.pk, person=people["member"])
+    started(session)
+    client.force_login(people["organiser"])
+    url = reverse("lms:session_attendance", args=[session.pk])
+    for upload in (sheet("氏名\n窓口 花子\n"), SimpleUploadedFile("x.xlsx", b"PK\x03\x04broken")):
+        response = client.post(url, {"sheet": upload})
+        assert response.status_code == HTTPStatus.BAD_REQUEST
+        assert "何も保存していません。" in response.content.decode()
+    assert not CourseCompletion.objects.exists()
