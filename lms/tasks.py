@@ -59,3 +59,11 @@ def sweep_outgoing_mail() -> int:
     from lms.outbox import outgoing_mail_sweep
 
     return outgoing_mail_sweep()
+
+
+@shared_task(name="lms.send_session_reminders", acks_late=True)
+def send_session_reminders() -> int:
+    """Beat, daily: the reminder of tomorrow's training sessions (``lms/sessions``)."""
+    from lms.sessions.reminders import session_reminders_send
+
+    return session_reminders_send()

@@ -8,6 +8,7 @@ from lms.learner import views as learner
 from lms.privacy import views as privacy
 from lms.records import views as records
 from lms.reporting import attestation_views, dashboards, reminder_views, surveys, year_end_views
+from lms.sessions import views as sessions
 
 app_name = "lms"
 
@@ -47,6 +48,22 @@ urlpatterns = [
         "people/<id:user_id>/completions/<id:completion_id>/evidence/",
         records.evidence_download,
         name="completion_evidence",
+    ),
+    path("sessions/", sessions.session_list, name="sessions"),
+    path("sessions/manage/", sessions.session_manage, name="session_manage"),
+    path("sessions/new/", sessions.session_edit, name="session_create"),
+    path("sessions/<id:session_id>/", sessions.session_detail, name="session_detail"),
+    path("sessions/<id:session_id>/edit/", sessions.session_edit, name="session_edit"),
+    path(
+        "sessions/<id:session_id>/register/",
+        sessions.session_register_view,
+        name="session_register",
+    ),
+    path("sessions/<id:session_id>/cancel/", sessions.session_cancel_view, name="session_cancel"),
+    path(
+        "sessions/<id:session_id>/attendance/",
+        sessions.session_attendance,
+        name="session_attendance",
     ),
     path("transcript/", certificates.transcript, name="transcript"),
     path("certificates/verify/", certificates.certificate_verify_view, name="certificate_verify"),

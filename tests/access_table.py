@@ -126,6 +126,8 @@ KINDS = {
     "completed_course": TOWN,  # a course of the town that its member of staff completed
     "certificate": TOWN,  # the 修了証 number of that completion (Certificate.number_display)
     "recorded_completion": TOWN,  # a completion HR recorded for that person, with evidence
+    # a training session of the town's course, organised by town A's IT policy (B: its HR)
+    "training_session": TOWN,
     # Quiz content under review (DraftStateMixin, revisions, the review workflow), two of
     # each: IT policy's skill-check content (``skill_check``, ``question``, ``question_bank``)
     # and the module-quiz content of the DX leader's own track of town A (``quiz``,
@@ -355,6 +357,35 @@ add(
     roles(HEAD, HR, ADMIN),
     args={"user_id": "user", "completion_id": "recorded_completion"},
     why="a recorded completion's evidence file: as the person's progress (audited)",
+)
+add(
+    "lms:sessions",
+    TOWN_ROLES,
+    why="the town's training sessions and one's own registrations (docs/sessions.md); the "
+    "operator holds no post in a town",
+)
+add("lms:session_manage", roles(HR, ADMIN), why="HR's list of the town's sessions")
+add("lms:session_create", roles(HR, ADMIN), why="HR creates the town's sessions")
+add(
+    "lms:session_detail",
+    TOWN_ROLES,
+    args={"session_id": "training_session"},
+    why="a session of one's own town (when, where, seats); registrants only for its "
+    "organiser and HR",
+)
+add(
+    "lms:session_edit",
+    roles(HR, ADMIN),
+    args={"session_id": "training_session"},
+    why="HR changes the town's sessions",
+)
+add("lms:session_register", args={"session_id": "training_session"}, post=True)
+add("lms:session_cancel", args={"session_id": "training_session"}, post=True)
+add(
+    "lms:session_attendance",
+    roles(IT_POLICY, HR, ADMIN),
+    args={"session_id": "training_session"},
+    why="the attendance sheet: the session's organiser (here town A's IT policy) and HR",
 )
 add("lms:transcript", SIGNED_IN, why="one's own learning record")
 add("lms:certificate_verify", SIGNED_IN, why="the form: asks for a number, shows nobody's data")

@@ -82,6 +82,7 @@ from lms.people.authoring import (
 from lms.people.roles import Role
 from lms.records.services import completion_record
 from lms.reporting.runs import report_build, report_request
+from lms.sessions.services import session_create
 from tests import access_matrix as matrix
 from tests import access_table as table
 
@@ -173,6 +174,23 @@ def _recorded_completion(subject, track, hr):
         reason="外部研修を受講",
         evidence=SimpleUploadedFile("certificate.pdf", b"%PDF-1.4 evidence"),
     )
+
+
+def _training_session(organization, course, organiser, hr):
+    """A session of the town's course tomorrow, created by its HR (``session_create``)."""
+    start = timezone.now() + datetime.timedelta(days=1)
+    return session_create(
+        by=Actor(user=hr),
+        organization=organization,
+        title="情報セキュリティ集合研修",
+        course=course,
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=2),
+        place="本庁舎 大会議室",
+        capacity=10,
+        organiser=organiser,
+        minutes=120,
+    ).pk
 
 
 # What the admin names quiz content by (titles; a question's first 60 characters): IT
@@ -392,6 +410,10 @@ def world(organization, departments, other_town, positions, make_staff, learning
         "recorded_completion": town(
             _recorded_completion(subject_a, track_a, people[table.HR]).pk,
             _recorded_completion(subject_b, track_b, hr_b).pk,
+        ),
+        "training_session": town(
+            _training_session(organization, course_a, people[table.IT_POLICY], people[table.HR]),
+            _training_session(town_b, course_b, hr_b, hr_b),
         ),
         "fiscal_year": shared(2025),
         "file_format": shared("xlsx"),

@@ -313,6 +313,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "lms.send_reminders",
         "schedule": crontab(day_of_week="mon", hour=8, minute=0),
     },
+    "session-reminders-daily": {
+        "task": "lms.send_session_reminders",
+        "schedule": crontab(hour=9, minute=0),
+    },
     "sweep-queued-reports": {"task": "lms.sweep_reports", "schedule": crontab(minute="*/10")},
     "sweep-outgoing-mail": {"task": "lms.sweep_outgoing_mail", "schedule": crontab(minute="*/5")},
     "prune-audit-log": {"task": "lms.prune_audit", "schedule": crontab(hour=4, minute=30)},

@@ -10,6 +10,7 @@ from lms.models.people import User, full_name
 from lms.models.privacy import DisclosureRequest
 from lms.models.reminders import ReminderLog, ReminderNow, ReminderNowCourse
 from lms.models.reports import CandidateEntry, ReportRun
+from lms.models.sessions import SessionRegistration, TrainingSession
 from lms.models.year_end import FiscalYearClose
 
 __all__ = [
@@ -32,7 +33,9 @@ __all__ = [
     "ReminderNow",
     "ReminderNowCourse",
     "ReportRun",
+    "SessionRegistration",
     "TrackAssignment",
+    "TrainingSession",
     "User",
     "full_name",
 ]

@@ -62,6 +62,14 @@ class AuditEvent(models.Model):
             "attestations_downloaded",
             _("Downloaded the list of who attested a module"),
         )
+        SESSION_CREATED = "session_created", _("Created a training session")
+        SESSION_CHANGED = "session_changed", _("Changed a training session")
+        SESSION_REGISTERED = "session_registered", _("Registered someone for a training session")
+        SESSION_CANCELLED = "session_cancelled", _("Cancelled a training session registration")
+        SESSION_ATTENDANCE_RECORDED = (
+            "session_attendance_recorded",
+            _("Recorded attendance at a training session"),
+        )
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -19,6 +19,8 @@ class OutgoingMail(models.Model):
         HEAD_SUMMARY = "head_summary", _("Weekly summary for a department head")
         REPORT_DELIVERED = "report_delivered", _("Report ready")
         REMINDER_NOW = "reminder_now", _("Reminder sent now by a head or HR")
+        SESSION_REMINDER = "session_reminder", _("Reminder of a training session tomorrow")
+        SESSION_NOTICE = "session_notice", _("A seat at a training session became free")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Waiting to be sent")

@@ -376,3 +376,55 @@ def can_import_completions(user) -> bool:
 def can_read_completion_evidence(viewer, completion, *, day: datetime.date) -> bool:
     """A recorded completion's evidence file: whoever sees the person's progress."""
     return can_view_progress_of(viewer, completion.user, day=day)
+
+
+# 集合研修・オンライン研修・派遣研修 (docs/sessions.md)
+
+
+def can_manage_sessions(user, *, organization_id: int, day: datetime.date) -> bool:
+    """A town's training sessions are created and changed by its HR (and its site
+    administrators), as completions are recorded: nobody of another town, not a superuser
+    without a post there."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return is_hr(user) and _in_organization(user, organization_id, day)
+
+
+def can_record_attendance(user, session, *, day: datetime.date) -> bool:
+    """The attendance of a session is recorded by its organiser (while they hold a post in
+    the session's town) and by the town's HR."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.pk == session.organiser_id and _in_organization(user, session.organization_id, day):
+        return True
+    return can_manage_sessions(user, organization_id=session.organization_id, day=day)
+
+
+def can_register_for_session(actor, person, session, *, day: datetime.date) -> bool:
+    """Who may register ``person`` for ``session`` (or cancel their registration): the
+    person themselves, HR (and site administrators) of the session's town for anyone posted
+    there, a department head for the people posted in the department they head (with its
+    units). Only people who hold a post in the session's town on ``day``."""
+    if not actor.is_authenticated or not actor.is_active or not person.is_active:
+        return False
+    posts = Membership.objects.active_on(day).filter(
+        user=person, department__organization_id=session.organization_id
+    )
+    if actor.pk == person.pk:
+        return posts.exists()
+    if is_hr(actor):
+        return _in_organization(actor, session.organization_id, day) and posts.exists()
+    headed = headed_department(actor, day=day)
+    return (
+        headed is not None
+        and headed.organization_id == session.organization_id
+        and posts.filter(department__path__startswith=headed.path).exists()
+    )
+
+
+def can_view_session(user, session, *, day: datetime.date) -> bool:
+    """A session's page (when, where, how many seats are left) is for the people posted in
+    its town; never another town's."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return _in_organization(user, session.organization_id, day)
