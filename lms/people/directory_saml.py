@@ -1,0 +1,81 @@
+"""Signing in through the town's directory with SAML 2.0 (allauth's SAML provider).
+
+Needs the ``saml`` extra (python3-saml, xmlsec): this module is imported only where it is
+installed (allauth loads it as ``SOCIALACCOUNT_PROVIDERS["saml"]["provider_class"]``, and
+config/urls.py routes the assertion consumer's last step here). The town's rules are the
+OpenID Connect path's (lms/people/directory.py, ``StaffSocialAccountAdapter``): the same
+roster match, refusals and audit rows. What is SAML's own:
+
+- allauth's settings (config/settings/directory.py) require a signed response *and* a signed
+  assertion, strict checks (audience, destination, validity) and an InResponseTo of a
+  request this browser started; an IdP-initiated response is refused.
+- ``TownSAMLProvider`` keeps the assertion's ``AuthnContextClassRef`` values next to the
+  attributes, for the two-factor rule.
+- A response that was already used, or that answers a request of another browser, finds no
+  state of its own: allauth raises a bare ``PermissionDenied``; ``finish_acs`` turns it into
+  the Japanese refusal and an audit row.
+"""
+
+from __future__ import annotations
+
+from allauth.account.internal.decorators import login_not_required
+from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.socialaccount.providers.saml.provider import SAMLProvider
+from allauth.socialaccount.providers.saml.views import FinishACSView
+from django.core.exceptions import PermissionDenied
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+
+from lms.people.directory import Registration, StaffSocialAccountAdapter
+
+
+class TownSAMLProvider(SAMLProvider):
+    """allauth's SAML provider, keeping the authentication context of the assertion."""
+
+    # allauth finds the provider's URLs in its package: keep allauth's.
+    package = "allauth.socialaccount.providers.saml"
+
+    def extract_extra_data(self, data):
+        return {
+            "attributes": data.get_attributes(),
+            "name_id": data.get_nameid(),
+            "authn_contexts": list(data.get_last_authn_contexts() or []),
+        }
+
+
+def saml_claims(registration: Registration, extra_data: dict) -> tuple[dict, bool]:
+    """(the attributes, first value of each; whether the assertion says multi-factor)."""
+    attributes = extra_data.get("attributes") or {}
+    claims = {name: values[0] for name, values in attributes.items() if values}
+    evidence = list(extra_data.get("authn_contexts") or [])
+    evidence += attributes.get(registration.mfa_attribute, []) if registration.mfa_attribute else []
+    return claims, any(str(value) in registration.mfa_acr for value in evidence)
+
+
+@method_decorator(login_not_required, name="dispatch")
+class TownFinishACSView(FinishACSView):
+    """allauth's last step of the assertion consumer, with a replay refused in Japanese."""
+
+    def dispatch(self, request, organization_slug):
+        try:
+            return super().dispatch(request, organization_slug)
+        except PermissionDenied:
+            provider = self.get_provider(organization_slug)
+            adapter = StaffSocialAccountAdapter(request)
+            try:
+                adapter._refuse(
+                    request,
+                    Registration.of(provider.app),
+                    "replayed_or_foreign_response",
+                    _(
+                        "This answer from your directory was already used, or it belongs to "
+                        "a sign-in that was not started in this browser. Please start again "
+                        "from the sign-in page."
+                    ),
+                )
+            except ImmediateHttpResponse as refusal:
+                return refusal.response
+            raise  # pragma: no cover - _refuse always answers
+
+
+finish_acs = TownFinishACSView.as_view()
