@@ -41,9 +41,10 @@ scoped_reports = [
 # (lms/people/directory_saml.py). Only with the `saml` extra (its views import python3-saml).
 saml_urls = []
 if "allauth.socialaccount.providers.saml" in settings.INSTALLED_APPS:
-    from lms.people.directory_saml import finish_acs
+    from lms.people.directory_saml import finish_acs, town_acs
 
     saml_urls = [
+        path("accounts/saml/<str:organization_slug>/acs/", town_acs),
         path("accounts/saml/<str:organization_slug>/acs/finish/", finish_acs),
     ]
 

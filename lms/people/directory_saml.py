@@ -21,12 +21,20 @@ from __future__ import annotations
 from allauth.account.internal.decorators import login_not_required
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.providers.saml.provider import SAMLProvider
-from allauth.socialaccount.providers.saml.views import FinishACSView
+from allauth.socialaccount.providers.saml.views import FinishACSView, acs
 from django.core.exceptions import PermissionDenied
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 
 from lms.people.directory import Registration, StaffSocialAccountAdapter
+
+
+def _with_host(request):
+    """python3-saml reads ``HTTP_HOST`` itself: a request without a Host header (allowed
+    before HTTP/1.1) gets the one Django uses, instead of a KeyError (a 500)."""
+    request.META.setdefault("HTTP_HOST", request.get_host())
+    return request
 
 
 class TownSAMLProvider(SAMLProvider):
@@ -34,6 +42,9 @@ class TownSAMLProvider(SAMLProvider):
 
     # allauth finds the provider's URLs in its package: keep allauth's.
     package = "allauth.socialaccount.providers.saml"
+
+    def redirect(self, request, process, next_url=None, data=None, **kwargs):
+        return super().redirect(_with_host(request), process, next_url, data, **kwargs)
 
     def extract_extra_data(self, data):
         return {
@@ -79,3 +90,10 @@ class TownFinishACSView(FinishACSView):
 
 
 finish_acs = TownFinishACSView.as_view()
+
+
+@csrf_exempt  # the IdP's form posts here (allauth's ACS is exempt too)
+@login_not_required
+def town_acs(request, organization_slug):
+    """allauth's assertion consumer (it keeps the POST for ``finish_acs``), Host made sure."""
+    return acs(_with_host(request), organization_slug=organization_slug)

@@ -334,15 +334,30 @@ def test_another_towns_idp_finds_only_its_own_roster(configure, roster, idps):
     assert signed_in_as(client) == roster["neighbour-1001"]
 
 
-def test_another_towns_idp_answering_this_towns_request_is_refused(configure, roster, idps):
-    """This town's request taken to the neighbour's IdP: its signed answer (its issuer, its
-    key) posted to this town's ACS is refused."""
+def test_another_towns_signed_response_posted_to_this_towns_acs_is_refused(configure, roster, idps):
+    """The neighbour's IdP signs (its issuer, its key) a response naming 1001; posted to this
+    town's assertion consumer instead of its own, it is refused: 1001 here is hanako."""
     client = Client()
-    acs, fields = at_idp(idps, "OTHER", start(client, "test-town"), "hanako")
-    assert urlsplit(acs).path == reverse("saml_acs", kwargs={"organization_slug": "test-town"})
-    response = post_to_shinka(client, acs, fields)
-    refused(response, "saml", text="やり直して")
+    start(client, "test-town")  # this browser has a sign-in of this town pending too
+    acs, fields = at_idp(idps, "OTHER", start(client, "other-town"), "hanako")
+    this_towns_acs = reverse("saml_acs", kwargs={"organization_slug": "test-town"})
+    assert urlsplit(acs).path != this_towns_acs
+    response = post_to_shinka(client, f"http://testserver{this_towns_acs}", fields)
+    event = refused(response, "saml", text="やり直して")
+    assert event.detail["idp"] == "TEST SAML"
     nobody_signed_in(client)
+
+
+def test_a_request_without_a_host_header_is_not_a_500(configure, roster, idps):
+    client = Client()
+    _, fields = at_idp(idps, "TEST", start(client, "test-town"), "hanako")
+    environ = {"SERVER_NAME": "testserver"}
+    response = client.post(
+        reverse("saml_acs", kwargs={"organization_slug": "test-town"}), fields, **environ
+    )
+    response = client.get(response["Location"], **environ)
+    assert response.status_code == HTTPStatus.FOUND, response.content[:300]
+    assert signed_in_as(client) == roster["hanako"]
 
 
 def test_the_service_providers_metadata_is_served(configure, idps):
@@ -392,9 +407,9 @@ def test_a_town_that_does_not_trust_the_idps_mfa_asks_for_totp(configure, roster
 def _acs_queries(idps, login):
     client = Client()
     acs, fields = at_idp(idps, "TEST", start(client, "test-town"), login)
-    response = client.post(urlsplit(acs).path, fields)
+    response = client.post(urlsplit(acs).path, fields, HTTP_HOST="testserver")
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(response["Location"])
+        response = client.get(response["Location"], HTTP_HOST="testserver")
     assert response.status_code == HTTPStatus.FOUND
     return len(queries)
 
