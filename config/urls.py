@@ -37,20 +37,8 @@ scoped_reports = [
     *_scoped_report("admin/reports/workflow_tasks/", WorkflowTasksReportView),
 ]
 
-# SAML's assertion consumer, last step: allauth's, with a replayed response refused in Japanese
-# (lms/people/directory_saml.py). Only with the `saml` extra (its views import python3-saml).
-saml_urls = []
-if "allauth.socialaccount.providers.saml" in settings.INSTALLED_APPS:
-    from lms.people.directory_saml import finish_acs, town_acs
-
-    saml_urls = [
-        path("accounts/saml/<str:organization_slug>/acs/", town_acs),
-        path("accounts/saml/<str:organization_slug>/acs/finish/", finish_acs),
-    ]
-
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
-    *saml_urls,
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("mypage/", include("lms.urls")),

@@ -1,10 +1,9 @@
 """Signing in through the town's directory with SAML 2.0 (allauth's SAML provider).
 
 Needs the ``saml`` extra (python3-saml, xmlsec): this module is imported only where it is
-installed (allauth loads it as ``SOCIALACCOUNT_PROVIDERS["saml"]["provider_class"]``, and
-config/urls.py routes the assertion consumer's last step here). The town's rules are the
-OpenID Connect path's (lms/people/directory.py, ``StaffSocialAccountAdapter``): the same
-roster match, refusals and audit rows. What is SAML's own:
+installed (allauth loads it as ``SOCIALACCOUNT_PROVIDERS["saml"]["provider_class"]``). The
+town's rules are the OpenID Connect path's (lms/people/directory.py,
+``StaffSocialAccountAdapter``): the same roster match, refusals and audit rows. What is SAML's own:
 
 - allauth's settings (config/settings/directory.py) require a signed response *and* a signed
   assertion, strict checks (audience, destination, validity) and an InResponseTo of a
@@ -12,20 +11,16 @@ roster match, refusals and audit rows. What is SAML's own:
 - ``TownSAMLProvider`` keeps the assertion's ``AuthnContextClassRef`` values next to the
   attributes, for the two-factor rule.
 - A response that was already used, or that answers a request of another browser, finds no
-  state of its own: allauth raises a bare ``PermissionDenied``; ``finish_acs`` turns it into
-  the Japanese refusal and an audit row.
+  state of its own: allauth raises a bare ``PermissionDenied``; ``unstash_redirect_state``
+  turns it into the Japanese refusal and an audit row (``ImmediateHttpResponse``, answered by
+  allauth's middleware).
 """
 
 from __future__ import annotations
 
-from allauth.account.internal.decorators import login_not_required
-from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.providers.saml.provider import SAMLProvider
-from allauth.socialaccount.providers.saml.views import FinishACSView, acs
 from django.core.exceptions import PermissionDenied
-from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt
 
 from lms.people.directory import Registration, StaffSocialAccountAdapter
 
@@ -46,6 +41,24 @@ class TownSAMLProvider(SAMLProvider):
     def redirect(self, request, process, next_url=None, data=None, **kwargs):
         return super().redirect(_with_host(request), process, next_url, data, **kwargs)
 
+    def unstash_redirect_state(self, request, state_id):
+        """The state of the sign-in this response answers. None (allauth's bare
+        ``PermissionDenied``) when the response was used already or answers another browser's
+        request: refused in Japanese, with an audit row."""
+        try:
+            return super().unstash_redirect_state(request, state_id)
+        except PermissionDenied:
+            StaffSocialAccountAdapter(request)._refuse(
+                request,
+                Registration.of(self.app),
+                "replayed_or_foreign_response",
+                _(
+                    "This answer from your directory was already used, or it belongs to "
+                    "a sign-in that was not started in this browser. Please start again "
+                    "from the sign-in page."
+                ),
+            )
+
     def extract_extra_data(self, data):
         return {
             "attributes": data.get_attributes(),
@@ -61,39 +74,3 @@ def saml_claims(registration: Registration, extra_data: dict) -> tuple[dict, boo
     evidence = list(extra_data.get("authn_contexts") or [])
     evidence += attributes.get(registration.mfa_attribute, []) if registration.mfa_attribute else []
     return claims, any(str(value) in registration.mfa_acr for value in evidence)
-
-
-@method_decorator(login_not_required, name="dispatch")
-class TownFinishACSView(FinishACSView):
-    """allauth's last step of the assertion consumer, with a replay refused in Japanese."""
-
-    def dispatch(self, request, organization_slug):
-        try:
-            return super().dispatch(request, organization_slug)
-        except PermissionDenied:
-            provider = self.get_provider(organization_slug)
-            adapter = StaffSocialAccountAdapter(request)
-            try:
-                adapter._refuse(
-                    request,
-                    Registration.of(provider.app),
-                    "replayed_or_foreign_response",
-                    _(
-                        "This answer from your directory was already used, or it belongs to "
-                        "a sign-in that was not started in this browser. Please start again "
-                        "from the sign-in page."
-                    ),
-                )
-            except ImmediateHttpResponse as refusal:
-                return refusal.response
-            raise  # pragma: no cover - _refuse always answers
-
-
-finish_acs = TownFinishACSView.as_view()
-
-
-@csrf_exempt  # the IdP's form posts here (allauth's ACS is exempt too)
-@login_not_required
-def town_acs(request, organization_slug):
-    """allauth's assertion consumer (it keeps the POST for ``finish_acs``), Host made sure."""
-    return acs(_with_host(request), organization_slug=organization_slug)
