@@ -1,7 +1,7 @@
 from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.decorators.cache import never_cache
 from django.views.generic import RedirectView
 from wagtail import urls as wagtail_urls
@@ -37,8 +37,23 @@ scoped_reports = [
     *_scoped_report("admin/reports/workflow_tasks/", WorkflowTasksReportView),
 ]
 
+# SAML's assertion consumer, last step: allauth's, with a response that is not XML refused
+# like any broken one (lms/people/directory_saml.py), before allauth's own pattern. Only with
+# the `saml` extra (its views import python3-saml).
+saml_urls = []
+if "allauth.socialaccount.providers.saml" in settings.INSTALLED_APPS:
+    from lms.people.directory_saml import finish_acs
+
+    saml_urls = [
+        re_path(
+            r"^accounts/saml/(?P<organization_slug>[^/]+)/",
+            include([path("acs/finish/", finish_acs, name="saml_finish_acs")]),
+        ),
+    ]
+
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
+    *saml_urls,
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("mypage/", include("lms.urls")),

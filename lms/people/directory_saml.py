@@ -14,13 +14,19 @@ town's rules are the OpenID Connect path's (lms/people/directory.py,
   state of its own: allauth raises a bare ``PermissionDenied``; ``unstash_redirect_state``
   turns it into the Japanese refusal and an audit row (``ImmediateHttpResponse``, answered by
   allauth's middleware).
+- A ``SAMLResponse`` that is not XML makes python3-saml raise lxml's syntax error, which
+  allauth does not catch (a 500): ``finish_acs`` refuses it like any broken response.
 """
 
 from __future__ import annotations
 
+from allauth.account.internal.decorators import login_not_required
 from allauth.socialaccount.providers.saml.provider import SAMLProvider
+from allauth.socialaccount.providers.saml.views import FinishACSView
 from django.core.exceptions import PermissionDenied
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from lxml import etree
 
 from lms.people.directory import Registration, StaffSocialAccountAdapter
 
@@ -74,3 +80,28 @@ def saml_claims(registration: Registration, extra_data: dict) -> tuple[dict, boo
     evidence = list(extra_data.get("authn_contexts") or [])
     evidence += attributes.get(registration.mfa_attribute, []) if registration.mfa_attribute else []
     return claims, any(str(value) in registration.mfa_acr for value in evidence)
+
+
+@method_decorator(login_not_required, name="dispatch")
+class TownFinishACSView(FinishACSView):
+    """allauth's last step of the assertion consumer; a response that is not XML refused."""
+
+    def dispatch(self, request, organization_slug):
+        try:
+            return super().dispatch(request, organization_slug)
+        except etree.LxmlError as error:
+            provider = self.get_provider(organization_slug)
+            StaffSocialAccountAdapter(request).on_authentication_error(
+                request,
+                provider,
+                error="invalid_response",
+                exception=error,
+                extra_context={
+                    "saml_errors": ["invalid_xml"],
+                    "saml_last_error_reason": str(error),
+                },
+            )
+            raise  # pragma: no cover - on_authentication_error always answers
+
+
+finish_acs = TownFinishACSView.as_view()

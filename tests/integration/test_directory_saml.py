@@ -445,3 +445,58 @@ def test_metadata_from_a_file_needs_no_request_to_another_host(idps, monkeypatch
     assert idp["sso_url"] == f"{idps['running']['TEST'].address}/sso/redirect"
     assert "metadata_url" not in idp
     assert Path(idps["metadata"]["TEST"]).read_text().count(idp["x509cert"][:40]) == 1
+
+
+def test_an_expired_response_is_refused(configure, roster, idps):
+    """The IdP's assertion is valid for 5 minutes (and python3-saml allows 5 minutes of clock
+    drift): posted 11 minutes later, it is refused."""
+    import datetime
+
+    import time_machine
+
+    client = Client()
+    acs, fields = at_idp(idps, "TEST", start(client, "test-town"), "hanako")
+    with time_machine.travel(datetime.timedelta(minutes=11), tick=True):
+        response = post_to_shinka(client, acs, fields)
+    event = refused(response, "saml", text="やり直して")
+    assert "expired" in event.detail["reason"].lower() or "NotOnOrAfter" in event.detail["reason"]
+    nobody_signed_in(client)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"SAMLResponse": "not base64 at all %%%"},
+        {"SAMLResponse": base64.b64encode(b"<not-saml/>").decode()},
+        {"SAMLResponse": base64.b64encode(b"<unclosed").decode()},
+        {},
+    ],
+    ids=["not-base64", "not-saml", "not-xml", "missing"],
+)
+def test_a_malformed_post_to_the_consumer_is_refused_in_japanese(configure, roster, idps, fields):
+    client = Client()
+    start(client, "test-town")
+    acs = reverse("saml_acs", kwargs={"organization_slug": "test-town"})
+    response = post_to_shinka(client, f"http://testserver{acs}", fields)
+    refused(response, "authentication_error", text="やり直して")
+    nobody_signed_in(client)
+
+
+def test_the_saml_link_is_disclosed_and_goes_with_anonymisation(configure, roster, idps):
+    import datetime
+
+    from lms.audit import Actor
+    from lms.privacy.anonymisation import anonymisable_from, person_anonymise
+    from lms.privacy.disclosure import person_data_export
+
+    round_trip(Client(), idps, "test-town", "hanako")
+    hanako = roster["hanako"]
+    [link] = person_data_export(user=hanako)["directory_links"]
+    assert (link["directory"], link["account"]) == (TEST_IDP, "nameid-hanako")
+    assert link["claims"]["attributes"][EMPLOYEE_ID] == ["1001"]
+    hanako.is_active = False
+    hanako.save()
+    person_anonymise(
+        user=hanako, actor=Actor(), today=anonymisable_from(hanako) + datetime.timedelta(days=1)
+    )
+    assert not SocialAccount.objects.filter(user=hanako).exists()
