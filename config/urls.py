@@ -37,17 +37,24 @@ scoped_reports = [
     *_scoped_report("admin/reports/workflow_tasks/", WorkflowTasksReportView),
 ]
 
-# SAML's assertion consumer, last step: allauth's, with a response that is not XML refused
-# like any broken one (lms/people/directory_saml.py), before allauth's own pattern. Only with
+# SAML's assertion consumer and logout: allauth's, with a response that is not XML refused like
+# any broken one and a missing Host header not a 500 (lms/people/directory_saml.py), before
+# allauth's own patterns. Only with
 # the `saml` extra (its views import python3-saml).
 saml_urls = []
 if "allauth.socialaccount.providers.saml" in settings.INSTALLED_APPS:
-    from lms.people.directory_saml import finish_acs
+    from lms.people import directory_saml
 
     saml_urls = [
         re_path(
             r"^accounts/saml/(?P<organization_slug>[^/]+)/",
-            include([path("acs/finish/", finish_acs, name="saml_finish_acs")]),
+            include(
+                [
+                    path("acs/", directory_saml.acs, name="saml_acs"),
+                    path("acs/finish/", directory_saml.finish_acs, name="saml_finish_acs"),
+                    path("sls/", directory_saml.sls, name="saml_sls"),
+                ]
+            ),
         ),
     ]
 

@@ -16,16 +16,21 @@ town's rules are the OpenID Connect path's (lms/people/directory.py,
   allauth's middleware).
 - A ``SAMLResponse`` that is not XML makes python3-saml raise lxml's syntax error, which
   allauth does not catch (a 500): ``finish_acs`` refuses it like any broken response.
+- python3-saml reads ``HTTP_HOST`` itself: a request without a Host header (allowed before
+  HTTP/1.1) was a KeyError (a 500); ``acs``, ``finish_acs``, ``sls`` and the sign-in's
+  redirect get the host Django uses. A broken logout message is answered in Japanese.
 """
 
 from __future__ import annotations
 
 from allauth.account.internal.decorators import login_not_required
+from allauth.socialaccount.providers.saml import views as saml_views
 from allauth.socialaccount.providers.saml.provider import SAMLProvider
 from allauth.socialaccount.providers.saml.views import FinishACSView
 from django.core.exceptions import PermissionDenied
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from lxml import etree
 
 from lms.people.directory import Registration, StaffSocialAccountAdapter
@@ -104,4 +109,45 @@ class TownFinishACSView(FinishACSView):
             raise  # pragma: no cover - on_authentication_error always answers
 
 
-finish_acs = TownFinishACSView.as_view()
+def _host_ensured(view):
+    """``view`` with ``HTTP_HOST`` set (``_with_host``); keeps its csrf_exempt and the like."""
+    from functools import wraps
+
+    @wraps(view)
+    def with_host(request, *args, **kwargs):
+        return view(_with_host(request), *args, **kwargs)
+
+    return with_host
+
+
+# The routes config/urls.py puts before allauth's own (same names, same URLs).
+acs = _host_ensured(saml_views.acs)
+finish_acs = _host_ensured(TownFinishACSView.as_view())
+
+
+@csrf_exempt  # as allauth's (the IdP's logout messages come from its site)
+def _sls(request, organization_slug):
+    """allauth's single logout, with a broken or unsigned logout message answered in Japanese
+    (allauth answers python3-saml's English reason, or a 500 when it is not XML)."""
+    from django.shortcuts import render
+
+    try:
+        response = saml_views.sls(request, organization_slug=organization_slug)
+    except etree.LxmlError:
+        response = None
+    if response is not None and response.status_code != 400:
+        return response
+    return render(
+        request,
+        "account/directory_refused.html",
+        {
+            "message": _(
+                "The sign-out message from your directory could not be accepted. Your "
+                "session in しんか is unchanged; please sign out from the menu."
+            )
+        },
+        status=400,
+    )
+
+
+sls = _host_ensured(_sls)

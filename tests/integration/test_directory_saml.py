@@ -9,6 +9,7 @@ says) and checked by python3-saml, allauth and lms/people/directory.py.
 """
 
 import base64
+import zlib
 from http import HTTPStatus
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -348,11 +349,6 @@ def test_another_towns_signed_response_posted_to_this_towns_acs_is_refused(confi
     nobody_signed_in(client)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="allauth's ACS keeps the POST without a Host header and python3-saml reads "
-    "HTTP_HOST itself: a KeyError (500). Browsers and the reverse proxy always send Host.",
-)
 def test_a_request_without_a_host_header_is_not_a_500(configure, roster, idps):
     client = Client()
     _, fields = at_idp(idps, "TEST", start(client, "test-town"), "hanako")
@@ -363,6 +359,8 @@ def test_a_request_without_a_host_header_is_not_a_500(configure, roster, idps):
     response = client.get(response["Location"], **environ)
     assert response.status_code == HTTPStatus.FOUND, response.content[:300]
     assert signed_in_as(client) == roster["hanako"]
+    response = client.get(reverse("saml_sls", kwargs={"organization_slug": "test-town"}))
+    assert response.status_code < HTTPStatus.INTERNAL_SERVER_ERROR
 
 
 def test_the_service_providers_metadata_is_served(configure, idps):
@@ -500,3 +498,26 @@ def test_the_saml_link_is_disclosed_and_goes_with_anonymisation(configure, roste
         user=hanako, actor=Actor(), today=anonymisable_from(hanako) + datetime.timedelta(days=1)
     )
     assert not SocialAccount.objects.filter(user=hanako).exists()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"SAMLRequest": "%%%"},
+        {"SAMLRequest": base64.b64encode(zlib.compress(b"<unclosed")[2:-4]).decode()},
+        {"SAMLResponse": base64.b64encode(zlib.compress(b"<unclosed")[2:-4]).decode()},
+        {"SAMLRequest": base64.b64encode(zlib.compress(b"<x/>")[2:-4]).decode()},
+    ],
+    ids=["nothing", "not-base64", "request-not-xml", "response-not-xml", "unsigned"],
+)
+def test_a_broken_logout_message_is_answered_in_japanese_and_signs_nobody_out(
+    configure, roster, idps, query
+):
+    client = Client()
+    round_trip(client, idps, "test-town", "hanako")
+    sls = reverse("saml_sls", kwargs={"organization_slug": "test-town"})
+    response = client.get(sls, query, HTTP_HOST="testserver")
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "ログアウトの要求を受け付けられませんでした" in response.content.decode()
+    assert signed_in_as(client) == roster["hanako"]
