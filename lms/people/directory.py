@@ -243,20 +243,8 @@ class StaffSocialAccountAdapter(DefaultSocialAccountAdapter):
 
         app = sociallogin.provider.app
         registration = Registration.of(app)
-        data = sociallogin.account.extra_data or {}
         saml = is_saml(sociallogin.provider)
-        if saml:
-            # The response answered a request of this browser (InResponseTo, allauth's state):
-            # SAML's counterpart of the nonce, checked before we get here.
-            from lms.people.directory_saml import saml_claims
-
-            id_token = {}
-            claims, mfa = saml_claims(registration, data)
-            claims.setdefault("email", getattr(sociallogin.user, "email", "") or "")
-        else:
-            id_token = data.get("id_token") or {}
-            claims = {**id_token, **(data.get("userinfo") or {})}
-            mfa = registration.asserts_mfa(id_token)
+        id_token, claims, mfa = self._claims(registration, sociallogin, saml)
         identifier = str(claims.get(registration.claim) or "").strip()
 
         expected_nonce = sociallogin.state.get(STATE_NONCE) or ""
@@ -320,6 +308,22 @@ class StaffSocialAccountAdapter(DefaultSocialAccountAdapter):
         sociallogin.state[STATE_DIRECTORY] = self._directory_state(
             registration, town, mfa, app.provider_id
         )
+
+    @staticmethod
+    def _claims(registration, sociallogin, saml: bool) -> tuple[dict, dict, bool]:
+        """(the ID token, the claims, whether the IdP asserted MFA) of the sign-in."""
+        data = sociallogin.account.extra_data or {}
+        if saml:
+            # The response answered a request of this browser (InResponseTo, allauth's state):
+            # SAML's counterpart of the nonce, checked before we get here.
+            from lms.people.directory_saml import saml_claims
+
+            claims, mfa = saml_claims(registration, data)
+            claims.setdefault("email", getattr(sociallogin.user, "email", "") or "")
+            return {}, claims, mfa
+        id_token = data.get("id_token") or {}
+        claims = {**id_token, **(data.get("userinfo") or {})}
+        return id_token, claims, registration.asserts_mfa(id_token)
 
     @staticmethod
     def _directory_state(registration, town, mfa, provider_id) -> dict:
