@@ -7,6 +7,10 @@ STAMP := $(VENV)/.installed
 AXE := tests/e2e/node_modules/axe-core/axe.min.js
 # The OpenID provider that the directory sign-in tests start (npm oidc-provider, run by node).
 OIDC_OP := tests/integration/oidc_op/node_modules/oidc-provider/package.json
+# The SAML identity provider that the SAML sign-in tests start (pysaml2, in its own venv:
+# it pins cryptography through pyOpenSSL, which must not change the project's venv).
+SAML_IDP_VENV := tests/integration/saml_idp/.venv
+SAML_IDP := $(SAML_IDP_VENV)/.installed
 
 .PHONY: run test e2e e2e-deps install migrate seed messages lint clean bench fonts
 
@@ -46,7 +50,12 @@ $(OIDC_OP): tests/integration/oidc_op/package.json tests/integration/oidc_op/pac
 	npm ci --prefix tests/integration/oidc_op --no-audit --no-fund --loglevel=error
 	touch $(OIDC_OP)
 
-e2e-deps: $(AXE) $(OIDC_OP)
+$(SAML_IDP): tests/integration/saml_idp/requirements.txt
+	$(PYTHON) -m venv $(SAML_IDP_VENV)
+	$(SAML_IDP_VENV)/bin/pip install --quiet -r tests/integration/saml_idp/requirements.txt
+	touch $(SAML_IDP)
+
+e2e-deps: $(AXE) $(OIDC_OP) $(SAML_IDP)
 
 CERTIFICATE_FONT ?= /usr/share/fonts/opentype/ipaexfont-mincho/ipaexm.ttf
 fonts:
@@ -79,4 +88,4 @@ lint: install
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) db.sqlite3 media build tests/e2e/node_modules tests/integration/oidc_op/node_modules
+	rm -rf $(VENV) db.sqlite3 media build tests/e2e/node_modules tests/integration/oidc_op/node_modules $(SAML_IDP_VENV)

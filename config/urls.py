@@ -1,7 +1,7 @@
 from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.decorators.cache import never_cache
 from django.views.generic import RedirectView
 from wagtail import urls as wagtail_urls
@@ -37,8 +37,30 @@ scoped_reports = [
     *_scoped_report("admin/reports/workflow_tasks/", WorkflowTasksReportView),
 ]
 
+# SAML's assertion consumer and logout: allauth's, with a response that is not XML refused like
+# any broken one and a missing Host header not a 500 (lms/people/directory_saml.py), before
+# allauth's own patterns. Only with
+# the `saml` extra (its views import python3-saml).
+saml_urls = []
+if "allauth.socialaccount.providers.saml" in settings.INSTALLED_APPS:
+    from lms.people import directory_saml
+
+    saml_urls = [
+        re_path(
+            r"^accounts/saml/(?P<organization_slug>[^/]+)/",
+            include(
+                [
+                    path("acs/", directory_saml.acs, name="saml_acs"),
+                    path("acs/finish/", directory_saml.finish_acs, name="saml_finish_acs"),
+                    path("sls/", directory_saml.sls, name="saml_sls"),
+                ]
+            ),
+        ),
+    ]
+
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
+    *saml_urls,
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("mypage/", include("lms.urls")),

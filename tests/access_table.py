@@ -38,6 +38,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from config.settings.directory import saml_installed
+
 # ---------------------------------------------------------------------------------------
 # Roles of town A, in the order they are asked
 
@@ -582,6 +584,36 @@ add(
     example="/accounts/oidc/no-such-idp/login/callback/",
     why="no directory is registered in the matrix: 404",
 )
+# SAML 2.0 (lms/people/directory_saml.py; round trips in tests/integration/test_directory_saml.py
+# against real pysaml2 IdPs). The routes exist only with the `saml` extra installed.
+if saml_installed():
+    add(
+        "saml_login",
+        example="/accounts/saml/no-such-idp/login/",
+        post=True,
+        why="no SAML IdP is registered in the matrix: 404; with one, GET asks to confirm",
+    )
+    add(
+        "saml_metadata",
+        example="/accounts/saml/no-such-idp/metadata/",
+        why="no SAML IdP is registered in the matrix: 404 (with one: the public SP metadata)",
+    )
+    add(
+        "saml_sls",
+        example="/accounts/saml/no-such-idp/sls/",
+        why="no SAML IdP is registered in the matrix: 404",
+    )
+    add(
+        "saml_acs",
+        example="/accounts/saml/no-such-idp/acs/",
+        redirect_denies=True,
+        why="keeps what was posted and sends on to the last step (which answers 404 here)",
+    )
+    add(
+        "saml_finish_acs",
+        example="/accounts/saml/no-such-idp/acs/finish/",
+        why="no SAML IdP is registered in the matrix: 404",
+    )
 add("socialaccount_connections", SIGNED_IN, why="one's own directory link, if any")
 add("socialaccount_login_cancelled", EVERYONE, why="says the sign-in was cancelled")
 add("socialaccount_login_error", why="allauth's page that the sign-in failed answers 401")

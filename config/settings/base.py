@@ -3,7 +3,7 @@
 from celery.schedules import crontab
 
 from . import env
-from .directory import form_action_origins, socialaccount_providers
+from .directory import form_action_origins, saml_installed, socialaccount_providers
 from .paths import BASE_DIR
 
 SECRET_KEY = env.text("DJANGO_SECRET_KEY")
@@ -41,6 +41,13 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
 ]
+# SAML 2.0 sign-in (docs/sso.md): allauth's SAML provider needs the `saml` extra (python3-saml,
+# xmlsec); its URLs import them, so the app is added only where the extra is installed.
+if saml_installed():
+    INSTALLED_APPS.insert(
+        INSTALLED_APPS.index("allauth.socialaccount.providers.openid_connect") + 1,
+        "allauth.socialaccount.providers.saml",
+    )
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -66,6 +66,8 @@ class Registration:
     mfa_amr: tuple[str, ...]
     mfa_acr: tuple[str, ...]
     create_accounts: bool
+    # SAML: the attribute that lists the authentication methods (Entra ID's, AD FS's).
+    mfa_attribute: str = ""
 
     @classmethod
     def of(cls, app) -> Registration:
@@ -80,6 +82,7 @@ class Registration:
             mfa_amr=tuple(conf.get("mfa_amr", DEFAULT_MFA_AMR)),
             mfa_acr=tuple(conf.get("mfa_acr", ())),
             create_accounts=bool(conf.get("create_accounts", False)),
+            mfa_attribute=str(conf.get("mfa_attribute") or ""),
         )
 
     def asserts_mfa(self, id_token: dict) -> bool:
@@ -139,6 +142,11 @@ class TownOpenIDConnectProvider(OpenIDConnectProvider):
         )
 
 
+def is_saml(provider) -> bool:
+    """Whether ``provider`` is a SAML IdP (allauth's ``saml``; the ``saml`` extra)."""
+    return getattr(provider, "id", None) == "saml"
+
+
 def _town_provider(provider):
     if isinstance(provider, OpenIDConnectProvider) and not isinstance(
         provider, TownOpenIDConnectProvider
@@ -156,7 +164,7 @@ def directory_sign_in_options(request) -> list[dict]:
     towns = {town.code: town for town in Organization.objects.only("code", "name")}
     options = []
     for provider in adapter.list_providers(request):
-        if not isinstance(provider, OpenIDConnectProvider):
+        if not (isinstance(provider, OpenIDConnectProvider) or is_saml(provider)):
             continue
         registration = Registration.of(provider.app)
         town = towns.get(registration.town_code)
@@ -212,10 +220,17 @@ class StaffSocialAccountAdapter(DefaultSocialAccountAdapter):
     ):
         """State mismatch, a refused token (audience, issuer, expiry), a failed exchange."""
         registration = Registration.of(provider.app) if getattr(provider, "app", None) else None
+        failure = type(exception).__name__ if exception else ""
+        reason = f"authentication_error:{error or ''}:{failure}"
+        saml_errors = (extra_context or {}).get("saml_errors")
+        if saml_errors:
+            # python3-saml's checks: signature, audience, destination, validity, …
+            reason += f":saml:{','.join(saml_errors)}:"
+            reason += str((extra_context or {}).get("saml_last_error_reason") or "")[:300]
         self._refuse(
             request,
             registration,
-            f"authentication_error:{error or ''}:{type(exception).__name__ if exception else ''}",
+            reason,
             _(
                 "Signing in with your directory account did not succeed. Please start again "
                 "from the sign-in page. If it keeps happening, please ask your IT policy "
@@ -228,14 +243,14 @@ class StaffSocialAccountAdapter(DefaultSocialAccountAdapter):
 
         app = sociallogin.provider.app
         registration = Registration.of(app)
-        data = sociallogin.account.extra_data or {}
-        id_token = data.get("id_token") or {}
-        claims = {**id_token, **(data.get("userinfo") or {})}
+        saml = is_saml(sociallogin.provider)
+        id_token, claims, mfa = self._claims(registration, sociallogin, saml)
         identifier = str(claims.get(registration.claim) or "").strip()
 
         expected_nonce = sociallogin.state.get(STATE_NONCE) or ""
-        if not expected_nonce or not constant_time_compare(
-            str(id_token.get("nonce") or ""), expected_nonce
+        if not saml and (
+            not expected_nonce
+            or not constant_time_compare(str(id_token.get("nonce") or ""), expected_nonce)
         ):
             self._refuse(
                 request, registration, "nonce",
@@ -263,7 +278,7 @@ class StaffSocialAccountAdapter(DefaultSocialAccountAdapter):
             if registration.create_accounts and identifier:
                 self._prepare_new_person(sociallogin, town, registration, claims, identifier)
                 sociallogin.state[STATE_DIRECTORY] = self._directory_state(
-                    registration, town, id_token, sociallogin.provider.app.provider_id
+                    registration, town, mfa, sociallogin.provider.app.provider_id
                 )
                 return
             self._refuse(
@@ -291,16 +306,32 @@ class StaffSocialAccountAdapter(DefaultSocialAccountAdapter):
             sociallogin.user = person
             sociallogin.save(request, connect=True)
         sociallogin.state[STATE_DIRECTORY] = self._directory_state(
-            registration, town, id_token, app.provider_id
+            registration, town, mfa, app.provider_id
         )
 
     @staticmethod
-    def _directory_state(registration, town, id_token, provider_id) -> dict:
+    def _claims(registration, sociallogin, saml: bool) -> tuple[dict, dict, bool]:
+        """(the ID token, the claims, whether the IdP asserted MFA) of the sign-in."""
+        data = sociallogin.account.extra_data or {}
+        if saml:
+            # The response answered a request of this browser (InResponseTo, allauth's state):
+            # SAML's counterpart of the nonce, checked before we get here.
+            from lms.people.directory_saml import saml_claims
+
+            claims, mfa = saml_claims(registration, data)
+            claims.setdefault("email", getattr(sociallogin.user, "email", "") or "")
+            return {}, claims, mfa
+        id_token = data.get("id_token") or {}
+        claims = {**id_token, **(data.get("userinfo") or {})}
+        return id_token, claims, registration.asserts_mfa(id_token)
+
+    @staticmethod
+    def _directory_state(registration, town, mfa, provider_id) -> dict:
         return {
             "idp": registration.name,
             "provider": provider_id,
             "town": town.code,
-            "mfa": registration.trust_mfa and registration.asserts_mfa(id_token),
+            "mfa": registration.trust_mfa and mfa,
         }
 
     @staticmethod
