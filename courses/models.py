@@ -48,13 +48,27 @@ class StaffOnlyPageMixin:
     """
 
     def route(self, request, path_components):
-        """Wagtail's routing, marking the page it found as routed in this request: its
-        ancestors (``_cached_parent_obj``, left on each child by ``Page.route``) were read
-        from the database for this request, so ``serve`` and ``get_context`` use them
-        instead of reading them again (``routed_parent``)."""
+        """Wagtail's routing, one query per level: the child is read as its own type at
+        once (the tree is locked: a page has children of one type), where Wagtail reads
+        the page and then its type's row; a child of another type, or none, goes
+        Wagtail's way (the same page, or the same 404).
+
+        The page found is marked as routed in this request: its ancestors
+        (``_cached_parent_obj``, left on each child) were read for this request, so
+        ``serve`` and ``get_context`` use them instead of reading them again
+        (``routed_parent``)."""
+        if path_components:
+            child_models = self.allowed_subpage_models()
+            if len(child_models) == 1:
+                child = (
+                    child_models[0].objects.child_of(self).filter(slug=path_components[0]).first()
+                )
+                if child is not None and child.specific_class is child_models[0]:
+                    child._cached_parent_obj = self
+                    return child.route(request, path_components[1:])
+            return super().route(request, path_components)
         result = super().route(request, path_components)
-        if not path_components:
-            self._shinka_routed = True
+        self._shinka_routed = True
         return result
 
     def serve(self, request, *args, **kwargs):
