@@ -47,6 +47,30 @@ class StaffOnlyPageMixin:
     module of a withdrawn course must not be reachable.
     """
 
+    def route(self, request, path_components):
+        """Wagtail's routing, one query per level: the child is read as its own type at
+        once (the tree is locked: a page has children of one type), where Wagtail reads
+        the page and then its type's row; a child of another type, or none, goes
+        Wagtail's way (the same page, or the same 404).
+
+        The page found is marked as routed in this request: its ancestors
+        (``_cached_parent_obj``, left on each child) were read for this request, so
+        ``serve`` and ``get_context`` use them instead of reading them again
+        (``routed_parent``)."""
+        if path_components:
+            child_models = self.allowed_subpage_models()
+            if len(child_models) == 1:
+                child = (
+                    child_models[0].objects.child_of(self).filter(slug=path_components[0]).first()
+                )
+                if child is not None and child.specific_class is child_models[0]:
+                    child._cached_parent_obj = self
+                    return child.route(request, path_components[1:])
+            return super().route(request, path_components)
+        result = super().route(request, path_components)
+        self._shinka_routed = True
+        return result
+
     def serve(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
@@ -60,8 +84,44 @@ def parent_path(page_path: str) -> str:
     return page_path[: -Page.steplen]
 
 
+def routed_parent(page: Page, model):
+    """The parent of ``page`` as Wagtail's routing loaded it for this request (a ``model``
+    instance with every field), or None: then the caller reads it itself.
+
+    Only for a page found by routing in this request (``StaffOnlyPageMixin.route``) and its
+    ancestors: treebeard leaves a parent on a child elsewhere too (``add_child``), where
+    it may be stale."""
+    if not page.__dict__.get("_shinka_routed"):
+        return None
+    parent = page.__dict__.get("_cached_parent_obj")
+    if isinstance(parent, model) and parent.path == parent_path(page.path):
+        parent._shinka_routed = True  # its own parent was routed in the same walk
+        return parent
+    return None
+
+
+def _routed_ancestors(page: Page) -> list[Page] | None:
+    """Every ancestor of ``page`` below the tree root, as routing loaded them in this
+    request, or None when any of them was not (a page not routed, a site's root page
+    deeper than the tree's second level)."""
+    if not page.__dict__.get("_shinka_routed"):
+        return None
+    ancestors, node = [], page
+    while node.depth > 2:
+        parent = node.__dict__.get("_cached_parent_obj")
+        if parent is None or parent.path != parent_path(node.path):
+            return None
+        ancestors.append(parent)
+        node = parent
+    return ancestors
+
+
 def has_unpublished_ancestor(page: Page) -> bool:
-    """One query. The tree root (depth 1) is never live and does not count."""
+    """One query, none for a page routed in this request (its ancestors were just read).
+    The tree root (depth 1) is never live and does not count."""
+    ancestors = _routed_ancestors(page)
+    if ancestors is not None:
+        return any(not ancestor.live for ancestor in ancestors)
     return Page.objects.ancestor_of(page).filter(depth__gt=1, live=False).exists()
 
 

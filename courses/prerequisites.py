@@ -49,7 +49,9 @@ def prerequisites_missing(
         CoursePage.prerequisites.through.objects.filter(
             from_coursepage_id__in=[course.id for course in courses], to_coursepage__live=True
         )
-        .annotate(
+        # ``alias``, not ``annotate``: the conditions are only filtered on, so each EXISTS
+        # is in the SQL once (in WHERE), not twice (also in SELECT).
+        .alias(
             prerequisite_done=Exists(completed.filter(course_id=OuterRef("to_coursepage_id"))),
             course_done=Exists(completed.filter(course_id=OuterRef("from_coursepage_id"))),
         )

@@ -14,11 +14,9 @@ from django.db.models import Q
 from wagtail import hooks
 from wagtail.models import Page
 
-from assessments.models import Quiz
 from assessments.selectors import quiz_statuses
 
 from .attestations import attestation_current, attestation_cycle, attestation_latest
-from .blocks import quiz_ids_in
 from .fiscal import end_of_day, fiscal_year_of, local_today
 from .models import (
     CourseCompletion,
@@ -29,6 +27,7 @@ from .models import (
     TrackPage,
     cycle_for,
     parent_path,
+    routed_parent,
 )
 from .prerequisites import course_locked_by, prerequisites_missing
 from .surveys import survey_state
@@ -271,7 +270,7 @@ def track_outline_for_learner(*, track: TrackPage, user) -> TrackProgress:
 def course_context_for_learner(*, course: CoursePage, user) -> dict:
     """The course's track, the learner's progress with (from lms) due date, 修了 and
     期限超過, and where to go after it: the next course of the track, or the track."""
-    track = TrackPage.objects.only(*PAGE_LIST_FIELDS).get(path=parent_path(course.path))
+    track = _track_of(course)
     outline = course_progress_for_learner(course=course, user=user)
     learner_status_fill(user=user, tracks=[TrackProgress(page=track, courses=[outline])])
     return {
@@ -295,20 +294,41 @@ def next_course_after(course: CoursePage) -> CoursePage | None:
     )
 
 
+def _course_of(module: ModulePage) -> CoursePage:
+    """The module's course: the one Wagtail's routing read for this request, else one query."""
+    return routed_parent(module, CoursePage) or CoursePage.objects.get(
+        path=parent_path(module.path)
+    )
+
+
+def _track_of(course: CoursePage) -> TrackPage:
+    """The course's track: the one Wagtail's routing read for this request, else one query."""
+    return routed_parent(course, TrackPage) or TrackPage.objects.only(*PAGE_LIST_FIELDS).get(
+        path=parent_path(course.path)
+    )
+
+
 def module_context_for_learner(*, module: ModulePage, user) -> dict:
     """Course, track, previous/next modules and the learner's progress for a module page.
 
-    Seven queries: course, track, sibling modules, completions, prerequisites, quizzes,
-    attempts; on the course's last module an eighth, the next course; for a module asking
-    for attestation one or two more (the learner's attestations).
+    Five queries: sibling modules, completions, prerequisites, quizzes, attempts (the
+    course and track are those Wagtail's routing read; two more for a module not routed in
+    this request, as a preview); on the course's last module one more, the next course;
+    for a module asking for attestation one or two more (the learner's attestations).
     """
-    course = CoursePage.objects.get(path=parent_path(module.path))
-    track = TrackPage.objects.only(*PAGE_LIST_FIELDS).get(path=parent_path(course.path))
+    course = _course_of(module)
+    track = _track_of(course)
     progress = course_progress_for_learner(course=course, user=user)
     ids = [item.page.id for item in progress.modules]
     index = ids.index(module.id) if module.id in ids else None
     current = progress.modules[index] if index is not None else ModuleProgress(module)
-    quizzes = list(Quiz.objects.filter(pk__in=quiz_ids_in(module.body)))
+    # The quizzes as the body's quiz blocks hold them: one query, which the template's
+    # rendering of the same blocks reuses (StreamField caches the converted blocks).
+    quizzes = [
+        block.value["quiz"]
+        for block in module.body
+        if block.block_type == "quiz" and block.value.get("quiz") is not None
+    ]
     attestation = previous_attestation = None
     if module.requires_attestation:
         cycle = attestation_cycle(module=module, course=course)

@@ -1,3 +1,4 @@
+import functools
 from http import HTTPStatus
 
 from django.contrib import messages
@@ -5,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -132,6 +134,8 @@ class ModuleQuizMixin(AttemptFlowMixin):
         if request.user.is_authenticated:
             module = self.get_module(kwargs["module_id"])
             course = CoursePage.objects.get(path=parent_path(module.path))
+            # The module's parent for ``urls`` (``get_parent``), read once per request.
+            module._cached_parent_obj = course
             try:
                 prerequisites_refuse(user=request.user, course=course)
             except CompletionError as error:
@@ -155,7 +159,12 @@ class ModuleQuizMixin(AttemptFlowMixin):
     def urls(self, attempt, **kwargs) -> dict[str, str]:
         module = self.get_module(kwargs["module_id"])
         args = [module.id, attempt.token]
-        following = module.get_next_siblings().live().type(ModulePage).first()
+
+        @functools.cache
+        def following_url() -> str:
+            following = module.get_next_siblings().live().type(ModulePage).first()
+            return (following or module.get_parent()).url
+
         return {
             "take": reverse("courses:module_quiz_take", args=args),
             "autosave": reverse("courses:module_quiz_autosave", args=args),
@@ -164,8 +173,9 @@ class ModuleQuizMixin(AttemptFlowMixin):
             "start": reverse("courses:module_quiz_start", args=[module.id, attempt.quiz_id]),
             "back": module.url,
             # The next module, or after the course's last one the course page (which
-            # leads on to the next course of the track).
-            "next": (following or module.get_parent()).url,
+            # leads on to the next course of the track). Read only where a page shows it
+            # (the take and result pages), not for the redirects of start and submit.
+            "next": lazy(following_url, str)(),
         }
 
 

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.urls import reverse
 
-from lms.people.permissions import can_read_surveys
+from lms.people.permissions import can_open_admin, can_read_surveys
 from lms.people.roles import Role, user_has_role
 
 # Which header menu item a page belongs to (by URL name), for aria-current="page".
@@ -48,6 +48,7 @@ def navigation(request):
             "hr": any(user_has_role(user, role) for role in (Role.HR, Role.DEPT_HEAD, Role.ADMIN)),
             "it_policy": any(user_has_role(user, role) for role in (Role.IT_POLICY, Role.ADMIN)),
             "surveys": can_read_surveys(user),
+            "admin": can_open_admin(user),
             "current": _section(request),
         }
     }

@@ -118,6 +118,15 @@ class StaffAuthenticationBackend(AuthenticationBackend):
         users = list(accounts_by_staff_number(self._request, self._credentials, username)[:2])
         return self._check_password(users[0] if len(users) == 1 else None, password)
 
+    def get_user(self, user_id):
+        """The signed-in person of a request, with their roster's town in the same query
+        (pages show dates in the town's era display, ``request.user.organization``)."""
+        try:
+            user = User._default_manager.select_related("organization").get(pk=user_id)
+        except User.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
+
 
 class StaffAccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request) -> bool:

@@ -24,13 +24,25 @@ from courses.models import CoursePage, TrackPage
 from lms.models import Membership, Organization, User
 from lms.people.authoring import TRACK_EDITORS_PREFIX
 from lms.people.posts import pick_primary_post, primary_post
-from lms.people.roles import Role, user_has_role
+from lms.people.roles import Role, held_groups, user_has_role
 from lms.towns import pages_of_towns_q
 
 
 def is_hr(user) -> bool:
     """HR's powers (completion of everyone, roster, personal-data requests); admins too."""
     return user_has_role(user, Role.HR) or user_has_role(user, Role.ADMIN)
+
+
+def can_open_admin(user) -> bool:
+    """Whether Wagtail's admin lets ``user`` in (the header's 管理 link): the answer of
+    ``user.has_perm("wagtailadmin.access_admin")`` (an active superuser, or a group holding
+    the permission: the roles, Wagtail's own groups, any group the operator made), read from
+    the groups query every request makes already instead of two permission queries.
+    Shinka gives permissions through groups only: no screen gives a person permissions of
+    their own (lms/admin.py, Wagtail's user form), so they are not read here."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or held_groups(user).admin_access
 
 
 def can_read_attestation_counts(user) -> bool:

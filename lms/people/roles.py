@@ -9,8 +9,11 @@ the grants and then calls them; only the system (the demo seed, through
 
 import contextlib
 import contextvars
+from dataclasses import dataclass
 
+from django.contrib.auth.models import Group
 from django.db import models, transaction
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from lms.audit import Actor, audit_record
@@ -30,20 +33,50 @@ class Role(models.TextChoices):
 ADMIN_ACCESS_ROLES = (Role.DX_LEADER, Role.IT_POLICY, Role.ADMIN)
 
 
+# Wagtail's permission to open its admin (``wagtailadmin.access_admin``), held by groups.
+ADMIN_ACCESS_PERMISSION = ("wagtailadmin", "access_admin")
+
+
+@dataclass(frozen=True)
+class HeldGroups:
+    """The names of a person's groups, and whether any of them opens Wagtail's admin."""
+
+    names: frozenset[str]
+    admin_access: bool
+
+
+def held_groups(user) -> HeldGroups:
+    """The signed-in person's groups, read once per request-bound user object (one query,
+    with whether a group holds ``ADMIN_ACCESS_PERMISSION``, as an EXISTS in it)."""
+    cached = getattr(user, "_shinka_role_cache", None)
+    if cached is None:
+        app_label, codename = ADMIN_ACCESS_PERMISSION
+        opens_admin = Group.permissions.through.objects.filter(
+            group_id=OuterRef("pk"),
+            permission__content_type__app_label=app_label,
+            permission__codename=codename,
+        )
+        rows = list(
+            user.groups.annotate(opens_admin=Exists(opens_admin)).values_list("name", "opens_admin")
+        )
+        cached = HeldGroups(
+            names=frozenset(name for name, _ in rows),
+            admin_access=any(opens for _, opens in rows),
+        )
+        user._shinka_role_cache = cached
+    return cached
+
+
 def user_has_role(user, role: Role) -> bool:
     """True when the user is in the role's group.
 
     Being a superuser (the platform operator) holds no role of any town: an operator who
     needs one is given it like anyone else, audited (docs/security.md). The group names
-    are read once per request-bound user object.
+    are read once per request-bound user object (``held_groups``).
     """
     if not user.is_authenticated:
         return False
-    cached = getattr(user, "_shinka_role_cache", None)
-    if cached is None:
-        cached = set(user.groups.values_list("name", flat=True))
-        user._shinka_role_cache = cached
-    return role in cached
+    return role in held_groups(user).names
 
 
 # Set while a service changes someone's groups and writes the audit event itself, so the
