@@ -638,7 +638,8 @@ class _PersonCourseQuery:
                    pc.modules_done, ct.modules_total,
                    CASE WHEN {overdue_sql("pc.completed_at", "pc.due_date", exempt="pc.exempt")}
                         THEN %(overdue_label)s END,
-                   CASE pc.completion_source {record} END
+                   CASE pc.completion_source {record} END,
+                   to_char(pc.expires_on, 'YYYY-MM-DD')
             FROM person_course pc
             JOIN lms_user u ON u.id = pc.user_id
             JOIN lms_department d ON d.id = pc.department_id
