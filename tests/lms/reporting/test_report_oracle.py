@@ -20,8 +20,8 @@ does not use ``lms.assignments``, ``lms.people.posts`` or the report SQL.
 """
 
 import csv
-import os
 import datetime
+import os
 import zoneinfo
 
 import openpyxl
