@@ -19,6 +19,7 @@ class OutgoingMail(models.Model):
         HEAD_SUMMARY = "head_summary", _("Weekly summary for a department head")
         REPORT_DELIVERED = "report_delivered", _("Report ready")
         REMINDER_NOW = "reminder_now", _("Reminder sent now by a head or HR")
+        EXPIRY_WARNING = "expiry_warning", _("A completion expires soon")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Waiting to be sent")
