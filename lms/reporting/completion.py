@@ -535,7 +535,7 @@ class _PersonCourseQuery:
             "progress": rules.progress_cte(people="home"),
             "completed_at": "cc.completed_at",
             "source": "cc.source",
-            "expires_on": "NULL",
+            "expires_on": "CAST(NULL AS date)",
             "latest_join": "",
             "due_date": due_date,
         }
