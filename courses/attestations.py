@@ -20,13 +20,19 @@ The one home of the rule:
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
-from .fiscal import fiscal_year_of, local_today
-from .models import CoursePage, ModuleAttestation, ModulePage, cycle_for, parent_path
+from .fiscal import local_today
+from .models import CoursePage, ModuleAttestation, ModulePage, parent_path
 
 
-def attestation_cycle(*, module: ModulePage, course: CoursePage | None = None, day=None) -> int:
-    course = course or CoursePage.objects.only("annual").get(path=parent_path(module.path))
-    return cycle_for(annual=course.annual, fiscal_year=fiscal_year_of(day or local_today()))
+def attestation_cycle(
+    *, user, module: ModulePage, course: CoursePage | None = None, day=None
+) -> int:
+    """The cycle an attestation of ``module`` by ``user`` counts for on ``day``
+    (``courses.renewal.learner_cycle``)."""
+    from .renewal import learner_cycle
+
+    course = course or CoursePage.objects.get(path=parent_path(module.path))
+    return learner_cycle(user=user, course=course, day=day or local_today())
 
 
 def attestation_current(*, user, module: ModulePage, cycle: int) -> ModuleAttestation | None:

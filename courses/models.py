@@ -3,6 +3,8 @@ import uuid
 from django import forms
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -188,6 +190,13 @@ class TrackPage(StaffOnlyPageMixin, Page):
         return context
 
 
+VALIDITY_CHOICES = [(12, _("12 months")), (24, _("24 months")), (36, _("36 months"))]
+MAX_WARNING_DAYS = 180
+ANNUAL_OR_VALIDITY = _(
+    "A course is either annual (every fiscal year) or valid for a period, not both."
+)
+
+
 class CoursePage(StaffOnlyPageMixin, Page):
     summary = models.TextField(_("summary"), blank=True)
     estimated_minutes = models.PositiveSmallIntegerField(_("estimated minutes"), default=30)
@@ -195,6 +204,28 @@ class CoursePage(StaffOnlyPageMixin, Page):
         _("annual course"),
         default=False,
         help_text=_("Must be completed again every fiscal year (e.g. information security)."),
+    )
+    # Renewal (docs/renewal.md): a completion is valid for this many months from its day
+    # in Japan, then the course is due again. Empty: as before (once, or every fiscal
+    # year when ``annual``); never both.
+    validity_months = models.PositiveSmallIntegerField(
+        _("valid for"),
+        choices=VALIDITY_CHOICES,
+        null=True,
+        blank=True,
+        help_text=_(
+            "A completion stays valid for this period, then the course must be taken "
+            "again. Leave empty for a course completed once or every fiscal year."
+        ),
+    )
+    expiry_warning_days = models.PositiveSmallIntegerField(
+        _("expiry warning (days before)"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_WARNING_DAYS)],
+        help_text=_(
+            "Learners are told this many days before their completion expires, and may "
+            "renew from then on."
+        ),
     )
     skill_areas = ParentalManyToManyField(
         "assessments.SkillArea",
@@ -221,6 +252,10 @@ class CoursePage(StaffOnlyPageMixin, Page):
         FieldPanel("summary"),
         FieldPanel("estimated_minutes"),
         FieldPanel("annual"),
+        MultiFieldPanel(
+            [FieldPanel("validity_months"), FieldPanel("expiry_warning_days")],
+            heading=_("Renewal"),
+        ),
         FieldPanel("skill_areas", widget=forms.CheckboxSelectMultiple),
         FieldPanel("prerequisites", widget=forms.CheckboxSelectMultiple),
         # The survey is part of the page: its questions are saved in the page's revisions
@@ -248,6 +283,28 @@ class CoursePage(StaffOnlyPageMixin, Page):
     class Meta:
         verbose_name = _("course")
         verbose_name_plural = _("courses")
+        constraints = [
+            # A course renews by its validity or by the fiscal year, never both.
+            models.CheckConstraint(
+                condition=models.Q(annual=False) | models.Q(validity_months__isnull=True),
+                name="course_annual_or_validity",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(validity_months__isnull=True)
+                | models.Q(validity_months__in=[m for m, _label in VALIDITY_CHOICES]),
+                name="course_validity_months_known",
+            ),
+        ]
+
+    @property
+    def renews(self) -> bool:
+        """Whether completions expire (``validity_months``; docs/renewal.md)."""
+        return bool(self.validity_months)
+
+    def clean(self):
+        super().clean()
+        if self.annual and self.validity_months:
+            raise ValidationError({"validity_months": ANNUAL_OR_VALIDITY})
 
     def search_passages(self) -> list[str]:
         return [self.summary] if self.summary else []

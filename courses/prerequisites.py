@@ -43,7 +43,14 @@ def prerequisites_missing(
     # course: ``cycle_for`` of its ``annual``).
     completed = CourseCompletion.objects.filter(user=user, completed_at__lt=end_of_day(day)).filter(
         Q(course__annual=True, cycle=cycle_for(annual=True, fiscal_year=fiscal_year))
-        | Q(course__annual=False, cycle=cycle_for(annual=False, fiscal_year=fiscal_year))
+        | Q(
+            course__annual=False,
+            course__validity_months__isnull=True,
+            cycle=cycle_for(annual=False, fiscal_year=fiscal_year),
+        )
+        # A renewal course: any round's completion, expired or not (docs/renewal.md):
+        # what it opens was learned, and renewing it stays open.
+        | Q(course__validity_months__isnull=False)
     )
     edges = (
         CoursePage.prerequisites.through.objects.filter(

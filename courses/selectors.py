@@ -30,6 +30,7 @@ from .models import (
     routed_parent,
 )
 from .prerequisites import course_locked_by, prerequisites_missing
+from .renewal import RenewalState, renewal_states
 from .surveys import survey_state
 
 PAGE_LIST_FIELDS = ("id", "title", "slug", "path", "depth", "url_path", "live")
@@ -79,6 +80,8 @@ class CourseProgress:
     overdue: bool = False
     # The live prerequisites the learner has still to complete (courses/prerequisites.py).
     locked_by: list[CoursePage] = field(default_factory=list)
+    # A renewal course's standing on the day (expiry, round: courses/renewal.py).
+    renewal: RenewalState | None = None
 
     @property
     def locked(self) -> bool:
@@ -145,18 +148,29 @@ class TrackProgress:
 
 
 def _completions_by_module(
-    *, user, modules: Iterable[ModulePage], course_by_path, fiscal_year, day: datetime.date
+    *,
+    user,
+    modules: Iterable[ModulePage],
+    course_by_path,
+    fiscal_year,
+    day: datetime.date,
+    renewal: dict[int, RenewalState] | None = None,
 ):
     """Completion time of each module in its current cycle, for one learner, as of ``day``
-    (completions by the end of that day in Asia/Tokyo)."""
+    (completions by the end of that day in Asia/Tokyo). ``renewal``: the renewal courses'
+    states (``renewal_states``), whose round is their modules' cycle."""
     modules = list(modules)
     if not user.is_authenticated or not modules:
         return {}
+    renewal = renewal or {}
+
+    def cycle_of(course):
+        if course.id in renewal:
+            return renewal[course.id].cycle
+        return cycle_for(annual=course.annual, fiscal_year=fiscal_year)
+
     expected_cycle = {
-        module.id: cycle_for(
-            annual=course_by_path[parent_path(module.path)].annual, fiscal_year=fiscal_year
-        )
-        for module in modules
+        module.id: cycle_of(course_by_path[parent_path(module.path)]) for module in modules
     }
     rows = ModuleCompletion.objects.filter(
         user=user,
@@ -188,6 +202,7 @@ def progress_for_tracks(
     track_by_path = {track.path: track for track in tracks}
     courses = list(CoursePage.objects.live().filter(_under(track_by_path)).order_by("path"))
     course_by_path = {course.path: course for course in courses}
+    renewal = renewal_states(user=user, courses=courses, day=today)
     modules = list(
         ModulePage.objects.live()
         .filter(_under(course_by_path))
@@ -201,10 +216,13 @@ def progress_for_tracks(
         course_by_path=course_by_path,
         fiscal_year=fiscal_year,
         day=today,
+        renewal=renewal,
     )
     locked = prerequisites_missing(user=user, courses=courses, day=today)
     course_progress = {
-        course.path: CourseProgress(page=course, locked_by=locked.get(course.id, []))
+        course.path: CourseProgress(
+            page=course, locked_by=locked.get(course.id, []), renewal=renewal.get(course.id)
+        )
         for course in courses
     }
     for course in courses:
@@ -241,17 +259,20 @@ def course_progress_for_learner(*, course: CoursePage, user, today=None) -> Cour
         .only(*PAGE_LIST_FIELDS)
         .order_by("path")
     )
+    renewal = renewal_states(user=user, courses=[course], day=today)
     completed_at = _completions_by_module(
         user=user,
         modules=modules,
         course_by_path={course.path: course},
         fiscal_year=fiscal_year_of(today),
         day=today,
+        renewal=renewal,
     )
     return CourseProgress(
         page=course,
         modules=[ModuleProgress(m, completed_at.get(m.id)) for m in modules],
         locked_by=course_locked_by(user=user, course=course, day=today),
+        renewal=renewal.get(course.id),
     )
 
 
@@ -331,7 +352,11 @@ def module_context_for_learner(*, module: ModulePage, user) -> dict:
     ]
     attestation = previous_attestation = None
     if module.requires_attestation:
-        cycle = attestation_cycle(module=module, course=course)
+        cycle = (
+            progress.renewal.cycle
+            if progress.renewal is not None
+            else attestation_cycle(user=user, module=module, course=course)
+        )
         attestation = attestation_current(user=user, module=module, cycle=cycle)
         if attestation is None:
             previous_attestation = attestation_latest(user=user, module=module)
@@ -383,4 +408,6 @@ def courses_for_areas(
         course
         for course in courses
         if (course.id, cycle_for(annual=course.annual, fiscal_year=fiscal_year)) not in completed
+        # A renewal course: completed once is enough not to be suggested again.
+        and not (course.validity_months and any(c == course.id for c, _cycle in completed))
     ][:limit]

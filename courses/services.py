@@ -11,18 +11,18 @@ from assessments.models import Attempt
 
 from .attestations import attestation_current
 from .blocks import quiz_ids_in
-from .fiscal import end_of_day, fiscal_year_bounds, fiscal_year_of
+from .fiscal import end_of_day, fiscal_year_bounds
 from .models import (
     CourseCompletion,
     CoursePage,
     ModuleAttestation,
     ModuleCompletion,
     ModulePage,
-    cycle_for,
     has_unpublished_ancestor,
     parent_path,
 )
 from .prerequisites import course_locked_by
+from .renewal import learner_cycle
 
 MODULE_NOT_AVAILABLE = _("This module is not published, so it cannot be completed.")
 QUIZ_REQUIRED = _("This module is completed by passing its quiz.")
@@ -54,7 +54,8 @@ def module_complete(
     """Record that ``user`` finished ``module``; complete the course when it was the last.
 
     Idempotent: repeated calls in the same cycle return the first completion.
-    The cycle is the fiscal year of ``at`` (Asia/Tokyo) for annual courses.
+    The cycle is the fiscal year of ``at`` (Asia/Tokyo) for annual courses, the learner's
+    round for renewal courses (``courses/renewal.py``).
     A module with a quiz is completed only through a passed attempt of that quiz.
     """
     if not module.live or has_unpublished_ancestor(module):
@@ -70,7 +71,7 @@ def module_complete(
     at = at or timezone.now()
     course = CoursePage.objects.get(path=parent_path(module.path))
     prerequisites_refuse(user=user, course=course, day=timezone.localdate(at))
-    cycle = cycle_for(annual=course.annual, fiscal_year=fiscal_year_of(timezone.localdate(at)))
+    cycle = learner_cycle(user=user, course=course, day=timezone.localdate(at))
     if module.requires_attestation and not attestation_current(
         user=user, module=module, cycle=cycle
     ):
@@ -118,7 +119,7 @@ def module_attest(*, user, module: ModulePage, at: datetime.datetime | None = No
     at = at or timezone.now()
     course = CoursePage.objects.get(path=parent_path(module.path))
     prerequisites_refuse(user=user, course=course, day=timezone.localdate(at))
-    cycle = cycle_for(annual=course.annual, fiscal_year=fiscal_year_of(timezone.localdate(at)))
+    cycle = learner_cycle(user=user, course=course, day=timezone.localdate(at))
     attestation, created = ModuleAttestation.objects.get_or_create(
         user=user,
         module=module,
@@ -132,7 +133,17 @@ def module_attest(*, user, module: ModulePage, at: datetime.datetime | None = No
         passed = Attempt.objects.filter(
             user=user, quiz_id__in=quiz_ids, context=f"module:{module.id}", passed=True
         )
-        if course.annual:
+        if course.validity_months:
+            # A pass of this round: made after the previous round's completion.
+            previous = (
+                CourseCompletion.objects.filter(user=user, course=course, cycle__lt=cycle)
+                .order_by("-cycle")
+                .values_list("completed_at", flat=True)
+                .first()
+            )
+            if previous is not None:
+                passed = passed.filter(submitted_at__gt=previous)
+        elif course.annual:
             # A pass counts for the cycle it was made in, as when the quiz completes the
             # module itself: last fiscal year's pass does not complete this year's.
             start, end = fiscal_year_bounds(cycle)

@@ -57,6 +57,13 @@ cycle (it is never withdrawn when modules are added later); in progress when
 not completed and at least one of its live modules was completed in the cycle;
 not started otherwise.
 
+Renewal courses (``CoursePage.validity_months``, ``courses/renewal.py``): the status on
+day D follows the person's latest completion stored by the end of D (the highest round):
+completed while D is before its expiry date (its day in Japan plus the validity, a day
+the month lacks becoming the month's last); from the expiry date on, in progress or not
+started by the modules done in the new round, and due on the expiry date instead of the
+assignment's due date (so overdue from the day after). Never completed: as any course.
+
 Exemption (免除): a person is exempt from a track on day D when one of their
 exemptions from it (``Exemption``: person, track, from–to dates, reason) has
 ``starts_on ≤ D`` and, when it has an end, ``D ≤ ends_on``, and was entered by the end
@@ -83,9 +90,11 @@ completed at the latest of those completions. A track with no live course never 
 """
 
 import datetime
+import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Min, OuterRef, Q, Subquery
 
@@ -254,6 +263,16 @@ def still_to_be_done(status: str) -> bool:
     return status in TO_BE_DONE
 
 
+def course_due_date(
+    *, due_date: datetime.date, expires_on: datetime.date | None, day: datetime.date
+) -> datetime.date:
+    """A course's due date on ``day``: the track's (``due_date``), or for a renewal course
+    whose latest completion has expired by ``day``, that completion's expiry date."""
+    if expires_on is not None and expires_on <= day:
+        return expires_on
+    return due_date
+
+
 def course_overdue(*, status: str, due_date: datetime.date, day: datetime.date) -> bool:
     return status not in (COMPLETED, EXEMPT) and due_date < day
 
@@ -272,7 +291,9 @@ def course_statuses(
 ) -> dict[int, str]:
     """Course id → status, for the live courses of ``tracks`` (the learner's progress as
     ``courses.selectors.progress_for_tracks`` reads it): one query, their stored completions,
-    and one for the exemptions unless ``exempt_track_ids`` (``exemptions_on``) is given."""
+    and one for the exemptions unless ``exempt_track_ids`` (``exemptions_on``) is given.
+    A renewal course is completed while its ``renewal`` state (read with the progress, for
+    the same day) is valid."""
     tracks = list(tracks)
     courses = [course for track in tracks for course in track.courses]
     if not courses:
@@ -299,10 +320,14 @@ def course_statuses(
     return {
         course.page.id: course_status(
             completed=(
-                course.page.id,
-                cycle_for(annual=course.page.annual, fiscal_year=fiscal_year),
-            )
-            in stored,
+                course.renewal.valid
+                if course.page.validity_months and course.renewal is not None
+                else (
+                    course.page.id,
+                    cycle_for(annual=course.page.annual, fiscal_year=fiscal_year),
+                )
+                in stored
+            ),
             modules_done=course.done,
             exempt=course.page.id in exempt_courses,
         )
@@ -441,6 +466,35 @@ def prorated_due_sql(due_date: str = "due_date", first_day: str = "first_day") -
     )
 
 
+def local_date_sql(moment: str) -> str:
+    """The day in Japan (``%(time_zone)s``) of a stored timestamp."""
+    if connection.vendor == "postgresql":
+        return f"CAST({moment} AT TIME ZONE %(time_zone)s AS date)"
+    # SQLite stores UTC text and knows no zones; the site's zone (Asia/Tokyo) has no
+    # summer time, so its offset is one number.
+    offset = zoneinfo.ZoneInfo(settings.TIME_ZONE).utcoffset(datetime.datetime(2000, 1, 1))
+    return f"date({moment}, '{int(offset.total_seconds() // 60):+d} minutes')"
+
+
+def expiry_sql(day: str, months: str) -> str:
+    """``courses.renewal.months_later`` in SQL: ``day`` plus ``months``, a day the month
+    lacks becoming its last (PostgreSQL's date + interval does so; SQLite's date() rolls
+    over into the next month, so a changed day of the month is brought back)."""
+    if connection.vendor == "postgresql":
+        return f"CAST({day} + {months} * INTERVAL '1 month' AS date)"
+    moved = f"date({day}, '+' || {months} || ' months')"
+    return (
+        f"CASE WHEN strftime('%%d', {moved}) = strftime('%%d', {day}) THEN {moved}"
+        f" ELSE date({moved}, 'start of month', '-1 day') END"
+    )
+
+
+def minus_days_sql(day: str, days: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"(CAST({day} AS date) - {days})"
+    return f"date({day}, '-' || {days} || ' days')"
+
+
 def _days_between_sql(later: str, earlier: str) -> str:
     """Whole days from ``earlier`` to ``later`` (two dates)."""
     if connection.vendor == "postgresql":
@@ -495,6 +549,39 @@ _PROGRESS_CTE = """progress AS NOT MATERIALIZED (
 )"""
 
 
+# Renewal courses (``course.months > 0``): each person's latest completion by the end of
+# the day (the highest round) with its expiry date, and the round the modules count for
+# (``courses.renewal.renewal_state``): the next once the renewal window has opened.
+_LATEST_CTE = """latest AS NOT MATERIALIZED (
+    SELECT cc.user_id, cc.course_id, cc.cycle, cc.completed_at, cc.source,
+           {expires_on} AS expires_on,
+           CASE WHEN %(as_of)s >= {window} THEN cc.cycle + 1 ELSE cc.cycle END AS round
+    FROM courses_coursecompletion cc
+    JOIN course ON course.id = cc.course_id AND course.months > 0
+    WHERE cc.user_id IN (SELECT user_id FROM {people})
+      AND cc.completed_at < %(as_of_end)s
+      AND NOT EXISTS (
+        SELECT 1 FROM courses_coursecompletion later
+        WHERE later.user_id = cc.user_id AND later.course_id = cc.course_id
+          AND later.cycle > cc.cycle AND later.completed_at < %(as_of_end)s)
+)"""
+
+# With renewal courses: their modules (cycle -1 in ``module``) count in the person's round.
+_RENEWAL_PROGRESS_CTE = """progress AS NOT MATERIALIZED (
+    SELECT mc.user_id, module.course_id, COUNT(*) AS done
+    FROM courses_modulecompletion mc
+    JOIN module ON module.id = mc.module_id
+    LEFT JOIN latest ON latest.user_id = mc.user_id AND latest.course_id = module.course_id
+    WHERE mc.user_id IN (SELECT user_id FROM {people})
+      AND mc.completed_at < %(as_of_end)s
+      AND mc.cycle = CASE WHEN module.cycle = -1 THEN COALESCE(latest.round, 0)
+                          ELSE module.cycle END
+    GROUP BY mc.user_id, module.course_id
+)"""
+
+RENEWAL_CYCLE = -1  # ``course.cycle`` / ``module.cycle`` of a renewal course: per person
+
+
 @dataclass
 class AssignmentSQL:
     """The rules of one organisation and fiscal year, and the live curriculum, as SQL.
@@ -534,7 +621,11 @@ class AssignmentSQL:
         fiscal_start, fiscal_end = fiscal_year_bounds(fiscal_year)
         sql = cls(
             curriculum=curriculum,
-            params={"fiscal_start": fiscal_start, "fiscal_end": fiscal_end},
+            params={
+                "fiscal_start": fiscal_start,
+                "fiscal_end": fiscal_end,
+                "time_zone": settings.TIME_ZONE,
+            },
             courses=courses,
             modules=modules,
             rules=[],
@@ -544,6 +635,21 @@ class AssignmentSQL:
         for assignment in assignments:
             sql._add_rule(assignment, all_departments)
         return sql
+
+    @property
+    def renewing(self) -> bool:
+        """Whether a live course renews (``validity_months``): the SQL then reads rounds."""
+        return any(course.validity_months for course in self.curriculum.courses.values())
+
+    def latest_cte(self, people: str = "home") -> str:
+        """``latest`` (user_id, course_id, cycle, completed_at, source, expires_on, round):
+        the renewal courses' latest completions by the as-of day."""
+        expires_on = expiry_sql(local_date_sql("cc.completed_at"), "course.months")
+        return _LATEST_CTE.format(
+            people=people,
+            expires_on=expires_on,
+            window=minus_days_sql(expires_on, "course.warn"),
+        )
 
     def _add_rule(self, assignment: TrackAssignment, all_departments) -> None:
         paths = tuple(d.path for d in assignment.departments.all())
@@ -563,12 +669,15 @@ class AssignmentSQL:
         self.rule_positions.extend(f"({pk}, {int(p)})" for p in position_ids)
 
     def values_ctes(self) -> str:
-        """``course`` (id, track_id, cycle, sort), ``module`` (id, course_id, cycle) and the
-        rules: ``rule``, ``rule_department``, ``rule_position``."""
+        """``course`` (id, track_id, cycle, sort, months, warn), ``module`` (id, course_id,
+        cycle) and the rules: ``rule``, ``rule_department``, ``rule_position``. A renewal
+        course has ``months`` (its validity) and ``warn`` (its warning days), and cycle
+        ``RENEWAL_CYCLE`` (the round is per person: ``latest_cte``); others 0 and 0."""
         # ``course`` is referenced more than once (the rows and the overdue query): not
         # materialised, so the planner sees the VALUES list itself.
         courses = ", ".join(self.courses)
-        return f"""course (id, track_id, cycle, sort) AS NOT MATERIALIZED (VALUES {courses}),
+        return f"""course (id, track_id, cycle, sort, months, warn) AS NOT MATERIALIZED (
+    VALUES {courses}),
 module (id, course_id, cycle) AS (VALUES {", ".join(self.modules or ["(0, 0, -1)"])}),
 rule (id, track_id, due_date, everyone, by_department, by_position) AS (
     VALUES {", ".join(self.rules)}),
@@ -588,16 +697,27 @@ rule_position (rule_id, position_id) AS (VALUES {", ".join(self.rule_positions)}
 
     @staticmethod
     def progress_cte(people: str = "home") -> str:
-        """``progress`` (user_id, course_id, done): live modules done in the cycle."""
+        """``progress`` (user_id, course_id, done): live modules done in the cycle (with
+        renewal courses, after ``latest_cte``: in the person's round)."""
         return _PROGRESS_CTE.format(people=people)
+
+    @staticmethod
+    def renewal_progress_cte(people: str = "home") -> str:
+        return _RENEWAL_PROGRESS_CTE.format(people=people)
 
 
 def _curriculum_values(curriculum: Curriculum, fiscal_year: int) -> tuple[list, list]:
     courses, modules, order = [], [], 0
     for track_id in curriculum.tracks:
         for course_id in curriculum.courses_by_track.get(track_id, []):
-            cycle = curriculum.cycle(course_id, fiscal_year)  # the course's cycle
-            courses.append(f"({int(course_id)}, {int(track_id)}, {cycle}, {order})")
+            page = curriculum.courses[course_id]
+            months = int(page.validity_months or 0)
+            warn = int(page.expiry_warning_days or 0) if months else 0
+            # The course's cycle; a renewal course's is the person's round.
+            cycle = RENEWAL_CYCLE if months else curriculum.cycle(course_id, fiscal_year)
+            courses.append(
+                f"({int(course_id)}, {int(track_id)}, {cycle}, {order}, {months}, {warn})"
+            )
             order += 1
             modules.extend(
                 f"({int(module_id)}, {int(course_id)}, {cycle})"

@@ -13,6 +13,7 @@ from lms.reporting.tasks import (  # noqa: F401 - registered by being imported
     build_report,
     record_report_failure,
     schedule_report,
+    send_expiry_warnings,
     send_reminders,
     sweep_reports,
 )

@@ -324,6 +324,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "lms.send_session_reminders",
         "schedule": crontab(hour=9, minute=0),
     },
+    # Renewal courses: a notice and a mail once a completion enters its window (daily, so
+    # the warning comes the set number of days before the expiry).
+    "expiry-warnings-daily": {
+        "task": "lms.send_expiry_warnings",
+        "schedule": crontab(hour=8, minute=15),
+    },
     "sweep-queued-reports": {"task": "lms.sweep_reports", "schedule": crontab(minute="*/10")},
     "sweep-outgoing-mail": {"task": "lms.sweep_outgoing_mail", "schedule": crontab(minute="*/5")},
     "prune-audit-log": {"task": "lms.prune_audit", "schedule": crontab(hour=4, minute=30)},

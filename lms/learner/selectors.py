@@ -15,10 +15,10 @@ from courses.selectors import (
 from lms.assignments import (
     COMPLETED,
     assigned_tracks,
+    course_due_date,
     course_overdue,
     course_statuses,
     exemptions_on,
-    track_overdue,
 )
 from lms.models import LeaderNomination, Membership, Notice
 from lms.people.posts import memberships_on
@@ -89,10 +89,8 @@ def mypage_for_user(*, user, today: datetime.date | None = None) -> MyPage:
             item.due_date = due[track.id]
             # The card names the exemption and its period (the template reads it here).
             item.exemption = page.exemptions.get(track.id)
-            item.overdue = track_overdue(
-                statuses=[page.course_status[course.page.id] for course in item.courses],
-                due_date=item.due_date,
-                day=today,
+            item.overdue = _courses_due(
+                item, due_date=item.due_date, statuses=page.course_status, day=today
             )
             page.assigned.append(item)
         else:
@@ -117,16 +115,24 @@ def learner_status_fill(*, user, tracks: list[TrackProgress], today=None) -> Non
         if track.page.id not in due:
             continue
         track.due_date = due[track.page.id]
-        track.overdue = track_overdue(
-            statuses=[statuses[course.page.id] for course in track.courses],
-            due_date=track.due_date,
-            day=today,
+        track.overdue = _courses_due(track, due_date=track.due_date, statuses=statuses, day=today)
+
+
+def _courses_due(track: TrackProgress, *, due_date, statuses: dict, day) -> bool:
+    """Set each course's due date (``course_due_date``: a renewal course whose completion
+    expired is due on its expiry date) and 期限超過; whether the track is overdue (any of
+    its courses; as ``track_overdue`` when no course renews)."""
+    for course in track.courses:
+        renewal = course.renewal
+        course.due_date = course_due_date(
+            due_date=due_date,
+            expires_on=renewal.expires_on if renewal is not None else None,
+            day=day,
         )
-        for course in track.courses:
-            course.due_date = track.due_date
-            course.overdue = course_overdue(
-                status=statuses[course.page.id], due_date=track.due_date, day=today
-            )
+        course.overdue = course_overdue(
+            status=statuses[course.page.id], due_date=course.due_date, day=day
+        )
+    return any(course.overdue for course in track.courses)
 
 
 def _resume_point(tracks: list[TrackProgress]) -> Resume | None:

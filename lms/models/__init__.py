@@ -8,7 +8,7 @@ from lms.models.notices import Notice
 from lms.models.organisation import Department, Membership, Organization, Position
 from lms.models.people import User, full_name
 from lms.models.privacy import DisclosureRequest
-from lms.models.reminders import ReminderLog, ReminderNow, ReminderNowCourse
+from lms.models.reminders import ExpiryWarning, ReminderLog, ReminderNow, ReminderNowCourse
 from lms.models.reports import CandidateEntry, ReportRun
 from lms.models.sessions import SessionRegistration, TrainingSession
 from lms.models.year_end import FiscalYearClose
@@ -29,6 +29,7 @@ __all__ = [
     "Organization",
     "OutgoingMail",
     "Position",
+    "ExpiryWarning",
     "ReminderLog",
     "ReminderNow",
     "ReminderNowCourse",

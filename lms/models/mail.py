@@ -21,6 +21,7 @@ class OutgoingMail(models.Model):
         REMINDER_NOW = "reminder_now", _("Reminder sent now by a head or HR")
         SESSION_REMINDER = "session_reminder", _("Reminder of a training session tomorrow")
         SESSION_NOTICE = "session_notice", _("A seat at a training session became free")
+        EXPIRY_WARNING = "expiry_warning", _("A completion expires soon")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Waiting to be sent")

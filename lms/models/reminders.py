@@ -37,6 +37,36 @@ class ReminderLog(models.Model):
         return f"{self.user} {self.week}"
 
 
+class ExpiryWarning(models.Model):
+    """A renewal course's completion was announced as expiring soon (docs/renewal.md):
+    once per completion, so once per round; written with its notice and mail."""
+
+    completion = models.OneToOneField(
+        "courses.CourseCompletion",
+        verbose_name=_("course completion"),
+        on_delete=models.CASCADE,
+        related_name="expiry_warning",
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    expires_on = models.DateField(_("expiry date"))
+    warned_at = models.DateTimeField(_("warned at"))
+    mail = models.OneToOneField(
+        "lms.OutgoingMail",
+        verbose_name=_("mail"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="expiry_warning",
+    )
+
+    class Meta:
+        verbose_name = _("expiry warning")
+        verbose_name_plural = _("expiry warnings")
+
+    def __str__(self):
+        return f"{self.user} {self.expires_on}"
+
+
 def iso_week(day: datetime.date) -> str:
     year, week, _ = day.isocalendar()
     return f"{year}-W{week:02d}"

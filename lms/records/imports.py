@@ -33,6 +33,7 @@ from lms.records.services import (
     already_completed_message,
     completion_cycle,
     courses_of_town,
+    renewal_order_problem,
 )
 
 HEADER_ALIASES = {
@@ -144,7 +145,15 @@ class _Reader:
             cycle=0,
             note=str(self._cell(cells, "note")),
         )
-        row.cycle = completion_cycle(course, row.completed_at)
+        # A renewal course: the round after the person's latest (one query per such row;
+        # one row per person and renewal course in a file: docs/renewal.md).
+        row.cycle = completion_cycle(course, row.completed_at, person.pk)
+        problem = renewal_order_problem(
+            person_id=person.pk, course=course, completed_at=row.completed_at
+        )
+        if problem:
+            self._error(line, "修了日", problem)
+            return None
         key = (person.pk, course.pk, row.cycle)
         if key in self.seen:
             self._error(

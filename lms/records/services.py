@@ -14,8 +14,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from courses.fiscal import fiscal_year_of, japanese_fiscal_year, local_today
+from courses.fiscal import fiscal_year_of, japanese_fiscal_year, local_today, western_date
 from courses.models import CourseCompletion, CoursePage, cycle_for
+from courses.renewal import next_recorded_cycle
 from lms.audit import Actor, audit_record
 from lms.models import AuditEvent
 from lms.people.permissions import can_record_completion_for
@@ -29,6 +30,10 @@ EARLIEST_COMPLETION_DAY = datetime.date(2000, 4, 1)
 TOO_EARLY = gettext_lazy("The completion date is too early. Enter a date from 1 April 2000.")
 NOT_IN_TRACKS = gettext_lazy("This course is not in your town's tracks.")
 REASON_REQUIRED = gettext_lazy("Enter the reason for recording this completion.")
+RENEWAL_NOT_LATER = gettext_lazy(
+    "A completion of this course on %(day)s is already stored for this person. For a "
+    "course with a validity period, record only completions after the latest one."
+)
 ALREADY_COMPLETED = gettext_lazy("This person has already completed this course.")
 ALREADY_COMPLETED_IN_YEAR = gettext_lazy(
     "This person has already completed this course in %(year)s."
@@ -45,11 +50,30 @@ def courses_of_town(organization):
     return CoursePage.objects.live().filter(pages_of_towns_q([organization.pk])).order_by("path")
 
 
-def completion_cycle(course: CoursePage, completed_at: datetime.datetime) -> int:
+def completion_cycle(
+    course: CoursePage, completed_at: datetime.datetime, person_id: int | None = None
+) -> int:
     """The cycle a completion at ``completed_at`` counts for (``cycle_for``): the fiscal
-    year of its day in Japan for an annual course, else 0."""
+    year of its day in Japan for an annual course, the round after the person's highest
+    stored one for a renewal course (``courses.renewal.next_recorded_cycle``; one query),
+    else 0."""
+    if course.validity_months and person_id is not None:
+        return next_recorded_cycle(user_id=person_id, course=course)[0]
     day = timezone.localdate(completed_at)
     return cycle_for(annual=course.annual, fiscal_year=fiscal_year_of(day))
+
+
+def renewal_order_problem(
+    *, person_id: int, course: CoursePage, completed_at: datetime.datetime
+) -> str | None:
+    """A renewal course's rounds grow with time: a recorded completion must be later than
+    the person's latest stored one (docs/renewal.md)."""
+    if not course.validity_months:
+        return None
+    _cycle, latest = next_recorded_cycle(user_id=person_id, course=course)
+    if latest is not None and completed_at <= latest:
+        return str(RENEWAL_NOT_LATER) % {"day": western_date(latest)}
+    return None
 
 
 def completion_problem(
@@ -63,6 +87,8 @@ def completion_problem(
         return str(FUTURE_DATE)
     if timezone.localdate(completed_at) < EARLIEST_COMPLETION_DAY:
         return str(TOO_EARLY)
+    if course.validity_months:
+        return renewal_order_problem(person_id=person_id, course=course, completed_at=completed_at)
     cycle = completion_cycle(course, completed_at)
     if CourseCompletion.objects.filter(user_id=person_id, course=course, cycle=cycle).exists():
         return already_completed_message(course, cycle)
@@ -124,7 +150,7 @@ def completion_record(
     completion = CourseCompletion(
         user=person,
         course=course,
-        cycle=completion_cycle(course, completed_at),
+        cycle=completion_cycle(course, completed_at, person.pk),
         completed_at=completed_at,
         source=CourseCompletion.Source.RECORDED,
         recorded_by=by.user,

@@ -51,6 +51,9 @@ PERSON_HEADERS = [
     "モジュール数",
     "期限超過",
     "記録",
+    # A renewal course's expiry date (docs/renewal.md): of the latest completion by the
+    # as-of day, valid before it, due again from it; empty for other courses.
+    "有効期限",
 ]
 TALLY_HEADERS = ["対象", "修了", "受講中", "未着手", "期限超過", "免除", "修了率"]
 
@@ -85,17 +88,19 @@ def person_values(row) -> list:
         row.modules_total,
         OVERDUE_LABEL if row.overdue else "",
         row.record_label,
+        row.expires_on,
     ]
 
 
-PERSON_FORMATS = {7: DATE_FORMAT}  # 期限; 修了日時 is a date-time (the workbook's format)
+# 期限 and 有効期限; 修了日時 is a date-time (the workbook's format)
+PERSON_FORMATS = {7: DATE_FORMAT, 13: DATE_FORMAT}
 DEPARTMENT_SHEET = (
     "所属別",
     ["所属", "階層", "コース", *TALLY_HEADERS],
     [24, 8, 36, 8, 8, 8, 8, 8, 8, 8],
 )
 POSITION_SHEET = ("職位別", ["職位", *TALLY_HEADERS], [20, 8, 8, 8, 8, 8, 8, 8])
-PERSON_WIDTHS = [10, 14, 18, 14, 24, 36, 10, 12, 18, 8, 8, 8, 10]
+PERSON_WIDTHS = [10, 14, 18, 14, 24, 36, 10, 12, 18, 8, 8, 8, 10, 12]
 TALLY_FORMATS = {"所属別": {9: PERCENT_FORMAT}, "職位別": {7: PERCENT_FORMAT}}
 
 
@@ -284,6 +289,7 @@ def _rows_of_blocks(blocks, csv_stream, counted: dict, progress, *, sheet: bool)
                 total,
                 overdue,
                 record,
+                expires,
             ) = fields
             counted["rows"] += 1
             # Only text that starts with an apostrophe can have been escaped.
@@ -301,6 +307,7 @@ def _rows_of_blocks(blocks, csv_stream, counted: dict, progress, *, sheet: bool)
                 int(total),
                 overdue or None,
                 record or None,
+                fromisoformat(expires) if expires else None,
             ]
         progress(counted["rows"])
 

@@ -82,6 +82,9 @@ class PersonCourseRow:
     status: str
     overdue: bool
     completion_source: str | None = None
+    # A renewal course: the expiry date of the latest completion by the as-of day (valid
+    # before it; expired, and due on it, from it on). None for other courses.
+    expires_on: datetime.date | None = None
 
     @property
     def status_label(self) -> str:
@@ -258,6 +261,7 @@ def person_course_rows(
                 status,
                 overdue,
                 completion_source,
+                expires_on,
             ) in chunk:
                 yield PersonCourseRow(
                     user_id=user_id,
@@ -274,6 +278,7 @@ def person_course_rows(
                     status=status,
                     overdue=bool(overdue),
                     completion_source=completion_source,
+                    expires_on=_as_date(expires_on) if expires_on is not None else None,
                 )
 
 
@@ -490,6 +495,7 @@ class _PersonCourseQuery:
     curriculum: Curriculum
     ctes: str
     params: dict
+    renewing: bool = False
 
     @classmethod
     def build(cls, *, organization, as_of, department, curriculum) -> "_PersonCourseQuery | None":
@@ -519,17 +525,49 @@ class _PersonCourseQuery:
             home = """
         JOIN lms_department hd ON hd.id = home.department_id
             AND substr(hd.path, 1, length(%(subtree)s)) = %(subtree)s"""
+        due_date = prorated_due_sql("due.due_date", "first_day.first_day")
+        # Without a renewal course the statement is the one it always was; with one, the
+        # renewal courses' latest completions (``latest``) give their status, round and due
+        # date (``lms.assignments``: a completion counts until its expiry date, then the
+        # course is due on that date).
+        renewal = {
+            "latest": "",
+            "progress": rules.progress_cte(people="home"),
+            "completed_at": "cc.completed_at",
+            "source": "cc.source",
+            "expires_on": "CAST(NULL AS date)",
+            "latest_join": "",
+            "due_date": due_date,
+        }
+        if rules.renewing:
+            valid = "%(as_of)s < latest.expires_on"
+            renewal = {
+                "latest": rules.latest_cte(people="home") + ",\n",
+                "progress": rules.renewal_progress_cte(people="home"),
+                "completed_at": (
+                    f"COALESCE(cc.completed_at, CASE WHEN {valid} THEN latest.completed_at END)"
+                ),
+                "source": f"COALESCE(cc.source, CASE WHEN {valid} THEN latest.source END)",
+                "expires_on": "latest.expires_on",
+                "latest_join": (
+                    "\n    LEFT JOIN latest"
+                    " ON latest.user_id = due.user_id AND latest.course_id = course.id"
+                ),
+                "due_date": (
+                    "CASE WHEN latest.expires_on <= %(as_of)s THEN latest.expires_on"
+                    f" ELSE {due_date} END"
+                ),
+            }
         ctes = _PERSON_COURSE_CTES.format(
             values=rules.values_ctes(),
             posts=primary_post_ctes(where=people, home="post_home"),
             first_day=rules.first_day_cte(where=people),
             due=rules.due_cte(posts="post"),
-            due_date=prorated_due_sql("due.due_date", "first_day.first_day"),
-            progress=rules.progress_cte(people="home"),
             exempt=exempt_sql("due.user_id", "due.track_id"),
             home=home,
+            **renewal,
         )
-        return cls(curriculum=curriculum, ctes=ctes, params=params)
+        return cls(curriculum=curriculum, ctes=ctes, params=params, renewing=rules.renewing)
 
     def rows_sql(self) -> str:
         return (
@@ -540,7 +578,7 @@ class _PersonCourseQuery:
                    pc.completed_at, {status_sql("pc.completed_at", "pc.modules_done", "pc.exempt")},
                    CASE WHEN {overdue_sql("pc.completed_at", "pc.due_date", exempt="pc.exempt")}
                         THEN 1 ELSE 0 END,
-                   pc.completion_source
+                   pc.completion_source, pc.expires_on
             FROM person_course pc JOIN lms_user u ON u.id = pc.user_id
             ORDER BY pc.user_id, pc.sort"""
         )
@@ -600,7 +638,8 @@ class _PersonCourseQuery:
                    pc.modules_done, ct.modules_total,
                    CASE WHEN {overdue_sql("pc.completed_at", "pc.due_date", exempt="pc.exempt")}
                         THEN %(overdue_label)s END,
-                   CASE pc.completion_source {record} END
+                   CASE pc.completion_source {record} END,
+                   to_char(pc.expires_on, 'YYYY-MM-DD')
             FROM person_course pc
             JOIN lms_user u ON u.id = pc.user_id
             JOIN lms_department d ON d.id = pc.department_id
@@ -676,7 +715,23 @@ class _PersonCourseQuery:
         never brings a due date earlier — filters the grouped ``due`` before the join, so the
         planner's estimates stay those of the plain due date (a filter on the pro-rated
         expression alone, after ``completed_at IS NULL``, made it expect one row of 50,000
-        and choose nested loops: bench/README.md)."""
+        and choose nested loops: bench/README.md).
+
+        With a renewal course the due date may be an expiry date before the assignment's,
+        and completion depends on the expiry: counted over ``person_course`` then."""
+        if self.renewing:
+            return (
+                self.ctes
+                + f"""
+            SELECT pc.user_id, u.staff_number, u.family_name, u.given_name, pc.department_id,
+                   COUNT(*) AS overdue
+            FROM person_course pc
+            JOIN lms_user u ON u.id = pc.user_id
+            WHERE {overdue_sql("pc.completed_at", "pc.due_date", exempt="pc.exempt")}
+            GROUP BY pc.user_id, u.staff_number, u.family_name, u.given_name, pc.department_id
+            ORDER BY overdue DESC, pc.user_id
+            LIMIT {int(limit)}"""
+            )
         stored = stored_completion_sql("due.user_id", "course.id", "course.cycle")
         overdue = overdue_sql(
             due_date=prorated_due_sql("due.due_date", "first_day.first_day"),
@@ -713,13 +768,13 @@ home AS NOT MATERIALIZED (
     FROM post_home home{home}
 ),
 {due},
-{progress},
+{latest}{progress},
 person_course AS NOT MATERIALIZED (
     SELECT due.user_id, home.department_id, home.position_id, course.track_id,
            course.id AS course_id, course.sort, {due_date} AS due_date,
-           COALESCE(progress.done, 0) AS modules_done, cc.completed_at,
+           COALESCE(progress.done, 0) AS modules_done, {completed_at} AS completed_at,
            CASE WHEN {exempt} THEN 1 ELSE 0 END AS exempt,
-           cc.source AS completion_source
+           {source} AS completion_source, {expires_on} AS expires_on
     FROM due
     JOIN home ON home.user_id = due.user_id
     JOIN first_day ON first_day.user_id = due.user_id
@@ -727,7 +782,7 @@ person_course AS NOT MATERIALIZED (
     LEFT JOIN progress ON progress.user_id = due.user_id AND progress.course_id = course.id
     LEFT JOIN courses_coursecompletion cc
         ON cc.user_id = due.user_id AND cc.course_id = course.id AND cc.cycle = course.cycle
-        AND cc.completed_at < %(as_of_end)s
+        AND cc.completed_at < %(as_of_end)s{latest_join}
 )
 """
 

@@ -25,13 +25,13 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from courses.fiscal import local_today
+from courses.fiscal import end_of_day, local_today
 from lms.assignments import still_to_be_done
 from lms.audit import Actor, audit_record
 from lms.models import (
@@ -442,3 +442,122 @@ def _notice_message(sender_name: str, person: ReminderRecipient) -> str:
         _("%(sender)s asks you to complete %(count)s courses. Please continue on My page.")
         % {"sender": sender_name, "count": len(person.rows)}
     )[:300]
+
+
+# --- Expiry warnings (renewal courses, docs/renewal.md) -------------------------------------
+
+
+def expiry_warnings_send(*, today: datetime.date | None = None) -> int:
+    """Tell each learner whose latest completion of a renewal course is still valid and in
+    its renewal window (``expiry_warning_days`` before the expiry date) that it expires
+    soon: a notice on マイページ and a mail through the outbox, once per completion (so once
+    per round: ``ExpiryWarning``), never after a renewal or the expiry. Only people posted
+    in a town that day, in their primary post's town. Returns how many were warned.
+    A fixed number of queries per renewal course, whatever the number of completions."""
+    from courses.models import CourseCompletion, CoursePage
+    from courses.renewal import expiry_date, months_later
+
+    today = today or local_today()
+    warned = 0
+    for course in CoursePage.objects.live().filter(validity_months__isnull=False):
+        # Completions that may be in their window today: on or after the day validity
+        # months ago (earlier ones have expired), up to the warning days after that.
+        since = months_later(today, -course.validity_months) - datetime.timedelta(days=1)
+        until = since + datetime.timedelta(days=course.expiry_warning_days + 2)
+        later = CourseCompletion.objects.filter(
+            user=OuterRef("user"), course=course, cycle__gt=OuterRef("cycle")
+        )
+        candidates = (
+            CourseCompletion.objects.filter(
+                course=course,
+                user__is_active=True,
+                completed_at__gte=end_of_day(since - datetime.timedelta(days=1)),
+                completed_at__lt=end_of_day(until),
+                expiry_warning__isnull=True,
+            )
+            .exclude(Exists(later))
+            .select_related("user")
+        )
+        due = []
+        for completion in candidates:
+            expires_on = expiry_date(completion.completed_at, course.validity_months)
+            window = expires_on - datetime.timedelta(days=course.expiry_warning_days)
+            if window <= today < expires_on:
+                due.append((completion, expires_on))
+        if not due:
+            continue
+        towns = _towns_of(user_ids={c.user_id for c, _e in due}, day=today)
+        with transaction.atomic():
+            mail_ids = []
+            for completion, expires_on in due:
+                organization = towns.get(completion.user_id)
+                if organization is None:
+                    continue  # not posted in a town today (left)
+                mail_id = _warn_once(organization, course, completion, expires_on)
+                if mail_id is not False:
+                    warned += 1
+                    if mail_id:
+                        mail_ids.append(mail_id)
+            outgoing_mail_publish_on_commit(mail_ids)
+    return warned
+
+
+def _towns_of(*, user_ids, day) -> dict:
+    """User id → the town of their primary post on ``day``. One query."""
+    posts = defaultdict(list)
+    for membership in (
+        Membership.objects.active_on(day)
+        .filter(user_id__in=user_ids)
+        .select_related("department__organization")
+    ):
+        posts[membership.user_id].append(membership)
+    return {
+        user_id: pick_primary_post(user_posts).department.organization
+        for user_id, user_posts in posts.items()
+    }
+
+
+def _warn_once(organization, course, completion, expires_on):
+    """The notice, the mail and the ``ExpiryWarning`` of one completion, in a savepoint;
+    False when it was warned before, else the mail's id (None without an address)."""
+    from courses.fiscal import town_date
+    from lms.models import ExpiryWarning
+
+    day = town_date(expires_on, organization.era_display)
+    message = _("Your completion of “%(course)s” expires on %(date)s. Please take it again.") % {
+        "course": course.title,
+        "date": day,
+    }
+    link = course.url or ""
+    try:
+        with transaction.atomic():
+            warning = ExpiryWarning.objects.create(
+                completion=completion,
+                user=completion.user,
+                expires_on=expires_on,
+                warned_at=timezone.now(),
+            )
+            Notice.objects.create(user=completion.user, message=message[:300], link=link)
+            body = (
+                message
+                + "\n\n"
+                + _("Continue on My page (sign-in required):")
+                + "\n"
+                + _link("lms:mypage")
+            )
+            mail = outgoing_mail_queue(
+                organization=organization,
+                kind=OutgoingMail.Kind.EXPIRY_WARNING,
+                recipient_id=completion.user_id,
+                address=completion.user.email,
+                subject="[しんか] " + _("Your completion expires soon"),
+                body=body,
+                dedupe_key=f"expiry:{completion.pk}",
+                publish=False,
+            )
+            if mail is not None:
+                warning.mail = mail
+                warning.save(update_fields=["mail"])
+    except IntegrityError:
+        return False  # warned already (another run)
+    return mail.pk if mail is not None else None

@@ -129,3 +129,11 @@ def send_reminders() -> int:
     from lms.reporting.reminders import reminders_send
 
     return reminders_send()
+
+
+@shared_task(name="lms.send_expiry_warnings", acks_late=True)
+def send_expiry_warnings() -> int:
+    """Beat, daily: renewal courses' completions entering their window (docs/renewal.md)."""
+    from lms.reporting.reminders import expiry_warnings_send
+
+    return expiry_warnings_send()

@@ -13,6 +13,8 @@ every person both forms give the same answer. Changing one side alone turns this
 """
 
 import datetime
+import os
+import zoneinfo
 from collections import Counter, defaultdict
 
 import pytest
@@ -22,9 +24,15 @@ from hypothesis import strategies as st
 
 from courses.factories import ModulePageFactory, TrackPageFactory
 from courses.fiscal import fiscal_year_bounds, fiscal_year_of
-from courses.models import CourseCompletion, ModuleCompletion, TrackPage
+from courses.models import CourseCompletion, CoursePage, ModuleCompletion, TrackPage
 from courses.selectors import progress_for_tracks
-from lms.assignments import assigned_tracks, course_overdue, course_statuses, track_overdue
+from lms.assignments import (
+    assigned_tracks,
+    course_due_date,
+    course_overdue,
+    course_statuses,
+    track_overdue,
+)
 from lms.leaders.candidates import CandidateStream
 from lms.learner.selectors import mypage_for_user
 from lms.models import (
@@ -40,10 +48,11 @@ from lms.people.posts import memberships_on, primary_post
 from lms.reporting.completion import completion_tallies, person_course_rows
 
 D = datetime.date
+JST = zoneinfo.ZoneInfo("Asia/Tokyo")
 FIRST_DAY, LAST_DAY = D(2025, 4, 1), D(2027, 4, 15)
 FISCAL_YEARS = {year: fiscal_year_bounds(year) for year in (2025, 2026, 2027)}
 PARITY = settings(
-    max_examples=30,
+    max_examples=int(os.environ.get("PARITY_EXAMPLES", 30)),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -58,6 +67,9 @@ def curriculum(make_course, learning_home):
     hidden.unpublish()
     _, annual, modules_annual = make_course(modules=1, annual=True, track=track1)
     track2, course2, modules2 = make_course(modules=2)
+    # A renewal course (docs/renewal.md): valid 12 months, warned 30 days before.
+    _, renewal, modules_renewal = make_course(modules=1, track=track2)
+    CoursePage.objects.filter(pk=renewal.pk).update(validity_months=12, expiry_warning_days=30)
     empty = TrackPageFactory(parent=learning_home)
     track4, bare, _ = make_course(modules=0)
     course_of = {m.pk: course1.pk for m in [*modules1, hidden]}
@@ -65,6 +77,8 @@ def curriculum(make_course, learning_home):
     course_of.update({m.pk: course2.pk for m in modules2})
     courses = [course1, annual, course2, bare]
     return {
+        "renewal": renewal.pk,
+        "renewal_module": modules_renewal[0].pk,
         "tracks": [track1.pk, track2.pk, empty.pk, track4.pk],
         "courses": [course.pk for course in courses],
         "annual": {course.pk: course.annual for course in courses},
@@ -135,7 +149,27 @@ def _progress(draw, modules: int, courses: int):
     right = st.sampled_from([True, True, True, False])
     done = st.lists(st.tuples(st.integers(0, modules - 1), right), max_size=6)
     stored = st.lists(st.tuples(st.integers(0, courses - 1), right), max_size=3)
-    return {"modules": draw(done), "courses": draw(stored)}
+    # The renewal course: completions (rounds in time order) and module completions
+    # (round, when), at offsets from the day (RENEWAL_OFFSETS).
+    offsets = st.integers(0, len(RENEWAL_OFFSETS) - 1)
+    return {
+        "modules": draw(done),
+        "courses": draw(stored),
+        "renewals": draw(st.lists(offsets, max_size=3, unique=True)),
+        "renewal_modules": draw(
+            st.lists(st.tuples(st.integers(0, 2), offsets), max_size=3, unique_by=lambda r: r[0])
+        ),
+    }
+
+
+# When the renewal course was completed, from the day (Japan time): a year before that
+# day at midnight (expires on the day), a second before (expired the day before), the next
+# midnight (valid), inside (20 days) and before (40 days) the 30-day window, an older round,
+# the day itself, the next day (not counted).
+RENEWAL_OFFSETS = [
+    (-365, 0), (-365, -1), (-364, 0), (-345, 12 * 3600), (-325, 12 * 3600), (-700, 3600),
+    (0, 12 * 3600), (1, 0),
+]  # fmt: skip
 
 
 @st.composite
@@ -312,6 +346,25 @@ def _build_progress(user, progress, curriculum, day) -> None:
         for course, right in courses
     )
 
+    def renewal_at(index):
+        days, seconds = RENEWAL_OFFSETS[index]
+        # -365 days is the same day a year before: no 29 February between the days drawn
+        # (2026–2027) and a year earlier.
+        moment = datetime.datetime.combine(day, datetime.time(), JST)
+        return moment + datetime.timedelta(days=days, seconds=seconds)
+
+    for cycle_number, at in enumerate(sorted(renewal_at(i) for i in progress["renewals"])):
+        CourseCompletion.objects.create(
+            user=user, course_id=curriculum["renewal"], cycle=cycle_number, completed_at=at
+        )
+    for cycle_number, index in progress["renewal_modules"]:
+        ModuleCompletion.objects.create(
+            user=user,
+            module_id=curriculum["renewal_module"],
+            cycle=cycle_number,
+            completed_at=renewal_at(index),
+        )
+
 
 def _build_exemptions(organization, user, exemptions, curriculum, day) -> None:
     tokyo = datetime.timezone(datetime.timedelta(hours=9))
@@ -388,7 +441,12 @@ def _python_rows(user, day, tracks):
     rows = {}
     for track in assigned:
         for course in track.courses:
-            status, due_date = statuses[course.page.id], due[track.page.id]
+            status = statuses[course.page.id]
+            due_date = course_due_date(
+                due_date=due[track.page.id],
+                expires_on=course.renewal.expires_on if course.renewal else None,
+                day=day,
+            )
             overdue = course_overdue(status=status, due_date=due_date, day=day)
             rows[(track.page.id, course.page.id)] = (due_date, status, overdue)
     return rows, due
@@ -408,9 +466,10 @@ def _check_person(user, organization, day, tracks, sql_rows, sql_home):
     for track in page.assigned:
         in_sql = [r for (t, _), r in sql_rows.get(user.pk, {}).items() if t == track.page.id]
         assert track.overdue == any(overdue for _, _, overdue in in_sql), "track overdue"
-        assert track.overdue == track_overdue(
-            statuses=[status for _, status, _ in in_sql], due_date=track.due_date, day=day
-        )
+        if not any(course.renewal for course in track.courses):
+            assert track.overdue == track_overdue(
+                statuses=[status for _, status, _ in in_sql], due_date=track.due_date, day=day
+            )
         for course in track.courses:
             assert page.course_status[course.page.id] == rows[(track.page.id, course.page.id)][1]
     return home, rows
@@ -494,6 +553,8 @@ def _events(python_rows, town, people) -> None:
         event("a course overdue")
     if any(r[0] == town["day"] for rows in python_rows.values() for r in rows.values()):
         event("a course due on the day")
+    if any(p["progress"]["renewals"] for p in town["people"]):
+        event("a renewal course completed")
     kinds = {sum(primary for _, _, primary, *_ in p["posts"]) for p in town["people"]}
     event(f"本務 timelines of lengths {sorted(kinds)}")
 

@@ -170,3 +170,21 @@ def test_evidence_that_is_not_a_pdf_or_image_is_refused(people, courses):
 
     assert "PDF" in message_of(error.value)
     assert not CourseCompletion.objects.exists()
+
+
+def test_a_renewal_course_is_recorded_as_the_next_round_and_never_back_dated(people, courses):
+    from courses.models import CoursePage
+
+    course = courses["one_off"]
+    CoursePage.objects.filter(pk=course.pk).update(validity_months=12)
+    course.refresh_from_db()
+    first = record(people["hr"], people["member"], course, when=at(days_ago=400))
+    second = record(people["hr"], people["member"], course, when=at(days_ago=20))
+    assert (first.cycle, second.cycle) == (0, 1)
+
+    # Dated before (or at) the latest stored completion: refused, nothing stored.
+    for days_ago in (30, 20):
+        with pytest.raises(ValidationError) as error:
+            record(people["head"], people["member"], course, when=at(days_ago=days_ago))
+        assert "最新の修了より後" in message_of(error.value)
+    assert CourseCompletion.objects.filter(course=course).count() == 2

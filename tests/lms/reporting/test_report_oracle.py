@@ -9,14 +9,19 @@ course, module and course completions at times clustered around the boundaries (
 completions learned online, recorded by HR or a head, or imported from a previous system
 (dated after the as-of day too, written at any time) —, exemptions (免除) with periods
 around the as-of day and 31 March / 1 April, entered at those same instants — and an
-as-of date. The report is built by the job code (``build_files``); every cell of every
-sheet (所属別, 職位別, 個人別) and of every CSV line is compared with the oracle below,
+as-of date; and a renewal course (valid 12 or 24 months, warned 1 or 30 days before) with
+rounds completed around the day a year or two before the as-of day (JST midnight, 23:59:59,
+UTC midnight, inside and before the renewal window, an older round, the day itself, the
+next day) and module completions of any round. The report is built by the job code
+(``build_files``); every cell of every sheet (所属別, 職位別, 個人別) and of every CSV line
+is compared with the oracle below,
 written from README's "How each figure is defined" over raw rows in plain Python: it
 does not use ``lms.assignments``, ``lms.people.posts`` or the report SQL.
 """
 
 import csv
 import datetime
+import os
 import zoneinfo
 
 import openpyxl
@@ -103,6 +108,16 @@ person = st.fixed_dictionaries(
             ),
             max_size=2,
         ),
+        # The renewal course: completions at _renewal_instants (rounds in time order), and
+        # its module's completions (round, instant).
+        "renewals": st.lists(
+            st.tuples(st.integers(0, 9), st.sampled_from(["online", "recorded", "imported"])),
+            max_size=3,
+            unique_by=lambda r: r[0],
+        ),
+        "renewal_modules": st.lists(
+            st.tuples(st.integers(0, 3), st.integers(0, 9)), max_size=3, unique_by=lambda r: r[0]
+        ),
         # (first day, last day or None, entered at): days as offsets into _exemption_days.
         "exemptions": st.lists(
             st.tuples(st.integers(0, 6), st.none() | st.integers(0, 6), st.integers(0, 7)),
@@ -125,8 +140,41 @@ town = st.fixed_dictionaries(
         "as_of": st.sampled_from(AS_OF_DAYS) | st.dates(D(2026, 3, 25), D(2027, 4, 5)),
         "people": st.lists(person, min_size=1, max_size=5),
         "assignments": st.lists(assignment, min_size=1, max_size=3),
+        "validity_months": st.sampled_from([12, 24]),
+        "warning_days": st.sampled_from([1, 30]),
     }
 )
+
+
+def _shifted(day: D, months: int) -> D:
+    """README: ``months`` (a multiple of 12) later or earlier; 29 February → 28 February."""
+    year = day.year + months // 12
+    try:
+        return day.replace(year=year)
+    except ValueError:
+        return D(year, 2, 28)
+
+
+def _renewal_instants(as_of: D, months: int) -> list[datetime.datetime]:
+    """Completion times of the renewal course whose expiry falls around ``as_of``."""
+    base = _shifted(as_of, -months)  # a completion on this day (JST) expires on as_of
+
+    def jst(day, hour=0):
+        return datetime.datetime(day.year, day.month, day.day, hour, tzinfo=TOKYO)
+
+    one, second = datetime.timedelta(days=1), datetime.timedelta(seconds=1)
+    return [
+        jst(base),  # expires on the as-of day
+        jst(base) - second,  # the day before: expired the day before
+        jst(base + one),  # expires the day after: still valid
+        jst(base + one) - second,  # 23:59:59 of base: expires on the as-of day
+        datetime.datetime(base.year, base.month, base.day, tzinfo=datetime.UTC),  # 09:00 JST
+        jst(base + 20 * one, 12),  # valid, in a 30-day window
+        jst(base + 40 * one, 12),  # valid, before the window
+        jst(_shifted(as_of, -2 * months), 10),  # an older round
+        jst(as_of, 12),  # renewed on the day
+        jst(as_of + one),  # after the day: not counted
+    ]
 
 
 @pytest.fixture
@@ -134,11 +182,12 @@ def curriculum(make_course):
     """One track with a one-off course (two modules) and an annual course (one module)."""
     track, one_off, modules = make_course(modules=2)
     _, annual, annual_modules = make_course(modules=1, annual=True, track=track)
+    _, renewal, renewal_modules = make_course(modules=1, track=track)
     return {
         "track": track,
-        "courses": [one_off, annual],
-        "modules": [*modules, *annual_modules],
-        "course_of": [0, 0, 1],
+        "courses": [one_off, annual, renewal],
+        "modules": [*modules, *annual_modules, *renewal_modules],
+        "course_of": [0, 0, 1, 2],
     }
 
 
@@ -173,6 +222,13 @@ def _build(spec, curriculum):
     ]
     instants = _instants(spec["as_of"])
     courses = curriculum["courses"]
+    renewal = courses[2]
+    renewal.validity_months = spec["validity_months"]
+    renewal.expiry_warning_days = spec["warning_days"]
+    type(renewal).objects.filter(pk=renewal.pk).update(
+        validity_months=renewal.validity_months, expiry_warning_days=renewal.expiry_warning_days
+    )
+    renewal_instants = _renewal_instants(spec["as_of"], spec["validity_months"])
     for index, p in enumerate(spec["people"]):
         user = User.objects.create(
             staff_number=f"S{index:03}",
@@ -213,6 +269,27 @@ def _build(spec, curriculum):
                     recorded_at=None if source == "online" else RECORDED_AT[recorded](instants),
                     reason="" if source == "online" else "集合研修",
                 )
+        # Rounds in time order: round n is the n-th completion.
+        completions = sorted(renewal_instants[i] for i, _source in p["renewals"])
+        sources = dict((renewal_instants[i], source) for i, source in p["renewals"])
+        for cycle, at in enumerate(completions):
+            source = sources[at]
+            CourseCompletion.objects.create(
+                user=user,
+                course=renewal,
+                cycle=cycle,
+                completed_at=at,
+                source=source,
+                recorded_at=None if source == "online" else at,
+                reason="" if source == "online" else "集合研修",
+            )
+        for cycle, t in p["renewal_modules"]:
+            ModuleCompletion.objects.create(
+                user=user,
+                module=curriculum["modules"][3],
+                cycle=cycle,
+                completed_at=renewal_instants[t],
+            )
         days = _exemption_days(spec["as_of"])
         for first, last, entered in p["exemptions"]:
             ends_on = None if last is None else days[last]
@@ -393,6 +470,26 @@ def _line(home, course, curriculum, due, as_of, end, year):
         for c in CourseCompletion.objects.filter(user=user, course=course, cycle=cycle)
         if c.completed_at < end
     ]
+    expires = ""
+    if course.validity_months:
+        # README (renewal): the latest completion by the end of the day (highest round)
+        # counts until its expiry date (its day in Japan + the validity); modules count in
+        # its round, or the next once the window (warning days before expiry) has opened;
+        # expired, the course is due on the expiry date.
+        mine = [
+            c
+            for c in CourseCompletion.objects.filter(user=user, course=course)
+            if c.completed_at < end
+        ]
+        latest = max(mine, key=lambda c: c.cycle, default=None)
+        stored, cycle = [], 0
+        if latest is not None:
+            expires = _shifted(latest.completed_at.astimezone(TOKYO).date(), course.validity_months)
+            window = expires - datetime.timedelta(days=course.expiry_warning_days)
+            cycle = latest.cycle + 1 if as_of >= window else latest.cycle
+            stored = [latest] if as_of < expires else []
+            if expires <= as_of:
+                due = expires
     modules = [
         m for m, c in zip(curriculum["modules"], curriculum["course_of"], strict=True)
         if curriculum["courses"][c].pk == course.pk
@@ -425,6 +522,7 @@ def _line(home, course, curriculum, due, as_of, end, year):
         len(modules),
         "期限超過" if overdue else "",
         RECORD_LABELS[stored[0].source] if stored else "",
+        expires,
     ]
     return line, status
 
@@ -467,7 +565,7 @@ def _xlsx_value(expected):
 
 @pytest.mark.django_db(transaction=False)
 @settings(
-    max_examples=25,
+    max_examples=int(os.environ.get("ORACLE_EXAMPLES", 25)),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -488,6 +586,11 @@ def test_every_cell_of_the_hr_report_matches_the_oracle(spec, curriculum, tmp_pa
         sheets = _xlsx(built["xlsx"])
         assert sheets["個人別"][0][8] == "修了日時（日本時間）"
         assert sheets["個人別"][0][12] == "記録"
+        assert sheets["個人別"][0][13] == "有効期限"
+        if any(line[13] and line[6] == "修了" for line in lines):
+            event("a valid renewal")
+        if any(line[13] and line[6] != "修了" for line in lines):
+            event("an expired renewal")
         assert sheets["個人別"][1:] == [[_xlsx_value(v) for v in line] for line in lines]
         with open(built["csv"], encoding="utf-8-sig", newline="") as stream:
             assert list(csv.reader(stream))[1:] == [[_csv_value(v) for v in x] for x in lines]
