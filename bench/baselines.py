@@ -159,7 +159,7 @@ SELECT pc.staff_number,
        pc.modules_done, pc.modules_total,
        CASE WHEN pc.overdue = 1 THEN '期限超過' END,
        CASE pc.completion_source WHEN 'recorded' THEN '記録' WHEN 'imported' THEN '記録（取込）' END,
-       NULL  -- 有効期限: the baseline predates renewal courses
+       NULL  -- 失効日: the baseline predates renewal courses
 FROM person_course pc
 JOIN lms_department d ON d.id = pc.department_id
 JOIN lms_position p ON p.id = pc.position_id

@@ -53,7 +53,7 @@ PERSON_HEADERS = [
     "記録",
     # A renewal course's expiry date (docs/renewal.md): of the latest completion by the
     # as-of day, valid before it, due again from it; empty for other courses.
-    "有効期限",
+    "失効日",
 ]
 TALLY_HEADERS = ["対象", "修了", "受講中", "未着手", "期限超過", "免除", "修了率"]
 
@@ -92,7 +92,7 @@ def person_values(row) -> list:
     ]
 
 
-# 期限 and 有効期限; 修了日時 is a date-time (the workbook's format)
+# 期限 and 失効日; 修了日時 is a date-time (the workbook's format)
 PERSON_FORMATS = {7: DATE_FORMAT, 13: DATE_FORMAT}
 DEPARTMENT_SHEET = (
     "所属別",

@@ -1,4 +1,4 @@
-"""What a learner sees of a renewal course (docs/renewal.md): 有効期限, the warning, expiry."""
+"""What a learner sees of a renewal course (docs/renewal.md): 失効日, the warning, expiry."""
 
 import datetime
 from zoneinfo import ZoneInfo
@@ -51,8 +51,8 @@ def test_a_valid_completion_shows_its_expiry_date(client, renewal):
     _complete_on(renewal, datetime.date(2026, 6, 10))
     mypage, course = _pages(client, renewal)
     for html in (mypage, course):
-        assert "有効期限: 2027年6月10日" in html
-        assert "まもなく有効期限です" not in html
+        assert "失効日：2027年6月10日" in html
+        assert "まもなく失効します" not in html
     assert "修了後 12 か月有効" in course
     page = mypage_for_user(user=renewal["learner"], today=TODAY)
     assert page.course_status[renewal["course"].pk] == "completed"
@@ -62,19 +62,19 @@ def test_near_the_expiry_the_learner_is_warned_and_may_renew(client, renewal):
     _complete_on(renewal, datetime.date(2025, 12, 20))  # expires 2026-12-20: 22 days left
     mypage, course = _pages(client, renewal)
     for html in (mypage, course):
-        assert "有効期限: 2026年12月20日" in html
-        assert "まもなく有効期限です" in html
+        assert "失効日：2026年12月20日" in html
+        assert "まもなく失効します" in html
     # Renewing now starts the next round and a new validity.
     _complete_on(renewal, TODAY)
     mypage, _course = _pages(client, renewal)
-    assert "有効期限: 2027年11月28日" in mypage and "まもなく有効期限です" not in mypage
+    assert "失効日：2027年11月28日" in mypage and "まもなく失効します" not in mypage
 
 
 def test_after_the_expiry_the_course_is_due_again_on_its_expiry_date(client, renewal):
     _complete_on(renewal, datetime.date(2025, 11, 1))  # expired on 2026-11-01
     mypage, course = _pages(client, renewal)
     for html in (mypage, course):
-        assert "修了の有効期限（2026年11月1日）が過ぎました" in html
+        assert "修了は 2026年11月1日 に失効しました" in html
     page = mypage_for_user(user=renewal["learner"], today=TODAY)
     track = page.assigned[0]
     assert page.course_status[renewal["course"].pk] == "not_started"
@@ -88,4 +88,4 @@ def test_another_learner_sees_no_expiry(client, renewal, make_staff):
     other = make_staff()
     client.force_login(other)
     html = client.get(renewal["course"].url).content.decode()
-    assert "有効期限:" not in html
+    assert "失効日：" not in html

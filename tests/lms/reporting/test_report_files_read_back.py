@@ -179,7 +179,7 @@ def test_the_hr_report_files_hold_every_streamed_cell_with_its_format(
     late = make_staff("jinji", family_name="秒", given_name="まで", staff_number="Y7")
     from courses.models import CoursePage, ModulePage
 
-    # A renewal course: its 有効期限 column holds a date (docs/renewal.md).
+    # A renewal course: its 失効日 column holds a date (docs/renewal.md).
     renewing = CoursePage.objects.live().order_by("path").first()
     CoursePage.objects.filter(pk=renewing.pk).update(validity_months=12)
     for module in ModulePage.objects.live():
@@ -199,7 +199,7 @@ def test_the_hr_report_files_hold_every_streamed_cell_with_its_format(
     finished = {row[8] for row in people if row[0] == "Y7"}
     assert finished == {datetime.datetime(2026, 7, 1, 21, 34)}  # JST, to the minute
     assert all(isinstance(row[7], datetime.date) for row in people)
-    assert headers[13] == "有効期限"
+    assert headers[13] == "失効日"
     expiries = {(row[0], row[5]): row[13] for row in people}
     # Completed 2026-07-01 21:34 JST, valid 12 months: expires 2027-07-01; others none.
     assert expiries[("Y7", renewing.title)] == datetime.date(2027, 7, 1)

@@ -586,7 +586,7 @@ def test_every_cell_of_the_hr_report_matches_the_oracle(spec, curriculum, tmp_pa
         sheets = _xlsx(built["xlsx"])
         assert sheets["個人別"][0][8] == "修了日時（日本時間）"
         assert sheets["個人別"][0][12] == "記録"
-        assert sheets["個人別"][0][13] == "有効期限"
+        assert sheets["個人別"][0][13] == "失効日"
         if any(line[13] and line[6] == "修了" for line in lines):
             event("a valid renewal")
         if any(line[13] and line[6] != "修了" for line in lines):
