@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 
-from courses.attestations import attestation_cycle
-from courses.fiscal import end_of_day
-from courses.models import ModuleAttestation, ModulePage
+from courses.fiscal import end_of_day, fiscal_year_of
+from courses.models import CoursePage, ModuleAttestation, ModulePage, cycle_for, parent_path
 from lms.models import Membership
 from lms.people.posts import PRIMARY_POST_ORDER
 from lms.towns import pages_of_towns_q
@@ -61,15 +60,21 @@ def attestation_records(
     """Everyone with a post in the town on ``day`` and their attestation of ``module``.
     ``status`` (``CURRENT``, ``EARLIER``, ``MISSING``) keeps only those. Two queries: the
     counts, then the people (or one page of them, as the caller slices)."""
-    cycle = attestation_cycle(module=module, day=day)
+    course = CoursePage.objects.only("annual", "validity_months").get(
+        path=parent_path(module.path)
+    )
+    # A renewal course's round is each learner's own: its current version in any round.
+    renewal = bool(course.validity_months)
+    cycle = None if renewal else cycle_for(annual=course.annual, fiscal_year=fiscal_year_of(day))
     by_then = end_of_day(day)
     posts = Membership.objects.active_on(day).filter(department__organization_id=organization_id)
     home = posts.filter(user=OuterRef("pk")).order_by(*PRIMARY_POST_ORDER)
     rows = ModuleAttestation.objects.filter(
         user=OuterRef("pk"), module=module, attested_at__lt=by_then
     )
-    current = rows.filter(version=module.attestation_version, cycle=cycle)
-    earlier = rows.exclude(version=module.attestation_version, cycle=cycle).order_by(
+    this_cycle = {} if renewal else {"cycle": cycle}
+    current = rows.filter(version=module.attestation_version, **this_cycle)
+    earlier = rows.exclude(version=module.attestation_version, **this_cycle).order_by(
         "-attested_at", "-pk"
     )
     people = (
