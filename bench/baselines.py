@@ -158,7 +158,8 @@ SELECT pc.staff_number,
        to_char(pc.completed_at AT TIME ZONE 'Asia/Tokyo', 'YYYY-MM-DD HH24:MI'),
        pc.modules_done, pc.modules_total,
        CASE WHEN pc.overdue = 1 THEN '期限超過' END,
-       CASE pc.completion_source WHEN 'recorded' THEN '記録' WHEN 'imported' THEN '記録（取込）' END,
+       CASE pc.completion_source
+            WHEN 'recorded' THEN '記録' WHEN 'imported' THEN '記録（取込）' END,
        NULL  -- 失効日: the baseline predates renewal courses
 FROM person_course pc
 JOIN lms_department d ON d.id = pc.department_id
