@@ -60,9 +60,7 @@ def attestation_records(
     """Everyone with a post in the town on ``day`` and their attestation of ``module``.
     ``status`` (``CURRENT``, ``EARLIER``, ``MISSING``) keeps only those. Two queries: the
     counts, then the people (or one page of them, as the caller slices)."""
-    course = CoursePage.objects.only("annual", "validity_months").get(
-        path=parent_path(module.path)
-    )
+    course = CoursePage.objects.only("annual", "validity_months").get(path=parent_path(module.path))
     # A renewal course's round is each learner's own: its current version in any round.
     renewal = bool(course.validity_months)
     cycle = None if renewal else cycle_for(annual=course.annual, fiscal_year=fiscal_year_of(day))
