@@ -36,7 +36,7 @@ from lms.people.permissions import (
     can_register_for_session,
     users_administering,
 )
-from lms.records.services import completion_cycle, courses_of_town
+from lms.records.services import completion_cycle, courses_of_town, renewal_order_problem
 
 FIELDS = ("title", "course", "kind", "starts_at", "ends_at", "place", "capacity", "organiser")
 FIELDS_WITH_MINUTES = (*FIELDS, "minutes")
@@ -341,7 +341,14 @@ def _completion_for(session, registration, *, by: Actor, now) -> CourseCompletio
     recorded during the session). None when the person already has one for that cycle
     (learned online, recorded, or another session): that one already counts."""
     completed_at = min(session.ends_at, now)
-    cycle = completion_cycle(session.course, completed_at)
+    course = session.course
+    # The records' rules (lms/records/services.py): a renewal course takes the round after
+    # the person's latest, and only when this completion is later than that one.
+    if course.validity_months and renewal_order_problem(
+        person_id=registration.user_id, course=course, completed_at=completed_at
+    ):
+        return None
+    cycle = completion_cycle(course, completed_at, registration.user_id)
     if CourseCompletion.objects.filter(
         user_id=registration.user_id, course_id=session.course_id, cycle=cycle
     ).exists():

@@ -416,3 +416,28 @@ def test_the_course_of_a_session_with_attendance_stays(make_session, people, mak
         session_update(by=by(people["hr"]), session_id=session.pk, course=other_course)
     assert "course" in error.value.message_dict
     assert TrainingSession.objects.get(pk=session.pk).course_id == session.course_id
+
+
+def test_attending_a_renewal_course_after_expiry_stores_the_next_round(
+    make_session, people, course
+):
+    """A renewal course's earlier round, expired: attending stores round 1, which counts
+    (found reading the merge: the session path gave every attendance round 0)."""
+    course.validity_months = 12
+    course.save_revision().publish()
+    course.refresh_from_db()
+    CourseCompletion.objects.create(
+        user=people["member"],
+        course=course,
+        cycle=0,
+        completed_at=timezone.now() - datetime.timedelta(days=800),
+    )
+    session = make_session()
+    (registration,) = registered(session, people, "member")
+    started(session)
+
+    attendance_set(by=by(people["organiser"]), session_id=session.pk, marks={registration.pk: True})
+
+    registration.refresh_from_db()
+    assert registration.completion is not None and registration.completion.cycle == 1
+    assert CourseCompletion.objects.filter(user=people["member"], course=course).count() == 2
