@@ -215,7 +215,7 @@ def session_cancel(*, by: Actor, session_id: int, person) -> SessionRegistration
     )
     if registration is None:
         raise ValidationError(str(NOT_REGISTERED))
-    if registration.attended:
+    if registration.attended is not None:  # 出席 or 欠席 recorded: the record stays
         raise ValidationError(str(ATTENDED_CANNOT_CANCEL))
     was_registered = registration.status == SessionRegistration.Status.REGISTERED
     registration.status = SessionRegistration.Status.CANCELLED

@@ -131,7 +131,9 @@ def _person_of(request, session):
     people = User.objects.filter(organization_id=session.organization_id)
     if number:
         return people.filter(staff_number=number).first()
-    return people.filter(pk=int(user_id)).first() if user_id.isdigit() else None
+    return (
+        people.filter(pk=int(user_id)).first() if user_id.isascii() and user_id.isdigit() else None
+    )
 
 
 @login_required
@@ -283,7 +285,9 @@ def session_attendance(request, session_id: int):
             if not key.startswith("attended-"):
                 continue
             registration_id = key.removeprefix("attended-")
-            if not registration_id.isdigit() or value not in ATTENDANCE_VALUES:
+            if not (registration_id.isascii() and registration_id.isdigit()) or (
+                value not in ATTENDANCE_VALUES
+            ):
                 bad = True
                 break
             marks[int(registration_id)] = ATTENDANCE_VALUES[value]
